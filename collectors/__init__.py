@@ -1,0 +1,1 @@
+"""Collectors fetch and normalise posts from one kind of source. See `collectors.base`."""

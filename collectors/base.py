@@ -1,0 +1,71 @@
+"""The Collector protocol: how a source hands posts to the pipeline.
+
+A collector fetches and normalises; it never writes to the archive, prints, or touches the
+index or the digest. `collect()` yields `Batch`es. The pipeline stores each batch's posts
+and tombstones **and then** its cursors, in one transaction, so a crash never advances a
+cursor past posts that were not stored.
+
+Cursors are a collector's own bookmarks (e.g. the newest status id per server × hashtag):
+a dict of JSON values keyed by whatever the collector likes. The pipeline passes the stored
+ones back on the next call.
+
+Failures: a collector reports what went wrong in `Batch.errors` / `Batch.warnings` and goes
+on with its other servers, tags or feeds. It raises only for a problem the user must fix
+before anything can work (bad credentials): `backchannel.errors.SourceError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Protocol
+
+from backchannel.config import Config
+from backchannel.models import Post
+
+
+@dataclass
+class Batch:
+    """What a collector hands over in one step."""
+
+    posts: list[Post] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # post ids gone at the source (tombstone them)
+    cursors: dict[str, Any] = field(default_factory=dict)  # cursor key → new value (JSON-able)
+    warnings: list[str] = field(default_factory=list)  # one skipped item, a redirect remembered, ...
+    errors: list[str] = field(default_factory=list)  # a server/feed failed this round and was skipped
+    requests: int = 0  # HTTP requests this step made (for `stats` and the polling-cost check)
+
+
+class Collector(Protocol):
+    """A source of posts. Constructed once per process with `make(config, data_dir, env)`."""
+
+    name: str  # "mastodon", "bluesky", "rss": the Post.source it yields and its cursor namespace
+
+    def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
+        """Fetch what is new since `cursors` (empty on the first run: backfill to the event start)."""
+        ...
+
+    def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
+        """Look at stored posts again: yield edits as posts, deletions in `Batch.deleted`."""
+        ...
+
+
+def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] = ()) -> list[Collector]:
+    """The collectors the config asks for (optionally only the named ones), in a fixed order."""
+    wanted = set(only)
+    made: list[Collector] = []
+    if config.mastodon and (not wanted or "mastodon" in wanted):
+        from collectors.mastodon import MastodonCollector
+        made.append(MastodonCollector(config, _dir(config), env))
+    if config.bluesky and (not wanted or "bluesky" in wanted):
+        from collectors.bluesky import BlueskyCollector
+        made.append(BlueskyCollector(config, _dir(config), env))
+    if config.rss and (not wanted or "rss" in wanted):
+        from collectors.rss import RssCollector
+        made.append(RssCollector(config, _dir(config), env))
+    return made
+
+
+def _dir(config: Config) -> Path:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return config.data_dir
