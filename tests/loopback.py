@@ -1,0 +1,127 @@
+"""A tiny HTTP server on 127.0.0.1 for tests that speak a service's real API over sockets.
+
+    def app(req: Request) -> Response:
+        if req.path == "/api/v1/timelines/tag/pycon":
+            return Response.json([...], headers={"Link": '<...>; rel="next"'})
+        return Response(404)
+
+    with Loopback(app) as server:
+        client = Mastodon(api_base_url=server.url)
+        ...
+        assert server.requests[-1].path == "/api/v1/timelines/tag/pycon"
+
+The app is any callable taking a `Request` and returning a `Response`; it runs in the
+server's threads. Every request is recorded in `server.requests` (a list of Request).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # without the query string
+    query: dict[str, list[str]]  # parse_qs of the query string (keys like "any[]" kept as is)
+    headers: dict[str, str]  # lower-cased names
+    body: bytes = b""
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (for timeout tests)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None,
+             delay: float = 0.0) -> "Response":
+        h = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        return cls(status, json.dumps(data), h, delay)
+
+
+class Loopback:
+    """Run `app` on 127.0.0.1 on a free port until the `with` block ends."""
+
+    def __init__(self, app: Callable[[Request], Response]):
+        self.app = app
+        self.requests: list[Request] = []
+        handler = _handler_for(self)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "Loopback":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "Loopback":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def paths(self) -> list[str]:
+        return [r.path for r in self.requests]
+
+
+def _handler_for(server: Loopback) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:  # keep test output quiet
+            pass
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            req = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
+                          {k.lower(): v for k, v in self.headers.items()}, body)
+            server.requests.append(req)
+            try:
+                resp = server.app(req)
+            except Exception as exc:  # a bug in a test app: answer 500 and say why
+                resp = Response(500, f"test app error: {exc!r}")
+            if resp.delay:
+                time.sleep(resp.delay)
+            payload = resp.body.encode("utf-8") if isinstance(resp.body, str) else resp.body
+            try:
+                self.send_response(resp.status)
+                for name, value in resp.headers.items():
+                    self.send_header(name, value)
+                if "content-length" not in {k.lower() for k in resp.headers}:
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+
+        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _serve
+
+    return Handler
