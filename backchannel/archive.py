@@ -1,0 +1,330 @@
+"""The archive: one SQLite file (WAL) that is the system of record.
+
+Tables (plain, documented in the README; `sqlite3` and Datasette open them as they are):
+
+- `posts`: one row per post, the Post fields as columns (lists as JSON text), the raw
+  payload as the source sent it, and what the pipeline derived (kind, score, session).
+- `tombstones`: ids of posts deleted at the source; a tombstoned id is never stored again.
+- `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
+- `meta`: the archive's own counters (`seq`).
+
+Every write that changes a post or a tombstone takes the next `seq` number, so readers (the
+search index, the digest) can ask "what changed since N" and catch up after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .models import Author, Media, Metrics, Post, format_time, parse_time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    uri TEXT,
+    url TEXT,
+    author_handle TEXT NOT NULL DEFAULT '',
+    author_name TEXT NOT NULL DEFAULT '',
+    author_url TEXT,
+    created_at TEXT NOT NULL,          -- ISO 8601 UTC, '2026-09-01T10:15:00Z'
+    edited_at TEXT,
+    text TEXT NOT NULL,
+    html TEXT NOT NULL DEFAULT '',     -- sanitised at collection
+    lang TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',   -- JSON list, lowercase, no '#'
+    links TEXT NOT NULL DEFAULT '[]',  -- JSON list of URLs
+    media TEXT NOT NULL DEFAULT '[]',  -- JSON list of {type, url, preview_url, alt}
+    reply_to TEXT,
+    is_repost INTEGER NOT NULL DEFAULT 0,
+    likes INTEGER NOT NULL DEFAULT 0,
+    reposts INTEGER NOT NULL DEFAULT 0,
+    replies INTEGER NOT NULL DEFAULT 0,
+    quotes INTEGER NOT NULL DEFAULT 0,
+    sensitive INTEGER NOT NULL DEFAULT 0,
+    content_warning TEXT,
+    kind TEXT,
+    score REAL,
+    session TEXT,
+    session_reason TEXT,
+    raw TEXT,                          -- the payload as the source sent it (JSON)
+    hash TEXT NOT NULL,                -- of the normalised post, to skip unchanged upserts
+    first_seen TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_created ON posts (created_at);
+CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);
+CREATE INDEX IF NOT EXISTS posts_source ON posts (source, created_at);
+CREATE TABLE IF NOT EXISTS tombstones (
+    id TEXT PRIMARY KEY,
+    source TEXT,
+    deleted_at TEXT NOT NULL,
+    reason TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
+CREATE TABLE IF NOT EXISTS cursors (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,               -- JSON
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, key)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', '0'), ('schema', '1');
+"""
+
+COLUMNS = (
+    "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at",
+    "edited_at", "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost",
+    "likes", "reposts", "replies", "quotes", "sensitive", "content_warning", "kind", "score",
+    "session", "session_reason", "raw", "hash", "first_seen", "updated_at", "seq",
+)
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM posts"
+
+
+@dataclass
+class StoreResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    refused: int = 0  # tombstoned ids that came back
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def merge(self, other: "StoreResult") -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.refused += other.refused
+        self.deleted += other.deleted
+
+
+@dataclass
+class Changes:
+    """What changed after a given seq: posts to (re)index and ids to drop."""
+
+    posts: list[Post]
+    deleted: list[str]
+    seq: int
+
+
+class Archive:
+    """The SQLite archive at `path`. One writer process at a time (see `backchannel.lock`)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    @classmethod
+    def in_dir(cls, data_dir: str | Path) -> "Archive":
+        return cls(Path(data_dir) / "archive.db")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def store(self, posts: Iterable[Post] = (), deleted: Iterable[str] = (),
+              cursors: dict[str, Any] | None = None, source: str | None = None,
+              reason: str = "deleted at source") -> StoreResult:
+        """Upsert posts, tombstone ids, then save cursors — all in one transaction.
+
+        An upsert of an unchanged post changes nothing; a changed one (edit, new counts)
+        replaces the row; a tombstoned id is refused. Cursors are saved only if everything
+        before them was stored, so a cursor never runs ahead of the data.
+        """
+        result = StoreResult()
+        now = format_time(datetime.now().astimezone())
+        with self._transaction():
+            seq = self._next_seq()
+            for post in posts:
+                self._upsert(post, seq, now, result)
+            for post_id in deleted:
+                if self._tombstone(post_id, source, reason, seq, now):
+                    result.deleted.append(post_id)
+            for key, value in (cursors or {}).items():
+                if source is None:
+                    raise ValueError("cursors need a source")
+                self.db.execute(
+                    "INSERT INTO cursors (source, key, value, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (source, key, json.dumps(value), now))
+            if not result.changed:
+                self._set_seq(seq - 1)
+        return result
+
+    def _upsert(self, post: Post, seq: int, now: str, result: StoreResult) -> None:
+        if self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post.id,)).fetchone():
+            result.refused += 1
+            return
+        row = _row(post)
+        old = self.db.execute("SELECT hash, first_seen FROM posts WHERE id = ?", (post.id,)).fetchone()
+        if old and old[0] == row["hash"]:
+            result.unchanged += 1
+            return
+        row.update(first_seen=old[1] if old else now, updated_at=now, seq=seq)
+        names = ", ".join(COLUMNS)
+        marks = ", ".join("?" for _ in COLUMNS)
+        self.db.execute(f"INSERT OR REPLACE INTO posts ({names}) VALUES ({marks})",
+                        [row[c] for c in COLUMNS])
+        (result.updated if old else result.added).append(post.id)
+
+    def _tombstone(self, post_id: str, source: str | None, reason: str, seq: int, now: str) -> bool:
+        found = self.db.execute("DELETE FROM posts WHERE id = ?", (post_id,)).rowcount
+        known = self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone()
+        if not known:
+            self.db.execute("INSERT INTO tombstones (id, source, deleted_at, reason, seq) VALUES (?, ?, ?, ?, ?)",
+                            (post_id, source, now, reason, seq))
+        return bool(found or not known)
+
+    def set_derived(self, items: Iterable[tuple[str, str | None, float | None, str | None, str | None]]) -> int:
+        """Save (id, kind, score, session, session_reason) for posts; bumps their seq."""
+        with self._transaction():
+            seq = self._next_seq()
+            n = 0
+            for post_id, kind, score, session, reason in items:
+                n += self.db.execute(
+                    "UPDATE posts SET kind = ?, score = ?, session = ?, session_reason = ?, seq = ? "
+                    "WHERE id = ? AND (kind IS NOT ? OR score IS NOT ? OR session IS NOT ? OR session_reason IS NOT ?)",
+                    (kind, score, session, reason, seq, post_id, kind, score, session, reason)).rowcount
+            if not n:
+                self._set_seq(seq - 1)
+        return n
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, post_id: str) -> Post | None:
+        row = self.db.execute(_SELECT + " WHERE id = ?", (post_id,)).fetchone()
+        return _post(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Post]:
+        ids = list(ids)
+        found: dict[str, Post] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" for _ in chunk)
+            for row in self.db.execute(_SELECT + f" WHERE id IN ({marks})", chunk):
+                found[row[0]] = _post(row)
+        return found
+
+    def posts(self, source: str | None = None, since: datetime | None = None,
+              until: datetime | None = None, order: str = "created_at") -> Iterator[Post]:
+        """All posts (optionally of one source / in a time range), oldest first."""
+        where, args = [], []
+        if source:
+            where.append("source = ?")
+            args.append(source)
+        if since:
+            where.append("created_at >= ?")
+            args.append(format_time(since))
+        if until:
+            where.append("created_at < ?")
+            args.append(format_time(until))
+        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}, id"
+        for row in self.db.execute(sql, args):
+            yield _post(row)
+
+    def changes_since(self, seq: int) -> Changes:
+        posts = [_post(r) for r in self.db.execute(_SELECT + " WHERE seq > ? ORDER BY seq", (seq,))]
+        deleted = [r[0] for r in self.db.execute("SELECT id FROM tombstones WHERE seq > ?", (seq,))]
+        return Changes(posts, deleted, self.seq)
+
+    def is_tombstoned(self, post_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone() is not None
+
+    def cursors(self, source: str) -> dict[str, Any]:
+        rows = self.db.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
+        return {key: json.loads(value) for key, value in rows}
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM posts").fetchone()[0]
+
+    @property
+    def seq(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        seq = self.seq + 1
+        self._set_seq(seq)
+        return seq
+
+    def _set_seq(self, seq: int) -> None:
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+
+    def _transaction(self) -> "_Tx":
+        return _Tx(self.db)
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _row(post: Post) -> dict[str, Any]:
+    data = post.to_dict(derived=False)
+    digest = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
+    return {
+        "id": post.id, "source": post.source, "uri": post.uri, "url": post.url,
+        "author_handle": post.author.handle or "", "author_name": post.author.name or "",
+        "author_url": post.author.url, "created_at": data["created_at"], "edited_at": data["edited_at"],
+        "text": post.text, "html": post.html or "", "lang": post.lang,
+        "tags": json.dumps(post.tags), "links": json.dumps(post.links),
+        "media": json.dumps(data["media"]), "reply_to": post.reply_to,
+        "is_repost": int(post.is_repost), "likes": post.metrics.likes, "reposts": post.metrics.reposts,
+        "replies": post.metrics.replies, "quotes": post.metrics.quotes,
+        "sensitive": int(post.sensitive), "content_warning": post.content_warning,
+        "kind": post.kind, "score": post.score, "session": post.session,
+        "session_reason": post.session_reason,
+        "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
+        "hash": digest,
+    }
+
+
+def _post(row: tuple) -> Post:
+    r = dict(zip(COLUMNS, row))
+    return Post(
+        id=r["id"], source=r["source"], uri=r["uri"], url=r["url"],
+        author=Author(r["author_handle"], r["author_name"], r["author_url"]),
+        created_at=parse_time(r["created_at"]),
+        edited_at=parse_time(r["edited_at"]) if r["edited_at"] else None,
+        text=r["text"], html=r["html"], lang=r["lang"],
+        tags=json.loads(r["tags"]), links=json.loads(r["links"]),
+        media=[Media(**m) for m in json.loads(r["media"])],
+        reply_to=r["reply_to"], is_repost=bool(r["is_repost"]),
+        metrics=Metrics(r["likes"], r["reposts"], r["replies"], r["quotes"]),
+        sensitive=bool(r["sensitive"]), content_warning=r["content_warning"],
+        kind=r["kind"], score=r["score"], session=r["session"], session_reason=r["session_reason"],
+        raw=json.loads(r["raw"]) if r["raw"] else None,
+    )

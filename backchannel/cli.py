@@ -1,0 +1,288 @@
+"""The `backchannel` command. Each command parses options, calls one library function and
+turns library errors into one clean line (see `errors.py`); the work happens elsewhere."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import BackchannelError, InputError
+
+
+def common(fn):
+    """--config and --data-dir, accepted by every command."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                  default=None, help="The event config (default: ./backchannel.toml).")
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Where the archive and index live (default: .backchannel/ next to the config).")
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def load_config(config_path: Path | None, data_dir: Path | None, required: bool = False):
+    from .config import load
+
+    return load(config_path, data_dir, required=required)
+
+
+def open_writer(cfg):
+    """The archive and index of `cfg.data_dir`, behind the one-writer lock."""
+    from .archive import Archive
+    from .enrich import make_enricher
+    from .index import Index
+    from .lock import WriterLock
+    from .pipeline import Writer
+
+    lock = WriterLock(cfg.data_dir).acquire()
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg))
+    writer.lock = lock
+    return writer
+
+
+def close_writer(writer) -> None:
+    writer.close()
+    writer.lock.release()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="backchannel")
+def cli():
+    """Collect a conference's backchannel, search it, and publish what people learned.
+
+    \b
+    Start with:  backchannel init        (writes backchannel.toml)
+    Then:        backchannel collect --once
+                 backchannel search "vector index" --kind takeaway
+    """
+
+
+@cli.command()
+@common
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+def init(config_path, data_dir, force):
+    """Write a commented starter backchannel.toml.
+
+    Example: backchannel init --config pycon/backchannel.toml
+    """
+    from importlib.resources import files
+
+    target = config_path or Path("backchannel.toml")
+    if target.exists() and not force:
+        raise InputError(f"{target}: already exists (use --force to overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(files("backchannel").joinpath("starter.toml").read_text("utf-8"), "utf-8")
+    click.echo(f"Wrote {target}. Edit [event] and the sources, then run: backchannel collect --once")
+
+
+@cli.command()
+@common
+@click.option("--once", is_flag=True, help="Poll every source once and exit (the default for now).")
+@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+              help="Only these sources (repeatable).")
+@click.option("--recheck", type=float, default=None, metavar="HOURS",
+              help="Also re-check posts of the last HOURS: edits replace, deletions are removed.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.option("-v", "--verbose", is_flag=True, help="Show warnings and tracebacks of unexpected errors.")
+def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
+    """Fetch new posts from the configured sources into the archive and index.
+
+    Exit code 1 when a source failed (the others are still stored).
+
+    Example: backchannel collect --once --recheck 6
+    """
+    import os
+
+    from collectors.base import make_collectors
+
+    from .pipeline import collect_round
+
+    cfg = load_config(config_path, data_dir, required=True)
+    collectors = make_collectors(cfg, os.environ, sources)
+    if not collectors:
+        raise InputError(f"{cfg.path}: no sources configured (add [sources.mastodon], "
+                         "[sources.bluesky] or [sources.rss])")
+    writer = open_writer(cfg)
+    try:
+        on_error = (lambda tb: click.echo(tb, err=True)) if verbose else None
+        reports = collect_round(writer, collectors, recheck_hours=recheck, on_error=on_error)
+    finally:
+        close_writer(writer)
+    failed = False
+    for r in reports:
+        failed |= bool(r.errors)
+        if as_json:
+            click.echo(json.dumps(r.as_dict()))
+            continue
+        click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
+                   + (f", {r.blocked} blocked" if r.blocked else "") + f" ({r.requests} requests)")
+        for w in r.warnings if verbose else r.warnings[:5]:
+            click.echo(f"  warning: {w}", err=True)
+        if not verbose and len(r.warnings) > 5:
+            click.echo(f"  … and {len(r.warnings) - 5} more warnings (--verbose shows all)", err=True)
+        for e in r.errors:
+            click.echo(f"  error: {e}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@common
+@click.argument("query", default="")
+@click.option("--source", multiple=True, help="mastodon, bluesky, rss or import (repeatable).")
+@click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
+@click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
+@click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
+@click.option("--session", multiple=True, help="A talk's id from the schedule (repeatable).")
+@click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
+@click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")
+@click.option("--until", help="Up to this date (inclusive) or date-time (exclusive).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "popular"]), default="relevance",
+              show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option("--explain", is_flag=True, help="Show which talk each post belongs to, and why.")
+def search(config_path, data_dir, query, source, author, tag, kind, session, lang, since, until,
+           sort, limit, as_json, explain):
+    """Search the archive. QUERY uses Whoosh syntax: words, "a phrase", AND/OR/NOT,
+    field:value (author, tag, source, kind, session, lang), created:>20260901.
+
+    Exit code 0 with hits, 1 with none, 2 for a bad query.
+
+    Example: backchannel search "vector index" --kind takeaway --since 2026-09-01
+    """
+    from .archive import Archive
+    from .index import Index
+    from .present import hit_json, hit_text
+    from .search import Filters, parse_moment, search as run_search
+
+    cfg = load_config(config_path, data_dir)
+    tz = cfg.event.tz
+    filters = Filters(list(source), list(author), list(tag), list(kind), list(session), list(lang),
+                      parse_moment(since, tz) if since else None,
+                      parse_moment(until, tz, end=True) if until else None)
+    archive_path = cfg.data_dir / "archive.db"
+    if not archive_path.exists():
+        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
+                         "`backchannel import` first, or pass --data-dir)")
+    with Archive(archive_path) as archive:
+        index = Index.in_dir(cfg.data_dir)
+        results = run_search(index, archive, query, filters, sort, limit)
+        index.close()
+    color = not as_json and sys.stdout.isatty()
+    for rank, hit in enumerate(results.hits, 1):
+        click.echo(hit_json(hit, rank) if as_json else hit_text(hit, rank, tz, color, explain) + "\n")
+    if not as_json:
+        shown = len(results.hits)
+        more = f" (showing {shown}; --limit shows more)" if results.total > shown else ""
+        click.echo(f"{results.total} match{'es' if results.total != 1 else ''}{more}", err=True)
+    if not results.hits:
+        sys.exit(1)
+
+
+@cli.command("import")
+@common
+@click.argument("file", type=click.File("rb"), default="-")
+def import_(config_path, data_dir, file):
+    """Import posts from Post JSONL (FILE, or - for standard input).
+
+    Each line needs id, source, created_at and text. Bad lines are reported by number and
+    skipped; every good line is kept. Exit code 1 if some lines were bad, 2 if all were.
+
+    Example: backchannel import posts.jsonl
+    """
+    from .importer import import_jsonl
+
+    cfg = load_config(config_path, data_dir)
+    show = sys.stderr.isatty()
+
+    def progress(report):
+        if show:
+            click.echo(f"\r{report.lines} lines read, {report.good} stored …", err=True, nl=False)
+
+    writer = open_writer(cfg)
+    try:
+        report = import_jsonl(file, writer, progress)
+    finally:
+        close_writer(writer)
+    if show:
+        click.echo("\r", err=True, nl=False)
+    for number, problem in report.bad[:20]:
+        click.echo(f"{file.name}:{number}: {problem}", err=True)
+    if len(report.bad) > 20:
+        click.echo(f"… and {len(report.bad) - 20} more bad lines", err=True)
+    extra = "".join(f", {n} {what}" for n, what in (
+        (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
+        (report.blocked, "blocked"), (len(report.bad), "bad lines skipped")) if n)
+    click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
+    if report.bad:
+        sys.exit(2 if not report.good else 1)
+
+
+@cli.command()
+@common
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write here instead of standard output.")
+@click.option("--source", help="Only posts from this source.")
+def export(config_path, data_dir, fmt, output, source):
+    """Export the archive as Post JSONL or CSV, with kind, score and session.
+
+    Example: backchannel export --format csv -o posts.csv
+    """
+    from .archive import Archive
+    from .exporter import export as run_export
+
+    cfg = load_config(config_path, data_dir)
+    with Archive.in_dir(cfg.data_dir) as archive:
+        n = run_export(archive.posts(source=source), output, fmt)
+    if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
+        click.echo(f"Exported {n} posts to {output.name}", err=True)
+
+
+@cli.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def stats(config_path, data_dir, as_json):
+    """Count the archive's posts by source, day and kind.
+
+    Example: backchannel stats --json
+    """
+    from .archive import Archive
+    from .present import stats_text
+    from .stats import compute
+
+    cfg = load_config(config_path, data_dir)
+    with Archive.in_dir(cfg.data_dir) as archive:
+        s = compute(archive, cfg.event.tz)
+    click.echo(json.dumps(s.as_dict()) if as_json else stats_text(s))
+
+
+@cli.command()
+@common
+def reindex(config_path, data_dir):
+    """Rebuild the search index from the archive (safe at any time: the archive is the record).
+
+    Example: backchannel reindex
+    """
+    cfg = load_config(config_path, data_dir)
+    writer = open_writer(cfg)
+    show = sys.stderr.isatty()
+    try:
+        n = writer.index.rebuild(writer.archive, progress=(
+            (lambda k: click.echo(f"\r{k} posts indexed …", err=True, nl=False)) if show else None))
+    finally:
+        close_writer(writer)
+    click.echo(("\r" if show else "") + f"Indexed {n} posts.")
+
+
+def main() -> None:
+    cli(prog_name="backchannel")

@@ -1,0 +1,48 @@
+"""`backchannel export`: the archive as Post JSONL or CSV (with what the pipeline derived)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Iterable, TextIO
+
+from .models import Post
+
+FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = (
+    "id", "source", "url", "author_handle", "author_name", "author_url", "created_at", "edited_at",
+    "text", "lang", "tags", "links", "reply_to", "is_repost", "likes", "reposts", "replies",
+    "quotes", "sensitive", "content_warning", "kind", "score", "session", "session_reason",
+)
+
+
+def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl") -> int:
+    """Write posts to `out`; returns how many. CSV joins lists with spaces."""
+    n = 0
+    if fmt == "jsonl":
+        for post in posts:
+            out.write(json.dumps(post.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
+        return n
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for post in posts:
+        d = post.to_dict()
+        d.update({
+            "author_handle": post.author.handle, "author_name": post.author.name,
+            "author_url": post.author.url, "tags": " ".join(post.tags), "links": " ".join(post.links),
+            **d["metrics"],
+        })
+        writer.writerow({k: _cell(d.get(k)) for k in CSV_COLUMNS})
+        n += 1
+    return n
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # keep spreadsheets from running a post as a formula
+    return value

@@ -1,0 +1,190 @@
+"""The Whoosh search index: derived from the archive, rebuildable at any time.
+
+The index keeps only what search needs: the post id, the text (stored, for highlights) and
+the fields people filter and sort by. Everything shown in results is read back from the
+archive by id. `indexed_seq` (a file beside the index) records the archive `seq` the index
+has caught up to, so a crash between the archive's commit and the index's loses nothing:
+the next writer indexes whatever changed since.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timezone
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.writing import LockError
+
+from .archive import Archive
+from .errors import LockedError
+from .models import Post
+
+# Words of letters/digits; CJK characters one by one (Japanese has no spaces), so a search
+# for 東京 is the phrase 東 京.
+TOKENS = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff66-\uff9f]|\w+(?:\.?\w+)*"
+
+
+def analyzer():
+    return RegexTokenizer(TOKENS) | LowercaseFilter() | StopFilter(minsize=1) | StemFilter(cachesize=50000)
+
+
+def schema() -> Schema:
+    s = Schema(
+        id=ID(stored=True, unique=True),
+        text=TEXT(analyzer=analyzer(), stored=True),
+        name=TEXT(),  # the author's display name
+        author=KEYWORD(lowercase=True, scorable=False),  # full handle and its local part
+        source=ID(),
+        tags=KEYWORD(commas=True, lowercase=True, scorable=False),
+        lang=ID(),
+        kind=ID(),
+        session=ID(),
+        created=DATETIME(sortable=True),
+        likes=NUMERIC(sortable=True),
+        reposts=NUMERIC(sortable=True),
+        replies=NUMERIC(sortable=True),
+        popularity=NUMERIC(sortable=True),
+    )
+    s["text"].multitoken_query = "phrase"
+    return s
+
+
+def popularity(post: Post) -> int:
+    m = post.metrics
+    return m.likes + 2 * m.reposts + 2 * m.quotes + m.replies
+
+
+def document(post: Post) -> dict:
+    handle = (post.author.handle or "").lstrip("@").lower()
+    authors = {handle, handle.split("@")[0]} - {""}
+    return {
+        "id": post.id,
+        "text": post.text,
+        "name": post.author.name or "",
+        "author": " ".join(sorted(authors)),
+        "source": post.source,
+        "tags": ",".join(post.tags),
+        "lang": (post.lang or "").lower().split("-")[0] or "und",
+        "kind": post.kind or "other",
+        "session": post.session or "none",
+        "created": post.created_at.astimezone(timezone.utc).replace(tzinfo=None),
+        "likes": post.metrics.likes,
+        "reposts": post.metrics.reposts,
+        "replies": post.metrics.replies,
+        "popularity": popularity(post),
+    }
+
+
+class Index:
+    """The Whoosh index in `<data dir>/index/`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._ix = None
+
+    @classmethod
+    def in_dir(cls, data_dir: str | Path) -> "Index":
+        return cls(Path(data_dir) / "index")
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_dir() and whoosh_index.exists_in(str(self.path))
+
+    def open(self):
+        if self._ix is None:
+            if not self.exists:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._ix = whoosh_index.create_in(str(self.path), schema())
+                self.indexed_seq = 0
+            else:
+                self._ix = whoosh_index.open_dir(str(self.path))
+        return self._ix
+
+    @property
+    def indexed_seq(self) -> int:
+        marker = self.path / "indexed_seq"
+        try:
+            return int(marker.read_text().strip())
+        except (OSError, ValueError):
+            return 0
+
+    @indexed_seq.setter
+    def indexed_seq(self, seq: int) -> None:
+        marker = self.path / "indexed_seq"
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(str(seq))
+        tmp.replace(marker)
+
+    def write(self, added: Iterable[Post] = (), updated: Iterable[Post] = (),
+              deleted: Iterable[str] = (), seq: int | None = None) -> int:
+        """Add new posts, replace changed ones, drop deleted ids; one commit. Returns a count.
+
+        New posts use `add_document` (no lookup of an old copy), which is what keeps ingest
+        close to raw Whoosh speed.
+        """
+        ix = self.open()
+        try:
+            writer = ix.writer(limitmb=256, timeout=5.0)
+        except LockError:
+            raise LockedError(f"{self.path}: the search index is locked by another backchannel process") from None
+        n = 0
+        try:
+            for post_id in deleted:
+                writer.delete_by_term("id", post_id)
+                n += 1
+            for post in updated:
+                writer.update_document(**document(post))
+                n += 1
+            for post in added:
+                writer.add_document(**document(post))
+                n += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if seq is not None:
+            self.indexed_seq = seq
+        return n
+
+    def catch_up(self, archive: Archive) -> int:
+        """Index whatever the archive changed since this index last caught up."""
+        since = self.indexed_seq if self.exists else 0
+        if self.exists and since >= archive.seq:
+            return 0
+        changes = archive.changes_since(since)
+        return self.write(updated=changes.posts, deleted=changes.deleted, seq=changes.seq)
+
+    def rebuild(self, archive: Archive, batch: int = 5000, progress=None) -> int:
+        """Throw the index away and index every post in the archive again."""
+        self.close()
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        ix = self.open()
+        seq = archive.seq
+        total = 0
+        writer = ix.writer(limitmb=256)
+        try:
+            for post in archive.posts(order="seq"):
+                writer.add_document(**document(post))
+                total += 1
+                if progress and total % batch == 0:
+                    progress(total)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        self.indexed_seq = seq
+        return total
+
+    def searcher(self):
+        return self.open().searcher()
+
+    def close(self) -> None:
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+

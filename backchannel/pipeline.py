@@ -1,0 +1,111 @@
+"""The one writer: every change to the archive and the index goes through `Writer.store`.
+
+Order per batch: drop blocked posts → derive kind/score/session → archive (posts, tombstones,
+then cursors, one transaction) → index. The archive commits first; if the process dies
+before the index commits, the next `Writer` catches the index up from the archive's `seq`.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable, Sequence
+
+from .archive import Archive, StoreResult
+from .blocklist import Blocker
+from .config import Config
+from .errors import BackchannelError
+from .index import Index
+from .models import Post
+
+Enrich = Callable[[list[Post]], None]
+
+
+@dataclass
+class SourceReport:
+    """What one source did in one round (for the CLI, `run`'s status and `--json`)."""
+
+    source: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    blocked: int = 0
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "added": self.added, "updated": self.updated,
+                "deleted": self.deleted, "unchanged": self.unchanged, "blocked": self.blocked,
+                "requests": self.requests, "warnings": self.warnings, "errors": self.errors}
+
+
+class Writer:
+    """Owns the archive and the index for one process."""
+
+    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None):
+        self.archive = archive
+        self.index = index
+        self.blocker = Blocker(config.blocklist)
+        self.enrich = enrich
+        self.index.catch_up(archive)
+
+    def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
+              cursors: dict | None = None, source: str | None = None) -> tuple[StoreResult, int]:
+        """Store one batch; returns what the archive did and how many posts were blocked."""
+        kept = [p for p in posts if not self.blocker.blocks(p)] if self.blocker else list(posts)
+        if self.enrich and kept:
+            self.enrich(kept)
+        result = self.archive.store(kept, deleted, cursors, source)
+        if result.changed:
+            by_id = {p.id: p for p in kept}
+            self.index.write(added=[by_id[i] for i in result.added],
+                             updated=[by_id[i] for i in result.updated],
+                             deleted=result.deleted, seq=self.archive.seq)
+        return result, len(posts) - len(kept)
+
+    def close(self) -> None:
+        self.index.close()
+        self.archive.close()
+
+
+def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | None = None,
+                  on_error: Callable[[str], None] | None = None) -> list[SourceReport]:
+    """Poll every collector once, storing each batch as it arrives; one report per source.
+
+    A collector that fails is reported and the others go on; what it yielded before the
+    failure is already stored.
+    """
+    reports = []
+    for collector in collectors:
+        report = SourceReport(collector.name)
+        reports.append(report)
+        try:
+            for batch in collector.collect(writer.archive.cursors(collector.name)):
+                apply_batch(writer, collector.name, batch, report)
+            if recheck_hours:
+                since = datetime.now(timezone.utc) - timedelta(hours=recheck_hours)
+                recent = list(writer.archive.posts(source=collector.name, since=since))
+                for batch in collector.recheck(recent):
+                    apply_batch(writer, collector.name, batch, report)
+        except BackchannelError as exc:
+            report.errors.append(exc.format_message())
+        except Exception as exc:  # a bug in one collector must not stop the others
+            report.errors.append(f"{collector.name}: unexpected error: {exc!r}")
+            if on_error:
+                on_error(traceback.format_exc())
+    return reports
+
+
+def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> None:
+    result, blocked = writer.store(batch.posts, batch.deleted, batch.cursors, source)
+    report.added += len(result.added)
+    report.updated += len(result.updated)
+    report.deleted += len(result.deleted)
+    report.unchanged += result.unchanged
+    report.blocked += blocked
+    report.requests += batch.requests
+    report.warnings += batch.warnings
+    report.errors += batch.errors

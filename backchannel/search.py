@@ -1,0 +1,189 @@
+"""Keyword search over the Whoosh index: query parsing, filters, sorting, highlights.
+
+`search()` returns `Hit`s (the post from the archive, its relevance and a highlighted
+excerpt); the CLI only formats them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from whoosh import highlight, qparser, query as Q
+
+from .archive import Archive
+from .errors import InputError
+from .index import Index
+from .models import KINDS, Post
+
+SORTS = ("relevance", "newest", "popular")
+FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created",
+          "likes", "reposts", "replies", "popularity"}
+_FIELD_REF = re.compile(r'(?:^|[\s(])[+-]?([A-Za-z_]+):(?!//)')
+
+
+@dataclass
+class Filters:
+    source: list[str] = field(default_factory=list)
+    author: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    session: list[str] = field(default_factory=list)
+    lang: list[str] = field(default_factory=list)
+    since: datetime | None = None  # aware
+    until: datetime | None = None  # aware, exclusive
+
+
+@dataclass
+class Hit:
+    post: Post
+    relevance: float
+    excerpt: str  # the text with matched words wrapped in MARK_START / MARK_END
+    terms: list[str]
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int  # how many matched in all (the hits are the first `limit`)
+
+
+MARK_START, MARK_END = "\x02", "\x03"  # replaced by colour, brackets or <mark> on output
+
+
+def parse_moment(value: str, tz: ZoneInfo, end: bool = False) -> datetime:
+    """A date or date-time the user typed, in the event's time zone.
+
+    `2026-09-01` is the whole day: as `--since` its start, as `--until` its end.
+    """
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(0), tzinfo=tz)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not a date or date-time: {value!r} (use 2026-09-01 or 2026-09-01T14:30)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def build_query(text: str, filters: Filters):
+    """The Whoosh query for the user's text and filters; InputError says what is wrong."""
+    from .index import schema
+
+    s = schema()
+    check_syntax(text)
+    parser = qparser.QueryParser("text", s, group=qparser.AndGroup)
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin({"tags": ["tag"]}))
+    parts = []
+    if text.strip():
+        try:
+            parsed = parser.parse(text)
+        except (ValueError, TypeError) as exc:
+            hint = ("created: takes a date such as 20260901 or 20260901143000"
+                    if "created:" in text else str(exc))
+            raise InputError(f"bad query {text!r}: {hint}") from None
+        if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
+            raise InputError(f"bad query {text!r}: nothing left to search for "
+                             "(only operators or very common words)")
+        parts.append(parsed)
+    parts += _filter_queries(filters)
+    if not parts:
+        raise InputError("give a query, or at least one filter such as --tag or --since")
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def check_syntax(text: str) -> None:
+    if text.count('"') % 2:
+        raise InputError(f'bad query {text!r}: a phrase is not closed (odd number of ")')
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', "", text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            raise InputError(f"bad query {text!r}: ')' without '('")
+    if depth:
+        raise InputError(f"bad query {text!r}: '(' is not closed")
+    for name in _FIELD_REF.findall(re.sub(r'"[^"]*"', "", text)):
+        if name.lower() not in FIELDS:
+            known = ", ".join(sorted(FIELDS - {"text", "tags"}))
+            raise InputError(f"bad query {text!r}: unknown field '{name}:' (fields: {known})")
+
+
+def _filter_queries(f: Filters) -> list:
+    out = []
+
+    def any_of(fieldname: str, values: list[str]) -> None:
+        if values:
+            terms = [Q.Term(fieldname, v) for v in values]
+            out.append(terms[0] if len(terms) == 1 else Q.Or(terms))
+
+    for kind in f.kind:
+        if kind not in KINDS:
+            raise InputError(f"--kind: unknown kind {kind!r} (one of: {', '.join(KINDS)})")
+    any_of("source", [s.lower() for s in f.source])
+    any_of("author", [a.lstrip("@").lower() for a in f.author])
+    any_of("tags", [t.lstrip("#").lower() for t in f.tag])
+    any_of("kind", f.kind)
+    any_of("session", f.session)
+    any_of("lang", [lang.lower() for lang in f.lang])
+    if f.since or f.until:
+        if f.since and f.until and f.until <= f.since:
+            raise InputError("--until must be after --since")
+        start = _naive_utc(f.since) if f.since else None
+        end = _naive_utc(f.until) - timedelta(microseconds=1) if f.until else None
+        out.append(Q.DateRange("created", start, end))
+    return out
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class _Marker(highlight.Formatter):
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+
+def search(index: Index, archive: Archive, text: str, filters: Filters | None = None,
+           sort: str = "relevance", limit: int = 20) -> Results:
+    """Run a query; hits come back in order with their posts read from the archive."""
+    if sort not in SORTS:
+        raise InputError(f"--sort: one of {', '.join(SORTS)}")
+    if limit < 1:
+        raise InputError("--limit must be at least 1")
+    q = build_query(text, filters or Filters())
+    if not index.exists:
+        return Results([], 0)
+    with index.searcher() as searcher:
+        kwargs = {}
+        if sort == "newest":
+            kwargs = {"sortedby": "created", "reverse": True}
+        elif sort == "popular":
+            kwargs = {"sortedby": ["popularity", "created"], "reverse": True}
+        results = searcher.search(q, limit=limit, terms=True, **kwargs)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=320, surround=80)
+        results.formatter = _Marker()
+        # With `sortedby`, Whoosh puts the sort key in `hit.score`: relevance is then unknown.
+        found = [(hit["id"], hit.score if sort == "relevance" else 0.0, hit.highlights("text", top=2), hit.matched_terms())
+                 for hit in results]
+        total = len(results)
+    posts = archive.get_many(i for i, *_ in found)
+    hits = []
+    for post_id, score, excerpt, matched in found:
+        post = posts.get(post_id)
+        if post is None:  # deleted since the index was written; the next writer drops it
+            continue
+        terms = sorted({t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)
+                        for f, t in matched if f == "text"})
+        hits.append(Hit(post, float(score), excerpt or _head(post.text), terms))
+    return Results(hits, total)
+
+
+def _head(text: str, limit: int = 320) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"

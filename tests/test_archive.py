@@ -1,0 +1,104 @@
+"""The archive: idempotent upserts, edits, tombstones, cursors, and crash-safe index catch-up."""
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from backchannel.archive import Archive
+from backchannel.config import Config
+from backchannel.index import Index
+from backchannel.models import Metrics
+from backchannel.pipeline import Writer
+from backchannel.search import search
+from factories import START, make_post
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive.in_dir(tmp_path) as a:
+        yield a
+
+
+def test_upsert_is_idempotent(archive):
+    posts = [make_post(1), make_post(2)]
+    first = archive.store(posts)
+    again = archive.store([make_post(1), make_post(2)])
+    assert len(first.added) == 2
+    assert again.added == [] and again.updated == [] and again.unchanged == 2
+    assert archive.count() == 2
+
+
+def test_an_edit_replaces_the_text(archive):
+    archive.store([make_post(1, text="first words")])
+    edited = make_post(1, text="better words", edited_at=START + timedelta(hours=1))
+    result = archive.store([edited])
+    assert result.updated == [edited.id]
+    stored = archive.get(edited.id)
+    assert stored.text == "better words" and stored.edited_at == edited.edited_at
+
+
+def test_new_counts_update_the_row_but_keep_first_seen(archive):
+    post = make_post(1)
+    archive.store([post])
+    seen = archive.db.execute("SELECT first_seen FROM posts").fetchone()[0]
+    post.metrics = Metrics(likes=9)
+    assert archive.store([post]).updated == [post.id]
+    assert archive.get(post.id).metrics.likes == 9
+    assert archive.db.execute("SELECT first_seen FROM posts").fetchone()[0] == seen
+
+
+def test_tombstone_removes_and_keeps_out(archive):
+    post = make_post(1)
+    archive.store([post])
+    assert archive.store(deleted=[post.id], source="mastodon").deleted == [post.id]
+    assert archive.get(post.id) is None
+    assert archive.store([make_post(1)]).refused == 1
+    assert archive.count() == 0
+
+
+def test_cursors_saved_with_their_posts(archive):
+    archive.store([make_post(1)], cursors={"https://a.example|pycon": "110"}, source="mastodon")
+    assert archive.cursors("mastodon") == {"https://a.example|pycon": "110"}
+    assert archive.cursors("bluesky") == {}
+
+
+def test_a_failed_batch_stores_neither_posts_nor_cursor(archive):
+    bad = make_post(2)
+    bad.text = None  # NOT NULL: the insert fails half-way through the batch
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.store([make_post(1), bad], cursors={"k": "2"}, source="mastodon")
+    assert archive.count() == 0 and archive.cursors("mastodon") == {}
+
+
+def test_plain_tables_open_in_sqlite3(tmp_path, archive):
+    archive.store([make_post(1, tags=["ai"])])
+    db = sqlite3.connect(tmp_path / "archive.db")
+    row = db.execute("SELECT source, author_handle, tags, created_at FROM posts").fetchone()
+    assert row == ("mastodon", "ada@example.social", '["ai"]', "2026-09-01T07:01:00Z")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"posts", "tombstones", "cursors", "meta"} <= tables
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_index_catches_up_after_a_crash_between_archive_and_index(tmp_path):
+    cfg = Config(path=None, data_dir=tmp_path)
+    archive, index = Archive.in_dir(tmp_path), Index.in_dir(tmp_path)
+    writer = Writer(cfg, archive, index)
+    writer.store([make_post(1, text="kept before the crash")])
+    # The archive commits, then the process dies before the index does:
+    archive.store([make_post(2, text="stored but never indexed")])
+    index.close()
+    writer2 = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path))
+    hits = search(writer2.index, writer2.archive, "indexed").hits
+    assert [h.post.text for h in hits] == ["stored but never indexed"]
+
+
+def test_deleted_posts_leave_the_index(tmp_path):
+    cfg = Config(path=None, data_dir=tmp_path)
+    writer = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path))
+    post = make_post(1, text="soon to be deleted")
+    writer.store([post])
+    assert search(writer.index, writer.archive, "deleted").hits
+    writer.store(deleted=[post.id], source="mastodon")
+    assert search(writer.index, writer.archive, "deleted").total == 0
