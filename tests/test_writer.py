@@ -1,0 +1,37 @@
+"""The one writer: a lock per data dir, and the blocklist applied before anything is stored."""
+
+import pytest
+
+from backchannel.archive import Archive
+from backchannel.config import Blocklist, Config
+from backchannel.errors import LockedError
+from backchannel.index import Index
+from backchannel.lock import WriterLock
+from backchannel.models import Author
+from backchannel.pipeline import Writer
+from factories import make_post
+
+
+def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
+    with WriterLock(tmp_path):
+        with pytest.raises(LockedError) as err:
+            WriterLock(tmp_path).acquire()
+    assert "already in use" in err.value.message and str(tmp_path) in err.value.message
+    WriterLock(tmp_path).acquire().release()  # free again once the first one is done
+
+
+def test_blocklist_keeps_accounts_instances_and_words_out(tmp_path):
+    cfg = Config(path=None, data_dir=tmp_path,
+                 blocklist=Blocklist(accounts=["spam@bad.example"], instances=["evil.example"],
+                                     words=["crypto giveaway"]))
+    writer = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path))
+    posts = [
+        make_post(1, author="spam@bad.example"),
+        make_post(2, author="eve@mx.evil.example"),
+        make_post(3, text="Free CRYPTO giveaway now!!"),
+        make_post(4, text="cryptography talk was great"),
+        make_post(5, author_obj=Author("mallory", "Mallory", "https://evil.example/@mallory")),
+    ]
+    result, blocked = writer.store(posts)
+    assert blocked == 3 + 1
+    assert [writer.archive.get(i).text for i in result.added] == ["cryptography talk was great"]
