@@ -219,11 +219,12 @@ class _Reader:
             raise self.fail(f"[{section}] {key}", f"must be greater than 0, got {value!r}")
         return value
 
-    def url(self, value: str, key: str) -> str:
+    def url(self, value: str, key: str, base: bool = True) -> str:
+        """An http(s) URL; a server's base URL (`base=True`) loses its trailing slash."""
         url = safe_url(value)
         if not url:
             raise self.fail(key, f"not an http(s) URL: {value!r}")
-        return url.rstrip("/")
+        return url.rstrip("/") if base else url
 
 
 def _describe(kind: type | tuple) -> str:
@@ -332,12 +333,12 @@ def _rss(r: _Reader, t: Any) -> RssSource | None:
     for i, item in enumerate(raw_feeds, 1):
         key = f"[{s}] feeds[{i}]"
         if isinstance(item, str):
-            feeds.append(Feed(url=r.url(item, key)))
+            feeds.append(Feed(url=r.url(item, key, base=False)))
         elif isinstance(item, dict):
             r.only(item, f"{s}.feeds[{i}]", {"url", "all", "name"})
             if not isinstance(item.get("url"), str):
                 raise r.fail(f"{key} url", "missing")
-            feeds.append(Feed(url=r.url(item["url"], f"{key} url"),
+            feeds.append(Feed(url=r.url(item["url"], f"{key} url", base=False),
                               all=r.get(item, f"{s}.feeds[{i}]", "all", bool, False),
                               name=r.get(item, f"{s}.feeds[{i}]", "name", str, None)))
         else:
@@ -359,7 +360,7 @@ def _digest(r: _Reader, t: dict, base: Path) -> Digest:
     r.only(t, s, {"title", "output", "base_url", "templates", "refresh", "allow_remote_media"})
     base_url = r.get(t, s, "base_url", str, "")
     if base_url:
-        base_url = r.url(base_url, "[digest] base_url")
+        base_url = r.url(base_url, "[digest] base_url", base=False)
     templates = r.get(t, s, "templates", str, None)
     if templates:
         templates_path = _resolve(base, templates)
