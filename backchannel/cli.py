@@ -136,6 +136,63 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
 
 @cli.command()
 @common
+@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+              help="Only these sources (repeatable).")
+@click.option("--no-digest", is_flag=True, help="Collect only; don't refresh the digest.")
+@click.option("--recheck", type=float, default=None, metavar="HOURS",
+              help="Every 10 minutes, re-check posts of the last HOURS for edits and deletions.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors (when not on a terminal).")
+@click.option("-v", "--verbose", is_flag=True, help="Also log warnings of every poll.")
+@click.option("--log-file", type=click.File("a", encoding="utf-8"), help="Also append log lines to this file.")
+@click.option("--stop-after", type=float, default=None, metavar="SECONDS",
+              help="Stop by itself after SECONDS (for trials and tests).")
+def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_file, stop_after):
+    """Keep collecting from every source, each on its own interval, and refresh the digest.
+
+    Shows per source the last and next poll, new posts and errors: a live table on a
+    terminal, log lines otherwise. Ctrl-C stores what is in flight and exits; a restart
+    resumes from the stored cursors. A second `run` on the same data dir refuses to start.
+
+    Example: backchannel run --recheck 2 --log-file run.log
+    """
+    import os
+
+    from collectors.base import make_collectors
+
+    from .live import Runner
+    from .status import Display
+
+    cfg = load_config(config_path, data_dir, required=True)
+    collectors = make_collectors(cfg, os.environ, sources)
+    if not collectors:
+        raise InputError(f"{cfg.path}: no sources configured (add [sources.mastodon], "
+                         "[sources.bluesky] or [sources.rss])")
+    intervals = {name: section.interval for name, section in
+                 (("mastodon", cfg.mastodon), ("bluesky", cfg.bluesky), ("rss", cfg.rss)) if section}
+    writer = open_writer(cfg)
+    display = Display(quiet=quiet, log_file=log_file)
+    try:
+        build = None if no_digest else digest_builder(cfg, writer)
+        runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
+                        recheck_hours=recheck, on_change=display.update, warnings=verbose)
+        display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"
+                    + ("" if no_digest else f"; digest in {cfg.digest.output}"))
+        runner.run(max_seconds=stop_after)
+    finally:
+        close_writer(writer)
+
+
+def digest_builder(cfg, writer):
+    """A function that refreshes the digest from the writer's archive (incrementally)."""
+    try:  # TODO(lead): drop the guard once backchannel.digest has landed
+        from .digest import build
+    except ImportError:
+        return None
+    return lambda: build(cfg, writer.archive)
+
+
+@cli.command()
+@common
 @click.argument("query", default="")
 @click.option("--source", multiple=True, help="mastodon, bluesky, rss or import (repeatable).")
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
