@@ -1,0 +1,269 @@
+"""Mastodon Status JSON → `Post`, and the consent rules that keep accounts out.
+
+Works on the raw API dicts exactly as a server sent them (never Mastodon.py's wrappers), so
+the same code serves the tag timelines and the re-check of single statuses. Every string
+and URL goes through `backchannel.sanitize` before it lands on a Post.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote
+
+from backchannel.models import Author, Media, Metrics, Post, make_id, parse_time
+from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url
+
+SOURCE = "mastodon"
+PROVENANCE = "_backchannel"  # key added to Post.raw: which configured server the copy came from
+MEDIA_TYPES = {"image", "video", "gifv", "audio"}
+_OPT_OUT = re.compile(r"#(nobot|noindex)(?![\w])", re.I)
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_ACCT = re.compile(r"^@?([\w.+-]+)(@[\w.-]+(:\d{1,5})?)?$")
+
+
+class Malformed(ValueError):
+    """A status lacks a field we need (or has it in a shape we cannot read): skip it."""
+
+
+def original(status: dict) -> dict:
+    """The status itself, or for a boost the boosted original (a boost is not a post)."""
+    reblog = status.get("reblog")
+    return reblog if isinstance(reblog, dict) else status
+
+
+def status_id(status: Any) -> str:
+    """The server's id of a status, as a short printable string for messages."""
+    value = status.get("id") if isinstance(status, dict) else None
+    return clean_text(str(value), limit=40) if isinstance(value, (str, int)) else "?"
+
+
+def tag_names(status: dict) -> set[str]:
+    """The hashtags a status carries, normalised like our config's (for the any[] evidence check)."""
+    names = set()
+    for tag in status.get("tags") or []:
+        if isinstance(tag, dict) and isinstance(tag.get("name"), str):
+            names.add(normalize_tag(tag["name"]))
+    names.discard("")
+    return names
+
+
+def normalize_tag(name: str) -> str:
+    """A hashtag as we store it: NFKC, lowercase, no '#', no markup or spaces."""
+    text = clean_text(unicodedata.normalize("NFKC", name)).lstrip("#").lower()
+    return "" if any(c.isspace() for c in text) else text
+
+
+def skip_reason(status: dict) -> str | None:
+    """Why a (well-formed) status must not be collected, or None when it may.
+
+    Only `visibility: public` is kept, and accounts that opted out stay out: `noindex: true`
+    (Mastodon 4.0), `indexable: false` (4.2) or `#nobot` / `#noindex` in the bio or a
+    profile field (a widespread convention).
+    """
+    if status.get("visibility") != "public":
+        return "not public"
+    account = status.get("account")
+    if not isinstance(account, dict):
+        return "no account"
+    if account.get("noindex") is True:
+        return "account has noindex"
+    if account.get("indexable") is False:
+        return "account is not indexable"
+    texts = [account.get("note")]
+    for item in account.get("fields") or []:
+        if isinstance(item, dict):
+            texts += [item.get("name"), item.get("value")]
+    for text in texts:
+        # Bios are HTML where a hashtag is `#<span>nobot</span>`: read the text, not the markup.
+        if isinstance(text, str) and _OPT_OUT.search(html_to_text(text)):
+            return "account opted out (#nobot/#noindex)"
+    return None
+
+
+def normalize(status: dict, server: str, domain: str) -> Post:
+    """One Status (not a boost wrapper) as a Post; raises `Malformed` naming what is wrong.
+
+    `server` is the configured base URL the copy came from (kept in `raw` so a re-check asks
+    the same server); `domain` completes the handle of the server's local accounts.
+    """
+    uri = _required_str(status, "uri")
+    if len(uri) > 2048:
+        raise Malformed("field 'uri' is too long")
+    _required_str(status, "id", allow_int=True)
+    created = _time(status.get("created_at"), "created_at")
+    content = status.get("content")
+    if not isinstance(content, str):
+        raise Malformed("field 'content' is missing")
+    if not isinstance(status.get("visibility"), str):
+        raise Malformed("field 'visibility' is missing")
+    account = status.get("account")
+    if not isinstance(account, dict):
+        raise Malformed("field 'account' is missing")
+    author = _author(account, domain)
+    url = safe_url(status.get("url")) or safe_url(uri)
+    edited = status.get("edited_at")
+    return Post(
+        id=make_id(SOURCE, uri),
+        source=SOURCE,
+        uri=uri,
+        url=url,
+        created_at=created,
+        edited_at=_time(edited, "edited_at") if edited else None,
+        author=author,
+        text=_text(content, status.get("mentions"), domain),
+        html=clean_html(content, base=url),
+        lang=_lang(status.get("language")),
+        tags=_tags(status),
+        links=_links(content, status),
+        media=_media(status.get("media_attachments")),
+        reply_to=_reply_to(status.get("in_reply_to_id"), server),
+        is_repost=False,
+        metrics=Metrics(
+            likes=_count(status, "favourites_count"),
+            reposts=_count(status, "reblogs_count"),
+            replies=_count(status, "replies_count"),
+            quotes=_count(status, "quotes_count"),
+        ),
+        sensitive=status.get("sensitive") is True,
+        content_warning=clean_text(_str(status.get("spoiler_text"))) or None,
+        raw={**status, PROVENANCE: {"server": server}},
+    )
+
+
+def _required_str(data: dict, name: str, allow_int: bool = False) -> str:
+    value = data.get(name)
+    if allow_int and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise Malformed(f"field '{name}' is missing")
+    return value
+
+
+def _time(value: Any, name: str) -> datetime:
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError):
+        raise Malformed(f"field '{name}' is not a timestamp: {clean_text(str(value), limit=40)!r}") from None
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _author(account: dict, domain: str) -> Author:
+    acct = clean_text(_str(account.get("acct")))
+    handle = full_handle(acct, domain)
+    if not handle:
+        raise Malformed(f"field 'account.acct' is not a handle: {acct[:60]!r}")
+    name = clean_text(_str(account.get("display_name")), limit=200)
+    return Author(handle=handle, name=name or handle.partition("@")[0], url=safe_url(account.get("url")))
+
+
+def full_handle(acct: str, domain: str) -> str | None:
+    """`user@server` from an acct; a local account's acct has no domain, so add the server's."""
+    match = _ACCT.match(acct)
+    if not match:
+        return None
+    user, remote = match.group(1), match.group(2)
+    return f"{user}{remote.lower()}" if remote else f"{user}@{domain.lower()}"
+
+
+def _text(content: str, mentions: Any, domain: str) -> str:
+    """Plain text; `@user` mentions spelled out as `@user@server` where that is unambiguous.
+
+    Mastodon shows every mention as `@user`; the full handle makes the text searchable by
+    handle and lets the pipeline match a speaker's handle.
+    """
+    text = html_to_text(content)
+    full: dict[str, str | None] = {}
+    for m in mentions if isinstance(mentions, list) else []:
+        if not isinstance(m, dict):
+            continue
+        user = clean_text(_str(m.get("username")))
+        acct = full_handle(clean_text(_str(m.get("acct"))), domain)
+        if user and acct:
+            full[user] = None if user in full and full[user] != acct else acct
+    for user, acct in full.items():
+        if acct:
+            text = re.sub(rf"(?<![\w@])@{re.escape(user)}(?![\w@])", "@" + acct, text)
+    return text
+
+
+def _lang(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 35 and _LANG.match(value) else None
+
+
+def _tags(status: dict) -> list[str]:
+    tags = []
+    for tag in status.get("tags") or []:
+        name = normalize_tag(tag["name"]) if isinstance(tag, dict) and isinstance(tag.get("name"), str) else ""
+        if name and name not in tags:
+            tags.append(name)
+    return tags
+
+
+class _Anchors(HTMLParser):
+    """The hrefs of a fragment's links, minus mentions and hashtags (they are not resources)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "a":
+            return
+        a = {k: v or "" for k, v in attrs}
+        marks = (a.get("class", "") + " " + a.get("rel", "")).lower().split()
+        if not {"mention", "hashtag", "tag"} & set(marks) and a.get("href"):
+            self.hrefs.append(a["href"])
+
+
+def _links(content: str, status: dict) -> list[str]:
+    parser = _Anchors()
+    parser.feed(content)
+    parser.close()
+    skip = set()
+    for key in ("mentions", "tags"):
+        for item in status.get(key) or []:
+            if isinstance(item, dict) and isinstance(item.get("url"), str):
+                skip.add(item["url"])
+    card = status.get("card")
+    found = parser.hrefs + ([card.get("url")] if isinstance(card, dict) else [])
+    links: list[str] = []
+    for href in found:
+        url = safe_url(href) if href not in skip else None
+        if url and url not in links:
+            links.append(url)
+    return links
+
+
+def _media(items: Any) -> list[Media]:
+    media = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = safe_url(item.get("url")) or safe_url(item.get("remote_url"))
+        if not url:
+            continue
+        kind = item.get("type") if item.get("type") in MEDIA_TYPES else "unknown"
+        media.append(Media(type=kind, url=url, preview_url=safe_url(item.get("preview_url")),
+                           alt=clean_text(_str(item.get("description")))))
+    return media
+
+
+def _reply_to(value: Any, server: str) -> str | None:
+    """The parent status, as its API URL on the server we read: its id means nothing elsewhere."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        return None
+    return f"{server}/api/v1/statuses/{quote(value, safe='')}"
+
+
+def _count(status: dict, name: str) -> int:
+    value = status.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

@@ -1,0 +1,662 @@
+"""The Mastodon collector: the real Mastodon.py against Mastodon servers on 127.0.0.1.
+
+`mastodon_server.FakeMastodon` speaks the API with realistic Status JSON; `Store` below does
+with the batches what the pipeline does (posts, then cursors, JSON round-tripped), so each
+test reads as a few rounds of `backchannel collect --once`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import requests
+
+from backchannel import config as configuration
+from backchannel.models import Post, make_id
+from collectors.base import Batch
+from collectors.mastodon import TOKEN_VAR, MastodonCollector
+from collectors.mastodon_client import parse_tokens
+from loopback import Loopback, Request, Response
+from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
+
+START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=None, timeout=2.0):
+    event = {"name": "PyCon Test", "hashtags": list(tags)}
+    if start:
+        event["start"] = start.isoformat()
+    cfg = configuration.parse({"event": event, "sources": {"mastodon": {
+        "instances": [getattr(s, "url", s) for s in servers], "timeout": timeout}}}, tmp_path / "backchannel.toml")
+    collector = MastodonCollector(cfg, tmp_path, env or {})
+    collector.backoff, collector.max_backoff, collector.max_ratelimit_wait = 0.01, 0.02, 2.0
+    collector.waits = []
+
+    def sleep(seconds: float) -> None:
+        collector.waits.append(seconds)
+        time.sleep(seconds)
+
+    collector.sleep = sleep
+    return collector
+
+
+@dataclass
+class Store:
+    """The pipeline's part, in memory: store each batch's posts and tombstones, then its cursors."""
+
+    posts: dict[str, Post] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    cursors: dict = field(default_factory=dict)
+    batches: list[Batch] = field(default_factory=list)
+
+    def run(self, batches) -> "Store":
+        self.batches = []
+        for batch in batches:
+            self.batches.append(batch)
+            for post in batch.posts:
+                self.posts[post.id] = post
+            for post_id in batch.deleted:
+                self.deleted.add(post_id)
+                self.posts.pop(post_id, None)
+            self.cursors.update(json.loads(json.dumps(batch.cursors)))  # as the archive keeps them
+        return self
+
+    def round(self, collector: MastodonCollector) -> "Store":
+        return self.run(collector.collect(dict(self.cursors)))
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for b in self.batches for e in b.errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for b in self.batches for w in b.warnings]
+
+    @property
+    def yielded(self) -> list[Post]:
+        return [p for b in self.batches for p in b.posts]
+
+    @property
+    def requests(self) -> int:
+        return sum(b.requests for b in self.batches)
+
+
+@pytest.fixture
+def a():
+    with FakeMastodon() as server:
+        yield server
+
+
+@pytest.fixture
+def b():
+    with FakeMastodon() as server:
+        yield server
+
+
+@pytest.fixture
+def c():
+    with FakeMastodon() as server:
+        yield server
+
+
+def minutes(n: float) -> datetime:
+    return START + timedelta(minutes=n)
+
+
+def series(server: FakeMastodon, person: Person, count: int, first: datetime, tag: str = "pycon",
+           step: timedelta = timedelta(minutes=1)) -> list[dict]:
+    return [server.publish(person, f"Note {i} from the talk #{tag}", tags=[tag], created_at=first + i * step)
+            for i in range(count)]
+
+
+# -- the done criterion ----------------------------------------------------------------------
+
+def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b, c):
+    alice, bob, carol = Person("alice", a), Person("bob", b), Person("carol", c)
+    dave = Person("dave", a, noindex=True)
+    shared = [a.publish(alice, f"Takeaway {i} #pycon", tags=["pycon"], created_at=minutes(i)) for i in range(3)]
+    for status in shared:
+        b.receive(status, a)
+        c.receive(status, a)
+    for i in range(2):
+        a.receive(b.publish(bob, f"Question {i} #PyCon", tags=["PyCon"], created_at=minutes(10 + i)), b)
+    only_c = c.publish(carol, "Slides are up #pycon", tags=["pycon"], created_at=minutes(20))
+    b.receive(a.publish(dave, "Please do not index me #pycon", tags=["pycon"], created_at=minutes(30)), a)
+    a.publish(alice, "Before the event #pycon", tags=["pycon"], created_at=minutes(-60))
+
+    store = Store().round(make_collector(tmp_path, [a, b, c]))
+
+    expected = {s["uri"] for s in shared} | {only_c["uri"]} | {
+        s["uri"] for s in b.statuses.values() if s["account"]["username"] == "bob"}
+    assert {p.uri for p in store.posts.values()} == expected
+    assert len(store.yielded) == len(expected) == 6  # every shared post yielded once, not once per server
+    assert store.errors == [] and store.warnings == []
+    handles = {p.author.handle for p in store.posts.values()}
+    assert handles == {f"alice@{a.domain}", f"bob@{b.domain}", f"carol@{c.domain}"}
+    assert all(p.id == make_id("mastodon", p.uri) and p.source == "mastodon" for p in store.posts.values())
+    assert all(p.created_at >= START and p.created_at.tzinfo is not None for p in store.posts.values())
+
+
+def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
+    alice = Person("alice", a)
+    statuses = series(a, alice, 100, minutes(-45))  # 45 before the start, 55 from it on
+    collector = make_collector(tmp_path, [a])
+
+    store = Store().round(collector)
+
+    assert sorted(p.uri for p in store.posts.values()) == sorted(s["uri"] for s in statuses[45:])
+    pages = a.timeline_requests()
+    assert [r.arg("max_id") for r in pages] == [None, statuses[-40]["id"]]  # page 2 crosses the start: stop
+    assert all(r.arg("limit") == "40" for r in pages)
+    assert [len(b.posts) for b in store.batches] == [40, 15]  # a batch (and cursor) per page
+    assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": None}
+    assert store.batches[0].cursors[f"{a.url}|pycon"]["older_than"] == statuses[-40]["id"]
+
+
+def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a):
+    statuses = series(a, Person("alice", a), 90, minutes(0))
+    store = Store().round(make_collector(tmp_path, [a], start=None))
+    assert len(store.posts) == 90
+    assert len(a.timeline_requests()) == 4  # 40 + 40 + 10 + the empty page that ends it
+    assert store.cursors[f"{a.url}|pycon"]["newest"] == statuses[-1]["id"]
+
+
+def test_catch_up_follows_min_id_until_a_page_is_empty(tmp_path, a):
+    alice = Person("alice", a)
+    series(a, alice, 5, minutes(0))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    newest = store.cursors[f"{a.url}|pycon"]["newest"]
+    new = series(a, alice, 90, minutes(10))
+    before = len(a.requests)
+
+    store.round(collector)
+
+    pages = a.requests[before:]
+    assert [r.arg("min_id") for r in pages] == [newest, new[39]["id"], new[79]["id"], new[89]["id"]]
+    assert [len(b.posts) for b in store.batches if b.posts] == [40, 40, 10]
+    assert len(store.posts) == 95
+    assert store.cursors[f"{a.url}|pycon"] == {"newest": new[-1]["id"], "older_than": None}
+    # each page's batch carries the cursor of that page, never one ahead of its posts
+    for batch in (b for b in store.batches if b.posts):
+        assert batch.cursors[f"{a.url}|pycon"]["newest"] == max((p.raw["id"] for p in batch.posts), key=int)
+
+
+# -- polling cost ----------------------------------------------------------------------------
+
+def test_quiet_round_costs_one_request_per_server_and_hashtag(tmp_path):
+    with FakeMastodon(supports_any=False) as a, FakeMastodon(supports_any=False) as b, \
+            FakeMastodon(supports_any=False, unknown_tag="empty") as c:
+        for server in (a, b, c):
+            person = Person("p", server)
+            series(server, person, 3, minutes(0), tag="pycon")
+            series(server, person, 2, minutes(5), tag="pyconsprints")
+        collector = make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints", "pyconparty"))
+        store = Store().round(collector)
+        assert len(store.posts) == 15
+        marks = [len(s.requests) for s in (a, b, c)]
+
+        store.round(collector)
+
+        for server, mark in zip((a, b, c), marks):
+            quiet = server.requests[mark:]
+            assert sorted(r.path for r in quiet) == sorted(
+                f"/api/v1/timelines/tag/{t}" for t in ("pycon", "pyconsprints", "pyconparty"))
+            assert all("any[]" not in r.query for r in quiet)
+        assert store.requests == 9 and store.yielded == [] and store.errors == []
+        assert not any("instance" in r.path for s in (a, b, c) for r in s.requests)  # no hidden calls
+
+
+def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b):
+    for server in (a, b):
+        person = Person("p", server)
+        series(server, person, 3, minutes(0), tag="pycon")
+        series(server, person, 2, minutes(5), tag="pyconsprints")
+    collector = make_collector(tmp_path, [a, b], tags=("pycon", "pyconsprints"))
+    store = Store().round(collector)  # backfill, then one request shows any[] works
+    assert store.cursors[a.url] == {"any": True, "tries": 0}
+    marks = [len(a.requests), len(b.requests)]
+
+    store.round(collector)
+    for server, mark in zip((a, b), marks):
+        quiet = server.requests[mark:]
+        assert len(quiet) == 1
+        assert quiet[0].path == "/api/v1/timelines/tag/pycon" and quiet[0].query["any[]"] == ["pyconsprints"]
+
+    fresh = [a.publish(Person("q", a), "New #pyconsprints", tags=["pyconsprints"], created_at=minutes(60)),
+             a.publish(Person("q", a), "New #pycon", tags=["pycon"], created_at=minutes(61))]
+    store.round(collector)
+    assert {s["uri"] for s in fresh} <= {p.uri for p in store.posts.values()}
+    assert len(store.posts) == 12
+
+
+def test_a_server_that_ignores_any_loses_nothing(tmp_path):
+    with FakeMastodon(supports_any=False, version="4.3.2") as a:  # claims Mastodon, drops any[]
+        person = Person("p", a)
+        series(a, person, 3, minutes(0), tag="pycon")
+        series(a, person, 3, minutes(5), tag="pyconsprints")
+        collector = make_collector(tmp_path, [a], tags=("pycon", "pyconsprints"))
+        store = Store().round(collector)
+        for n in range(3):  # each round with news tries once more to see any[] at work
+            series(a, person, 2, minutes(20 + 10 * n), tag="pyconsprints")
+            store.round(collector)
+        assert store.cursors[a.url] == {"any": False, "tries": 3}
+        assert len(store.posts) == 12
+        mark = len(a.requests)
+        late = a.publish(person, "Late #pyconsprints", tags=["pyconsprints"], created_at=minutes(90))
+        store.round(collector)
+        assert late["uri"] in {p.uri for p in store.posts.values()}
+        assert all("any[]" not in r.query for r in a.requests[mark:])
+
+
+# -- what is a post, and whose -----------------------------------------------------------------
+
+def test_a_boost_counts_as_its_original(tmp_path):
+    with FakeMastodon() as a, FakeMastodon() as b:
+        alice, bob, eve = Person("alice", a), Person("bob", b), Person("eve", b, indexable=False)
+        original = b.receive(a.publish(alice, "Great keynote #pycon", tags=["pycon"], created_at=minutes(5),
+                                       reblogs_count=7), a)
+        b.boost(bob, original)
+        b.boost(bob, b.receive(a.publish(alice, "Only seen boosted #pycon", tags=["pycon"],
+                                         created_at=minutes(6)), a))
+        b.boost(bob, b.publish(eve, "Opted out #pycon", tags=["pycon"], created_at=minutes(7)))
+        with FakeMastodon() as c:
+            store = Store().round(make_collector(tmp_path, [b, c]))
+    assert sorted(p.text for p in store.yielded) == ["Great keynote #pycon", "Only seen boosted #pycon"]
+    post = store.posts[make_id("mastodon", original["uri"])]
+    assert post.author.handle == f"alice@{a.domain}" and not post.is_repost
+    assert post.metrics.reposts == 7 and post.raw["uri"] == original["uri"]
+
+
+def test_only_public_posts_are_kept(tmp_path):
+    with FakeMastodon(public_only=False) as a:  # a server that lists more than it should
+        alice = Person("alice", a)
+        kept = a.publish(alice, "Public #pycon", tags=["pycon"], created_at=minutes(1))
+        for i, visibility in enumerate(("unlisted", "private", "direct", "limited")):
+            a.publish(alice, f"{visibility} #pycon", tags=["pycon"], created_at=minutes(2 + i), visibility=visibility)
+        store = Store().round(make_collector(tmp_path, [a]))
+    assert [p.uri for p in store.posts.values()] == [kept["uri"]]
+
+
+def test_accounts_that_opted_out_stay_out(tmp_path, a):
+    field = lambda name, value: {"name": name, "value": value, "verified_at": None}  # noqa: E731
+    people = {
+        "noindex": Person("n", a, noindex=True),
+        "not indexable": Person("i", a, indexable=False),
+        "#nobot in bio": Person("bot1", a, note=f"<p>Loves Python. {hashtag_html(a, 'nobot')}</p>"),
+        "#NoIndex in a field": Person("f", a, fields=[field("Pronouns", "they/them"),
+                                                      field("Bots", "<p>#NoIndex please</p>")]),
+        "#nobot as a field name": Person("g", a, fields=[field("#nobot", "thanks")]),
+    }
+    welcome = {
+        "plain": Person("ok", a),
+        "says nobot without #": Person("ok2", a, note="<p>I am nobot's friend, #nobots fan</p>"),
+        "indexable unknown": Person("ok3", a, indexable=None, noindex=None),  # older servers omit them
+    }
+    for label, person in {**people, **welcome}.items():
+        a.publish(person, f"{label} #pycon", tags=["pycon"], created_at=minutes(len(label)))
+    store = Store().round(make_collector(tmp_path, [a]))
+    assert sorted(p.text.removesuffix(" #pycon") for p in store.posts.values()) == sorted(welcome)
+
+
+def test_content_warning_and_sensitive_flag_are_kept(tmp_path, a):
+    a.publish(Person("alice", a), "Spoilers about the closing talk #pycon", tags=["pycon"], created_at=minutes(1),
+              spoiler_text="Talk spoilers", sensitive=True, media_attachments=[{
+                  "id": "77", "type": "image", "url": f"{a.url}/media/1.png", "preview_url": f"{a.url}/media/1s.png",
+                  "remote_url": None, "description": "A slide with a graph of latency", "blurhash": None,
+                  "meta": {}}])
+    post = next(iter(Store().round(make_collector(tmp_path, [a])).posts.values()))
+    assert post.sensitive is True and post.content_warning == "Talk spoilers"
+    assert post.media[0].url == f"{a.url}/media/1.png" and post.media[0].alt == "A slide with a graph of latency"
+    assert post.media[0].type == "image" and post.media[0].preview_url == f"{a.url}/media/1s.png"
+
+
+def test_normalised_fields(tmp_path, a, b):
+    alice, bob = Person("alice", a, display_name="Alice Example"), Person("bob", b)
+    status = a.publish(alice, created_at=minutes(3), tags=["PyCon", "Python"], mentions=[bob], language="de",
+                       content=render(a, "Thanks @bob for #PyCon slides https://slides.example/talk #Python", [bob]),
+                       in_reply_to_id="1234", favourites_count=4, reblogs_count=2, replies_count=1,
+                       card={"url": "https://blog.example/recap", "title": "Recap"})
+    store = Store().round(make_collector(tmp_path, [a]))
+    post = store.posts[make_id("mastodon", status["uri"])]
+    assert post.text == f"Thanks @bob@{b.domain} for #PyCon slides https://slides.example/talk #Python"
+    assert post.tags == ["pycon", "python"]
+    assert post.links == ["https://slides.example/talk", "https://blog.example/recap"]  # not mentions/tags
+    assert post.url == status["url"] and post.uri == status["uri"]
+    assert post.author.name == "Alice Example" and post.author.url == f"{a.url}/@alice"
+    assert post.lang == "de" and post.reply_to == f"{a.url}/api/v1/statuses/1234"
+    assert (post.metrics.likes, post.metrics.reposts, post.metrics.replies) == (4, 2, 1)
+    assert post.created_at == minutes(3) and post.created_at.utcoffset() == timedelta(0)
+    assert 'href="https://slides.example/talk"' in post.html and 'rel="nofollow noopener ugc"' in post.html
+    raw = dict(post.raw)
+    assert raw.pop("_backchannel") == {"server": a.url}
+    assert raw == a.find(status["uri"])  # the status exactly as the server sent it
+
+
+# -- edits and deletions ---------------------------------------------------------------------
+
+def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
+    alice = Person("alice", a)
+    kept, edited, gone = (a.publish(alice, f"{word} #pycon", tags=["pycon"], created_at=minutes(i))
+                          for i, word in enumerate(("Kept", "Typo", "Oops")))
+    b.publish(Person("bob", b), "Elsewhere #pycon", tags=["pycon"], created_at=minutes(5))
+    collector = make_collector(tmp_path, [a, b])
+    store = Store().round(collector)
+    a.edit(edited["uri"], "Fixed #pycon")
+    a.delete(gone["uri"])
+
+    store.run(collector.recheck(list(store.posts.values())))
+
+    assert store.deleted == {make_id("mastodon", gone["uri"])}
+    fixed = store.posts[make_id("mastodon", edited["uri"])]
+    assert fixed.text == "Fixed #pycon" and fixed.edited_at is not None
+    assert store.posts[make_id("mastodon", kept["uri"])].edited_at is None
+    assert len(store.posts) == 3 and store.errors == []
+    rechecks = [r.path for s in (a, b) for r in s.requests if r.path.startswith("/api/v1/statuses/")]
+    assert len(rechecks) == 4  # one request per post, each on the server it came from
+
+
+def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a):
+    alice = Person("alice", a)
+    status = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    status["account"]["noindex"] = True  # alice opted out since
+    store.run(collector.recheck(list(store.posts.values())))
+    assert store.deleted == {make_id("mastodon", status["uri"])}
+
+
+def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a):
+    series(a, Person("alice", a), 3, minutes(0))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    a.fail("/api/v1/statuses/", *[error(502)] * 3)
+    store.run(collector.recheck(list(store.posts.values())))
+    assert store.deleted == set() and len(store.posts) == 3
+    assert len(store.errors) == 1 and a.domain in store.errors[0] and "502" in store.errors[0]
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+def test_401_names_the_token_variable_and_the_others_go_on(tmp_path, a, c):
+    with FakeMastodon(token="s3cret-token") as b:
+        for server in (a, b, c):
+            series(server, Person("p", server), 2, minutes(0))
+        store = Store().round(make_collector(tmp_path, [a, b, c]))
+        assert len(store.posts) == 4
+        assert len(store.errors) == 1
+        assert TOKEN_VAR in store.errors[0] and b.domain in store.errors[0] and "401" in store.errors[0]
+
+        env = {TOKEN_VAR: f"{b.domain}=s3cret-token"}
+        store = Store().round(make_collector(tmp_path, [a, b, c], env=env))
+        assert len(store.posts) == 6 and store.errors == []
+        # a token belongs to one server: the others never see it, and nothing we keep holds it
+        assert all("authorization" not in r.headers for s in (a, c) for r in s.requests)
+        assert {r.headers.get("authorization") for r in b.requests[-2:]} == {"Bearer s3cret-token"}
+        kept = json.dumps([p.to_dict() for p in store.posts.values()] + [p.raw for p in store.posts.values()])
+        assert "s3cret" not in kept + " ".join(store.errors + store.warnings)
+
+        store = Store().round(make_collector(tmp_path, [b, a], env={TOKEN_VAR: "wrong"}))
+        assert len(store.errors) == 1 and f"refused the token in {TOKEN_VAR}" in store.errors[0]
+        assert "wrong" not in store.errors[0]
+
+
+def test_a_token_is_only_ever_sent_to_its_own_server():
+    servers = ["https://one.example", "https://two.example:8443"]
+    assert parse_tokens("abc", servers) == ({"https://one.example": "abc"}, [])  # bare: the first server
+    tokens, warnings = parse_tokens("two.example:8443=t2, https://three.example=t3", servers)
+    assert tokens == {"https://two.example:8443": "t2"}
+    assert warnings == [f"{TOKEN_VAR} names three.example, which is not in [sources.mastodon] instances; "
+                        "its token is not used"]
+    assert parse_tokens("a b", servers)[0] == {} and parse_tokens("", servers) == ({}, [])
+
+
+@pytest.mark.parametrize("answer", ["404", "empty"])
+def test_an_unknown_tag_is_just_empty(tmp_path, answer):
+    with FakeMastodon(unknown_tag=answer) as a:
+        series(a, Person("p", a), 2, minutes(0), tag="pycon")
+        store = Store().round(make_collector(tmp_path, [a], tags=("pycon", "nosuchtag")))
+        assert len(store.posts) == 2 and store.errors == [] and store.warnings == []
+        assert store.cursors[f"{a.url}|nosuchtag"] == {"newest": None, "older_than": None}
+
+
+def test_429_waits_for_the_reset_then_goes_on(tmp_path, a):
+    series(a, Person("p", a), 3, minutes(0))
+    a.fail("/api/v1/timelines/", too_many(0.4))
+    collector = make_collector(tmp_path, [a])
+    began = time.monotonic()
+    store = Store().round(collector)
+    assert len(store.posts) == 3 and store.errors == []
+    assert len(collector.waits) == 1 and 0.3 < collector.waits[0] <= 0.4  # as X-RateLimit-Reset said
+    assert time.monotonic() - began >= 0.3
+
+
+def test_429_beyond_the_bound_skips_the_server_this_round(tmp_path, a, b):
+    for server in (a, b):
+        series(server, Person("p", server), 2, minutes(0))
+    a.fail("/api/v1/timelines/", too_many(3600))
+    began = time.monotonic()
+    store = Store().round(make_collector(tmp_path, [a, b]))
+    assert time.monotonic() - began < 2
+    assert len(store.posts) == 2 and len(store.errors) == 1
+    assert a.domain in store.errors[0] and "rate limited" in store.errors[0]
+
+
+def test_5xx_is_retried_with_backoff(tmp_path, a):
+    series(a, Person("p", a), 3, minutes(0))
+    a.fail("/api/v1/timelines/", error(503), error(502))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    assert len(store.posts) == 3 and store.errors == []
+    assert collector.waits == [0.01, 0.02]
+    assert store.requests == len(a.requests) == 4  # 3 tries of page 1, then the empty page that ends it
+
+
+def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c):
+    for server in (a, b, c):
+        series(server, Person("p", server), 2, minutes(0))
+    b.fail("/api/v1/timelines/", *[error(500)] * 3)
+    store = Store().round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
+    assert len(store.posts) == 4
+    assert len(store.errors) == 1 and b.domain in store.errors[0] and "500" in store.errors[0]
+    assert len(b.requests) == 3  # three tries, then nothing more from b this round (not even the 2nd tag)
+
+
+def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b):
+    for server in (a, b):
+        series(server, Person("p", server), 2, minutes(0))
+    a.fail("/api/v1/timelines/", *[slow(1.5)] * 3)
+    began = time.monotonic()
+    store = Store().round(make_collector(tmp_path, [a, b], timeout=0.2))
+    assert time.monotonic() - began < 1.5
+    assert len(store.posts) == 2 and len(store.errors) == 1
+    assert a.domain in store.errors[0] and "no answer within 0.2 s" in store.errors[0]
+
+
+def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a):
+    statuses = series(a, Person("p", a), 100, minutes(0))
+    a.fail("/api/v1/timelines/", *[error(503)] * 3, when=lambda r: r.arg("max_id") is not None)
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    assert len(store.posts) == 40 and len(store.errors) == 1
+    assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": statuses[-40]["id"]}
+
+    store.round(collector)
+
+    assert len(store.posts) == 100 and store.errors == []
+    assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": None}
+
+
+def test_a_malformed_status_is_skipped_with_a_warning_and_the_page_kept(tmp_path):
+    with FakeMastodon(public_only=False) as a:  # it lists what it has, broken or not
+        store, broken, good = collect_broken_statuses(tmp_path, a)
+    assert sorted(p.uri for p in store.posts.values()) == sorted(s["uri"] for s in good)
+    assert len(store.warnings) == len(broken) and store.errors == []
+    assert all(w.startswith(f"{a.domain}: #pycon: skipped status ") for w in store.warnings)
+    assert any("'created_at' is not a timestamp" in w for w in store.warnings)
+
+
+def collect_broken_statuses(tmp_path, a):
+    alice = Person("alice", a)
+    good = [a.publish(alice, f"Good {i} #pycon", tags=["pycon"], created_at=minutes(i)) for i in range(2)]
+    broken = {"no uri": {"uri": None}, "bad time": {"created_at": "yesterday"}, "no account": {"account": None},
+              "no content": {"content": None}, "no visibility": {"visibility": None},
+              "bad acct": {"account": {**a.account(alice), "acct": "<b>x y</b>"}}}
+    for i, (label, damage) in enumerate(broken.items()):
+        status = a.publish(alice, f"{label} #pycon", tags=["pycon"], created_at=minutes(10 + i))
+        status.update(damage)
+    return Store().round(make_collector(tmp_path, [a])), broken, good
+
+
+def test_an_invalid_json_page_is_reported_and_retried_next_round(tmp_path, a, b):
+    for server in (a, b):
+        series(server, Person("p", server), 2, minutes(0))
+    a.fail("/api/v1/timelines/", bad_json())
+    collector = make_collector(tmp_path, [a, b])
+    store = Store().round(collector)
+    assert len(store.posts) == 2 and len(store.errors) == 1
+    assert a.domain in store.errors[0] and "invalid JSON" in store.errors[0] and "#pycon" in store.errors[0]
+    assert f"{a.url}|pycon" not in store.cursors
+    store.round(collector)
+    assert len(store.posts) == 4 and store.errors == []
+
+
+# -- hostile input ---------------------------------------------------------------------------
+
+def test_hostile_html_and_urls_never_survive(tmp_path, a):
+    eve = Person("eve", a, display_name='<img src=x onerror="alert(1)">Eve<script>alert(2)</script>')
+    a.publish(eve, created_at=minutes(1), tags=["pycon", "<script>x</script>"],
+              spoiler_text="<b onmouseover=alert(3)>cw</b>",
+              url="javascript:alert(4)", content=(
+                  '<p onclick="alert(5)">Hi <script>alert(6)</script><a href="javascript:alert(7)">x</a>'
+                  '<img src=x onerror=alert(8)><a href="https://ok.example/" onmouseover="alert(9)">ok</a>'
+                  '<svg><a xlink:href="javascript:alert(10)">y</a></svg><iframe src="https://evil.example"></iframe>'
+                  '<a href="data:text/html,<script>alert(11)</script>">d</a> #pycon</p>'),
+              media_attachments=[{"id": "1", "type": "image", "url": "javascript:alert(12)",
+                                  "preview_url": "javascript:alert(13)", "remote_url": None,
+                                  "description": "<script>alert(14)</script>alt"}],
+              card={"url": "javascript:alert(15)"})
+    a.statuses[next(iter(a.statuses))]["account"]["url"] = "javascript:alert(16)"
+    post = next(iter(Store().round(make_collector(tmp_path, [a])).posts.values()))
+    visible = json.dumps(post.to_dict())
+    for bad in ("<script", "onerror", "onclick", "onmouseover", "javascript:", "data:text", "<iframe", "<svg", "<img"):
+        assert bad not in visible.lower(), bad
+    assert post.links == ["https://ok.example/"] and post.url == post.uri and post.tags == ["pycon"]
+    assert post.author.url is None and post.author.name == "Eve" and post.media == []
+    assert post.content_warning == "cw"
+    elements = parse_elements(post.html)  # what a browser would build from it
+    assert {tag for tag, _ in elements} <= {"p", "a", "span"}
+    assert all(not name.startswith("on") for _, attrs in elements for name, _ in attrs)
+    assert [v for _, attrs in elements for n, v in attrs if n == "href"] == ["https://ok.example/"]
+
+
+def parse_elements(fragment: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Parser().feed(fragment)
+    return found
+
+
+# -- a second, independent implementation of the API -----------------------------------------
+
+def test_against_mastodon_mock(tmp_path):
+    """mastodon-mock (PyPI) is an independent Mastodon API server; its JSON differs from ours in detail."""
+    testing = pytest.importorskip("mastodon_mock.testing")
+    with testing.MockServer() as mock:
+        alice, bob = mock.client("alice"), mock.client("bob")
+        for i in range(45):
+            alice.status_post(f"Talk note {i} #PyCon https://example.org/{i}")
+        bob.status_post("Unlisted #pycon", visibility="unlisted")
+        bob.status_post("Thanks @alice for the sprint #pyconsprints #pycon")
+        tags = ("pycon", "pyconsprints")
+
+        # Every account there is `indexable: false` (Mastodon's default), which it cannot change ...
+        store = Store().round(make_collector(tmp_path, [mock.base_url], tags=tags, start=None))
+        assert store.posts == {} and store.errors == [] and store.warnings == []
+
+        # ... so read it once more through a proxy that marks the accounts indexable.
+        with Loopback(indexable_proxy(mock.base_url)) as proxy:
+            collector = make_collector(tmp_path, [proxy.url], tags=tags, start=None)
+            store = Store().round(collector)
+            assert store.errors == [] and store.warnings == []
+            assert len(store.posts) == 46 == len(store.yielded)  # the unlisted one is not there
+            thanks = next(p for p in store.posts.values() if p.text.startswith("Thanks"))
+            assert thanks.tags == ["pyconsprints", "pycon"] and thanks.author.handle == f"bob@{proxy.url[7:]}"
+            links = {p.links[0] for p in store.posts.values() if p.links}
+            assert links == {f"https://example.org/{i}" for i in range(45)}
+
+            mark = len(proxy.requests)
+            store.round(collector)
+            quiet = proxy.requests[mark:]
+            assert sorted(r.path for r in quiet) == [f"/api/v1/timelines/tag/{t}" for t in sorted(tags)]
+            assert all("any[]" not in r.query for r in quiet)  # it ignores any[]: no proof, so none is used
+            assert store.yielded == [] and store.errors == []
+
+
+def indexable_proxy(upstream: str):
+    """A pass-through to `upstream` that sets `account.indexable` on every status it relays."""
+
+    def app(req: Request) -> Response:
+        answer = requests.get(upstream + req.path, timeout=5,
+                              params=[(k, v) for k, values in req.query.items() for v in values])
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if answer.headers.get("Link"):
+            headers["Link"] = answer.headers["Link"]
+        data = answer.json()
+        for status in data if isinstance(data, list) else [data]:
+            for item in (status, status.get("reblog") or {}):
+                if isinstance(item.get("account"), dict):
+                    item["account"]["indexable"] = True
+        return Response(answer.status_code, json.dumps(data), headers)
+
+    return app
+
+
+# -- the whole command -----------------------------------------------------------------------
+
+def test_collect_once_end_to_end_with_the_archive(tmp_path):
+    """`backchannel collect --once` twice over three servers, then `--recheck` after a deletion."""
+    from click.testing import CliRunner
+
+    from backchannel.cli import cli
+
+    with FakeMastodon(supports_any=False) as a, FakeMastodon(supports_any=False) as b, \
+            FakeMastodon(supports_any=False) as c:
+        alice, bob, nobot = Person("alice", a), Person("bob", b), Person("nobot", c, note="<p>#nobot</p>")
+        shared = a.publish(alice, "Shared #pycon", tags=["pycon"], created_at=minutes(1))
+        b.receive(shared, a), c.receive(shared, a)
+        sprint = b.publish(bob, "Sprint room 3 #pyconsprints #pycon", tags=["pyconsprints", "pycon"],
+                           created_at=minutes(2))
+        c.receive(sprint, b)
+        c.publish(nobot, "Not for bots #pycon", tags=["pycon"], created_at=minutes(3))
+        config = tmp_path / "backchannel.toml"
+        config.write_text(f'[event]\nname = "PyCon"\nhashtags = ["pycon", "pyconsprints"]\n'
+                          f'start = "{START.isoformat()}"\n\n[sources.mastodon]\n'
+                          f'instances = ["{a.url}", "{b.url}", "{c.url}"]\ntimeout = 2\n')
+        runner = CliRunner()
+
+        def collect(*extra: str) -> dict:
+            result = runner.invoke(cli, ["collect", "--once", "--config", str(config), "--json", *extra])
+            assert result.exit_code == 0, result.output
+            return json.loads(result.output.splitlines()[0])
+
+        first = collect()
+        assert (first["added"], first["errors"], first["warnings"]) == (2, [], [])
+        marks = [len(s.requests) for s in (a, b, c)]
+        second = collect()
+        assert (second["added"], second["updated"], second["requests"]) == (0, 0, 6)
+        assert [len(s.requests) - m for s, m in zip((a, b, c), marks)] == [2, 2, 2]  # per server × hashtag
+
+        b.delete(sprint["uri"])
+        third = collect("--recheck", "100000")
+        assert third["deleted"] == 1 and third["errors"] == []
