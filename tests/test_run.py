@@ -143,3 +143,56 @@ def test_status_lines_say_what_happened(event):
     assert any("collecting rss" in line for line in lines)
     assert any("rss: 3 new" in line for line in lines)
     assert err.count("rss: ") >= 2  # plain log lines on a non-terminal
+
+
+def test_mastodon_servers_that_keep_posting_lose_nothing_and_double_nothing(tmp_path):
+    from mastodon_server import FakeMastodon, Person
+
+    stop = threading.Event()
+    with FakeMastodon() as a, FakeMastodon() as b:
+        people = [Person("ada", a), Person("grace", b)]
+        published: set[str] = set()
+
+        def keep_posting():
+            n = 0
+            while not stop.is_set():
+                author = people[n % 2]
+                status = author.home.publish(author, f"Lesson {n} of the day #live", tags=["live"])
+                other = b if author.home is a else a
+                if n % 3 == 0:  # federated: the same post on both servers, each with its own id
+                    other.receive(status, origin=author.home)
+                published.add(status["uri"])
+                n += 1
+                time.sleep(0.05)
+
+        poster = threading.Thread(target=keep_posting, daemon=True)
+        poster.start()
+        today = datetime.now(timezone.utc).date()
+        config = tmp_path / "backchannel.toml"
+        config.write_text(f"""
+[event]
+name = "Live Event"
+hashtags = ["live"]
+start = {today - timedelta(days=1)}
+end = {today + timedelta(days=1)}
+
+[sources.mastodon]
+instances = ["{a.url}", "{b.url}"]
+interval = 1
+""")
+        try:
+            for _ in range(2):
+                proc = start_run(config)
+                before = len(stored_ids(config)) if (tmp_path / ".backchannel" / "archive.db").exists() else 0
+                wait_for_posts(config, before + 5)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+        finally:
+            stop.set()
+            poster.join()
+        proc = start_run(config, "--stop-after", "4")
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        ids = stored_ids(config)
+        assert len(ids) == len(set(ids)), "a post was stored twice"
+        assert set(ids) == published
