@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from whoosh import highlight, qparser, query as Q
 
 from .archive import Archive
 from .errors import InputError
-from .index import Index
+from .index import Index, schema, seconds
 from .models import KINDS, Post
 
 SORTS = ("relevance", "newest", "popular")
@@ -51,6 +51,7 @@ class Results:
 
 
 MARK_START, MARK_END = "\x02", "\x03"  # replaced by colour, brackets or <mark> on output
+_MARKED = re.compile(MARK_START + "(.*?)" + MARK_END)
 
 
 def parse_moment(value: str, tz: ZoneInfo, end: bool = False) -> datetime:
@@ -71,8 +72,6 @@ def parse_moment(value: str, tz: ZoneInfo, end: bool = False) -> datetime:
 
 def build_query(text: str, filters: Filters):
     """The Whoosh query for the user's text and filters; InputError says what is wrong."""
-    from .index import schema
-
     s = schema()
     check_syntax(text)
     parser = qparser.QueryParser("text", s, group=qparser.AndGroup)
@@ -83,7 +82,7 @@ def build_query(text: str, filters: Filters):
         try:
             parsed = parser.parse(text)
         except (ValueError, TypeError) as exc:
-            hint = ("created: takes a date such as 20260901 or 20260901143000"
+            hint = ("created: takes a date such as 20260901 or 2026-09-01T14:30 (UTC)"
                     if "created:" in text else str(exc))
             raise InputError(f"bad query {text!r}: {hint}") from None
         if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
@@ -132,14 +131,10 @@ def _filter_queries(f: Filters) -> list:
     if f.since or f.until:
         if f.since and f.until and f.until <= f.since:
             raise InputError("--until must be after --since")
-        start = _naive_utc(f.since) if f.since else None
-        end = _naive_utc(f.until) - timedelta(microseconds=1) if f.until else None
-        out.append(Q.DateRange("created", start, end))
+        start = seconds(f.since) if f.since else None
+        end = seconds(f.until) - 1 if f.until else None
+        out.append(schema()["created"].parse_range("created", start, end, False, False))
     return out
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class _Marker(highlight.Formatter):
@@ -165,21 +160,21 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
             kwargs = {"sortedby": "created", "reverse": True}
         elif sort == "popular":
             kwargs = {"sortedby": ["popularity", "created"], "reverse": True}
-        results = searcher.search(q, limit=limit, terms=True, **kwargs)
+        # optimize=False: score every match once, which also counts them (no second pass).
+        results = searcher.search(q, limit=limit, optimize=False, **kwargs)
         results.fragmenter = highlight.ContextFragmenter(maxchars=320, surround=80)
         results.formatter = _Marker()
         # With `sortedby`, Whoosh puts the sort key in `hit.score`: relevance is then unknown.
-        found = [(hit["id"], hit.score if sort == "relevance" else 0.0, hit.highlights("text", top=2), hit.matched_terms())
+        found = [(hit["id"], hit.score if sort == "relevance" else 0.0, hit.highlights("text", top=2))
                  for hit in results]
         total = len(results)
     posts = archive.get_many(i for i, *_ in found)
     hits = []
-    for post_id, score, excerpt, matched in found:
+    for post_id, score, excerpt in found:
         post = posts.get(post_id)
         if post is None:  # deleted since the index was written; the next writer drops it
             continue
-        terms = sorted({t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)
-                        for f, t in matched if f == "text"})
+        terms = sorted({w.lower() for w in _MARKED.findall(excerpt)})
         hits.append(Hit(post, float(score), excerpt or _head(post.text), terms))
     return Results(hits, total)
 

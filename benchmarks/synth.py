@@ -96,11 +96,28 @@ def posts(count: int, seed: int = 1, start: datetime | None = None) -> list[dict
     return out
 
 
+_SYLLABLES = ("ka re to mi sa lo ven dor tri pla qua ster ion ment ber gan fel rox dil "
+              "mar tek sol vin cor pen lux nor zel tas").split()
+_VOCAB: dict[str, tuple[list[str], list[float]]] = {}
+
+
+def vocabulary(lang: str) -> tuple[list[str], list[float]]:
+    """A Zipf-distributed vocabulary: glue words first, the topic words among the common
+    ones, then thousands of rarer made-up words, so a topic word is in ~1% of posts."""
+    if lang not in _VOCAB:
+        rng = random.Random(lang)
+        rare = sorted({"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+                       for _ in range(12000)})
+        rng.shuffle(rare)
+        words = GLUE[lang] + rare[:40] + TOPICS[lang] + rare[40:]
+        _VOCAB[lang] = (words, [1 / (rank + 1) ** 1.05 for rank in range(len(words))])
+    return _VOCAB[lang]
+
+
 def _words(rng: random.Random, lang: str, n: int) -> str:
-    topic, glue = TOPICS[lang], GLUE[lang]
-    chosen = [rng.choice(topic) if rng.random() < 0.45 else rng.choice(glue) for _ in range(n)]
+    words, weights = vocabulary(lang)
     joiner = "" if lang == "ja" else " "
-    return joiner.join(chosen)
+    return joiner.join(rng.choices(words, weights, k=n))
 
 
 def write_event(folder: Path, count: int, seed: int = 1) -> Path:
