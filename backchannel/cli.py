@@ -341,5 +341,31 @@ def reindex(config_path, data_dir):
     click.echo(("\r" if show else "") + f"Indexed {n} posts.")
 
 
+@cli.command()
+@common
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+def classify(config_path, data_dir, file):
+    """Classify posts: JSONL in (each with `id` and `text`; optional `lang`, `source`,
+    `metrics`), one `{"id", "kind", "score"}` line out per input, in order.
+
+    Kinds: takeaway, question, resource, shoutout, other. Needs no config and no archive.
+    Bad lines are reported as `line N: problem` on standard error and skipped; exit code 1
+    if there were any.
+
+    Example: backchannel classify posts.jsonl > kinds.jsonl
+    """
+    from .classify import classify_lines
+
+    bad = 0
+    for number, result, error in classify_lines(file):
+        if error:
+            bad += 1
+            click.echo(f"line {number}: {error}", err=True)
+        else:
+            click.echo(json.dumps(result, ensure_ascii=False))
+    if bad:
+        raise BackchannelError(f"{bad} bad line{'s' if bad != 1 else ''} skipped", exit_code=1)
+
+
 def main() -> None:
     cli(prog_name="backchannel")
