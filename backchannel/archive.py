@@ -232,8 +232,11 @@ class Archive:
         return found
 
     def posts(self, source: str | None = None, since: datetime | None = None,
-              until: datetime | None = None, order: str = "created_at") -> Iterator[Post]:
-        """All posts (optionally of one source / in a time range), oldest first."""
+              until: datetime | None = None, order: str = "created_at", raw: bool = True) -> Iterator[Post]:
+        """All posts (optionally of one source / in a time range), oldest first.
+
+        `raw=False` leaves `Post.raw` empty: much faster for readers that never show it (the digest).
+        """
         where, args = [], []
         if source:
             where.append("source = ?")
@@ -244,7 +247,8 @@ class Archive:
         if until:
             where.append("created_at < ?")
             args.append(format_time(until))
-        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}, id"
+        select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
+        sql = select + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}, id"
         for row in self.db.execute(sql, args):
             yield _post(row)
 

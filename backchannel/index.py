@@ -134,7 +134,12 @@ def document(post: Post) -> dict:
 
 
 class Index:
-    """The Whoosh index in `<data dir>/index/`."""
+    """The Whoosh index in `<data dir>/index/`.
+
+    Segments are written as separate files, not Whoosh's compound file: a compound segment
+    is read by copying each part into memory whenever a searcher opens, which at 100,000
+    posts cost more than the search itself.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -182,7 +187,7 @@ class Index:
         """
         ix = self.open()
         try:
-            writer = ix.writer(limitmb=256, timeout=5.0)
+            writer = ix.writer(limitmb=256, timeout=5.0, compound=False)
         except LockError:
             raise LockedError(f"{self.path}: the search index is locked by another backchannel process") from None
         n = 0
@@ -220,9 +225,9 @@ class Index:
         ix = self.open()
         seq = archive.seq
         total = 0
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=256, compound=False)
         try:
-            for post in archive.posts(order="seq"):
+            for post in archive.posts(order="seq", raw=False):
                 writer.add_document(**document(post))
                 total += 1
                 if progress and total % batch == 0:
