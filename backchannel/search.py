@@ -6,8 +6,12 @@ excerpt); the CLI only formats them.
 
 from __future__ import annotations
 
+import heapq
 import re
+import sys
+from array import array
 from dataclasses import dataclass, field
+from typing import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -154,29 +158,68 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
     q = build_query(text, filters or Filters())
     if not index.exists:
         return Results([], 0)
+    words = {t for f, t in q.iter_all_terms() if f == "text"}
     with index.searcher() as searcher:
-        kwargs = {}
-        if sort == "newest":
-            kwargs = {"sortedby": "created", "reverse": True}
-        elif sort == "popular":
-            kwargs = {"sortedby": ["popularity", "created"], "reverse": True}
-        # optimize=False: score every match once, which also counts them (no second pass).
-        results = searcher.search(q, limit=limit, optimize=False, **kwargs)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=320, surround=80)
-        results.formatter = _Marker()
-        # With `sortedby`, Whoosh puts the sort key in `hit.score`: relevance is then unknown.
-        found = [(hit["id"], hit.score if sort == "relevance" else 0.0, hit.highlights("text", top=2))
-                 for hit in results]
-        total = len(results)
-    posts = archive.get_many(i for i, *_ in found)
+        if sort == "relevance":
+            # optimize=False: score every match once, which also counts them (no second pass).
+            results = searcher.search(q, limit=limit, optimize=False)
+            ranked, total = [(hit.docnum, hit.score) for hit in results], len(results)
+        else:
+            ranked, total = _top_by_column(searcher, q, SORT_KEYS[sort], limit)
+        found = [(searcher.stored_fields(doc), score) for doc, score in ranked]
+    posts = archive.get_many(fields["id"] for fields, _ in found)
     hits = []
-    for post_id, score, excerpt in found:
-        post = posts.get(post_id)
+    for fields, score in found:
+        post = posts.get(fields["id"])
         if post is None:  # deleted since the index was written; the next writer drops it
             continue
+        excerpt = _highlight(fields.get("text", ""), words) or _head(post.text)
         terms = sorted({w.lower() for w in _MARKED.findall(excerpt)})
-        hits.append(Hit(post, float(score), excerpt or _head(post.text), terms))
+        hits.append(Hit(post, float(score), excerpt, terms))
     return Results(hits, total)
+
+
+SORT_KEYS = {"newest": ("created",), "popular": ("popularity", "created")}
+
+
+def _top_by_column(searcher, q, columns: tuple[str, ...], limit: int) -> tuple[list, int]:
+    """The `limit` matches with the largest column values, newest first among equals.
+
+    Whoosh's own `sortedby` looks each match's key up through several layers of Python;
+    reading the columns once and picking with a heap is several times faster.
+    """
+    docs = list(searcher.docs_for_query(q))
+    values = [_column(searcher.reader(), name) for name in columns]
+    key = (lambda d: values[0][d]) if len(values) == 1 else (lambda d: tuple(v[d] for v in values))
+    return [(d, 0.0) for d in heapq.nlargest(limit, docs, key=key)], len(docs)
+
+
+def _column(reader, name: str) -> Sequence[int]:
+    """A numeric column's values for every document, in docnum order (order-preserving ints).
+
+    Read as one block of bytes per segment where the column is the fixed-width kind we
+    write (Whoosh 2.7's NumericColumn); otherwise value by value through the public API.
+    """
+    values = array("Q")
+    for sub, offset in reader.leaf_readers():
+        raw = sub.column_reader(name, translate=False)
+        try:
+            block = raw._dbfile.get(raw._basepos, raw._count * raw._fixedlen)
+            part = array(raw._typecode, block)
+            if sys.byteorder == "little":
+                part.byteswap()  # Whoosh writes big-endian
+            part.extend([raw._default] * (sub.doc_count_all() - len(part)))
+        except AttributeError:
+            part = array("Q", (raw[d] for d in range(sub.doc_count_all())))
+        values.extend(part if part.typecode == "Q" else array("Q", part))
+    return values
+
+
+def _highlight(text: str, words: set) -> str:
+    if not text or not words:
+        return ""
+    return highlight.highlight(text, frozenset(words), schema()["text"].analyzer,
+                               highlight.ContextFragmenter(maxchars=320, surround=80), _Marker(), top=2)
 
 
 def _head(text: str, limit: int = 320) -> str:
