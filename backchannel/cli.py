@@ -37,14 +37,15 @@ def load_config(config_path: Path | None, data_dir: Path | None, required: bool 
 def open_writer(cfg):
     """The archive and index of `cfg.data_dir`, behind the one-writer lock."""
     from .archive import Archive
-    from .enrich import make_enricher
+    from .enrich import load_talks, make_enricher
     from .index import Index
     from .lock import WriterLock
     from .pipeline import Writer
 
+    talks = load_talks(cfg)
     lock = WriterLock(cfg.data_dir).acquire()
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg))
-    writer.lock = lock
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
+    writer.lock, writer.talks = lock, talks
     return writer
 
 

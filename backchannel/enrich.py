@@ -1,17 +1,30 @@
-"""What the pipeline derives for each post before it is stored: its kind and score."""
+"""What the pipeline derives for each post before it is stored: its kind, score and talk."""
 
 from __future__ import annotations
 
 from .classify import classify_post
 from .config import Config
 from .models import Post
+from .schedule import Talk, load_schedule
+from .sessions import Matcher
 
 
-def make_enricher(cfg: Config):
-    """A function that fills `kind` and `score` on a list of posts, in place."""
+def load_talks(cfg: Config) -> list[Talk]:
+    """The talks of `[event] schedule` (none without one). A broken file is an InputError;
+    a single bad talk in an otherwise good file is skipped."""
+    if not cfg.event.schedule:
+        return []
+    return load_schedule(cfg.event.schedule, cfg.event.tz, strict=False).talks
+
+
+def make_enricher(cfg: Config, talks: list[Talk] | None = None):
+    """A function that fills kind, score, session and session_reason on posts, in place."""
+    matcher = Matcher(talks, cfg.event.tz) if talks else None
 
     def enrich(posts: list[Post]) -> None:
         for post in posts:
             post.kind, post.score = classify_post(post)
+            if matcher:  # after the kind: a post with no pointer may attach by timing alone
+                post.session, post.session_reason = matcher.match(post)
 
     return enrich

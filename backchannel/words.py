@@ -1,0 +1,105 @@
+"""Words of a post or a title, the same way for every language.
+
+Used by talk matching (which title words does a post use?) and by the ranking's
+near-duplicate check. Text is NFKC-normalised, case-folded and stripped of accents (so
+"Lehrkräfte" and "Lehrkrafte", "Sécurité" and "securite" meet); camel-cased hashtags are
+split ("#VectorSearch" → "vector search"); runs of Chinese/Japanese characters, which are
+written without spaces, become overlapping character pairs ("検索エンジン" → 検索 索エ エン ...).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_URL = re.compile(r"https?://\S+", re.I)
+_MENTION = re.compile(r"(?<![\w/])@[\w.-]+(?:@[\w.-]+)?")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD = re.compile(r"\w+")
+_MARKS = re.compile(r"[\u0300-\u036f]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+
+# Function words of the languages the digest supports, and words every conference post uses.
+# They never make a title distinctive. Kept short on purpose: distinctiveness is measured
+# against all titles (IDF), this list only removes the words that are everywhere.
+STOP = frozenset("""
+a an and are as at be but by can do does for from has have how i if in into is it its
+just me my no not of on or our so than that the their them then there these they this to
+up us was we what when where which who why will with without you your yours all about
+more most new via vs using use
+der die das den dem des ein eine einer eines einem und oder aber mit für fur von zu zum
+zur im in ist sind wie was wir ihr sie es ich du auf aus bei nach über uber unter vor
+nicht auch so als am an um noch nur
+el la los las un una unos unas y o de del al en con por para que es son como su sus se
+lo le les mas más sin sobre entre
+le la les un une des et ou de du au aux en avec pour par que qui est sont comme sur dans
+ce cette ces son sa ses sans plus pas ne
+o a os as um uma e ou de do da dos das em no na nos nas com por para que é sao são como
+seu sua sem
+de het een en of van in op met voor dat die is zijn als aan bij naar niet ook om te tot
+talk talks session sessions keynote vortrag charla palestra lezing conference konferenz
+today heute hoy aujourd hui hoje vandaag great thanks danke gracias merci obrigado
+""".split())
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, Latin/Greek/Cyrillic accents removed ("für" → "fur")."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return text
+    # Only the common combining diacritics: kana voicing marks (U+3099) must stay.
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def split_hashtags(text: str) -> str:
+    """`#VectorSearch` → `VectorSearch Vector Search` (keeps the tag, adds its words)."""
+    return _HASHTAG.sub(lambda m: m.group(1) + " " + _CAMEL.sub(" ", m.group(1)), text)
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a text in order, folded, without links and @mentions; CJK runs as pairs."""
+    if "://" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = split_hashtags(text)
+    out: list[str] = []
+    for token in _WORD.findall(fold(text)):
+        if token.isascii() or not _CJK.search(token):
+            out.append(token)
+            continue
+        pos = 0
+        for m in _CJK.finditer(token):
+            if m.start() > pos:
+                out.append(token[pos:m.start()])
+            run = m.group(0)
+            out += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+            pos = m.end()
+        if pos < len(token):
+            out.append(token[pos:])
+    return out
+
+
+def words(text: str) -> list[str]:
+    """`tokens` with a light plural strip, so "planners" meets "planner"."""
+    return [stem(t) for t in tokens(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """`words` without stop words and one-letter tokens (CJK single characters are kept)."""
+    return [w for w in words(text) if w not in STOP and (len(w) > 1 or _CJK.match(w))]
+
+
+def is_cjk(token: str) -> bool:
+    """A token from a Chinese/Japanese run (a character pair or a single character)."""
+    return not token.isascii() and bool(_CJK.match(token))
+
+
+def stem(token: str) -> str:
+    # Plural "-s" is shared by English, Spanish, French, Portuguese and Dutch loanwords;
+    # stripping it lets "planners" meet "planner". Short words and "-ss" stay.
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token

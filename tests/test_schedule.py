@@ -1,0 +1,212 @@
+"""Reading a schedule: pretalx/frab JSON, frab XML and iCalendar give the same talks."""
+
+import json
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from backchannel.errors import InputError
+from backchannel.schedule import ScheduleError, Talk, find_handles, load_schedule, parse_schedule
+from loopback import Loopback, Response
+
+HERE = Path(__file__).parent / "fixtures" / "schedules"
+FORMATS = ["democon.json", "democon.xml", "democon.ics"]
+UTC = timezone.utc
+
+
+def talk(talks: list[Talk], suffix: str) -> Talk:
+    return next(t for t in talks if t.id.endswith(suffix))
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_each_format_reads_the_two_day_two_track_event(name):
+    schedule = load_schedule(HERE / name, tz="Europe/Berlin")
+    talks = schedule.talks
+    assert schedule.timezone == "Europe/Berlin"
+    assert len(talks) == 9
+    assert [t.start for t in talks] == sorted(t.start for t in talks)
+    vec = talk(talks, "0002")
+    assert vec.title == "Vector search at scale"
+    assert (vec.start, vec.end) == (datetime(2026, 9, 1, 8, 0, tzinfo=UTC), datetime(2026, 9, 1, 8, 45, tzinfo=UTC))
+    assert (vec.room, vec.track, vec.day) == ("Hall A", "Data", date(2026, 9, 1))
+    assert vec.speakers == ["Ada Lovelace"] and vec.speaker_handles == ["ada@example.social"]
+    assert vec.hashtag == "vecscale"
+    assert vec.url == "https://pretalx.example/democon-2026/talk/VEC002/"
+    # Parallel: the Hall B talk starts at the same moment.
+    assert talk(talks, "0003").start == vec.start and talk(talks, "0003").room == "Hall B"
+    assert talk(talks, "0003").speaker_handles == ["grace.bsky.social"]
+    assert talk(talks, "0008").speakers == ["Ada Lovelace", "Alan Turing"]
+    assert talk(talks, "0009").title == "検索エンジンの作り方" and talk(talks, "0009").day == date(2026, 9, 2)
+    assert talk(talks, "0005").speaker_handles == [] and talk(talks, "0005").hashtag is None
+
+
+def test_all_three_formats_agree_talk_for_talk():
+    json_talks, xml_talks, ics_talks = (load_schedule(HERE / n, tz="Europe/Berlin").talks for n in FORMATS)
+    assert json_talks == xml_talks == ics_talks
+
+
+def test_bytes_work_like_a_path_and_all_day_entries_are_skipped_with_a_warning():
+    data = (HERE / "democon.ics").read_bytes()
+    schedule = load_schedule(data, name="programme.ics")
+    assert len(schedule.talks) == 9
+    assert schedule.warnings == ["programme.ics: event 10 (UID 'democon-2026-registration'): "
+                                 "an all-day entry, not a talk (skipped)"]
+
+
+def test_day_is_the_local_date_in_the_event_time_zone():
+    # 00:30 in Berlin on 2 September is still 1 September in UTC.
+    raw = _frab([{"guid": "late", "title": "Midnight hack", "date": "2026-09-02T00:30:00+02:00",
+                  "start": "00:30", "duration": "01:00", "room": "Hall A"}])
+    late = parse_schedule(raw, "late.json", "Europe/Berlin").talks[0]
+    assert late.start == datetime(2026, 9, 1, 22, 30, tzinfo=UTC)
+    assert late.day == date(2026, 9, 2)
+    assert parse_schedule(raw, "late.json", "UTC").talks[0].day == date(2026, 9, 1)
+
+
+def test_local_start_without_offset_uses_the_schedule_zone_then_the_event_zone():
+    event = {"guid": "g1", "title": "Local", "start": "10:00", "duration": "0:30", "room": "R"}
+    declared = _frab([event], tz="America/New_York")
+    assert parse_schedule(declared, "s.json", "Europe/Berlin").talks[0].start == datetime(2026, 9, 1, 14, tzinfo=UTC)
+    undeclared = _frab([event])
+    assert parse_schedule(undeclared, "s.json", "Europe/Berlin").talks[0].start == datetime(2026, 9, 1, 8, tzinfo=UTC)
+
+
+def test_the_benchmark_shape_without_zone_and_with_rooms_on_events_reads():
+    # benchmarks/synth.py writes every talk under one room key and names the room per event.
+    raw = json.dumps({"schedule": {"conference": {"title": "X", "days": [{"index": 1, "date": "2026-09-01",
+                      "rooms": {"all": [{"guid": "talk-000", "title": "Talk 0", "date": "2026-09-01 07:00:00+00:00",
+                                         "start": "07:00", "duration": "00:45", "room": "Hall B",
+                                         "persons": [{"public_name": "speaker0"}]}]}}]}}}).encode()
+    only = parse_schedule(raw, "schedule.json", "Europe/Berlin").talks[0]
+    assert (only.room, only.speakers, only.start) == ("Hall B", ["speaker0"], datetime(2026, 9, 1, 7, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("name, message", [
+    ("missing_start.json", "missing_start.json: day 2, room 'Hall A', event 2: missing 'start'"),
+    ("bad_duration.xml", "bad_duration.xml: day 1, room 'Hall B', event 1: 'duration' is not a duration "
+                         "like 00:45: 'forty-five minutes'"),
+    ("no_dtstart.ics", "no_dtstart.ics: event 2 (UID '6f1c2a9e-0d4b-5b8e-9c1a-000000000002'): missing DTSTART"),
+    ("truncated.json", "truncated.json: not valid JSON ("),
+    ("bad_timezone.json", "bad_timezone.json: unknown time zone 'Mars/Olympus_Mons'"),
+    ("billion_laughs.xml", "billion_laughs.xml: XML with a DOCTYPE or entity declarations is refused"),
+    ("external_entity.xml", "external_entity.xml: XML with a DOCTYPE or entity declarations is refused"),
+])
+def test_broken_schedules_name_the_file_and_the_item(name, message):
+    with pytest.raises(ScheduleError) as err:
+        load_schedule(HERE / "broken" / name, tz="Europe/Berlin")
+    assert str(err.value).startswith(message)
+    assert isinstance(err.value, InputError) and err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["missing_start.json", "bad_duration.xml", "no_dtstart.ics"])
+def test_lenient_mode_skips_the_bad_talk_and_keeps_the_others(name):
+    schedule = load_schedule(HERE / "broken" / name, tz="Europe/Berlin", strict=False)
+    assert len(schedule.talks) == 8
+    assert schedule.warnings[0].startswith(f"{name}: ") and schedule.warnings[0].endswith("(skipped)")
+
+
+def test_entity_expansion_is_refused_before_any_expansion():
+    bomb = (HERE / "broken" / "billion_laughs.xml").read_bytes()
+    started = time.perf_counter()
+    with pytest.raises(ScheduleError):
+        parse_schedule(bomb, "bomb.xml")
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "s: not a pretalx/frab JSON, frab XML or iCalendar schedule"),
+    (b"hello", "s: not a pretalx/frab JSON, frab XML or iCalendar schedule"),
+    (b'{"talks": []}', "s: no 'schedule.conference' object"),
+    (b'{"schedule": {"conference": {"days": {}}}}', "s: 'schedule.conference.days' is missing or not a list"),
+    (b"<rss/>", "s: the root element is <rss>, not <schedule>"),
+    (b"<schedule><day>&nbsp;</day></schedule>", "s: not well-formed XML (undefined entity"),
+    (b"BEGIN:VCALENDAR\r\nnonsense\r\n", "s: not a valid iCalendar file"),
+    (b"{\"title\": \"caf\xe9\"}", "s: not UTF-8 text"),
+])
+def test_files_that_are_not_schedules_get_one_clear_message(data, message):
+    with pytest.raises(ScheduleError) as err:
+        parse_schedule(data, "s")
+    assert str(err.value).startswith(message)
+
+
+def test_a_missing_file_and_a_duplicate_id_are_errors(tmp_path):
+    with pytest.raises(ScheduleError, match="schedule file not found"):
+        load_schedule(tmp_path / "nope.json")
+    twice = {"guid": "same", "title": "A", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30"}
+    with pytest.raises(ScheduleError, match=r"day 1, room 'Hall A', event 2: the id 'same' is used twice "
+                                            r"\(also by day 1, room 'Hall A', event 1\)"):
+        parse_schedule(_frab([twice, dict(twice, title="B")]), "dup.json")
+
+
+def test_schedule_text_is_sanitised():
+    evil = {"guid": "x", "title": "<script>alert(1)</script>Safe <b>title</b>", "date": "2026-09-01T10:00:00+02:00",
+            "duration": "00:30", "url": "javascript:alert(1)", "room": "Hall\u0000 A",
+            "persons": [{"public_name": "<img src=x onerror=alert(1)>Eve"}]}
+    t = parse_schedule(_frab([evil]), "evil.json").talks[0]
+    assert t.title == "Safe title" and t.url is None and t.room == "Hall A" and t.speakers == ["Eve"]
+
+
+def test_pretalx_answers_give_handles_and_the_talk_hashtag():
+    ev = {"guid": "a1", "title": "Answers", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30",
+          "answers": [{"question": {"question": {"en": "Hashtag for your talk"}}, "answer": "#Answers26"}],
+          "persons": [{"public_name": "Bo", "answers": [
+              {"question": {"question": {"en": "Bluesky handle"}}, "answer": "bo.bsky.social"},
+              {"question": {"question": {"en": "Mastodon"}}, "answer": "bo@social.example"},
+              {"question": {"question": {"en": "T-shirt size"}}, "answer": "m@l.xl"}]}]}
+    t = parse_schedule(_frab([ev]), "a.json").talks[0]
+    assert t.speaker_handles == ["bo.bsky.social", "bo@social.example"]
+    assert t.hashtag == "answers26"
+
+
+def test_pretalx_ical_summary_carries_the_speakers():
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//pretalx//pretalx.example//democon\r\n"
+           "BEGIN:VEVENT\r\nUID:pretalx-democon-ABC@pretalx.example\r\nDTSTAMP:20260801T120000Z\r\n"
+           "SUMMARY:Tests - the good parts - Ada Lovelace\\, Alan Turing\r\nLOCATION:Hall A\r\n"
+           "DTSTART:20260901T080000Z\r\nDTEND:20260901T083000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    t = parse_schedule(ics, "pretalx.ics", "Europe/Berlin").talks[0]
+    assert t.title == "Tests - the good parts"
+    assert t.speakers == ["Ada Lovelace", "Alan Turing"]
+    assert t.id == "pretalx-democon-ABC@pretalx.example"
+
+
+@pytest.mark.parametrize("text, handles", [
+    ("by @ada@example.social and @grace.bsky.social.", ["ada@example.social", "grace.bsky.social"]),
+    ("https://fosstodon.example/@margaret and https://bsky.app/profile/kim.example.org",
+     ["margaret@fosstodon.example", "kim.example.org"]),
+    ("https://example.social/users/alan", ["alan@example.social"]),
+    ("mail me: ada@example.org, see https://www.youtube.com/@channel", []),
+    ("look at @image.png or @home", []),
+])
+def test_handles_are_found_in_text_and_profile_urls(text, handles):
+    assert find_handles(text) == handles
+
+
+def test_a_schedule_url_is_fetched_over_http():
+    body = (HERE / "democon.xml").read_bytes()
+
+    def app(req):
+        if req.path == "/democon-2026/schedule/export/schedule.xml":
+            return Response(200, body, {"Content-Type": "text/xml"})
+        return Response(404, b"not here")
+
+    with Loopback(app) as server:
+        url = f"{server.url}/democon-2026/schedule/export/schedule.xml"
+        assert len(load_schedule(url, tz="Europe/Berlin").talks) == 9
+        with pytest.raises(ScheduleError, match=r"/missing.json: cannot fetch the schedule: HTTP 404"):
+            load_schedule(f"{server.url}/missing.json")
+
+
+def _frab(events: list[dict], tz: str | None = None) -> bytes:
+    conference = {"title": "T", "days": [{"index": 1, "date": "2026-09-01", "rooms": {"Hall A": events}}]}
+    if tz:
+        conference["time_zone_name"] = tz
+    return json.dumps({"schedule": {"conference": conference}}).encode()
+
+
+def test_durations_in_frab_forms():
+    base = {"guid": "d", "title": "D", "date": "2026-09-01T10:00:00+02:00"}
+    for value, minutes in [("00:45", 45), ("1:30", 90), ("01:30:00", 90), ("PT1H15M", 75)]:
+        t = parse_schedule(_frab([dict(base, duration=value)]), "d.json").talks[0]
+        assert t.end - t.start == timedelta(minutes=minutes), value
