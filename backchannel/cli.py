@@ -370,3 +370,9 @@ def classify(config_path, data_dir, file):
 
 def main() -> None:
     cli(prog_name="backchannel")
+
+
+# Commands that live in their own modules (they import `common` from here).
+from .cli_demo import demo  # noqa: E402
+
+cli.add_command(demo)
