@@ -150,7 +150,9 @@ class Runner:
 
     def _build(self) -> None:
         try:
-            self.build()
+            report = self.build()
+            if hasattr(report, "summary"):
+                self.log(f"digest: {report.summary()}")
             self.status.digest_builds += 1
             self.status.last_digest = datetime.now(timezone.utc)
             self.status.digest_error = None
