@@ -41,19 +41,25 @@ class GrowingFeed:
         return Response(200, body, {"Content-Type": "application/rss+xml"})
 
 
-@pytest.fixture
-def event(tmp_path):
-    feed = GrowingFeed()
-    with Loopback(feed) as server:
-        today = datetime.now(timezone.utc).date()
-        config = tmp_path / "backchannel.toml"
-        config.write_text(f"""
+def write_config(folder, sources: str):
+    """An event that runs today, with the given `[sources.*]` sections."""
+    today = datetime.now(timezone.utc).date()
+    config = folder / "backchannel.toml"
+    config.write_text(f"""
 [event]
 name = "Live Event"
 hashtags = ["live"]
 start = {today - timedelta(days=1)}
 end = {today + timedelta(days=1)}
+{sources}""")
+    return config
 
+
+@pytest.fixture
+def event(tmp_path):
+    feed = GrowingFeed()
+    with Loopback(feed) as server:
+        config = write_config(tmp_path, f"""
 [sources.rss]
 feeds = [{{ url = "{server.url}/feed.xml", all = true }}]
 interval = 1
@@ -167,15 +173,7 @@ def test_mastodon_servers_that_keep_posting_lose_nothing_and_double_nothing(tmp_
 
         poster = threading.Thread(target=keep_posting, daemon=True)
         poster.start()
-        today = datetime.now(timezone.utc).date()
-        config = tmp_path / "backchannel.toml"
-        config.write_text(f"""
-[event]
-name = "Live Event"
-hashtags = ["live"]
-start = {today - timedelta(days=1)}
-end = {today + timedelta(days=1)}
-
+        config = write_config(tmp_path, f"""
 [sources.mastodon]
 instances = ["{a.url}", "{b.url}"]
 interval = 1
