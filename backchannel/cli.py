@@ -183,13 +183,15 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
         close_writer(writer)
 
 
-def digest_builder(cfg, writer):
-    """A function that refreshes the digest from the writer's archive (incrementally)."""
-    try:  # TODO(lead): drop the guard once backchannel.digest has landed
-        from .digest import build
-    except ImportError:
-        return None
-    return lambda: build(cfg, writer.archive)
+def digest_builder(cfg, writer=None):
+    """A function that refreshes the digest (incrementally) in a child process.
+
+    The child reads the archive on its own (WAL lets it read beside the writer) and its
+    memory goes away with it, so `run` stays small however big the event gets.
+    """
+    from .live import ChildBuild
+
+    return ChildBuild(cfg)
 
 
 @cli.command()
@@ -374,5 +376,7 @@ def main() -> None:
 
 # Commands that live in their own modules (they import `common` from here).
 from .cli_demo import demo  # noqa: E402
+from .cli_digest import build, serve  # noqa: E402
 
-cli.add_command(demo)
+for command in (build, serve, demo):
+    cli.add_command(command)

@@ -12,8 +12,11 @@ saved either: the next start fetches them again and the archive's upsert keeps o
 
 from __future__ import annotations
 
+import json
 import queue
 import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +57,37 @@ class RunStatus:
     digest_builds: int = 0
     last_digest: datetime | None = None
     digest_error: str | None = None
+
+
+class ChildBuild:
+    """`backchannel build` of a config, run as a child process; returns a one-line summary."""
+
+    def __init__(self, cfg):
+        self.cmd = [sys.executable, "-m", "backchannel", "build", "--json", "--data-dir", str(cfg.data_dir)]
+        if cfg.path:
+            self.cmd += ["--config", str(cfg.path)]
+
+    def __call__(self) -> "BuildSummary":
+        proc = subprocess.run(self.cmd, capture_output=True, text=True)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode not in (0, 1) or not lines:
+            why = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+            raise BackchannelError(f"digest build failed: {why}")
+        report = json.loads(lines[-1])
+        problem = (report.get("search") or {}).get("error")
+        if problem:
+            raise BackchannelError(f"digest written, but its search index failed: {problem}")
+        return BuildSummary(report)
+
+
+@dataclass
+class BuildSummary:
+    report: dict
+
+    def summary(self) -> str:
+        r = self.report
+        return (f"Built {r['posts']} posts: {r['written']} files written, {r['unchanged']} unchanged, "
+                f"{r['removed']} removed in {r['seconds']:.1f} s")
 
 
 @dataclass

@@ -67,9 +67,7 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
             second = collect_round(writer, collectors, recheck_hours=_hours_since(cfg.event.start),
                                    on_error=on_error)
             server.stop()  # the digest needs no network
-            build = digest_builder(cfg, writer)
-            if build is not None:
-                build()
+            digest_builder(cfg)()
             stats = compute(writer.archive, cfg.event.tz)
         finally:
             close_writer(writer)
@@ -77,7 +75,7 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
     return DemoResult(config=config_path, data_dir=cfg.data_dir, output=cfg.digest.output,
                       reports=[_merge(a, b) for a, b in zip(first, second)],
                       by_source=stats.by_source, by_kind=stats.by_kind, deleted_at_source=deleted,
-                      digest=front if build is not None and front.exists() else None, search=event.search)
+                      digest=front if front.exists() else None, search=event.search)
 
 
 def previous_ports(config_path: Path) -> dict[str, int]:

@@ -1,0 +1,351 @@
+"""The digest, read the way a reader sees it: pages parsed with html.parser, links followed,
+counts checked against the fixture event (tests/fixtures/digest/)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from backchannel.digest import build
+from fixtures.digest import event
+from fixtures.digest.event import Page, read
+
+BERLIN = ZoneInfo("Europe/Berlin")
+RECORDS = event.records()
+BY_URL = {r["url"]: r for r in RECORDS}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("event")
+    cfg = event.config(root)
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    return cfg.digest.output
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def permalink(site: Path, record: dict) -> Path:
+    local = datetime.fromisoformat(record["created_at"].replace("Z", "+00:00")).astimezone(BERLIN)
+    return site / "posts" / f"{local:%Y-%m-%d}" / f"{local:%H}" / f"{record['id']}.html"
+
+
+def find_record(text: str) -> dict:
+    return next(r for r in RECORDS if text in r["text"])
+
+
+def card_urls(page: Page, container) -> list[str]:
+    """Original-post URLs of the cards inside `container`, in order."""
+    return [a.attrs["href"] for a in page.by_class("original") if container in a.ancestors]
+
+
+def weight(r: dict) -> float:
+    m = r["metrics"]
+    return r["score"] * (1 + math.log1p(m["likes"] + 2 * m["reposts"] + m["replies"] + m["quotes"]))
+
+
+# -- the front page -----------------------------------------------------------------------------
+
+
+def test_front_page_tells_what_the_event_was(site):
+    page = read(site, "index.html")
+    assert page.one("h1").text.strip() == "PyCon Example 2026"
+    text = page.visible_text
+    authors = {r["author"]["handle"] for r in RECORDS}
+    assert f"{len(authors)} people" in text and f"{len(RECORDS)} posts" in text and "6 talks" in text
+    counts = page.one("ul", **{"aria-label": "Posts per source"}).text.split()
+    labels = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog"}
+    for source, n in Counter(r["source"] for r in RECORDS).items():
+        assert counts[counts.index(labels[source]) + 1] == str(n)
+    assert "1–2 September 2026" in text
+
+
+def test_the_activity_chart_counts_every_post_by_hour(site):
+    page = read(site, "index.html")
+    svg = page.one("svg", role="img")
+    assert "Posts per hour" in page.one("title", id="activity-t").text
+    hours = [datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")).astimezone(BERLIN)
+             .replace(minute=0, second=0) for r in RECORDS]
+    bars = [e for e in page.find("g") if e.attrs.get("class") == "bar" and svg in e.ancestors]
+    assert len(bars) == int((max(hours) - min(hours)).total_seconds() // 3600) + 1
+    drawn = sum(int(re.search(r": (\d+) posts?", b.text).group(1)) for b in bars)
+    assert drawn == len(RECORDS)
+    busiest = Counter(hours).most_common(1)[0]
+    assert f"with {busiest[1]} posts" in page.one("desc").text
+
+
+def test_top_takeaways_are_ranked_by_score_and_engagement(site):
+    page = read(site, "index.html")
+    section = page.one("section", **{"aria-labelledby": "top-h"})
+    shown = card_urls(page, section)
+    takeaways = sorted((r for r in RECORDS if r["kind"] == "takeaway"), key=lambda r: -weight(r))
+    assert shown == [r["url"] for r in takeaways[:10]]
+
+
+def test_open_questions_come_unanswered_first(site):
+    page = read(site, "index.html")
+    shown = [BY_URL[u] for u in card_urls(page, page.one("section", **{"aria-labelledby": "q-h"}))]
+    assert shown and all(r["kind"] == "question" for r in shown)
+    replied = [r["metrics"]["replies"] > 0 for r in shown]
+    assert replied == sorted(replied)
+    unanswered = [r["metrics"]["likes"] for r in shown if not r["metrics"]["replies"]]
+    assert unanswered == sorted(unanswered, reverse=True)
+
+
+def test_front_page_lists_top_links_hashtags_and_people(site):
+    page = read(site, "index.html")
+    links = page.one("section", **{"aria-labelledby": "links-h"})
+    top = [a.attrs["href"] for a in page.find("a") if links in a.ancestors and a.attrs["href"].startswith("http")]
+    shared = Counter(u for r in RECORDS for u in set(r["links"]) if u != r["url"])
+    assert shared[top[0]] == max(shared.values()) == 2
+    tags = page.one("section", **{"aria-labelledby": "tags-h"}).text
+    assert "#security" in tags and "#a11y" in tags and "#pyconex" not in tags
+    people = page.one("section", **{"aria-labelledby": "people-h"})
+    first = [li for li in page.find("li") if people in li.ancestors][0].text.split()
+    most = Counter(r["author"]["name"] for r in RECORDS).most_common(1)[0][1]
+    assert first[-1] == str(most)
+
+
+# -- talks, days, kinds --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("talk", event.talks(), ids=lambda t: t.id)
+def test_each_talk_has_a_page_with_its_posts(site, talk):
+    page = read(site, f"talks/{talk.id}/index.html")
+    assert page.one("h1").text == talk.title
+    meta = page.by_class("talk-meta")[0].text
+    assert talk.room in meta and talk.speakers[0] in meta
+    section = page.one("section", **{"aria-labelledby": "all-h"})
+    expected = [r["url"] for r in RECORDS if r["session"] == talk.id]
+    assert card_urls(page, section) == expected
+
+
+def test_talks_overview_lists_every_talk_with_its_count(site):
+    page = read(site, "talks/index.html")
+    rows = [tr for tr in page.find("tr") if any(a.tag == "tbody" for a in tr.ancestors)]
+    assert len(rows) == len(event.talks())
+    for talk, row in zip(event.talks(), rows):
+        cells = row.text.split()
+        assert talk.title in " ".join(cells)
+        assert cells[-1] == str(sum(r["session"] == talk.id for r in RECORDS))
+
+
+def test_day_pages_hold_each_days_posts_and_chart(site):
+    for day in ("2026-09-01", "2026-09-02"):
+        page = read(site, f"days/{day}/index.html")
+        section = page.one("section", **{"aria-labelledby": "all-h"})
+        expected = [r["url"] for r in RECORDS if permalink(site, r).parent.parent.name == day]
+        assert card_urls(page, section) == expected
+        assert page.find("svg", role="img")
+    assert read(site, "days/2026-09-01/index.html").one("a", rel="next").attrs["href"].endswith("2026-09-02/index.html")
+
+
+@pytest.mark.parametrize("kind", ["takeaway", "question", "resource", "shoutout"])
+def test_each_kind_has_a_page(site, kind):
+    page = read(site, f"kinds/{kind}/index.html")
+    section = page.one("section", **{"aria-labelledby": "all-h"})
+    assert card_urls(page, section) == [r["url"] for r in RECORDS if r["kind"] == kind]
+
+
+def test_people_and_links_pages(site):
+    people = read(site, "people/index.html")
+    body_rows = [tr for tr in people.find("tr") if any(a.tag == "tbody" for a in tr.ancestors)]
+    assert len(body_rows) == len({r["author"]["handle"] for r in RECORDS})
+    links = read(site, "links/index.html")
+    shared = {u for r in RECORDS for u in r["links"] if u != r["url"]}
+    assert {a.attrs["href"] for a in links.by_class("link")} == shared
+
+
+# -- a post's own page ---------------------------------------------------------------------------
+
+
+def test_permalink_credits_the_author_links_the_original_and_says_why(site):
+    record = find_record("SQLite FTS5")
+    page = Page(permalink(site, record).read_text())
+    assert page.one("span", **{"data-pagefind-meta": "author"}).text == record["author"]["name"]
+    assert record["author"]["handle"] in page.visible_text
+    original = [a for a in page.find("a") if a.attrs.get("href") == record["url"]]
+    assert original and all(a.attrs["rel"] == "nofollow noopener ugc" for a in original)
+    profile = [a for a in page.find("a") if a.attrs.get("href") == record["author"]["url"]]
+    assert profile and profile[0].text == record["author"]["name"]
+    assert f"Why: {record['session_reason']}" in page.visible_text
+    assert "Vector search without a vector database" in page.one("nav", **{"aria-label": "Breadcrumb"}).text
+
+
+def test_only_post_content_is_indexed_with_its_filters(site):
+    record = find_record("Lehrreich")
+    page = Page(permalink(site, record).read_text())
+    body = page.one(**{"data-pagefind-body": True})
+    assert body.tag == "article"
+    assert "Hybridsuche" in body.text and "Overview" not in body.text
+    filters = {e.attrs["data-pagefind-filter"]: e.text for e in page.find(**{"data-pagefind-filter": True})}
+    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "2026-09-01",
+                       "talk": "Vector search without a vector database", "language": "German"}
+    assert page.one("div", **{"class": "content"}).attrs["lang"] == "de"
+    for other in ("index.html", "days/2026-09-01/index.html", "kinds/takeaway/index.html", "people/index.html"):
+        assert not read(site, other).find(**{"data-pagefind-body": True})
+
+
+def test_content_warnings_and_sensitive_media_stay_collapsed(site):
+    cw = find_record("tiny search engine")
+    page = Page(permalink(site, cw).read_text())
+    details = page.one("details", **{"class": "cw"})
+    assert "open" not in details.attrs
+    assert "Workshop spoilers" in page.one("summary").text
+    content = page.one("div", **{"class": "content"})
+    assert details in content.ancestors
+    sensitive = Page(permalink(site, find_record("very large spider")).read_text())
+    media = sensitive.one("ul", **{"class": "media"})
+    hidden = sensitive.one("details", **{"class": "sensitive"})
+    assert hidden in media.ancestors and "open" not in hidden.attrs
+
+
+# -- safety and self-containment over every page --------------------------------------------------
+
+
+def test_every_link_out_of_a_post_is_nofollow_noopener_ugc(site):
+    checked = 0
+    for path in pages(site):
+        for a in Page(path.read_text()).find("a"):
+            if a.attrs.get("href", "").startswith(("http:", "https:")):
+                assert set(a.attrs.get("rel", "").split()) >= {"nofollow", "noopener", "ugc"}, (path, a.attrs)
+                checked += 1
+    assert checked > 50
+
+
+def test_nothing_is_loaded_from_anywhere_else(site):
+    for path in pages(site):
+        page = Page(path.read_text())
+        csp = page.one("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
+        assert "default-src 'none'" in csp and "img-src 'self';" in csp
+        for el in page.elements:
+            for attr in ("src", "srcset", "poster", "data"):
+                assert not re.match(r"\s*(https?:)?//", el.attrs.get(attr) or ""), (path, el)
+            if el.tag == "link":
+                assert not re.match(r"(https?:)?//", el.attrs["href"]), (path, el)
+            assert "style" not in el.attrs, (path, el)
+            if el.tag == "script":
+                assert el.attrs.get("src", "").startswith("../static/search.js") and not el.text.strip()
+    media = Page(permalink(site, find_record("Lunch spread")).read_text())
+    assert not media.find("img") and media.one("a", **{"class": "media-link"})
+
+
+def test_remote_media_only_when_the_config_allows_it(tmp_path):
+    cfg = event.config(tmp_path, digest={"allow_remote_media": True})
+    record = find_record("Lunch spread")
+    with event.fill(cfg, [record]) as archive:
+        build(cfg, archive, now=event.NOW, search=False)
+    page = Page(permalink(cfg.digest.output, record).read_text())
+    img = page.one("img")
+    assert img.attrs["src"] == record["media"][0]["preview_url"]
+    assert img.attrs["alt"] == record["media"][0]["alt"] and img.attrs["loading"] == "lazy"
+    assert "img-src 'self' https:" in page.one("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
+
+
+def test_every_link_inside_the_site_leads_somewhere(site):
+    for path in pages(site):
+        page = Page(path.read_text())
+        for el in page.elements:
+            ref = el.attrs.get("href") or el.attrs.get("src")
+            if not ref or re.match(r"[a-z]+:", ref) or ref.startswith("#"):
+                continue
+            target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
+            if ref.split("?")[0].endswith("/"):
+                target = target / "index.html"
+            if path.name == "404.html":
+                target = site / ref.lstrip("/").split("?")[0]
+            assert target.exists(), f"{path.relative_to(site)} → {ref}"
+
+
+def test_pages_have_landmarks_headings_and_alt_text(site):
+    for path in pages(site):
+        page = Page(path.read_text())
+        assert page.one("html").attrs["lang"] == "en"
+        assert page.one("main").attrs["id"] == "main"
+        assert page.one("a", **{"class": "skip"}).attrs["href"] == "#main"
+        assert len(page.find("h1")) == 1, path
+        assert page.find("header") and page.find("footer")
+        assert all(n.attrs.get("aria-label") for n in page.find("nav")), path
+        assert all("alt" in img.attrs for img in page.find("img"))
+        for svg in page.find("svg"):
+            assert svg.attrs["role"] == "img" and svg.attrs["aria-labelledby"]
+        ids = [e.attrs["id"] for e in page.elements if "id" in e.attrs]
+        assert len(ids) == len(set(ids)), path
+
+
+# -- config and seams ----------------------------------------------------------------------------
+
+
+def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
+    cfg = event.config(tmp_path, blocklist={"accounts": ["alan@example.social"], "words": ["spoilers"]})
+    with event.fill(cfg, RECORDS) as archive:
+        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    blocked = [r for r in RECORDS if r["author"]["handle"] == "alan@example.social"
+               or "spoilers" in (r["content_warning"] or "").lower()]
+    assert report.posts == len(RECORDS) - len(blocked)
+    site = cfg.digest.output
+    for r in blocked:
+        assert not permalink(site, r).exists()
+    everything = " ".join(p.read_text() for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".md", ".xml", ".jsonl"))
+    assert "Alan T." not in everything and "alan@example.social" not in everything
+
+
+def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
+    cfg = event.config(tmp_path)
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, now=event.NOW, search=False)
+    site = cfg.digest.output
+    assert not (site / "talks").exists()
+    front = read(site, "index.html")
+    assert "Talks" not in front.one("nav", **{"aria-label": "Sections"}).text
+    assert not front.find("section", **{"aria-labelledby": "talks-h"})
+    assert not Page(permalink(site, find_record("SQLite FTS5")).read_text()).find(**{"data-pagefind-filter": "talk"})
+
+
+def test_a_ranking_function_plugs_in_and_credits_merged_posts(tmp_path):
+    """The seam for backchannel.ranking: items with `.post` and `.members`."""
+
+    class Item:
+        def __init__(self, post, members):
+            self.post, self.members = post, members
+
+    def rank(posts, limit):
+        posts = sorted(posts, key=lambda p: p.created_at)
+        return [Item(posts[-1], [posts[-1], *posts[:2]])][:limit]
+
+    cfg = event.config(tmp_path)
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, talks=event.talks(), rank=rank, now=event.NOW, search=False)
+    page = read(cfg.digest.output, "index.html")
+    section = page.one("section", **{"aria-labelledby": "top-h"})
+    takeaways = [r for r in RECORDS if r["kind"] == "takeaway"]
+    assert card_urls(page, section) == [takeaways[-1]["url"]]
+    similar = page.by_class("similar")[0].text
+    assert "Also said by" in similar and takeaways[0]["author"]["name"] in similar
+
+
+def test_a_users_templates_override_the_packaged_ones(tmp_path):
+    mine = tmp_path / "my-templates"
+    (mine / "static").mkdir(parents=True)
+    (mine / "front.html").write_text('{% extends "base.html" %}{% block main %}<h1>Our own front page</h1>'
+                                     '<p>{{ g.items|length }} posts, {{ "<b>" }}</p>{% endblock %}')
+    (mine / "static" / "style.css").write_text("body { color: rebeccapurple; }")
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    site = cfg.digest.output
+    front = read(site, "index.html")
+    assert front.one("h1").text == "Our own front page"
+    assert f"{len(RECORDS)} posts, <b>" in front.visible_text  # still autoescaped
+    assert (site / "static" / "style.css").read_text() == "body { color: rebeccapurple; }"
+    assert (site / "static" / "search.js").exists()
+    assert read(site, "talks/index.html").one("h1").text == "Talks"  # the rest is packaged

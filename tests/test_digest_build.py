@@ -1,0 +1,377 @@
+"""Building again: only what changed is rewritten, deletions disappear, the search shards
+follow; the feed, recap and JSONL; hostile posts; the chart; `serve` and the commands."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from backchannel.cli_digest import build as build_command, serve as serve_command
+from backchannel.digest import build
+from backchannel.digest_chart import activity, nice_max
+from backchannel.digest_feeds import record
+from backchannel.digest_model import load, talks_from
+from backchannel.models import Post
+from backchannel.serve import serve_in_thread
+from fixtures.digest import event
+from fixtures.digest.event import Page, read
+
+RECORDS = event.records()
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def permalink(site: Path, rec: dict) -> Path:
+    local = datetime.fromisoformat(rec["created_at"].replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Berlin"))
+    return site / "posts" / f"{local:%Y-%m-%d}" / f"{local:%H}" / f"{rec['id']}.html"
+
+
+def new_post(n: int, when: str, **extra) -> dict:
+    rec = dict(RECORDS[10], id=f"mastodon-new{n}", url=f"https://example.social/@ada/new{n}", created_at=when,
+               text=f"Fresh takeaway number {n} about zebra crossings", html=f"<p>Fresh takeaway number {n}</p>",
+               kind="takeaway", score=0.9)
+    rec.update(extra)
+    return rec
+
+
+def mtimes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+
+
+# -- incremental builds ---------------------------------------------------------------------------
+
+
+def test_a_rebuild_rewrites_only_the_pages_whose_content_changed(tmp_path):
+    cfg = event.config(tmp_path)
+    talks = event.talks()
+    with event.fill(cfg, RECORDS) as archive:
+        first = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+        before = mtimes(cfg.digest.output)
+        again = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+        assert again.written == 0 and again.removed == 0 and again.unchanged == first.files
+        assert mtimes(cfg.digest.output) == before
+
+        fresh = new_post(1, "2026-09-02T14:05:00Z", session="pyconex-202")
+        archive.store([Post.from_dict(fresh)])
+        third = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+    written = set(third.written_paths)
+    site = cfg.digest.output
+    assert permalink(site, fresh).relative_to(site).as_posix() in written
+    assert {"days/2026-09-02/index.html", "talks/pyconex-202/index.html", "kinds/takeaway/index.html",
+            "index.html", "posts.jsonl"} <= written
+    untouched = [p for p in before if p.startswith("posts/") or p.startswith("days/2026-09-01")
+                 or p.startswith("talks/pyconex-101")]
+    assert untouched and not written & set(untouched)
+    after = mtimes(site)
+    assert all(after[p] == before[p] for p in untouched)
+    assert len(written) < 15
+
+
+def test_a_post_deleted_at_the_source_disappears_from_every_page(tmp_path):
+    cfg = event.config(tmp_path)
+    gone = RECORDS[7]
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        site = cfg.digest.output
+        assert permalink(site, gone).exists()
+        archive.store(deleted=[gone["id"]], source="mastodon")
+        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    assert report.removed == 1 and not permalink(site, gone).exists()
+    everything = [p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".jsonl", ".md", ".xml")]
+    assert not any(gone["url"] in text or gone["id"] in text for text in everything)
+
+
+def test_a_user_file_in_the_output_folder_is_left_alone(tmp_path):
+    cfg = event.config(tmp_path)
+    cfg.digest.output.mkdir(parents=True)
+    (cfg.digest.output / "README.md").write_text("published by our team\n")
+    with event.fill(cfg, RECORDS[:3]) as archive:
+        build(cfg, archive, now=event.NOW, search=False)
+        build(cfg, archive, now=event.NOW, search=False, full=True)
+    assert (cfg.digest.output / "README.md").read_text() == "published by our team\n"
+
+
+def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path):
+    """Finished days are one shard each; the day going on is indexed hour by hour."""
+    cfg = event.config(tmp_path)
+    site = cfg.digest.output
+    during_day_two = datetime.fromisoformat("2026-09-02T15:00:00+00:00")
+    with event.fill(cfg, RECORDS) as archive:
+        first = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        assert first.search.error is None
+        assert "2026-09-01" in first.search.indexed and "2026-09-02-16h" in first.search.indexed
+        likes = dict(RECORDS[20], metrics={"likes": 500, "reposts": 1, "replies": 0, "quotes": 0})
+        archive.store([Post.from_dict(likes)])
+        second = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        assert second.search.indexed == []  # like counts are not searched
+        archive.store([Post.from_dict(new_post(2, "2026-09-02T14:40:00Z"))])
+        third = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        assert third.search.indexed == ["2026-09-02-16h"]
+        after_the_event = build(cfg, archive, talks=event.talks(), now=event.NOW + timedelta(days=1))
+        assert after_the_event.search.indexed == ["2026-09-02"]  # the day's hours, merged
+    bundles = sorted(p.name for p in (site / "pagefind").iterdir())
+    assert [b.rsplit("-", 1)[0] for b in bundles if "h-" not in b] == ["2026-09-01", "2026-09-02"]
+    search = read(site, "search/index.html")
+    shards = json.loads(search.one(id="search-app").attrs["data-shards"])
+    assert [s.split("/")[1].rsplit("-", 1)[0] for s in shards] == ["2026-09-01", "2026-09-02"]
+    for shard in shards:
+        assert (site / shard / "pagefind.js").exists()
+
+
+# -- files besides the pages ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    cfg = event.config(root, digest={"base_url": "https://digest.example/pycon/"})
+    with event.fill(cfg, RECORDS + event.hostile_records()) as archive:
+        build(cfg, archive, talks=event.talks() + [event.HOSTILE_TALK], now=event.NOW, search=False)
+    return cfg.digest.output
+
+
+def test_the_feed_is_well_formed_atom_of_the_top_takeaways(hostile_site):
+    feed = ET.parse(hostile_site / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    takeaways = [r for r in RECORDS + event.hostile_records() if r["kind"] == "takeaway"]
+    assert len(entries) == min(20, len(takeaways))
+    first = entries[0]
+    assert first.find(f"{ATOM}author/{ATOM}name").text == event.XSS  # text, escaped by XML
+    link = first.find(f"{ATOM}link[@rel='alternate']").attrib["href"]
+    assert link.startswith("https://digest.example/pycon/posts/")
+    assert first.find(f"{ATOM}link[@rel='via']") is None  # its javascript: URL is dropped
+    html = first.find(f"{ATOM}content").text
+    assert "zebras" in html and "<script" not in html and "onerror" not in html and "javascript:" not in html
+    for entry in entries:
+        for a in entry.iter(f"{ATOM}link"):
+            assert a.attrib["href"].startswith("https://")
+
+
+def test_the_recap_is_inert_markdown_per_talk(hostile_site):
+    recap = (hostile_site / "recap.md").read_text()
+    assert recap.startswith("# PyCon Example 2026: what people took away")
+    assert "## Vector search without a vector database" in recap
+    assert "Priya: you can get surprisingly far with SQLite FTS5" in recap
+    assert "\\<script\\>" in recap
+    # every < escaped, but for link targets: ](<https://…>) and the digest's own <https://…>
+    assert re.findall(r"(?<![\\(])<(?!https://digest\.example/)", recap) == []
+    assert "](<javascript:" not in recap and "](javascript:" not in recap
+
+
+def test_posts_jsonl_holds_every_published_post_with_what_was_derived(hostile_site):
+    lines = (hostile_site / "posts.jsonl").read_text().splitlines()
+    data = [json.loads(line) for line in lines]
+    assert len(data) == len(RECORDS) + len(event.hostile_records())
+    by_id = {d["id"]: d for d in data}
+    ada = next(r for r in RECORDS if "SQLite FTS5" in r["text"])
+    assert by_id[ada["id"]]["kind"] == "takeaway" and by_id[ada["id"]]["session"] == "pyconex-102"
+    assert "raw" not in by_id[ada["id"]]
+    for rec in RECORDS:  # the fast serialiser says exactly what Post.to_dict says
+        post = Post.from_dict(rec)
+        assert record(post) == post.to_dict()
+
+
+# -- hostile posts --------------------------------------------------------------------------------
+
+
+def test_hostile_posts_become_inert_text_on_every_page(hostile_site):
+    site = hostile_site
+    for path in site.rglob("*.html"):
+        page = Page(path.read_text())
+        scripts = page.find("script")
+        assert all(s.attrs.get("src", "").startswith("../static/search.js") and not s.text.strip()
+                   for s in scripts), path
+        for el in page.elements:
+            assert el.tag not in ("iframe", "object", "embed", "style", "base", "img"), (path, el.tag)
+            in_post = any("content" in (a.attrs.get("class") or "").split() for a in el.ancestors)
+            assert not (in_post and el.tag in ("form", "button", "input", "svg", "a") and
+                        el.attrs.get("rel") != "nofollow noopener ugc"), (path, el.tag)
+            if el.tag == "svg":
+                assert el.attrs.get("role") == "img", path  # only our own chart
+            for name, value in el.attrs.items():
+                assert not name.startswith("on"), (path, el.tag, name)
+                if name in ("href", "src", "action", "xlink:href", "formaction"):
+                    assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), path
+    front = read(site, "index.html")
+    assert event.XSS in front.visible_text  # shown as the text it is
+    assert "{{ 7*7 }}" in (site / "posts.jsonl").read_text() and "49" not in front.visible_text
+    talk = read(site, "talks/pyconex-666/index.html")
+    assert talk.one("h1").text == talks_from([event.HOSTILE_TALK])[0].title  # cleaned like any title
+    assert "Room" in talk.by_class("talk-meta")[0].text
+
+
+def test_a_hostile_post_id_cannot_leave_the_posts_folder(hostile_site):
+    rec = event.hostile_records()[1]
+    files = [p for p in hostile_site.rglob("*.html") if "evil" in p.name or "script" in p.name]
+    assert files == []
+    items = load(event.config(hostile_site.parent), [Post.from_dict(rec)], [])
+    assert items[0].path.startswith("posts/2026-09-01/15/x-") and (hostile_site / items[0].path).exists()
+
+
+def test_the_permalink_layout_is_rendered_once_and_equals_a_full_render(hostile_site):
+    from backchannel.digest_model import group
+    from backchannel.digest_pages import POST_ROOT, Renderer, make_env, view
+    from backchannel.digest import site_info, static_files, template_dirs
+
+    cfg = event.config(hostile_site.parent)
+    talks = talks_from(event.talks() + [event.HOSTILE_TALK])
+    items = load(cfg, [Post.from_dict(r) for r in RECORDS + event.hostile_records()], talks)
+    renderer = Renderer(make_env(None), site_info(cfg, talks, static_files(template_dirs(None))),
+                        group(items, talks, cfg))
+    assert renderer._post_shell is not None
+    for item in items:
+        slow = renderer.render("post.html", POST_ROOT, item=item, v=view(item, full=True))
+        assert renderer.post_page(item) == slow
+
+
+# -- the chart ---------------------------------------------------------------------------------
+
+
+def test_nice_axis_maxima():
+    assert [nice_max(n) for n in (0, 1, 3, 7, 10, 11, 180, 501)] == [1, 1, 5, 10, 10, 20, 200, 1000]
+
+
+def test_the_chart_switches_to_days_over_long_spans():
+    cfg = event.config(Path("/nonexistent"))
+    posts = [Post.from_dict(dict(RECORDS[0], id=f"m-{d}", created_at=f"2026-09-{d:02d}T10:00:00Z")) for d in range(1, 29)]
+    chart = activity(load(cfg, posts, []), ZoneInfo("Europe/Berlin"))
+    assert chart.title == "Posts per day" and len(chart.bars) == 28
+    assert all(b.count == 1 for b in chart.bars)
+    hourly = activity(load(cfg, posts[:2], []), ZoneInfo("Europe/Berlin"))
+    assert hourly.title == "Posts per hour" and len(hourly.bars) == 25
+
+
+# -- serve ----------------------------------------------------------------------------------------
+
+
+def get(base: str, path: str, method: str = "GET"):
+    host, port = base.split("//")[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request(method, path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, resp.headers, body
+
+
+def test_serve_serves_the_digest_on_loopback_only(hostile_site):
+    server, base = serve_in_thread(hostile_site)
+    try:
+        assert base.startswith("http://127.0.0.1:")
+        status, headers, body = get(base, "/")
+        assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b"PyCon Example 2026" in body and headers["X-Content-Type-Options"] == "nosniff"
+        assert get(base, "/static/search.js")[1]["Content-Type"].startswith("text/javascript")
+        assert get(base, "/posts.jsonl")[1]["Content-Type"] == "text/plain; charset=utf-8"
+        for hidden in ("/.backchannel-digest.json", "/.backchannel-digest.lock", "/posts/",
+                       "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/nothing-here.html"):
+            status, _, body = get(base, hidden)
+            assert status == 404, hidden
+            assert b"backchannel-digest" not in body and b"root:" not in body
+        assert get(base, "/index.html", "HEAD")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- the commands ---------------------------------------------------------------------------------
+
+
+def write_config(root: Path) -> Path:
+    path = root / "backchannel.toml"
+    path.write_text('[event]\nname = "PyCon Example 2026"\nhashtags = ["pyconex"]\ntimezone = "Europe/Berlin"\n'
+                    '[digest]\noutput = "site"\n')
+    return path
+
+
+def test_build_command_builds_and_reports(tmp_path):
+    path = write_config(tmp_path)
+    cfg = event.config(tmp_path)
+    event.fill(cfg, RECORDS).close()
+    data = ["--data-dir", str(cfg.data_dir)]
+    result = CliRunner().invoke(build_command, ["--config", str(path), *data, "--no-search"])
+    assert result.exit_code == 0, result.output
+    assert f"Built the digest of {len(RECORDS)} posts" in result.output
+    assert (tmp_path / "site" / "index.html").exists()
+    again = CliRunner().invoke(build_command, ["--config", str(path), *data, "--no-search", "--json"])
+    report = json.loads(again.output)
+    assert report["written"] <= 1 and report["posts"] == len(RECORDS)  # at most the "updated" minute
+
+
+def test_build_command_without_an_archive_says_so(tmp_path):
+    path = write_config(tmp_path)
+    result = CliRunner().invoke(build_command, ["--config", str(path)])
+    assert result.exit_code == 2
+    assert "no archive here yet" in result.output and "Traceback" not in result.output
+
+
+def test_serve_command_without_a_digest_says_so(tmp_path):
+    path = write_config(tmp_path)
+    result = CliRunner().invoke(serve_command, ["--config", str(path), "--port", "0"])
+    assert result.exit_code == 2 and "run `backchannel build` first" in result.output
+
+
+def test_both_commands_have_help_with_an_example():
+    for command in (build_command, serve_command):
+        result = CliRunner().invoke(command, ["--help"])
+        assert result.exit_code == 0 and "Example: backchannel" in result.output
+
+
+def test_two_builds_of_the_same_folder_do_not_run_at_once(tmp_path):
+    from backchannel.digest_write import SiteWriter
+    from backchannel.errors import LockedError
+
+    holder = SiteWriter(tmp_path / "site", "sig")
+    try:
+        with pytest.raises(LockedError, match="another backchannel process is building"):
+            SiteWriter(tmp_path / "site", "sig")
+    finally:
+        holder.close()
+    SiteWriter(tmp_path / "site", "sig").close()
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "site").iterdir())
+    assert os.listdir(tmp_path / "site") == [".backchannel-digest.lock"]
+
+
+def test_an_empty_archive_builds_a_digest_that_says_so(tmp_path):
+    cfg = event.config(tmp_path)
+    with event.fill(cfg, []) as archive:
+        report = build(cfg, archive, now=event.NOW)
+    assert report.posts == 0 and report.search.shards == []
+    front = read(cfg.digest.output, "index.html")
+    assert "No posts yet" in front.visible_text and not front.find("svg")
+    assert "Nothing to search yet" in read(cfg.digest.output, "search/index.html").visible_text
+    assert ET.parse(cfg.digest.output / "feed.xml").getroot().findall(f"{ATOM}entry") == []
+
+
+def test_a_broken_template_is_named_in_one_line(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "people.html").write_text('{% extends "base.html" %}{% block main %}{% for %}{% endblock %}')
+    path = write_config(tmp_path)
+    path.write_text(path.read_text() + 'templates = "mine"\n')
+    cfg = event.config(tmp_path)
+    event.fill(cfg, RECORDS[:2]).close()
+    result = CliRunner().invoke(build_command, ["--config", str(path), "--data-dir", str(cfg.data_dir), "--no-search"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "people.html:1: template error" in result.output
+
+
+def test_a_failing_search_index_is_reported_and_the_pages_are_still_written(tmp_path):
+    path = write_config(tmp_path)
+    cfg = event.config(tmp_path)
+    event.fill(cfg, RECORDS).close()
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "pagefind").write_text("a file where Pagefind wants its folder")
+    result = CliRunner().invoke(build_command, ["--config", str(path), "--data-dir", str(cfg.data_dir)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "error: search index 2026-09-0" in result.output and "Pagefind failed" in result.output
+    assert (tmp_path / "site" / "index.html").exists()
+    assert "Nothing to search yet" in read(tmp_path / "site", "search/index.html").visible_text
