@@ -29,6 +29,7 @@ exactly. Only the first 800 words of a long text are compared.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -79,9 +80,9 @@ def rank(posts: Sequence[Post], limit: int | None = None) -> list[Item]:
     posts = list(posts)
     shingles, rich = [], []
     for p in posts:  # one pass over the words; they are not kept (memory)
-        words = tokens(p.text[:MAX_CHARS]) if p.text else []
-        shingles.append(_shingles(words))
-        rich.append(substance(p, words))
+        sh, distinct = _text_features(p.text or "")
+        shingles.append(sh)
+        rich.append(_substance(distinct, p))
     groups = merge_groups(posts, shingles)
     items = [_item([posts[i] for i in group], [rich[i] for i in group]) for group in groups]
     items.sort(key=lambda it: (-it.score, it.post.created_at, it.post.id))
@@ -226,10 +227,21 @@ def _url_key(url: str) -> str:
 
 # --- scoring ------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=200_000)
+def _text_features(text: str) -> tuple[array, int]:
+    """A text's shingles and its number of distinct words, remembered: the digest ranks the
+    same posts for the front page, every talk, every day and the recap."""
+    words = tokens(text[:MAX_CHARS]) if text else []
+    return _shingles(words), len(set(words))
+
+
 def substance(post: Post, words: list[str] | None = None) -> float:
     """0..1 from how much the post says (distinct words) and whether it points somewhere."""
     words = tokens(post.text or "") if words is None else words
-    distinct = len(set(words))
+    return _substance(len(set(words)), post)
+
+
+def _substance(distinct: int, post: Post) -> float:
     length = min(1.0, math.log1p(distinct) / math.log1p(60))
     return min(1.0, 0.85 * length + 0.15 * min(len(post.links), 2) / 2)
 

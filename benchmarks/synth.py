@@ -120,21 +120,38 @@ def _words(rng: random.Random, lang: str, n: int) -> str:
     return joiner.join(rng.choices(words, weights, k=n))
 
 
+def schedule_json(start: datetime) -> str:
+    """The talks of `schedule()` as a pretalx/frab schedule.json."""
+    days: dict[str, dict] = {}
+    for t in schedule(start):
+        date = t["start"].date().isoformat()
+        day = days.setdefault(date, {"index": len(days) + 1, "date": date, "rooms": {}})
+        day["rooms"].setdefault(t["room"], []).append({
+            "guid": t["guid"], "title": t["title"], "date": t["start"].isoformat(),
+            "start": t["start"].strftime("%H:%M"), "duration": "00:45", "room": t["room"],
+            "persons": [{"public_name": t["speaker"]}]})
+    return json.dumps({"schedule": {"conference": {"title": "PyCon Example", "time_zone_name": "UTC",
+                                                    "days": list(days.values())}}})
+
+
+CONFIG = """[event]
+name = "PyCon Example"
+hashtags = ["pyconex"]
+timezone = "Europe/Berlin"
+start = 2026-09-01
+end = 2026-09-02
+schedule = "schedule.json"
+"""
+
+
 def write_event(folder: Path, count: int, seed: int = 1) -> Path:
+    """posts.jsonl, schedule.json and backchannel.toml of a synthetic event in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "posts.jsonl").open("w", encoding="utf-8") as fh:
         for record in posts(count, seed):
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    start = datetime(2026, 9, 1, 7, 0, tzinfo=timezone.utc)
-    events = [{"guid": t["guid"], "title": t["title"], "date": t["start"].isoformat(),
-               "start": t["start"].strftime("%H:%M"), "duration": "00:45", "room": t["room"],
-               "persons": [{"public_name": t["speaker"]}]} for t in schedule(start)]
-    (folder / "schedule.json").write_text(json.dumps({"schedule": {"conference": {
-        "title": "PyCon Example", "days": [{"index": 1, "date": "2026-09-01", "rooms": {
-            "all": events}}]}}}, default=str))
-    (folder / "backchannel.toml").write_text(
-        '[event]\nname = "PyCon Example"\nhashtags = ["pyconex"]\ntimezone = "Europe/Berlin"\n'
-        'start = 2026-09-01\nend = 2026-09-02\n')
+    (folder / "schedule.json").write_text(schedule_json(datetime(2026, 9, 1, 7, 0, tzinfo=timezone.utc)))
+    (folder / "backchannel.toml").write_text(CONFIG)
     return folder
 
 
