@@ -3,7 +3,6 @@ turns library errors into one clean line (see `errors.py`); the work happens els
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -11,47 +10,8 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_common import close_writer, common, digest_builder, load_config, open_writer
 from .errors import BackchannelError, InputError
-
-
-def common(fn):
-    """--config and --data-dir, accepted by every command."""
-
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  default=None, help="The event config (default: ./backchannel.toml).")
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="Where the archive and index live (default: .backchannel/ next to the config).")
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def load_config(config_path: Path | None, data_dir: Path | None, required: bool = False):
-    from .config import load
-
-    return load(config_path, data_dir, required=required)
-
-
-def open_writer(cfg):
-    """The archive and index of `cfg.data_dir`, behind the one-writer lock."""
-    from .archive import Archive
-    from .enrich import load_talks, make_enricher
-    from .index import Index
-    from .lock import WriterLock
-    from .pipeline import Writer
-
-    talks = load_talks(cfg)
-    lock = WriterLock(cfg.data_dir).acquire()
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
-    writer.lock, writer.talks = lock, talks
-    return writer
-
-
-def close_writer(writer) -> None:
-    writer.close()
-    writer.lock.release()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -173,7 +133,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     writer = open_writer(cfg)
     display = Display(quiet=quiet, log_file=log_file)
     try:
-        build = None if no_digest else digest_builder(cfg, writer)
+        build = None if no_digest else digest_builder(cfg)
         runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
                         recheck_hours=recheck, on_change=display.update, warnings=verbose)
         display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"
@@ -181,17 +141,6 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
         runner.run(max_seconds=stop_after)
     finally:
         close_writer(writer)
-
-
-def digest_builder(cfg, writer=None):
-    """A function that refreshes the digest (incrementally) in a child process.
-
-    The child reads the archive on its own (WAL lets it read beside the writer) and its
-    memory goes away with it, so `run` stays small however big the event gets.
-    """
-    from .live import ChildBuild
-
-    return ChildBuild(cfg)
 
 
 @cli.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import common
+from .cli_common import common
 
 KIND_ORDER = ("takeaway", "question", "resource", "shoutout", "other")
 
@@ -60,30 +60,20 @@ def _print(result, verbose: bool) -> None:
     total = sum(result.by_source.values())
     click.echo(f"  archive   {total} posts in {result.data_dir}" + (f": {kinds}" if kinds else ""))
     config = _shell(result.config)
-    if result.digest:
-        click.echo(f"\nThe digest: {result.digest}")
-        click.echo(f"Open it:    backchannel demo --dir {_shell(result.config.parent)} --serve"
-                   f"   (or: backchannel serve --config {config})")
-    else:
-        click.echo("\nThe digest: not available in this build")
+    click.echo(f"\nThe digest: {result.digest}")
+    click.echo(f"Open it:    backchannel demo --dir {_shell(result.config.parent)} --serve"
+               f"   (or: backchannel serve --config {config})")
     query = result.search["query"]
     click.echo(f"Search it:  backchannel search --config {config} \"{query}\" --kind {result.search['kind']}")
 
 
 def _serve(result, port: int) -> None:
-    if result.digest is None:
-        raise click.ClickException("no digest to serve in this build")
-    from .serve import make_server
+    from .serve import make_server, serve_until_interrupted
 
     server = make_server(result.output, port)
     host, real_port = server.server_address[:2]
     click.echo(f"\nServing the digest on http://{host}:{real_port}/ (Ctrl-C stops)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 def _shell(path: Path) -> str:

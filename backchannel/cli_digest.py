@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from .cli import common, load_config
-from .errors import BackchannelError, InputError
+from .cli_common import common, load_config
+from .errors import InputError
 
 
 @click.command()
@@ -60,15 +60,10 @@ def serve(config_path, data_dir, output, port):
 
     Example: backchannel serve --port 8080
     """
-    from .serve import make_server
+    from .serve import make_server, serve_until_interrupted
 
     cfg = load_config(config_path, data_dir)
     server = make_server(output or cfg.digest.output, port)
     host, real_port = server.server_address[:2]
     click.echo(f"Serving {output or cfg.digest.output} on http://{host}:{real_port}/ (Ctrl-C stops)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)

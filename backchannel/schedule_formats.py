@@ -16,7 +16,7 @@ from xml.parsers import expat
 import icalendar
 
 from .models import utc
-from .schedule import (Context, ItemError, ScheduleError, Talk, find_handles, find_talk_hashtag,
+from .schedule import (Context, ItemError, Talk, find_handles, find_talk_hashtag,
                        parse_duration, parse_start, plain, safe_url, text, zone)
 
 Found = list[tuple[Talk, str]]

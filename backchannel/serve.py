@@ -105,3 +105,13 @@ def serve_in_thread(folder: Path, port: int = 0) -> tuple[DigestServer, str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, real_port = server.server_address[:2]
     return server, f"http://{host}:{real_port}/"
+
+
+def serve_until_interrupted(server) -> None:
+    """Serve until Ctrl-C, then close the socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

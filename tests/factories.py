@@ -6,7 +6,7 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
-from backchannel.models import Author, Metrics, Post, make_id
+from backchannel.models import Author, Post, make_id
 
 START = datetime(2026, 9, 1, 7, 0, tzinfo=timezone.utc)  # 09:00 in Europe/Berlin
 

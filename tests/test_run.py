@@ -1,7 +1,5 @@
 """`backchannel run` against a loopback feed that keeps growing: Ctrl-C and kill -9 lose nothing."""
 
-import json
-import os
 import signal
 import subprocess
 import sys

@@ -46,7 +46,7 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
     from collectors.base import make_collectors
     from collectors.bluesky_session import HANDLE_VAR, PASSWORD_VAR
 
-    from ..cli import close_writer, digest_builder, open_writer
+    from ..cli_common import close_writer, digest_builder, open_writer
     from ..config import load as load_config
     from ..pipeline import collect_round
     from ..stats import compute
