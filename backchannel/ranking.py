@@ -86,7 +86,21 @@ def rank(posts: Sequence[Post], limit: int | None = None) -> list[Item]:
     groups = merge_groups(posts, shingles)
     items = [_item([posts[i] for i in group], [rich[i] for i in group]) for group in groups]
     items.sort(key=lambda it: (-it.score, it.post.created_at, it.post.id))
-    return items[:limit] if limit is not None else items
+    return _spread(items)[:limit] if limit is not None else items
+
+
+PER_AUTHOR = 2  # items one person may hold in a top list before others get a turn
+
+
+def _spread(items: list[Item]) -> list[Item]:
+    """The ranking with no author holding more than PER_AUTHOR places ahead of the others:
+    a prolific, popular poster should not fill the front page. Their further items follow."""
+    head, rest, seen = [], [], Counter()
+    for item in items:
+        who = (item.post.author.handle or item.post.author.name or "").lower()
+        seen[who] += 1
+        (head if seen[who] <= PER_AUTHOR else rest).append(item)
+    return head + rest
 
 
 # --- merging ------------------------------------------------------------------------------

@@ -131,3 +131,29 @@ def test_an_unclassified_post_ranks_with_neutral_confidence():
                     handle=f"{pid}@x.example", name=pid)
     items = rank([lesson("low", "caching", 0.1), lesson("none", "indexes", None), lesson("high", "queues", 0.9)])
     assert [it.post.id for it in items] == ["high", "none", "low"]
+
+
+def test_a_prolific_author_does_not_fill_a_top_list():
+    from datetime import datetime, timedelta, timezone
+
+    from backchannel.models import Author, Metrics, Post
+    from backchannel.ranking import rank
+
+    start = datetime(2026, 9, 1, 9, tzinfo=timezone.utc)
+    topics = ["backups need a restore drill every quarter", "pricing pages should show the total first",
+              "keyboard-only checkout finds most accessibility bugs", "spreadsheets are production systems",
+              "small teams should pick boring databases", "grading rubrics work better when shared early",
+              "image sizes dominate webshop load time", "shared inboxes need one owner per thread"]
+
+    def post(n, who, likes):
+        text = f"Lesson from the talk: {topics[n]}."
+        return Post(id=f"p{n}", source="mastodon", created_at=start + timedelta(minutes=n), text=text,
+                    author=Author(who, who.title()), kind="takeaway", score=0.9, metrics=Metrics(likes=likes))
+
+    posts = [post(n, "yuki@example.social", 100 - n) for n in range(5)] + \
+            [post(5 + n, f"other{n}@example.social", 10) for n in range(3)]
+    top = rank(posts, limit=5)
+    authors = [item.post.author.handle for item in top]
+    assert authors.count("yuki@example.social") == 2
+    assert authors[:2] == ["yuki@example.social"] * 2  # still first: they are the most liked
+    assert len(rank(posts)) == 8  # an unlimited ranking keeps everything in score order
