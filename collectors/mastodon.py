@@ -7,11 +7,19 @@ one request per server × hashtag — or one per server, once a server has shown
 `any[]` (several tags in one request). A Batch is yielded after every page, with the cursor
 that page justifies, so nothing fetched before a failure is lost.
 
+Servers are read concurrently (a small thread pool), and their batches are handed over in
+the order of `instances`; one server that hangs costs the round its own timeouts, not the
+others'. A post seen through several servers is handed over once, preferably as its own
+server's copy: the rule is in `collectors.mastodon_merge`.
+
 Cursors (JSON, keyed by the instance's base URL):
 - `"{server}|{tag}"` → `{"newest": id, "older_than": id}`: the newest status id seen (catch up
   from it) and, while a backfill is unfinished, the id to continue it from. Ids stay exactly
   as the server sent them; they are opaque (snowflakes, ULIDs, ...).
 - `"{server}"` → `{"any": true|false|null, "tries": n}`: whether the server honours `any[]`.
+- `"{server}|#instance"` → `{"domain": "example.com"|null}`: the domain of the server's own
+  accounts (their `acct` has none), asked once from `/api/v2/instance`; null when the server
+  gave none (handles then use each account's profile host).
 
 Consent, normalisation and sanitising live in `collectors.mastodon_normalize`; the HTTP side
 (Mastodon.py, retries, rate limits, tokens) in `collectors.mastodon_client`.
@@ -19,7 +27,9 @@ Consent, normalisation and sanitising live in `collectors.mastodon_normalize`; t
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -30,6 +40,7 @@ from backchannel.sanitize import clean_text
 
 from collectors.base import Batch
 from collectors.mastodon_client import TOKEN_VAR, Page, RequestFailed, Server, ServerDown, parse_tokens
+from collectors.mastodon_merge import Lane, Merger, hand_over, is_origin_copy
 from collectors.mastodon_normalize import (PROVENANCE, Malformed, normalize, original, skip_reason,
                                            status_id, tag_names)
 
@@ -51,6 +62,7 @@ class MastodonCollector:
     max_ratelimit_wait = 60.0  # a 429 whose reset is further away skips the server this round
     any_tries = 3  # inconclusive any[] checks before a server is polled tag by tag for good
     recheck_batch = 20  # statuses re-checked per Batch
+    workers = 4  # servers read at the same time
 
     def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str]):
         source = config.mastodon or MastodonSource()
@@ -60,15 +72,55 @@ class MastodonCollector:
         self.sleep = time.sleep  # replaceable, so tests can watch the waits
         tokens, self._notes = parse_tokens(env.get(TOKEN_VAR, ""), source.instances)
         self.servers = [Server(self, base, tokens.get(base), source.timeout) for base in source.instances]
+        self.merger = Merger()  # the posts handed over so far, for the copies rule
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Read every server × hashtag once; see the module docstring for the cursors."""
         if self._notes:
             yield Batch(warnings=self._notes)
             self._notes = []
-        seen: set[str] = set()  # status URIs yielded this round: one post however many servers show it
+        if not self.servers:
+            return
         for server in self.servers:
-            yield from _Round(self, server, cursors, seen).run()
+            server.remember(cursors.get(server.instance_key))
+        lanes = [Lane(server) for server in self.servers]
+        stop = threading.Event()  # the caller stopped early: no more requests
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(lanes)), thread_name_prefix="mastodon")
+        try:
+            for lane in lanes:
+                pool.submit(self._read, lane, cursors, stop)
+            yield from hand_over(lanes, self.merger)
+        finally:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _read(self, lane: Lane, cursors: Mapping[str, Any], stop: threading.Event) -> None:
+        """One server's round, on a worker thread: its batches go to its lane, in order."""
+        server = lane.server
+        try:
+            if not server.domain_known:
+                lane.put(self._settle_domain(server))
+            lane.ready.set()
+            if server.domain_known:  # else the server did not answer: skipped this round
+                for batch in _Round(self, server, cursors, lane.origins).run():
+                    lane.put(batch)
+                    if stop.is_set():
+                        break
+        except Exception as exc:  # a bug of ours on a strange answer must not stop the other servers
+            lane.put(Batch(errors=[f"{server.name}: internal error ({type(exc).__name__}: "
+                                   f"{server.scrub(clean_text(str(exc), limit=200))}); skipped this round; "
+                                   "please report it"], requests=server.take_requests()))
+        finally:
+            lane.close()
+
+    @staticmethod
+    def _settle_domain(server: Server) -> Batch:
+        try:
+            note = server.settle_domain()
+        except ServerDown as exc:
+            return Batch(errors=[str(exc)], requests=server.take_requests())
+        return Batch(cursors={server.instance_key: {"domain": server.domain}},
+                     warnings=[note] if note else [], requests=server.take_requests())
 
     def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
         """Fetch each stored post again from the server it came from.
@@ -128,8 +180,10 @@ class MastodonCollector:
             return
         if skip_reason(status):  # made private or the author opted out since: take it down
             batch.deleted.append(post.id)
+            self.merger.refuse(post.uri)
         else:
             batch.posts.append(fresh)
+            self.merger.note(fresh, is_origin_copy(fresh, server))
 
 
 def _provenance(post: Post) -> tuple[str | None, str | None]:
@@ -196,10 +250,11 @@ class _GroupGone(Exception):
 class _Round:
     """One server's part of one `collect()` call."""
 
-    def __init__(self, owner: MastodonCollector, server: Server, cursors: Mapping[str, Any], seen: set[str]):
+    def __init__(self, owner: MastodonCollector, server: Server, cursors: Mapping[str, Any],
+                 origins: dict[str, bool]):
         self.owner = owner
         self.server = server
-        self.seen = seen
+        self.origins = origins  # uri → may be collected, for the posts this server is the home of
         self.states = {t: _TagState.load(cursors.get(self.key(t))) for t in owner.tags}
         self.any = _AnyState.load(cursors.get(server.base))
         self.got_new = False  # some page had statuses: only then may we spend a request on any[]
@@ -348,14 +403,12 @@ class _Round:
         except Malformed as exc:
             warnings.append(f"{self.server.name}: {label}: skipped status {status_id(status)}: {exc}")
             return None
-        if skip_reason(status):
-            return None
         if self.owner.start is not None and post.created_at < self.owner.start:
             return None
-        if post.uri in self.seen:
-            return None
-        self.seen.add(post.uri)
-        return post
+        allowed = skip_reason(status) is None
+        if is_origin_copy(post, self.server):
+            self.origins[post.uri] = allowed
+        return post if allowed else None
 
 
 def _later(mine: str | None, theirs: str) -> str:

@@ -8,6 +8,9 @@ its exceptions; this module adds what it lacks and turns its errors into three o
 - `RequestFailed`: one request failed (invalid JSON, an unexpected 4xx); the server is fine.
 - `None` from `timeline()` / `status()`: 404, an unknown tag or a deleted status.
 
+`Server.settle_domain()` asks `/api/v2/instance` once for the domain of the server's own
+accounts (their `acct` has none); the answer is kept in the cursors, so it is never asked again.
+
 The JSON we normalise is read from the response our own session received, so `Post.raw` is
 exactly what the server sent (Mastodon.py's dicts convert dates and add their own envelope).
 """
@@ -31,6 +34,8 @@ from mastodon.return_types import PaginationInfo
 from backchannel import __version__
 from backchannel.models import parse_time
 from backchannel.sanitize import clean_text
+
+from collectors.mastodon_normalize import valid_domain
 
 if TYPE_CHECKING:  # the collector carries the tunables (retries, waits) the session reads
     from collectors.mastodon import MastodonCollector
@@ -101,7 +106,10 @@ class Server:
         self.owner = owner
         self.base = base
         self.name = urlsplit(base).netloc.rpartition("@")[2].lower()  # host[:port], for messages
-        self.domain = self.name  # completes local handles: alice → alice@mastodon.example
+        # The domain in its local accounts' handles (alice → alice@example.com), from
+        # /api/v2/instance: it may differ from the API host (mastodon.example.com).
+        self.domain: str | None = None
+        self.domain_known = False  # asked once (or read from the cursors): never ask again
         self.token = token
         self.session = RetrySession(owner)
         # version_check_mode="none": no version probing (with "created" a non-Mastodon server
@@ -110,6 +118,39 @@ class Server:
                                request_timeout=timeout, ratelimit_method="throw",
                                version_check_mode="none", user_agent=USER_AGENT)
         self._reported = 0
+
+    @property
+    def instance_key(self) -> str:
+        """The cursor key that remembers the account domain (a hashtag never holds '#')."""
+        return f"{self.base}|#instance"
+
+    def remember(self, value: Any) -> None:
+        """Take the account domain from its stored cursor value, if that holds an answer."""
+        if not self.domain_known and isinstance(value, dict) and "domain" in value:
+            self.domain = valid_domain(value["domain"])
+            self.domain_known = True
+
+    def settle_domain(self) -> str | None:
+        """Ask `/api/v2/instance` for the account domain; a note (for a warning) if there is none.
+
+        An answer without a usable domain (404 on servers that predate it, another 4xx,
+        invalid JSON, no `domain`) is final: handles then fall back to each account's profile
+        host. No answer at all (network, 5xx, 401, a long 429) raises `ServerDown`, is not
+        remembered, and is asked again next round: the timelines would fail the same way.
+        """
+        what = "reading /api/v2/instance"
+        try:
+            found = self._call(what, self.client.instance_v2)
+            data = self._json(what) if found else None
+            reason = "no valid 'domain' in it" if found else f"HTTP {self._status()}"
+        except RequestFailed as exc:
+            data, reason = None, str(exc).removeprefix(f"{self.name}: {what}: ")
+        self.domain = valid_domain(data.get("domain")) if isinstance(data, dict) else None
+        self.domain_known = True
+        if self.domain:
+            return None
+        return (f"{self.name}: /api/v2/instance gave no account domain ({reason}); handles of its "
+                "local accounts use the host of their profile URL")
 
     def take_requests(self) -> int:
         """HTTP requests made since the last call (each retry counts)."""

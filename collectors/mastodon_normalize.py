@@ -12,7 +12,7 @@ import unicodedata
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from backchannel.models import Author, Media, Metrics, Post, make_id, parse_time
 from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url
@@ -23,6 +23,8 @@ MEDIA_TYPES = {"image", "video", "gifv", "audio"}
 _OPT_OUT = re.compile(r"#(nobot|noindex)(?![\w])", re.I)
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ACCT = re.compile(r"^@?([\w.+-]+)(@[\w.-]+(:\d{1,5})?)?$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?$")
 
 
 class Malformed(ValueError):
@@ -84,11 +86,17 @@ def skip_reason(status: dict) -> str | None:
     return None
 
 
-def normalize(status: dict, server: str, domain: str) -> Post:
+def normalize(status: dict, server: str, domain: str | None) -> Post:
     """One Status (not a boost wrapper) as a Post; raises `Malformed` naming what is wrong.
 
     `server` is the configured base URL the copy came from (kept in `raw` so a re-check asks
-    the same server); `domain` completes the handle of the server's local accounts.
+    the same server). `domain` completes the handles of the server's local accounts (whose
+    `acct` has no domain): the server's account domain from `/api/v2/instance`; when that is
+    unknown, the host of the account's profile URL, then the host of `server`.
+
+    Whichever server a post comes through, the Post is meant to be the same (except its
+    counts, which each server keeps on its own): full handles, media at their origin
+    (`remote_url`), and `reply_to` as the parent's web URL where it can be derived.
     """
     uri = _required_str(status, "uri")
     if len(uri) > 2048:
@@ -103,7 +111,7 @@ def normalize(status: dict, server: str, domain: str) -> Post:
     account = status.get("account")
     if not isinstance(account, dict):
         raise Malformed("field 'account' is missing")
-    author = _author(account, domain)
+    author = _author(account, local_domain(domain, account.get("url"), server))
     url = safe_url(status.get("url")) or safe_url(uri)
     edited = status.get("edited_at")
     return Post(
@@ -114,13 +122,13 @@ def normalize(status: dict, server: str, domain: str) -> Post:
         created_at=created,
         edited_at=_time(edited, "edited_at") if edited else None,
         author=author,
-        text=_text(content, status.get("mentions"), domain),
+        text=_text(content, status.get("mentions"), domain, server),
         html=clean_html(content, base=url),
         lang=_lang(status.get("language")),
         tags=_tags(status),
         links=_links(content, status),
         media=_media(status.get("media_attachments")),
-        reply_to=_reply_to(status.get("in_reply_to_id"), server),
+        reply_to=_reply_to(status, server),
         is_repost=False,
         metrics=Metrics(
             likes=_count(status, "favourites_count"),
@@ -163,6 +171,31 @@ def _author(account: dict, domain: str) -> Author:
     return Author(handle=handle, name=name or handle.partition("@")[0], url=safe_url(account.get("url")))
 
 
+def valid_domain(value: Any) -> str | None:
+    """A host name (with an optional port), lowercased; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower().rstrip(".")
+    if not text.isascii():
+        host, colon, port = text.partition(":")
+        try:
+            text = host.encode("idna").decode("ascii") + colon + port
+        except UnicodeError:
+            return None
+    return text if len(text) <= 253 and _DOMAIN.match(text) else None
+
+
+def host_of(url: Any) -> str | None:
+    """The host[:port] of an http(s) URL, lowercased; None if there is none."""
+    url = safe_url(url) if isinstance(url, str) else None
+    return valid_domain(urlsplit(url).netloc.rpartition("@")[2]) if url else None
+
+
+def local_domain(domain: str | None, profile_url: Any, server: str) -> str:
+    """The domain that completes a local account's handle (see `normalize`)."""
+    return domain or host_of(profile_url) or host_of(server) or urlsplit(server).netloc.lower()
+
+
 def full_handle(acct: str, domain: str) -> str | None:
     """`user@server` from an acct; a local account's acct has no domain, so add the server's."""
     match = _ACCT.match(acct)
@@ -172,7 +205,7 @@ def full_handle(acct: str, domain: str) -> str | None:
     return f"{user}{remote.lower()}" if remote else f"{user}@{domain.lower()}"
 
 
-def _text(content: str, mentions: Any, domain: str) -> str:
+def _text(content: str, mentions: Any, domain: str | None, server: str) -> str:
     """Plain text; `@user` mentions spelled out as `@user@server` where that is unambiguous.
 
     Mastodon shows every mention as `@user`; the full handle makes the text searchable by
@@ -184,7 +217,7 @@ def _text(content: str, mentions: Any, domain: str) -> str:
         if not isinstance(m, dict):
             continue
         user = clean_text(_str(m.get("username")))
-        acct = full_handle(clean_text(_str(m.get("acct"))), domain)
+        acct = full_handle(clean_text(_str(m.get("acct"))), local_domain(domain, m.get("url"), server))
         if user and acct:
             full[user] = None if user in full and full[user] != acct else acct
     for user, acct in full.items():
@@ -246,22 +279,61 @@ def _media(items: Any) -> list[Media]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        url = safe_url(item.get("url")) or safe_url(item.get("remote_url"))
+        # A server's copy of remote media is a cache it purges after a while; `remote_url`
+        # is the file at the post's own server, the same through whichever server we read.
+        remote = safe_url(item.get("remote_url"))
+        url = remote or safe_url(item.get("url"))
         if not url:
             continue
+        preview = safe_url(item.get("preview_remote_url")) if remote else safe_url(item.get("preview_url"))
         kind = item.get("type") if item.get("type") in MEDIA_TYPES else "unknown"
-        media.append(Media(type=kind, url=url, preview_url=safe_url(item.get("preview_url")),
-                           alt=clean_text(_str(item.get("description")))))
+        media.append(Media(type=kind, url=url, preview_url=preview, alt=clean_text(_str(item.get("description")))))
     return media
 
 
-def _reply_to(value: Any, server: str) -> str | None:
-    """The parent status, as its API URL on the server we read: its id means nothing elsewhere."""
+def _reply_to(status: dict, server: str) -> str | None:
+    """The parent status: its web URL on its own server where that can be derived.
+
+    Else its API URL on the server we read: `in_reply_to_id` is that server's id, which means
+    nothing elsewhere but stays the same every time that server is read.
+    """
+    parent = _id(status.get("in_reply_to_id"))
+    if parent is None:
+        return None
+    return _parent_url(status, parent) or f"{server}/api/v1/statuses/{quote(parent, safe='')}"
+
+
+def _parent_url(status: dict, parent: str) -> str | None:
+    """The parent's web URL when both it and the reply are local to the server we read.
+
+    Then the parent's id is its id at home too, and Mastodon's local status URLs are
+    `{profile URL}/{id}`: used only when this very status shows the server builds them so.
+    The parent's author is the reply's own (a thread) or a local account it mentions.
+    """
+    account = status["account"]
+    profile, own = safe_url(account.get("url")), _id(status.get("id"))
+    if "@" in _str(account.get("acct")) or not profile or safe_url(status.get("url")) != f"{profile}/{own}":
+        return None
+    who = _id(status.get("in_reply_to_account_id"))
+    if who is None:
+        return None
+    if who == _id(account.get("id")):
+        home = profile
+    else:
+        mentioned = [m for m in status.get("mentions") or [] if isinstance(m, dict) and _id(m.get("id")) == who]
+        if len(mentioned) != 1 or "@" in _str(mentioned[0].get("acct")):
+            return None
+        home = safe_url(mentioned[0].get("url"))
+        if not home or host_of(home) != host_of(profile):
+            return None
+    return safe_url(f"{home}/{quote(parent, safe='')}")
+
+
+def _id(value: Any) -> str | None:
+    """An id as a short string (servers send strings; some send numbers)."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        return None
-    return f"{server}/api/v1/statuses/{quote(value, safe='')}"
+    return value if isinstance(value, str) and value.strip() and len(value) <= 100 else None
 
 
 def _count(status: dict, name: str) -> int:

@@ -14,7 +14,11 @@ strings, local to each server; a status seen on several servers keeps one `uri`.
 
 Knobs for servers that behave differently: `supports_any=False` (ignores any[] the way some
 API-compatible servers do), `unknown_tag="empty"` (older servers answer [] instead of 404),
-`public_only=False` (lists non-public statuses too), `token="..."` (timelines need a token).
+`public_only=False` (lists non-public statuses too), `token="..."` (timelines need a token),
+`account_domain="example.com"` (its accounts are `@user@example.com` while the API and every
+URL are on 127.0.0.1, as with Mastodon's LOCAL_DOMAIN ≠ WEB_DOMAIN; the demo is alike),
+`has_instance_v2=False` (no `/api/v2/instance`, as before Mastodon 4.0), `delay=0.3` (every
+answer takes that long: a healthy but distant server).
 """
 
 from __future__ import annotations
@@ -91,7 +95,10 @@ class FakeMastodon:
     """One server. `statuses` holds its copies, by its own ids."""
 
     def __init__(self, *, supports_any: bool = True, unknown_tag: str = "404", public_only: bool = True,
-                 token: str | None = None, version: str = "4.3.2", has_instance_v2: bool = True):
+                 token: str | None = None, version: str = "4.3.2", has_instance_v2: bool = True,
+                 account_domain: str | None = None, delay: float = 0.0):
+        self.account_domain = account_domain
+        self.delay = delay
         self.supports_any = supports_any
         self.unknown_tag = unknown_tag
         self.public_only = public_only
@@ -123,6 +130,11 @@ class FakeMastodon:
         return self.url.split("://", 1)[1]
 
     @property
+    def handle_domain(self) -> str:
+        """The domain in its accounts' handles (`/api/v2/instance` `domain`)."""
+        return self.account_domain or self.domain
+
+    @property
     def requests(self) -> list[Request]:
         return self.loopback.requests
 
@@ -143,7 +155,7 @@ class FakeMastodon:
                                 digest_size=6).hexdigest()
         return {
             "id": str(int(ident, 16)), "username": person.username,
-            "acct": person.username if local else f"{person.username}@{person.home.domain}",
+            "acct": person.username if local else f"{person.username}@{person.home.handle_domain}",
             "display_name": person.display_name, "locked": False, "bot": person.bot,
             "discoverable": True, "indexable": person.indexable, "group": False,
             "created_at": "2022-11-05T00:00:00.000Z", "note": person.note,
@@ -188,17 +200,32 @@ class FakeMastodon:
         return status
 
     def receive(self, status: dict, origin: "FakeMastodon", people: list[Person] = ()) -> dict:
-        """A copy of `status` from `origin`, federated here: own id, remote accts."""
+        """A copy of `status` from `origin`, federated here: own ids, remote accts, cached media.
+
+        The parent of a reply gets this server's id for it (its copy's, if it has one).
+        """
         copy = json.loads(json.dumps(status))
         created = datetime.fromisoformat(copy["created_at"].replace("Z", "+00:00"))
         copy["id"] = self.new_id(created)
         acct = copy["account"]["acct"]
         if "@" not in acct:
-            copy["account"]["acct"] = f"{acct}@{origin.domain}"
+            copy["account"]["acct"] = f"{acct}@{origin.handle_domain}"
         for m in copy["mentions"]:
             if "@" not in m["acct"]:
-                m["acct"] = f"{m['acct']}@{origin.domain}"
+                m["acct"] = f"{m['acct']}@{origin.handle_domain}"
+        if copy["in_reply_to_account_id"] == copy["account"]["id"]:
+            copy["in_reply_to_account_id"] = str(int(copy["account"]["id"]) ^ 0xABCDE)
         copy["account"]["id"] = str(int(copy["account"]["id"]) ^ 0xABCDE)
+        if copy["in_reply_to_id"]:
+            parent = origin.statuses.get(copy["in_reply_to_id"])
+            mine = [s for s in self.statuses.values() if parent and s["uri"] == parent["uri"]]
+            copy["in_reply_to_id"] = mine[0]["id"] if mine else self.new_id(created - timedelta(seconds=1))
+        for media in copy["media_attachments"]:
+            if not media.get("remote_url"):
+                name = media["url"].rsplit("/", 1)[-1]
+                media.update(remote_url=media["url"], preview_remote_url=media.get("preview_url"),
+                             url=f"{self.url}/system/cache/media_attachments/original/{name}",
+                             preview_url=f"{self.url}/system/cache/media_attachments/small/{name}")
         copy["tags"] = [{"name": t["name"], "url": f"{self.url}/tags/{t['name'].lower()}"} for t in copy["tags"]]
         return self.store(copy)
 
@@ -250,6 +277,7 @@ class FakeMastodon:
             response = response()
         if response is None:
             response = self.route(req)
+        response.delay = max(response.delay, self.delay)
         return self.with_rate_headers(response)
 
     def route(self, req: Request) -> Response:
@@ -266,12 +294,12 @@ class FakeMastodon:
         if req.path in ("/api/v2/instance", "/api/v2/instance/") and self.has_instance_v2:
             return Response.json(self.instance_v2())
         if req.path in ("/api/v1/instance", "/api/v1/instance/"):
-            return Response.json({"uri": self.domain, "title": "Test server", "version": self.version,
+            return Response.json({"uri": self.handle_domain, "title": "Test server", "version": self.version,
                                   "urls": {"streaming_api": self.url.replace("http", "ws")}})
         return Response.json({"error": "Record not found"}, 404)
 
     def instance_v2(self) -> dict:
-        return {"domain": self.domain, "title": "Test server", "version": self.version,
+        return {"domain": self.handle_domain, "title": "Test server", "version": self.version,
                 "source_url": "https://github.com/mastodon/mastodon",
                 "configuration": {"statuses": {"max_characters": 500},
                                   "timelines_access": {"hashtag_feeds": {"local": "public", "remote": "public"},

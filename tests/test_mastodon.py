@@ -154,9 +154,11 @@ def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
     pages = a.timeline_requests()
     assert [r.arg("max_id") for r in pages] == [None, statuses[-40]["id"]]  # page 2 crosses the start: stop
     assert all(r.arg("limit") == "40" for r in pages)
-    assert [len(b.posts) for b in store.batches] == [40, 15]  # a batch (and cursor) per page
+    # the first round asks once for the account domain, then a batch (and cursor) per page
+    assert [len(b.posts) for b in store.batches] == [0, 40, 15]
+    assert store.batches[0].cursors == {f"{a.url}|#instance": {"domain": a.domain}}
     assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": None}
-    assert store.batches[0].cursors[f"{a.url}|pycon"]["older_than"] == statuses[-40]["id"]
+    assert store.batches[1].cursors[f"{a.url}|pycon"]["older_than"] == statuses[-40]["id"]
 
 
 def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a):
@@ -210,7 +212,9 @@ def test_quiet_round_costs_one_request_per_server_and_hashtag(tmp_path):
                 f"/api/v1/timelines/tag/{t}" for t in ("pycon", "pyconsprints", "pyconparty"))
             assert all("any[]" not in r.query for r in quiet)
         assert store.requests == 9 and store.yielded == [] and store.errors == []
-        assert not any("instance" in r.path for s in (a, b, c) for r in s.requests)  # no hidden calls
+        # /api/v2/instance (the account domain) was asked once per server, in the first round,
+        # and never again: Mastodon.py's hidden check before every timeline call is not made
+        assert [sum("instance" in r.path for r in s.requests[:m]) for s, m in zip((a, b, c), marks)] == [1, 1, 1]
 
 
 def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b):
@@ -339,6 +343,162 @@ def test_normalised_fields(tmp_path, a, b):
     assert raw == a.find(status["uri"])  # the status exactly as the server sent it
 
 
+# -- handles: the server's account domain ------------------------------------------------------
+
+def test_local_handles_take_the_servers_account_domain(tmp_path):
+    """API and URLs on one host, handles on another (Mastodon's LOCAL_DOMAIN ≠ WEB_DOMAIN; the demo)."""
+    with FakeMastodon(account_domain="pycon.example") as a, FakeMastodon() as b:
+        alice, bob, carol = Person("alice", a), Person("bob", a), Person("carol", b)
+        status = a.publish(alice, "Thanks @bob #pycon", tags=["pycon"], mentions=[bob], created_at=minutes(1))
+        b.receive(status, a)
+        b.publish(carol, "Hi @alice #pycon", tags=["pycon"], mentions=[alice], created_at=minutes(2))
+        collector = make_collector(tmp_path, [a, b])
+        store = Store().round(collector)
+
+        post = store.posts[make_id("mastodon", status["uri"])]
+        assert post.author.handle == "alice@pycon.example"  # as b (and every other server) writes it
+        assert post.text == "Thanks @bob@pycon.example #pycon"
+        assert {p.author.handle for p in store.posts.values()} == {"alice@pycon.example", f"carol@{b.domain}"}
+        assert any(p.text == "Hi @alice@pycon.example #pycon" for p in store.posts.values())
+        assert store.cursors[f"{a.url}|#instance"] == {"domain": "pycon.example"}
+        assert store.cursors[f"{b.url}|#instance"] == {"domain": b.domain}
+
+        # asked once per server: later rounds (and a new process, from the cursors) never ask again
+        marks = [len(a.requests), len(b.requests)]
+        store.round(collector)
+        store.round(make_collector(tmp_path, [a, b]))
+        assert [r.path for r in a.requests[marks[0]:]] == ["/api/v1/timelines/tag/pycon"] * 2
+        assert [r.path for r in b.requests[marks[1]:]] == ["/api/v1/timelines/tag/pycon"] * 2
+        assert store.requests == 2 and store.yielded == []
+
+
+@pytest.mark.parametrize("answer, reason", [
+    (error(404, "Record not found"), "HTTP 404"),
+    (Response.json({"domain": "<b>evil</b> example", "title": "x"}), "no valid 'domain' in it"),
+    (bad_json(), "the server sent invalid JSON"),
+])
+def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answer, reason):
+    a.fail("/api/v2/instance", answer)
+    moved = a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
+    moved["account"] = {**moved["account"], "url": "https://social.pycon.example/@alice"}
+    plain = a.publish(Person("bob", a), "Hello #pycon", tags=["pycon"], created_at=minutes(2))
+    plain["account"] = {**plain["account"], "url": None}
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    assert sorted(p.author.handle for p in store.posts.values()) == ["alice@social.pycon.example", f"bob@{a.domain}"]
+    assert store.warnings == [f"{a.domain}: /api/v2/instance gave no account domain ({reason}); "
+                              "handles of its local accounts use the host of their profile URL"]
+    assert store.cursors[f"{a.url}|#instance"] == {"domain": None} and store.errors == []
+    store.round(collector)  # the answer was final: not asked again, not warned again
+    assert sum("instance" in r.path for r in a.requests) == 1 and store.warnings == []
+
+
+def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b):
+    for server in (a, b):
+        series(server, Person("p", server), 2, minutes(0))
+    a.fail("/api/v2/instance", *[error(503)] * 3)
+    collector = make_collector(tmp_path, [a, b])
+    store = Store().round(collector)
+    assert len(store.posts) == 2 and len(store.errors) == 1
+    assert a.domain in store.errors[0] and "503" in store.errors[0] and "/api/v2/instance" in store.errors[0]
+    assert a.timeline_requests() == [] and f"{a.url}|#instance" not in store.cursors
+    store.round(collector)
+    assert len(store.posts) == 4 and store.errors == []
+    assert store.cursors[f"{a.url}|#instance"] == {"domain": a.domain}
+
+
+# -- one post, several servers -------------------------------------------------------------------
+
+def test_a_post_is_the_same_whichever_server_it_came_through(tmp_path):
+    with FakeMastodon(account_domain="pycon.example") as a, FakeMastodon() as b:
+        alice, bob = Person("alice", a, display_name="Alice"), Person("bob", a)
+        first = a.publish(alice, "Keynote notes #pycon", tags=["pycon"], created_at=minutes(1), media_attachments=[
+            {"id": "7", "type": "image", "url": f"{a.url}/media/1.png", "preview_url": f"{a.url}/media/1s.png",
+             "remote_url": None, "description": "A slide", "blurhash": None, "meta": {}}])
+        thread = a.publish(alice, "More from @bob #pycon", tags=["pycon"], mentions=[bob], created_at=minutes(2),
+                           in_reply_to_id=first["id"], in_reply_to_account_id=first["account"]["id"])
+        answer = a.publish(bob, "@alice agreed #pycon", tags=["pycon"], mentions=[alice], created_at=minutes(3),
+                           in_reply_to_id=first["id"], in_reply_to_account_id=first["account"]["id"])
+        for status in (first, thread, answer):
+            b.receive(status, a)  # b's copies: its own ids, cached media, the parent by b's id
+        via_a = Store().round(make_collector(tmp_path, [a])).posts
+        via_b = Store().round(make_collector(tmp_path, [b])).posts
+    ids = [make_id("mastodon", s["uri"]) for s in (first, thread, answer)]
+    assert via_a[ids[0]].to_dict() == via_b[ids[0]].to_dict()  # handles, media at their origin, all of it
+    assert via_a[ids[0]].media[0].url == f"{a.url}/media/1.png"
+    # a reply names its parent by the parent's own URL where the copy shows it ...
+    assert via_a[ids[1]].reply_to == via_a[ids[2]].reply_to == first["url"] == via_a[ids[0]].url
+    # ... else by the id of the server read (stable, but that server's), which is why its copy is preferred
+    assert via_b[ids[1]].reply_to == f"{b.url}/api/v1/statuses/{b.find(first['uri'])['id']}"
+    mine, theirs = via_a[ids[1]].to_dict(), via_b[ids[1]].to_dict()
+    assert {k for k in mine if mine[k] != theirs[k]} == {"reply_to"}
+    assert mine["text"] == "More from @bob@pycon.example #pycon"
+
+
+def test_the_own_servers_copy_is_handed_over_whatever_the_order(tmp_path, a, b, c):
+    status = a.publish(Person("alice", a), "Great keynote #pycon", tags=["pycon"], created_at=minutes(1),
+                       favourites_count=9, reblogs_count=4)
+    for server in (b, c):
+        server.receive(status, a).update(favourites_count=1, reblogs_count=0)  # what reached each server
+    store = Store().round(make_collector(tmp_path, [b, c, a]))
+    assert len(store.yielded) == 1  # one Post, handed over once: nothing for the archive to update
+    post = store.yielded[0]
+    assert post.raw["_backchannel"] == {"server": a.url} and post.raw["id"] == status["id"]
+    assert (post.metrics.likes, post.metrics.reposts) == (9, 4)  # the author's server's counts
+
+
+def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, a, b):
+    status = a.publish(Person("alice", a), "Slides #pycon", tags=["pycon"], created_at=minutes(1), favourites_count=3)
+    b.publish(Person("bob", b), "Hello #pycon", tags=["pycon"], created_at=minutes(0))
+    collector = make_collector(tmp_path, [a, b])
+    store = Store().round(collector)
+    stored = store.posts[make_id("mastodon", status["uri"])]
+
+    copy = b.receive(status, a)  # it reaches b late, with b's own counts
+    copy["favourites_count"] = 8
+    store.round(collector)
+    assert store.cursors[f"{b.url}|pycon"]["newest"] == copy["id"]  # b's copy was read ...
+    assert store.yielded == [] and store.errors == []  # ... and not handed over: nothing to update
+
+    assert store.posts[stored.id] == stored
+
+    a.edit(status["uri"], "Slides are up #pycon")  # an edit is handed over, whichever server shows it
+    b.delete(status["uri"])
+    b.receive(a.find(status["uri"]), a)
+    store.round(collector)
+    assert [(p.id, p.text) for p in store.yielded] == [(stored.id, "Slides are up #pycon")]
+
+
+def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b):
+    status = a.publish(Person("alice", a), "Lunch talk #pycon", tags=["pycon"], created_at=minutes(1),
+                       favourites_count=9)
+    b.receive(status, a)["favourites_count"] = 1
+    a.fail("/api/v1/timelines/", *[error(502)] * 3)
+    collector = make_collector(tmp_path, [a, b])
+    store = Store().round(collector)
+    assert [p.metrics.likes for p in store.yielded] == [1] and len(store.errors) == 1  # a was down: b's copy
+    store.round(collector)
+    assert [(p.raw["_backchannel"]["server"], p.metrics.likes) for p in store.yielded] == [(a.url, 9)]
+    store.round(collector)
+    assert store.yielded == [] and store.errors == []
+
+
+def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
+    alice = Person("alice", a)
+    early = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
+    late = a.publish(alice, "Bye #pycon", tags=["pycon"], created_at=minutes(2))
+    b.receive(early, a)
+    c.publish(Person("carol", c), "Hi #pycon", tags=["pycon"], created_at=minutes(3))
+    for status in a.statuses.values():
+        status["account"]["indexable"] = False  # alice opted out; b's copy does not know yet
+    collector = make_collector(tmp_path, [b, c, a])
+    store = Store().round(collector)
+    assert [p.text for p in store.posts.values()] == ["Hi #pycon"]
+    c.receive(late, a)  # a stale copy reaching another server later stays out too
+    store.round(collector)
+    assert store.yielded == []
+
+
 # -- edits and deletions ---------------------------------------------------------------------
 
 def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
@@ -455,7 +615,8 @@ def test_5xx_is_retried_with_backoff(tmp_path, a):
     store = Store().round(collector)
     assert len(store.posts) == 3 and store.errors == []
     assert collector.waits == [0.01, 0.02]
-    assert store.requests == len(a.requests) == 4  # 3 tries of page 1, then the empty page that ends it
+    # the first round asks for the account domain once; then 3 tries of page 1 and the empty page that ends it
+    assert store.requests == len(a.requests) == 5
 
 
 def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c):
@@ -465,7 +626,7 @@ def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a
     store = Store().round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
     assert len(store.posts) == 4
     assert len(store.errors) == 1 and b.domain in store.errors[0] and "500" in store.errors[0]
-    assert len(b.requests) == 3  # three tries, then nothing more from b this round (not even the 2nd tag)
+    assert len(b.timeline_requests()) == 3  # three tries, then nothing more from b this round (not even the 2nd tag)
 
 
 def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b):
@@ -477,6 +638,29 @@ def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b):
     assert time.monotonic() - began < 1.5
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "no answer within 0.2 s" in store.errors[0]
+
+
+def test_a_hanging_server_does_not_hold_up_the_others(tmp_path):
+    """Servers are read at the same time; batches still come in config order, none is lost."""
+    with FakeMastodon() as dead, FakeMastodon(delay=0.3) as far, FakeMastodon(delay=0.3) as flaky:
+        for server in (dead, far, flaky):
+            series(server, Person("p", server), 3, minutes(0))
+        dead.fail("/api/", slow(5))  # accepts the connection, never answers in time
+        flaky.fail("/api/v1/timelines/", error(500), when=lambda r: r.arg("max_id") is not None)
+        collector = make_collector(tmp_path, [dead, far, flaky], timeout=1.0)
+        collector.retries = 0  # one timeout per dead request, to compare with
+        began = time.monotonic()
+        store = Store().round(collector)
+        took = time.monotonic() - began
+    # each healthy server needs three answers of 0.3 s: one after the other, this round took 2.2 s
+    assert 1.0 <= took < 1.6
+    assert [e.split(": ")[0] for e in store.errors] == [dead.domain, flaky.domain]
+    assert "no answer within 1 s" in store.errors[0]
+    assert len(store.posts) == 6  # far's, and flaky's first page fetched before its failure
+    assert store.cursors[f"{flaky.url}|pycon"]["older_than"] is not None  # its backfill resumes next round
+    order = [b.posts[0].raw["_backchannel"]["server"] for b in store.batches if b.posts]
+    assert order == [far.url, flaky.url]
+    assert store.batches[0].errors and dead.domain in store.batches[0].errors[0]  # the config's order
 
 
 def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a):
@@ -591,7 +775,9 @@ def test_against_mastodon_mock(tmp_path):
             assert store.errors == [] and store.warnings == []
             assert len(store.posts) == 46 == len(store.yielded)  # the unlisted one is not there
             thanks = next(p for p in store.posts.values() if p.text.startswith("Thanks"))
-            assert thanks.tags == ["pyconsprints", "pycon"] and thanks.author.handle == f"bob@{proxy.url[7:]}"
+            domain = requests.get(f"{mock.base_url}/api/v2/instance", timeout=5).json()["domain"]
+            assert thanks.tags == ["pyconsprints", "pycon"] and thanks.author.handle == f"bob@{domain}"
+            assert thanks.text.startswith(f"Thanks @alice@{domain} ")
             links = {p.links[0] for p in store.posts.values() if p.links}
             assert links == {f"https://example.org/{i}" for i in range(45)}
 
