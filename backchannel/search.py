@@ -23,8 +23,7 @@ from .index import Index, schema, seconds
 from .models import KINDS, Post
 
 SORTS = ("relevance", "newest", "popular")
-FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created",
-          "likes", "reposts", "replies", "popularity"}
+FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created", "likes"}
 _FIELD_REF = re.compile(r'(?:^|[\s(])[+-]?([A-Za-z_]+):(?!//)')
 
 

@@ -2,8 +2,8 @@
 
     python benchmarks/synth.py 100000 -o /tmp/event     # posts.jsonl + schedule.json + backchannel.toml
 
-Realistic in the ways that cost time: post lengths (a long tail up to 500 characters and
-blog entries of a few thousand), a Zipf-like vocabulary per field, several languages, a few
+Realistic in the ways that cost time: post lengths per service (Mastodon up to 500
+characters, Bluesky 300, a few blog recaps of up to 1,500 words), a Zipf vocabulary, several languages, a few
 hundred authors of whom a few post a lot, hashtags, links, and a time profile with peaks
 during talk slots over two days and quiet nights. Deterministic for a given seed.
 """
@@ -40,7 +40,11 @@ GLUE = {
 }
 LANGS = ["en"] * 14 + ["de", "de", "es", "fr", "ja"]
 OPENERS = ["Key takeaway:", "TIL", "Great talk by", "Question:", "Slides:", "Thanks to", "", "", "", ""]
-SOURCES = ["mastodon"] * 6 + ["bluesky"] * 3 + ["rss"]
+# Shares and lengths as the services allow them: Mastodon posts up to 500 characters (about
+# 70 words), Bluesky up to 300 (about 45), blog recaps a few hundred to 1,500 words but a small
+# share of an event's posts (the demo event has 2%; we take 3%).
+SOURCES = ["mastodon"] * 62 + ["bluesky"] * 35 + ["rss"] * 3
+WORDS = {"mastodon": (8, 70), "bluesky": (6, 45), "rss": (150, 1500)}
 
 
 def schedule(start: datetime, days: int = 2, tracks: int = 2) -> list[dict]:
@@ -74,7 +78,7 @@ def posts(count: int, seed: int = 1, start: datetime | None = None) -> list[dict
         else:
             created = start + timedelta(seconds=rng.randint(-6 * 3600, 2 * 24 * 3600))
         user, server = rng.choices(authors, weights)[0]
-        words = _words(rng, lang, 2000 if source == "rss" and rng.random() < 0.3 else rng.randint(8, 60))
+        words = _words(rng, lang, rng.randint(*WORDS[source]))
         tags = ["pyconex"] + rng.sample(["ai", "security", "data", "teaching", "keynote", "python"], rng.randint(0, 2))
         links = [f"https://{rng.choice(['github.com', 'speakerdeck.com', 'youtu.be', 'arxiv.org', 'blog.example'])}/{user}/{i}"] \
             if rng.random() < 0.25 else []
