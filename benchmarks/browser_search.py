@@ -12,6 +12,7 @@ Prints one table.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 QUERIES = ["latency", "vector index", "kubernetes", "security", "rollback", "database query",
            "python", "privacy encryption", "benchmark", "onboarding"]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,7 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=100000)
     args = ap.parse_args()
-    site = HERE / "out" / f"digest-{args.count}" / "output"
+    site = OUT / f"digest-{args.count}" / "output"
     if not (site / "search").is_dir():
         sys.exit(f"{site}: no digest; run `python benchmarks/digest.py {args.count}` first")
     server = make_server(site, 0)

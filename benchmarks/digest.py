@@ -12,6 +12,7 @@ rewrote out of how many.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -20,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 sys.path.insert(0, str(HERE))
 
 from backchannel.config import load  # noqa: E402
@@ -37,7 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=20000)
     args = ap.parse_args()
-    folder = HERE / "out" / f"digest-{args.count}"
+    folder = OUT / f"digest-{args.count}"
     shutil.rmtree(folder, ignore_errors=True)
     write_event(folder, 0)
     cfg = load(folder / "backchannel.toml")

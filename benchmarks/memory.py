@@ -11,6 +11,7 @@ Prints one table: RSS at start, peak, and at the end, with posts and digest refr
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 sys.path.insert(0, str(HERE))
 
 from search import build  # noqa: E402
@@ -71,9 +73,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=180)
     ap.add_argument("--no-digest", action="store_true")
     args = ap.parse_args()
-    source = HERE / "out" / f"search-{args.count}"
+    source = OUT / f"search-{args.count}"
     build(source, args.count)
-    work = HERE / "out" / f"memory-{args.count}"
+    work = OUT / f"memory-{args.count}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(source, work / "data")
     feed = Feed()

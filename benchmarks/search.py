@@ -9,6 +9,7 @@ benchmarks/out/ so repeated runs measure only search. Prints one table.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 sys.path.insert(0, str(HERE))
 
 from backchannel.archive import Archive  # noqa: E402
@@ -93,7 +95,7 @@ def main() -> None:
     ap.add_argument("count", type=int, nargs="?", default=100000)
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
-    folder = HERE / "out" / f"search-{args.count}"
+    folder = OUT / f"search-{args.count}"
     build(folder, args.count)
     times = in_process(folder, args.rounds)
     every = [t for ts in times.values() for t in ts]
