@@ -46,7 +46,7 @@ def init(config_path, data_dir, force):
 
 @cli.command()
 @common
-@click.option("--once", is_flag=True, help="Poll every source once and exit (the default for now).")
+@click.option("--once", is_flag=True, help="Poll every source once and exit (the default; `run` keeps polling).")
 @click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
               help="Only these sources (repeatable).")
 @click.option("--recheck", type=float, default=None, metavar="HOURS",

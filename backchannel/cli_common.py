@@ -39,7 +39,7 @@ def open_writer(cfg):
     talks = load_talks(cfg)
     lock = WriterLock(cfg.data_dir).acquire()
     writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
-    writer.lock, writer.talks = lock, talks
+    writer.lock = lock
     return writer
 
 
