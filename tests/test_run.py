@@ -192,3 +192,40 @@ interval = 1
         ids = stored_ids(config)
         assert len(ids) == len(set(ids)), "a post was stored twice"
         assert set(ids) == published
+
+
+def test_serve_beside_run_always_serves_complete_pages(event):
+    """`run` refreshes the digest while `serve` answers: every answer is a whole page."""
+    import http.client
+
+    from backchannel.serve import serve_in_thread
+
+    config, _, _ = event
+    proc = subprocess.Popen([sys.executable, "-m", "backchannel", "run", "--config", str(config),
+                             "--stop-after", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    output = config.parent / "output"
+    deadline = time.monotonic() + 30
+    while not list(output.glob("days/*/index.html")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    server, base = serve_in_thread(output)
+    pages = ["/", "/feed.xml", "/" + next(output.glob("days/*/index.html")).relative_to(output).as_posix()]
+    answers = []
+    try:
+        while proc.poll() is None:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+            for path in pages:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                answers.append((path, resp.status, resp.read()))
+            conn.close()
+    finally:
+        server.shutdown()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "digest: Built" in err  # refreshed at least once while serving
+    assert len(answers) > 30
+    for path, status, body in answers:
+        assert status == 200, path
+        assert body.rstrip().endswith(b"</html>" if path != "/feed.xml" else b"</feed>"), path
+    front = (output / "index.html").read_text()  # the last refresh counts every stored post
+    assert "Live Event" in front and f"<strong>{len(stored_ids(config))} posts</strong>" in front
