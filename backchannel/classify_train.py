@@ -192,13 +192,14 @@ def prune(weights: dict[str, list[float]], threshold: float) -> dict[str, list[f
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", action="append", type=Path,
-                        help="labelled JSONL (repeatable); default classifier_data/train.jsonl")
+                        help="labelled JSONL (repeatable); default classifier_data/train.jsonl "
+                             "and train_demo.jsonl")
     parser.add_argument("--out", type=Path, default=DATA_DIR / "model.json")
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--takeaway-precision", type=float, default=0.95)
     args = parser.parse_args(argv)
-    rows = load_corpus(args.data or [DATA_DIR / "train.jsonl"])
+    rows = load_corpus(args.data or [DATA_DIR / "train.jsonl", DATA_DIR / "train_demo.jsonl"])
     gold = [KINDS.index(r["kind"]) for r in rows]
     fit_args = {"epochs": args.epochs, "l2": args.l2}
     cv = cross_val_scores(rows, **fit_args)

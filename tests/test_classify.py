@@ -19,6 +19,7 @@ from backchannel.models import KINDS, Post
 
 DEV = Path(__file__).parent / "data" / "classify_dev.jsonl"
 TRAIN = Path(classify_train.__file__).parent / "classifier_data" / "train.jsonl"
+TRAIN_DEMO = TRAIN.with_name("train_demo.jsonl")
 LANGS = {"en", "de", "es", "fr", "pt", "nl", "ja"}
 
 
@@ -60,9 +61,20 @@ def test_dev_set_is_large_varied_and_separate_from_training(dev):
         assert {r["kind"] for r in dev if r["lang"] == lang} == set(KINDS), lang
     assert {r["source"] for r in dev} >= {"mastodon", "bluesky", "rss"}
     assert len({r["id"] for r in dev}) == len(dev)
-    train_texts = {r["text"] for r in load(TRAIN)}
-    assert len(train_texts) >= 600
+    train_texts = {r["text"] for r in load(TRAIN) + load(TRAIN_DEMO)}
+    assert len(train_texts) >= 1000
     assert not [r["id"] for r in dev if r["text"] in train_texts]
+
+
+def test_the_demo_training_data_is_what_the_demo_posts_say():
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "demo_training_data.py"
+    spec = importlib.util.spec_from_file_location("demo_training_data", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = [r for day in (1, 2) for r in module.labelled(script.parent / "demo_event" / f"posts_day{day}.txt", day)]
+    assert load(TRAIN_DEMO) == expected and len(expected) > 400
 
 
 def test_dev_set_meets_the_targets(dev):
