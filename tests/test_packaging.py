@@ -17,7 +17,8 @@ def test_wheel_contains_every_package_and_its_data(tmp_path):
     wheel = next(tmp_path.glob("backchannel-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {"backchannel/cli.py", "backchannel/starter.toml", "collectors/base.py",
-                "backchannel/classifier_data/model.json",
+                "backchannel/classifier_data/model.json", "backchannel/demo/data/schedule.json",
+                "backchannel/demo/data/mastodon-a.json", "backchannel/demo/data/bluesky.json",
                 "site_templates/__init__.py"}
     assert expected <= names
     shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "site_templates").rglob("*")
