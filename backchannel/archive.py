@@ -257,6 +257,16 @@ class Archive:
         deleted = [r[0] for r in self.db.execute("SELECT id FROM tombstones WHERE seq > ?", (seq,))]
         return Changes(posts, deleted, self.seq)
 
+    def changed(self, posts: list[Post]) -> list[Post]:
+        """The posts a `store` would add or replace (new, or different from the stored copy)."""
+        stored: dict[str, str] = {}
+        ids = [p.id for p in posts]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" for _ in chunk)
+            stored.update(self.db.execute(f"SELECT id, hash FROM posts WHERE id IN ({marks})", chunk))
+        return [p for p in posts if stored.get(p.id) != content_hash(p)]
+
     def is_tombstoned(self, post_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone() is not None
 
@@ -296,9 +306,14 @@ class _Tx:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+def content_hash(post: Post) -> str:
+    """What `store` compares to tell an unchanged post: the Post fields, not what was derived."""
+    data = post.to_dict(derived=False)
+    return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
+
+
 def _row(post: Post) -> dict[str, Any]:
     data = post.to_dict(derived=False)
-    digest = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
     return {
         "id": post.id, "source": post.source, "uri": post.uri, "url": post.url,
         "author_handle": post.author.handle or "", "author_name": post.author.name or "",
@@ -312,7 +327,7 @@ def _row(post: Post) -> dict[str, Any]:
         "kind": post.kind, "score": post.score, "session": post.session,
         "session_reason": post.session_reason,
         "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
-        "hash": digest,
+        "hash": content_hash(post),
     }
 
 

@@ -65,6 +65,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
     from collectors.base import make_collectors
 
     from .pipeline import collect_round
+    from .present import echo_problems
 
     cfg = load_config(config_path, data_dir, required=True)
     collectors = make_collectors(cfg, os.environ, sources)
@@ -85,12 +86,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
             continue
         click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
                    + (f", {r.blocked} blocked" if r.blocked else "") + f" ({r.requests} requests)")
-        for w in r.warnings if verbose else r.warnings[:5]:
-            click.echo(f"  warning: {w}", err=True)
-        if not verbose and len(r.warnings) > 5:
-            click.echo(f"  … and {len(r.warnings) - 5} more warnings (--verbose shows all)", err=True)
-        for e in r.errors:
-            click.echo(f"  error: {e}", err=True)
+        echo_problems(r, verbose)
     if failed:
         sys.exit(1)
 

@@ -43,18 +43,15 @@ def demo(config_path, data_dir, directory, serve_after, port, verbose):
 
 
 def _print(result, verbose: bool) -> None:
+    from .present import echo_problems
+
     click.echo("Kettle & Code 2026, the sample event: served on 127.0.0.1, collected by the real collectors.")
     for r in result.reports:
         extra = "".join(f", {n} {what}" for n, what in ((r.deleted, "deleted at the source"),
                                                         (r.blocked, "blocked")) if n)
         click.echo(f"  {r.source:<9} {result.by_source.get(r.source, 0):>4} posts stored "
                    f"({r.added} new, {r.updated} updated{extra}; {r.requests} requests)")
-        for w in r.warnings if verbose else r.warnings[:3]:
-            click.echo(f"    warning: {w}", err=True)
-        if not verbose and len(r.warnings) > 3:
-            click.echo(f"    … and {len(r.warnings) - 3} more warnings (--verbose shows all)", err=True)
-        for e in r.errors:
-            click.echo(f"    error: {e}", err=True)
+        echo_problems(r, verbose, indent="    ", shown=3)
     kinds = ", ".join(f"{result.by_kind[k]} {k}s" if k != "other" else f"{result.by_kind[k]} other"
                       for k in KIND_ORDER if result.by_kind.get(k))
     total = sum(result.by_source.values())

@@ -57,7 +57,9 @@ class Writer:
         """Store one batch; returns what the archive did and how many posts were blocked."""
         kept = [p for p in posts if not self.blocker.blocks(p)] if self.blocker else list(posts)
         if self.enrich and kept:
-            self.enrich(kept)
+            # Classifying and matching cost more than the write: skip posts stored unchanged
+            # (the archive keeps what was derived for them).
+            self.enrich(self.archive.changed(kept))
         result = self.archive.store(kept, deleted, cursors, source)
         if result.changed:
             by_id = {p.id: p for p in kept}

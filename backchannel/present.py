@@ -47,6 +47,16 @@ def hit_text(hit: Hit, rank: int, tz: ZoneInfo, color: bool, explain: bool = Fal
     return "\n".join(lines)
 
 
+def echo_problems(report, verbose: bool, indent: str = "  ", shown: int = 5) -> None:
+    """A source report's warnings (the first few unless verbose) and errors, on stderr."""
+    for w in report.warnings if verbose else report.warnings[:shown]:
+        click.echo(f"{indent}warning: {w}", err=True)
+    if not verbose and len(report.warnings) > shown:
+        click.echo(f"{indent}… and {len(report.warnings) - shown} more warnings (--verbose shows all)", err=True)
+    for e in report.errors:
+        click.echo(f"{indent}error: {e}", err=True)
+
+
 def stats_text(s: Stats) -> str:
     lines = [f"{s.total} posts" + (f" ({s.deleted} deleted at the source)" if s.deleted else "")]
     if s.first:

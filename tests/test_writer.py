@@ -35,3 +35,19 @@ def test_blocklist_keeps_accounts_instances_and_words_out(tmp_path):
     result, blocked = writer.store(posts)
     assert blocked == 3 + 1
     assert [writer.archive.get(i).text for i in result.added] == ["cryptography talk was great"]
+
+
+def test_only_new_or_changed_posts_are_classified_and_matched_again(tmp_path):
+    seen = []
+
+    def enrich(posts):
+        seen.append([p.id for p in posts])
+        for p in posts:
+            p.kind, p.score = "takeaway", 0.9
+
+    writer = Writer(Config(path=None, data_dir=tmp_path), Archive.in_dir(tmp_path), Index.in_dir(tmp_path), enrich)
+    first, second = make_post(1, text="one"), make_post(2, text="two")
+    writer.store([first, second])
+    writer.store([make_post(1, text="one"), make_post(2, text="two, edited")])
+    assert seen == [[first.id, second.id], [second.id]]
+    assert writer.archive.get(first.id).kind == "takeaway"  # kept from the first time
