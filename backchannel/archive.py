@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS posts (
     score REAL,
     session TEXT,
     session_reason TEXT,
+    indexable INTEGER,                 -- consent facts as the source stated them: 1, 0 or NULL
+    discoverable INTEGER,
     raw TEXT,                          -- the payload as the source sent it (JSON)
     hash TEXT NOT NULL,                -- of the normalised post, to skip unchanged upserts
     first_seen TEXT NOT NULL,
@@ -88,7 +90,7 @@ COLUMNS = (
     "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at",
     "edited_at", "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost",
     "likes", "reposts", "replies", "quotes", "sensitive", "content_warning", "kind", "score",
-    "session", "session_reason", "raw", "hash", "first_seen", "updated_at", "seq",
+    "session", "session_reason", "indexable", "discoverable", "raw", "hash", "first_seen", "updated_at", "seq",
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM posts"
 
@@ -132,6 +134,14 @@ class Archive:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns later versions introduced to an archive made by an earlier one."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(posts)")}
+        for name in ("indexable", "discoverable"):
+            if name not in have:
+                self.db.execute(f"ALTER TABLE posts ADD COLUMN {name} INTEGER")
 
     @classmethod
     def in_dir(cls, data_dir: str | Path) -> "Archive":
@@ -192,6 +202,26 @@ class Archive:
         self.db.execute(f"INSERT OR REPLACE INTO posts ({names}) VALUES ({marks})",
                         [row[c] for c in COLUMNS])
         (result.updated if old else result.added).append(post.id)
+        self._follow_consent(post, row, seq)
+
+    def _follow_consent(self, post: Post, row: dict[str, Any], seq: int) -> None:
+        """The author's newest consent facts hold for all their posts (an opt-in or opt-out
+        seen on one post applies to the others at the next build)."""
+        if not post.author.handle:
+            return
+        self.db.execute(
+            "UPDATE posts SET indexable = ?, discoverable = ?, seq = ? "
+            "WHERE source = ? AND author_handle = ? AND id != ? AND (indexable IS NOT ? OR discoverable IS NOT ?)",
+            (row["indexable"], row["discoverable"], seq, post.source, post.author.handle, post.id,
+             row["indexable"], row["discoverable"]))
+
+    def author_posts(self, source: str, handles: Iterable[str]) -> list[str]:
+        """Ids of the stored posts of these authors (of one source)."""
+        ids: list[str] = []
+        for handle in set(handles):
+            ids += [r[0] for r in self.db.execute(
+                "SELECT id FROM posts WHERE source = ? AND author_handle = ?", (source, handle))]
+        return ids
 
     def _tombstone(self, post_id: str, source: str | None, reason: str, seq: int, now: str) -> bool:
         found = self.db.execute("DELETE FROM posts WHERE id = ?", (post_id,)).rowcount
@@ -326,6 +356,7 @@ def _row(post: Post) -> dict[str, Any]:
         "sensitive": int(post.sensitive), "content_warning": post.content_warning,
         "kind": post.kind, "score": post.score, "session": post.session,
         "session_reason": post.session_reason,
+        "indexable": _flag(post.indexable), "discoverable": _flag(post.discoverable),
         "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
         "hash": content_hash(post),
     }
@@ -345,5 +376,11 @@ def _post(row: tuple) -> Post:
         metrics=Metrics(r["likes"], r["reposts"], r["replies"], r["quotes"]),
         sensitive=bool(r["sensitive"]), content_warning=r["content_warning"],
         kind=r["kind"], score=r["score"], session=r["session"], session_reason=r["session_reason"],
+        indexable=None if r["indexable"] is None else bool(r["indexable"]),
+        discoverable=None if r["discoverable"] is None else bool(r["discoverable"]),
         raw=json.loads(r["raw"]) if r["raw"] else None,
     )
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)

@@ -84,8 +84,10 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
         if as_json:
             click.echo(json.dumps(r.as_dict()))
             continue
+        left_out = r.left_out()
         click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
-                   + (f", {r.blocked} blocked" if r.blocked else "") + f" ({r.requests} requests)")
+                   + (f", {r.blocked} blocked" if r.blocked else "") + (f"; {left_out}" if left_out else "")
+                   + f" ({r.requests} requests)")
         echo_problems(r, verbose)
     if failed:
         sys.exit(1)

@@ -93,6 +93,11 @@ class Blocklist:
 
 
 @dataclass
+class Consent:
+    strict: bool = False  # collect only Mastodon accounts that opted in to search (`indexable`)
+
+
+@dataclass
 class Config:
     path: Path | None
     data_dir: Path
@@ -102,6 +107,7 @@ class Config:
     rss: RssSource | None = None
     digest: Digest = field(default_factory=Digest)
     blocklist: Blocklist = field(default_factory=Blocklist)
+    consent: Consent = field(default_factory=Consent)
 
     @property
     def base_dir(self) -> Path:
@@ -141,7 +147,7 @@ def load(path: str | Path | None = None, data_dir: str | Path | None = None,
 
 def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -> Config:
     r = _Reader(path)
-    r.only(raw, "", {"event", "sources", "digest", "blocklist"})
+    r.only(raw, "", {"event", "sources", "digest", "blocklist", "consent"})
     base = path.parent
     event = _event(r, r.table(raw, "event", required=True))
     sources = r.table(raw, "sources")
@@ -155,6 +161,7 @@ def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -
         rss=_rss(r, sources.get("rss")),
         digest=_digest(r, r.table(raw, "digest"), base),
         blocklist=_blocklist(r, r.table(raw, "blocklist")),
+        consent=_consent(r, r.table(raw, "consent")),
     )
     if cfg.rss and cfg.rss.opml:
         cfg.rss.opml = str(_resolve(base, cfg.rss.opml))
@@ -384,3 +391,8 @@ def _blocklist(r: _Reader, t: dict) -> Blocklist:
         instances=[i.lower() for i in r.strings(t, s, "instances")],
         words=[w.lower() for w in r.strings(t, s, "words")],
     )
+
+
+def _consent(r: _Reader, t: dict) -> Consent:
+    r.only(t, "consent", {"strict"})
+    return Consent(strict=r.get(t, "consent", "strict", bool, False))

@@ -159,5 +159,6 @@ def record(p: Post) -> dict:
         "reply_to": p.reply_to, "is_repost": p.is_repost,
         "metrics": {"likes": m.likes, "reposts": m.reposts, "replies": m.replies, "quotes": m.quotes},
         "sensitive": p.sensitive, "content_warning": p.content_warning, "edited_at": format_time(p.edited_at),
+        "consent": {"indexable": p.indexable, "discoverable": p.discoverable},
         "kind": p.kind, "score": p.score, "session": p.session, "session_reason": p.session_reason,
     }

@@ -119,6 +119,7 @@ class Person:
     posts: int = 0
     kinds: Counter = field(default_factory=Counter)
     latest: Item | None = None
+    named: bool = False  # opted in to being listed (Mastodon's `discoverable`); else only counted
 
 
 @dataclass
@@ -155,6 +156,11 @@ class Grouped:
     rank: Callable[[Sequence[Item], int], list[Ranked]]
 
     _highlights: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def named_people(self) -> list[Person]:
+        """The people who may be named (the others are only counted)."""
+        return [p for p in self.people if p.named]
 
     def highlights(self, section: Section, limit: int = 8) -> dict[str, list[Ranked]] | list[Ranked]:
         """A day's or talk's best posts of each kind; a kind's ranked list. Worked out once."""
@@ -211,9 +217,12 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk]) -> list[Item]
     blocker = Blocker(config.blocklist)
     by_id = {t.id: t for t in talks}
     items = []
+    strict = config.consent.strict
     for post in posts:
         if blocker and blocker.blocks(post):
             continue
+        if strict and post.source == "mastodon" and not post.searchable:
+            continue  # consent rules apply at build time too: a stricter rule needs no recollect
         local = post.created_at.astimezone(tz)
         day, hour = local.strftime("%Y-%m-%d %H").split()
         kind = post.kind if post.kind in KIND_TITLES else "other"
@@ -241,7 +250,8 @@ def fingerprints(post: Post, kind: str, day: str, talk: Talk | None) -> tuple[st
     Pagefind indexes, so new likes re-render a page without re-indexing its shard.
     """
     searched = repr((post.id, post.source, post.author.handle, post.author.name, post.text, post.html,
-                     post.lang, post.content_warning, kind, day, talk.id if talk else None))
+                     post.lang, post.content_warning, kind, day, talk.id if talk else None,
+                     post.searchable, post.named))
     m = post.metrics
     shown = repr((post.url, post.author.url, post.created_at.isoformat(),
                   post.edited_at.isoformat() if post.edited_at else None, post.tags, post.links,
@@ -343,6 +353,7 @@ def people(items: list[Item]) -> list[Person]:
         person.posts += 1
         person.kinds[it.kind] += 1
         person.latest = it
+        person.named = it.post.named  # the newest post carries the author's newest choice
     return sorted(found.values(), key=lambda p: (-p.posts, p.name.lower(), p.handle))
 
 

@@ -209,8 +209,9 @@ class Renderer:
         return self.render("talks.html", "../", by_day=by_day)
 
     def people_page(self, limit: int = 500) -> str:
-        people = self.grouped.people
-        return self.render("people.html", "../", people=people[:limit], total=len(people))
+        named = self.grouped.named_people
+        return self.render("people.html", "../", people=named[:limit], total=len(self.grouped.people),
+                           named=len(named))
 
     def links_page(self, limit: int = 300) -> str:
         links = self.grouped.links

@@ -49,9 +49,15 @@ class Shard:
 
 
 def plan_shards(items: list[Item], site_signature: str, today: str) -> list[Shard]:
-    """Whole days before `today`; `today` (and any later day) hour by hour."""
+    """Whole days before `today`; `today` (and any later day) hour by hour.
+
+    Only posts that may be searched count: their pages carry `data-pagefind-body`, so
+    Pagefind leaves the other pages of a shard out, and a shard with none is not made.
+    """
     groups: dict[tuple[str, str | None], list[str]] = {}
     for it in items:
+        if not it.post.searchable:  # its author did not opt in to full-text search
+            continue
         groups.setdefault((it.day, it.hour if it.day >= today else None), []).append(it.sfp)
     shards = []
     for (day, hour), sfps in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):

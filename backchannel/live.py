@@ -44,6 +44,7 @@ class SourceStatus:
     total_updated: int = 0
     total_deleted: int = 0
     requests: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason, since start
     errors: int = 0
     last_error: str | None = None
     polling: bool = False
@@ -163,6 +164,8 @@ class Runner:
         s.total_updated += report.updated
         s.total_deleted += report.deleted
         s.requests += report.requests
+        for reason, n in report.skipped.items():
+            s.skipped[reason] = s.skipped.get(reason, 0) + n
         for warning in report.warnings if self.warnings else ():
             self.log(f"{item.source}: warning: {warning}")
         for error in report.errors:
@@ -172,7 +175,9 @@ class Runner:
         if report.added or report.updated or report.deleted:
             self._dirty = True
             self.status.archive_total += report.added - report.deleted
-            self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted")
+            left_out = report.left_out()
+            self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted"
+                     + (f"; {left_out}" if left_out else ""))
         self.on_change(self.status)
 
     def _drain(self) -> None:

@@ -16,6 +16,13 @@ SOURCES = ("mastodon", "bluesky", "rss", "import")
 KINDS = ("takeaway", "question", "resource", "shoutout", "other")
 
 
+def consent_given(source: str, flag: bool | None) -> bool:
+    """A consent flag read the way its source means it: Mastodon's are opt-in (only `true`
+    counts), and sources without such flags publish public posts for everyone (only an
+    explicit `false` counts against)."""
+    return flag is True if source == "mastodon" else flag is not False
+
+
 def make_id(source: str, uri: str) -> str:
     """A stable post id from the source and the post's canonical URI.
 
@@ -109,11 +116,30 @@ class Post:
     score: float | None = None
     session: str | None = None
     session_reason: str | None = None
+    # Consent facts as the source stated them (see `searchable` and `named`): Mastodon's
+    # account flags; None where the source has none or did not say.
+    indexable: bool | None = None
+    discoverable: bool | None = None
 
     def __post_init__(self) -> None:
         self.created_at = utc(self.created_at)
         if self.edited_at is not None:
             self.edited_at = utc(self.edited_at)
+
+    @property
+    def searchable(self) -> bool:
+        """May go into the digest's full-text search.
+
+        On Mastodon only an account that opted in (`indexable: true`) may; missing means
+        not opted in. Bluesky, blogs and imports have no such flag: their public posts are
+        published for search, so only an explicit `false` keeps them out.
+        """
+        return consent_given(self.source, self.indexable)
+
+    @property
+    def named(self) -> bool:
+        """May be named on the People page and in "most active people" (`discoverable`)."""
+        return consent_given(self.source, self.discoverable)
 
     def to_dict(self, derived: bool = True) -> dict[str, Any]:
         """The Post JSONL object; `derived=False` leaves out kind/score/session."""
@@ -135,6 +161,7 @@ class Post:
             "sensitive": self.sensitive,
             "content_warning": self.content_warning,
             "edited_at": format_time(self.edited_at),
+            "consent": {"indexable": self.indexable, "discoverable": self.discoverable},
         }
         if derived:
             data.update(kind=self.kind, score=self.score, session=self.session,
@@ -175,6 +202,12 @@ class Post:
         score = data.get("score")
         if score is not None and not isinstance(score, (int, float)):
             raise ValueError("field 'score' must be a number")
+        consent = data.get("consent") or {}
+        if not isinstance(consent, dict):
+            raise ValueError("field 'consent' must be an object")
+        for name in ("indexable", "discoverable"):
+            if consent.get(name) is not None and not isinstance(consent[name], bool):
+                raise ValueError(f"field 'consent.{name}' must be true, false or null")
         kind = data.get("kind")
         if kind is not None and kind not in KINDS:
             raise ValueError(f"field 'kind' must be one of {', '.join(KINDS)}")
@@ -200,6 +233,8 @@ class Post:
             score=float(score) if score is not None else None,
             session=_opt_str(data, "session"),
             session_reason=_opt_str(data, "session_reason"),
+            indexable=consent.get("indexable"),
+            discoverable=consent.get("discoverable"),
         )
 
 

@@ -33,13 +33,20 @@ class SourceReport:
     unchanged: int = 0
     blocked: int = 0
     requests: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def left_out(self) -> str:
+        """`left out: 3 not public, 1 opted out (#nobot)`, or '' when nothing was."""
+        parts = [f"{n} {reason}" for reason, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return "left out: " + ", ".join(parts) if parts else ""
 
     def as_dict(self) -> dict:
         return {"source": self.source, "added": self.added, "updated": self.updated,
                 "deleted": self.deleted, "unchanged": self.unchanged, "blocked": self.blocked,
-                "requests": self.requests, "warnings": self.warnings, "errors": self.errors}
+                "skipped": dict(self.skipped), "requests": self.requests, "warnings": self.warnings,
+                "errors": self.errors}
 
 
 class Writer:
@@ -102,7 +109,12 @@ def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | N
 
 
 def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> None:
-    result, blocked = writer.store(batch.posts, batch.deleted, batch.cursors, source)
+    deleted = list(batch.deleted)
+    if batch.forget:  # authors who opted out leave no trace: every post of theirs goes
+        deleted += writer.archive.author_posts(source, batch.forget)
+    result, blocked = writer.store(batch.posts, deleted, batch.cursors, source)
+    for reason, n in batch.skipped.items():
+        report.skipped[reason] = report.skipped.get(reason, 0) + n
     report.added += len(result.added)
     report.updated += len(result.updated)
     report.deleted += len(result.deleted)

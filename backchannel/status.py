@@ -28,6 +28,9 @@ def render(status: RunStatus, now: datetime | None = None) -> list[str]:
         state = "polling" if s.polling else ("waiting" if s.polls else "starting")
         rows.append(f"{s.name:<10} {state:<8} {_ago(s.last_poll, now):>10} {_ago(s.next_poll, now):>10} "
                     f"{s.last_new:>11} {s.total_new:>10} {s.requests:>9} {s.errors:>7}")
+        if s.skipped:
+            parts = ", ".join(f"{n} {why}" for why, n in sorted(s.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+            rows.append(f"  left out since start: {parts}"[:120])
         if s.last_error:
             rows.append(f"  last error: {s.last_error[:110]}")
     total_new = sum(s.total_new for s in status.sources.values())

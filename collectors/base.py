@@ -34,6 +34,11 @@ class Batch:
     warnings: list[str] = field(default_factory=list)  # one skipped item, a redirect remembered, ...
     errors: list[str] = field(default_factory=list)  # a server/feed failed this round and was skipped
     requests: int = 0  # HTTP requests this step made (for `stats` and the polling-cost check)
+    skipped: dict[str, int] = field(default_factory=dict)  # posts seen and left out, by reason
+    forget: list[str] = field(default_factory=list)  # authors (handles) who opted out: drop all their posts
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
 
 
 class Collector(Protocol):

@@ -41,8 +41,8 @@ from backchannel.sanitize import clean_text
 from collectors.base import Batch
 from collectors.mastodon_client import TOKEN_VAR, Page, RequestFailed, Server, ServerDown, parse_tokens
 from collectors.mastodon_merge import Lane, Merger, hand_over, is_origin_copy
-from collectors.mastodon_normalize import (PROVENANCE, Malformed, normalize, original, skip_reason,
-                                           status_id, tag_names)
+from collectors.mastodon_normalize import (PROVENANCE, Malformed, normalize, opted_out, original,
+                                           skip_reason, status_id, tag_names)
 
 __all__ = ["MastodonCollector", "TOKEN_VAR"]
 
@@ -68,11 +68,13 @@ class MastodonCollector:
         source = config.mastodon or MastodonSource()
         self.tags = list(config.event.hashtags)
         self.start = config.event.start
+        self.strict = config.consent.strict
         self.data_dir = data_dir
         self.sleep = time.sleep  # replaceable, so tests can watch the waits
         tokens, self._notes = parse_tokens(env.get(TOKEN_VAR, ""), source.instances)
         self.servers = [Server(self, base, tokens.get(base), source.timeout) for base in source.instances]
         self.merger = Merger()  # the posts handed over so far, for the copies rule
+        self.skipped_uris: set[str] = set()  # posts already counted as left out
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Read every server × hashtag once; see the module docstring for the cursors."""
@@ -178,8 +180,12 @@ class MastodonCollector:
             batch.warnings.append(f"{server.name}: re-checking status {clean_text(sid, limit=40)}: {exc}; "
                                   "left as it was")
             return
-        if skip_reason(status):  # made private or the author opted out since: take it down
+        reason = skip_reason(status, self.strict)
+        if reason:  # made private or the author opted out since: take it down
             batch.deleted.append(post.id)
+            batch.skip(reason)
+            if opted_out(reason):
+                batch.forget.append(fresh.author.handle)
             self.merger.refuse(post.uri)
         else:
             batch.posts.append(fresh)
@@ -386,29 +392,44 @@ class _Round:
 
     def _batch(self, page: Page | None, label: str, cursors: dict[str, Any]) -> Batch:
         """The posts of one page (consent, window and duplicates applied) with their cursor."""
-        posts, warnings = [], []
+        batch = Batch(cursors=cursors)
         for item in page.items if page else []:
-            post = self._post(item, label, warnings)
+            post = self._post(item, label, batch)
             if post is not None:
-                posts.append(post)
-        return Batch(posts=posts, cursors=cursors, warnings=warnings, requests=self.server.take_requests())
+                batch.posts.append(post)
+        batch.requests = self.server.take_requests()
+        return batch
 
-    def _post(self, item: Any, label: str, warnings: list[str]) -> Post | None:
+    def _skip(self, batch: Batch, post: Post, reason: str) -> None:
+        """Count a post left out once, however many servers show it."""
+        if post.uri not in self.owner.skipped_uris:
+            self.owner.skipped_uris.add(post.uri)
+            batch.skip(reason)
+
+    def _post(self, item: Any, label: str, batch: Batch) -> Post | None:
         if not isinstance(item, dict):
-            warnings.append(f"{self.server.name}: {label}: skipped an entry that is not a status")
+            batch.warnings.append(f"{self.server.name}: {label}: skipped an entry that is not a status")
+            batch.skip("malformed")
             return None
         status = original(item)  # a boost is not a post: it stands for the original
         try:
             post = normalize(status, self.server.base, self.server.domain)
         except Malformed as exc:
-            warnings.append(f"{self.server.name}: {label}: skipped status {status_id(status)}: {exc}")
+            batch.warnings.append(f"{self.server.name}: {label}: skipped status {status_id(status)}: {exc}")
+            batch.skip("malformed")
             return None
         if self.owner.start is not None and post.created_at < self.owner.start:
+            self._skip(batch, post, "before the event's start")
             return None
-        allowed = skip_reason(status) is None
+        reason = skip_reason(status, self.owner.strict)
         if is_origin_copy(post, self.server):
-            self.origins[post.uri] = allowed
-        return post if allowed else None
+            self.origins[post.uri] = reason is None
+        if reason:
+            self._skip(batch, post, reason)
+            if opted_out(reason):
+                batch.forget.append(post.author.handle)
+            return None
+        return post
 
 
 def _later(mine: str | None, theirs: str) -> str:

@@ -20,7 +20,8 @@ from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url
 SOURCE = "mastodon"
 PROVENANCE = "_backchannel"  # key added to Post.raw: which configured server the copy came from
 MEDIA_TYPES = {"image", "video", "gifv", "audio"}
-_OPT_OUT = re.compile(r"#(nobot|noindex)(?![\w])", re.I)
+_OPT_OUT = re.compile(r"#(nobot|noindex|nobackchannel)(?![\w])", re.I)
+_QUOTE_INLINE = re.compile(r"<p\s+class=[\"']?quote-inline[\"']?[^>]*>.*?</p>", re.I | re.S)
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ACCT = re.compile(r"^@?([\w.+-]+)(@[\w.-]+(:\d{1,5})?)?$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -59,31 +60,63 @@ def normalize_tag(name: str) -> str:
     return "" if any(c.isspace() for c in text) else text
 
 
-def skip_reason(status: dict) -> str | None:
+# Why a status is left out, as counted and reported (`Batch.skipped`).
+NOT_PUBLIC = "not public"
+NOINDEX = "opted out (noindex)"
+STRICT = "not opted in to search ([consent] strict)"
+
+
+def skip_reason(status: dict, strict: bool = False) -> str | None:
     """Why a (well-formed) status must not be collected, or None when it may.
 
-    Only `visibility: public` is kept, and accounts that opted out stay out: `noindex: true`
-    (Mastodon 4.0), `indexable: false` (4.2) or `#nobot` / `#noindex` in the bio or a
-    profile field (a widespread convention).
+    A public post under a hashtag is published for discovery through that hashtag (Mastodon's
+    own tag page shows it to anyone), so it is collected whatever `indexable` says; that flag
+    decides only the digest's full-text search, at build time. Left out: anything not
+    `public`; accounts that opted out of search engines (`noindex: true`, since a published
+    digest is read by them) or wrote `#nobot`, `#noindex` or `#nobackchannel` in their bio or
+    a profile field. With `strict`, also every account that did not opt in to search.
     """
     if status.get("visibility") != "public":
-        return "not public"
+        return NOT_PUBLIC
     account = status.get("account")
     if not isinstance(account, dict):
         return "no account"
     if account.get("noindex") is True:
-        return "account has noindex"
-    if account.get("indexable") is False:
-        return "account is not indexable"
+        return NOINDEX
     texts = [account.get("note")]
     for item in account.get("fields") or []:
         if isinstance(item, dict):
             texts += [item.get("name"), item.get("value")]
     for text in texts:
         # Bios are HTML where a hashtag is `#<span>nobot</span>`: read the text, not the markup.
-        if isinstance(text, str) and _OPT_OUT.search(html_to_text(text)):
-            return "account opted out (#nobot/#noindex)"
+        found = _OPT_OUT.search(html_to_text(text)) if isinstance(text, str) else None
+        if found:
+            return f"opted out (#{found.group(1).lower()})"
+    if strict and account.get("indexable") is not True:
+        return STRICT
     return None
+
+
+def opted_out(reason: str | None) -> bool:
+    """The author asked to be left out (so their stored posts go too), not just this post."""
+    return bool(reason) and reason.startswith("opted out")
+
+
+def strip_quote_inline(content: str) -> str:
+    """`content` without the `<p class="quote-inline">RE: …</p>` Mastodon adds to quote posts
+    for old clients (the quoted post is kept as a link instead)."""
+    return _QUOTE_INLINE.sub("", content)
+
+
+def quoted_url(status: dict) -> str | None:
+    """The web URL of the post a quote post quotes, when its author accepted the quote."""
+    quote_ = status.get("quote")
+    if not isinstance(quote_, dict) or quote_.get("state") != "accepted":
+        return None
+    quoted = quote_.get("quoted_status")
+    if not isinstance(quoted, dict):
+        return None
+    return safe_url(quoted.get("url")) or safe_url(quoted.get("uri"))
 
 
 def normalize(status: dict, server: str, domain: str | None) -> Post:
@@ -106,6 +139,7 @@ def normalize(status: dict, server: str, domain: str | None) -> Post:
     content = status.get("content")
     if not isinstance(content, str):
         raise Malformed("field 'content' is missing")
+    content = strip_quote_inline(content)
     if not isinstance(status.get("visibility"), str):
         raise Malformed("field 'visibility' is missing")
     account = status.get("account")
@@ -127,6 +161,8 @@ def normalize(status: dict, server: str, domain: str | None) -> Post:
         lang=_lang(status.get("language")),
         tags=_tags(status),
         links=_links(content, status),
+        indexable=_flag(account.get("indexable")),
+        discoverable=_flag(account.get("discoverable")),
         media=_media(status.get("media_attachments")),
         reply_to=_reply_to(status, server),
         is_repost=False,
@@ -266,6 +302,7 @@ def _links(content: str, status: dict) -> list[str]:
                 skip.add(item["url"])
     card = status.get("card")
     found = parser.hrefs + ([card.get("url")] if isinstance(card, dict) else [])
+    found += [u for u in [quoted_url(status)] if u]
     links: list[str] = []
     for href in found:
         url = safe_url(href) if href not in skip else None
@@ -339,3 +376,7 @@ def _id(value: Any) -> str | None:
 def _count(status: dict, name: str) -> int:
     value = status.get(name)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None

@@ -55,7 +55,8 @@ class Person:
     note: str = "<p>Attending conferences.</p>"  # bio HTML
     fields: list[dict] = field(default_factory=list)
     noindex: bool | None = False
-    indexable: bool | None = True
+    indexable: bool | None = False  # Mastodon's default: not opted in to full-text search
+    discoverable: bool | None = False  # Mastodon's default: not in the profile directory
     bot: bool = False
 
 
@@ -157,7 +158,7 @@ class FakeMastodon:
             "id": str(int(ident, 16)), "username": person.username,
             "acct": person.username if local else f"{person.username}@{person.home.handle_domain}",
             "display_name": person.display_name, "locked": False, "bot": person.bot,
-            "discoverable": True, "indexable": person.indexable, "group": False,
+            "discoverable": person.discoverable, "indexable": person.indexable, "group": False,
             "created_at": "2022-11-05T00:00:00.000Z", "note": person.note,
             "url": f"{person.home.url}/@{person.username}",
             "uri": f"{person.home.url}/users/{person.username}",

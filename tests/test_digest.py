@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backchannel.digest import build
+from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
 
@@ -159,7 +160,12 @@ def test_each_kind_has_a_page(site, kind):
 def test_people_and_links_pages(site):
     people = read(site, "people/index.html")
     body_rows = [tr for tr in people.find("tr") if any(a.tag == "tbody" for a in tr.ancestors)]
-    assert len(body_rows) == len({r["author"]["handle"] for r in RECORDS})
+    named = {r["author"]["handle"] for r in RECORDS if Post.from_dict(r).named}
+    assert len(body_rows) == len(named) == len({r["author"]["handle"] for r in RECORDS}) - 1
+    assert "jo@example.social" not in people.visible_text  # not discoverable: counted, not named
+    assert "1 person did not opt in to being listed by name" in people.visible_text
+    front = read(site, "index.html")
+    assert "Jo " not in front.one("section", **{"aria-labelledby": "people-h"}).text
     links = read(site, "links/index.html")
     shared = {u for r in RECORDS for u in r["links"] if u != r["url"]}
     assert {a.attrs["href"] for a in links.by_class("link")} == shared
@@ -193,6 +199,17 @@ def test_only_post_content_is_indexed_with_its_filters(site):
     assert page.one("div", **{"class": "content"}).attrs["lang"] == "de"
     for other in ("index.html", "days/2026-09-01/index.html", "kinds/takeaway/index.html", "people/index.html"):
         assert not read(site, other).find(**{"data-pagefind-body": True})
+
+
+def test_posts_of_accounts_that_did_not_opt_in_to_search_are_shown_but_not_indexed(site):
+    kat = [r for r in RECORDS if r["author"]["handle"] == "kat@mastodon.example"]
+    assert kat and all("indexable" not in r["consent"] for r in kat)  # Mastodon: missing = not opted in
+    for record in kat:
+        page = Page(permalink(site, record).read_text())
+        assert record["text"][:30] in page.visible_text
+        assert not page.find(**{"data-pagefind-body": True})
+    day = read(site, "days/2026-09-01/index.html")
+    assert {r["url"] for r in kat} & {a.attrs["href"] for a in day.by_class("original")}
 
 
 def test_content_warnings_and_sensitive_media_stay_collapsed(site):

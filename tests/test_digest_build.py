@@ -4,6 +4,7 @@ follow; the feed, recap and JSONL; hostile posts; the chart; `serve` and the com
 from __future__ import annotations
 
 import http.client
+import gzip
 import json
 import os
 import re
@@ -124,6 +125,20 @@ def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path):
     assert [s.split("/")[1].rsplit("-", 1)[0] for s in shards] == ["2026-09-01", "2026-09-02"]
     for shard in shards:
         assert (site / shard / "pagefind.js").exists()
+    # Only accounts that may be searched are in the index (Mastodon: `indexable: true`).
+    indexed = {url.rsplit("/", 1)[1].removesuffix(".html") for url in indexed_urls(site)}
+    searchable = {r["id"] for r in RECORDS if Post.from_dict(r).searchable}
+    assert indexed == searchable | {new_post(2, "2026-09-02T14:40:00Z")["id"]}
+    assert not {r["id"] for r in RECORDS if r["author"]["handle"] == "kat@mastodon.example"} & indexed
+
+
+def indexed_urls(site: Path) -> list[str]:
+    """The page URLs in the Pagefind bundles (fragments: gzip, a signature, then JSON)."""
+    urls = []
+    for fragment in site.glob("pagefind/*/fragment/*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        urls.append(json.loads(data[data.index(b"{"):])["url"])
+    return urls
 
 
 # -- files besides the pages ---------------------------------------------------------------------

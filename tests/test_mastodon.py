@@ -28,12 +28,13 @@ from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html,
 START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=None, timeout=2.0):
+def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=None, timeout=2.0, strict=False):
     event = {"name": "PyCon Test", "hashtags": list(tags)}
     if start:
         event["start"] = start.isoformat()
     cfg = configuration.parse({"event": event, "sources": {"mastodon": {
-        "instances": [getattr(s, "url", s) for s in servers], "timeout": timeout}}}, tmp_path / "backchannel.toml")
+        "instances": [getattr(s, "url", s) for s in servers], "timeout": timeout}},
+        "consent": {"strict": strict}}, tmp_path / "backchannel.toml")
     collector = MastodonCollector(cfg, tmp_path, env or {})
     collector.backoff, collector.max_backoff, collector.max_ratelimit_wait = 0.01, 0.02, 2.0
     collector.waits = []
@@ -73,6 +74,14 @@ class Store:
     @property
     def errors(self) -> list[str]:
         return [e for b in self.batches for e in b.errors]
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for b in self.batches:
+            for reason, n in b.skipped.items():
+                counts[reason] = counts.get(reason, 0) + n
+        return counts
 
     @property
     def warnings(self) -> list[str]:
@@ -263,7 +272,8 @@ def test_a_server_that_ignores_any_loses_nothing(tmp_path):
 
 def test_a_boost_counts_as_its_original(tmp_path):
     with FakeMastodon() as a, FakeMastodon() as b:
-        alice, bob, eve = Person("alice", a), Person("bob", b), Person("eve", b, indexable=False)
+        alice, bob = Person("alice", a), Person("bob", b)
+        eve = Person("eve", b, note="<p>#NoBackchannel please</p>")
         original = b.receive(a.publish(alice, "Great keynote #pycon", tags=["pycon"], created_at=minutes(5),
                                        reblogs_count=7), a)
         b.boost(bob, original)
@@ -292,21 +302,41 @@ def test_accounts_that_opted_out_stay_out(tmp_path, a):
     field = lambda name, value: {"name": name, "value": value, "verified_at": None}  # noqa: E731
     people = {
         "noindex": Person("n", a, noindex=True),
-        "not indexable": Person("i", a, indexable=False),
         "#nobot in bio": Person("bot1", a, note=f"<p>Loves Python. {hashtag_html(a, 'nobot')}</p>"),
         "#NoIndex in a field": Person("f", a, fields=[field("Pronouns", "they/them"),
                                                       field("Bots", "<p>#NoIndex please</p>")]),
         "#nobot as a field name": Person("g", a, fields=[field("#nobot", "thanks")]),
+        "#NOBACKCHANNEL plain": Person("nb", a, note="<p>Please: #NOBACKCHANNEL</p>"),
+        "#nobackchannel linked": Person("nb2", a, note=f"<p>{hashtag_html(a, 'nobackchannel')}</p>"),
     }
     welcome = {
-        "plain": Person("ok", a),
+        "plain": Person("ok", a),  # indexable: false, discoverable: false, as Mastodon's defaults
+        "opted in": Person("in", a, indexable=True, discoverable=True),
         "says nobot without #": Person("ok2", a, note="<p>I am nobot's friend, #nobots fan</p>"),
-        "indexable unknown": Person("ok3", a, indexable=None, noindex=None),  # older servers omit them
+        "indexable unknown": Person("ok3", a, indexable=None, noindex=None),  # Takahe, Misskey omit them
     }
     for label, person in {**people, **welcome}.items():
         a.publish(person, f"{label} #pycon", tags=["pycon"], created_at=minutes(len(label)))
     store = Store().round(make_collector(tmp_path, [a]))
     assert sorted(p.text.removesuffix(" #pycon") for p in store.posts.values()) == sorted(welcome)
+    assert store.skipped == {"opted out (noindex)": 1, "opted out (#nobot)": 2, "opted out (#noindex)": 1,
+                             "opted out (#nobackchannel)": 2}
+    gone = {f"{person.username}@{a.domain}" for person in people.values()}
+    assert not gone & {p.author.handle for p in store.posts.values()}  # not even the raw payload is kept
+    facts = {p.text.removesuffix(" #pycon"): (p.indexable, p.discoverable, p.searchable, p.named)
+             for p in store.posts.values()}
+    assert facts == {"plain": (False, False, False, False), "opted in": (True, True, True, True),
+                     "says nobot without #": (False, False, False, False),
+                     "indexable unknown": (None, False, False, False)}
+
+
+def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path, a):
+    a.publish(Person("in", a, indexable=True), "Opted in #pycon", tags=["pycon"], created_at=minutes(1))
+    a.publish(Person("out", a), "Default #pycon", tags=["pycon"], created_at=minutes(2))
+    a.publish(Person("quiet", a, indexable=None), "Unknown #pycon", tags=["pycon"], created_at=minutes(3))
+    store = Store().round(make_collector(tmp_path, [a], strict=True))
+    assert [p.text for p in store.posts.values()] == ["Opted in #pycon"]
+    assert store.skipped == {"not opted in to search ([consent] strict)": 2}
 
 
 def test_content_warning_and_sensitive_flag_are_kept(tmp_path, a):
@@ -490,7 +520,7 @@ def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
     b.receive(early, a)
     c.publish(Person("carol", c), "Hi #pycon", tags=["pycon"], created_at=minutes(3))
     for status in a.statuses.values():
-        status["account"]["indexable"] = False  # alice opted out; b's copy does not know yet
+        status["account"]["noindex"] = True  # alice opted out; b's copy does not know yet
     collector = make_collector(tmp_path, [b, c, a])
     store = Store().round(collector)
     assert [p.text for p in store.posts.values()] == ["Hi #pycon"]
@@ -754,58 +784,72 @@ def parse_elements(fragment: str) -> list[tuple[str, list[tuple[str, str]]]]:
 # -- a second, independent implementation of the API -----------------------------------------
 
 def test_against_mastodon_mock(tmp_path):
-    """mastodon-mock (PyPI) is an independent Mastodon API server; its JSON differs from ours in detail."""
+    """mastodon-mock (PyPI) is an independent Mastodon API server; read as it serves, no proxy.
+
+    Like Mastodon, it sends `indexable: false` for every account that has not opted in: the
+    posts are public under the hashtag all the same, so every one of them is collected.
+    """
+    from click.testing import CliRunner
+
+    from backchannel.archive import Archive
+    from backchannel.cli import cli
+
     testing = pytest.importorskip("mastodon_mock.testing")
-    with testing.MockServer() as mock:
-        alice, bob = mock.client("alice"), mock.client("bob")
-        for i in range(45):
-            alice.status_post(f"Talk note {i} #PyCon https://example.org/{i}")
-        bob.status_post("Unlisted #pycon", visibility="unlisted")
+    from mastodon_mock.config import SeedAccount, SeedConfig
+
+    names = ("alice", "bob", "carol", "dave")
+    seed = SeedConfig(accounts=[SeedAccount(username=n, display_name=n.title(), access_token=f"{n}_token")
+                                for n in names])
+    with testing.MockServer(seed=seed) as mock:
+        alice, bob, carol, dave = (mock.client(n) for n in names)
+        carol.account_update_credentials(discoverable=True)
+        dave.account_update_credentials(note="Please leave me out: #NoBackchannel")
+        notes = [alice.status_post(f"Talk note {i} #PyCon https://example.org/{i}") for i in range(45)]
+        public = 45
         bob.status_post("Thanks @alice for the sprint #pyconsprints #pycon")
-        tags = ("pycon", "pyconsprints")
+        for i in range(10):
+            bob.status_post(f"Sprint log {i} #pyconsprints")
+        bob.status_post("Agreed, see you at the sprint #pycon", in_reply_to_id=notes[3]["id"])
+        public += 12
+        quote = carol.status_post("This one stuck with me #pycon", quoted_status_id=notes[0]["id"])
+        for i in range(5):
+            carol.status_post(f"Hallway track {i} #pycon")
+        public += 6
+        for visibility in ("unlisted", "private", "direct"):
+            bob.status_post(f"{visibility} #pycon", visibility=visibility)
+        bob.status_reblog(notes[1]["id"])  # a boost is not a post of its own
+        bob.status_post("Lunch was good, no tag")  # off-tag
+        for i in range(2):
+            dave.status_post(f"Opted out {i} #pycon")
 
-        # Every account there is `indexable: false` (Mastodon's default), which it cannot change ...
-        store = Store().round(make_collector(tmp_path, [mock.base_url], tags=tags, start=None))
-        assert store.posts == {} and store.errors == [] and store.warnings == []
+        config = tmp_path / "backchannel.toml"
+        config.write_text('[event]\nname = "PyCon"\nhashtags = ["pycon", "pyconsprints"]\n\n'
+                          f'[sources.mastodon]\ninstances = ["{mock.base_url}"]\ntimeout = 5\n')
+        runner = CliRunner()
+        result = runner.invoke(cli, ["collect", "--once", "--config", str(config), "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output.splitlines()[0])
+        assert report["added"] == public == 63 and report["errors"] == []
+        assert report["skipped"] == {"opted out (#nobackchannel)": 2}
+        with Archive.in_dir(tmp_path / ".backchannel") as archive:
+            posts = {p.text: p for p in archive.posts()}
+        assert len(posts) == 63 and not any(t.startswith(("unlisted", "private", "direct", "Lunch", "Opted"))
+                                            for t in posts)
+        domain = requests.get(f"{mock.base_url}/api/v2/instance", timeout=5).json()["domain"]
+        thanks = next(p for t, p in posts.items() if t.startswith("Thanks"))
+        assert thanks.tags == ["pyconsprints", "pycon"] and thanks.author.handle == f"bob@{domain}"
+        assert thanks.text.startswith(f"Thanks @alice@{domain} ")
+        assert {p.links[0] for t, p in posts.items() if t.startswith("Talk note")} == \
+            {f"https://example.org/{i}" for i in range(45)}
+        quoted = posts["This one stuck with me #pycon"]
+        assert quoted.links == [notes[0]["url"]] and quote["quote"]["state"] == "accepted"
+        # Shown, but searchable only with `indexable: true` (nobody here); named only if discoverable.
+        assert not any(p.searchable for p in posts.values())
+        assert {p.author.handle for p in posts.values() if p.named} == {f"carol@{domain}"}
 
-        # ... so read it once more through a proxy that marks the accounts indexable.
-        with Loopback(indexable_proxy(mock.base_url)) as proxy:
-            collector = make_collector(tmp_path, [proxy.url], tags=tags, start=None)
-            store = Store().round(collector)
-            assert store.errors == [] and store.warnings == []
-            assert len(store.posts) == 46 == len(store.yielded)  # the unlisted one is not there
-            thanks = next(p for p in store.posts.values() if p.text.startswith("Thanks"))
-            domain = requests.get(f"{mock.base_url}/api/v2/instance", timeout=5).json()["domain"]
-            assert thanks.tags == ["pyconsprints", "pycon"] and thanks.author.handle == f"bob@{domain}"
-            assert thanks.text.startswith(f"Thanks @alice@{domain} ")
-            links = {p.links[0] for p in store.posts.values() if p.links}
-            assert links == {f"https://example.org/{i}" for i in range(45)}
-
-            mark = len(proxy.requests)
-            store.round(collector)
-            quiet = proxy.requests[mark:]
-            assert sorted(r.path for r in quiet) == [f"/api/v1/timelines/tag/{t}" for t in sorted(tags)]
-            assert all("any[]" not in r.query for r in quiet)  # it ignores any[]: no proof, so none is used
-            assert store.yielded == [] and store.errors == []
-
-
-def indexable_proxy(upstream: str):
-    """A pass-through to `upstream` that sets `account.indexable` on every status it relays."""
-
-    def app(req: Request) -> Response:
-        answer = requests.get(upstream + req.path, timeout=5,
-                              params=[(k, v) for k, values in req.query.items() for v in values])
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        if answer.headers.get("Link"):
-            headers["Link"] = answer.headers["Link"]
-        data = answer.json()
-        for status in data if isinstance(data, list) else [data]:
-            for item in (status, status.get("reblog") or {}):
-                if isinstance(item.get("account"), dict):
-                    item["account"]["indexable"] = True
-        return Response(answer.status_code, json.dumps(data), headers)
-
-    return app
+        result = runner.invoke(cli, ["collect", "--once", "--config", str(config), "--json"])
+        again = json.loads(result.output.splitlines()[0])
+        assert (again["added"], again["updated"], again["requests"]) == (0, 0, 2)  # one per hashtag
 
 
 # -- the whole command -----------------------------------------------------------------------

@@ -168,6 +168,7 @@ def _merge(a: SourceReport, b: SourceReport) -> SourceReport:
     for name in ("added", "updated", "deleted", "blocked", "requests"):
         setattr(out, name, getattr(a, name) + getattr(b, name))
     out.unchanged = b.unchanged
+    out.skipped = {k: a.skipped.get(k, 0) + b.skipped.get(k, 0) for k in {**a.skipped, **b.skipped}}
     out.warnings = a.warnings + b.warnings
     out.errors = a.errors + b.errors
     return out
