@@ -118,11 +118,11 @@ class MastodonCollector:
     @staticmethod
     def _settle_domain(server: Server) -> Batch:
         try:
-            note = server.settle_domain()
+            notes = server.settle_domain()
         except ServerDown as exc:
             return Batch(errors=[str(exc)], requests=server.take_requests())
         return Batch(cursors={server.instance_key: {"domain": server.domain}},
-                     warnings=[note] if note else [], requests=server.take_requests())
+                     warnings=notes, requests=server.take_requests())
 
     def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
         """Fetch each stored post again from the server it came from.
@@ -170,6 +170,9 @@ class MastodonCollector:
         if status is None:
             batch.deleted.append(post.id)
             return
+        wrapped = status.get("reblog")
+        if status.get("uri") != post.uri and isinstance(wrapped, dict) and wrapped.get("uri") == post.uri:
+            status = wrapped  # some servers (snac) answer a boosted post's id with the boost
         if status.get("uri") != post.uri:
             batch.warnings.append(f"{server.name}: status {clean_text(sid, limit=40)} is now another "
                                   "status; left as it was")

@@ -111,6 +111,8 @@ class Server:
         self.domain: str | None = None
         self.domain_known = False  # asked once (or read from the cursors): never ask again
         self.token = token
+        # configuration.timelines_access.hashtag_feeds (Mastodon 4.5): {"local": "public", ...}
+        self.feed_access: dict[str, str] = {}
         self.session = RetrySession(owner)
         # version_check_mode="none": no version probing (with "created" a non-Mastodon server
         # can make Mastodon.py recurse); "throw": we decide how long a 429 may wait.
@@ -130,27 +132,52 @@ class Server:
             self.domain = valid_domain(value["domain"])
             self.domain_known = True
 
-    def settle_domain(self) -> str | None:
-        """Ask `/api/v2/instance` for the account domain; a note (for a warning) if there is none.
+    def settle_domain(self) -> list[str]:
+        """Ask `/api/v2/instance` for the account domain; notes (for warnings) about what it said.
 
         An answer without a usable domain (404 on servers that predate it, another 4xx,
         invalid JSON, no `domain`) is final: handles then fall back to each account's profile
         host. No answer at all (network, 5xx, 401, a long 429) raises `ServerDown`, is not
         remembered, and is asked again next round: the timelines would fail the same way.
+        Mastodon.py asks with a trailing slash, which some servers (Takahe) answer with 404
+        while they serve the path without it: both are tried.
         """
         what = "reading /api/v2/instance"
         try:
-            found = self._call(what, self.client.instance_v2)
+            found = self._call(what, self.client.instance_v2) or \
+                self._call(what, self.client.fetch_next, _endpoint("/api/v2/instance"))
             data = self._json(what) if found else None
             reason = "no valid 'domain' in it" if found else f"HTTP {self._status()}"
         except RequestFailed as exc:
             data, reason = None, str(exc).removeprefix(f"{self.name}: {what}: ")
         self.domain = valid_domain(data.get("domain")) if isinstance(data, dict) else None
         self.domain_known = True
-        if self.domain:
-            return None
-        return (f"{self.name}: /api/v2/instance gave no account domain ({reason}); handles of its "
-                "local accounts use the host of their profile URL")
+        notes = self._feed_access_notes(data)
+        if not self.domain:
+            notes.append(f"{self.name}: /api/v2/instance gave no account domain ({reason}); handles of its "
+                         "local accounts use the host of their profile URL")
+        return notes
+
+    def _feed_access_notes(self, data: Any) -> list[str]:
+        """What Mastodon 4.5's `configuration.timelines_access.hashtag_feeds` means for us."""
+        access = data.get("configuration") if isinstance(data, dict) else None
+        for key in ("timelines_access", "hashtag_feeds"):
+            access = access.get(key) if isinstance(access, dict) else None
+        if not isinstance(access, dict):
+            return []
+        self.feed_access = {k: v for k, v in access.items() if k in ("local", "remote") and isinstance(v, str)}
+        notes = []
+        setting = "configuration.timelines_access.hashtag_feeds"
+        if self.feed_access.get("remote") == "disabled":
+            notes.append(f"{self.name}: hashtag feeds of posts from other servers are disabled there "
+                         f"({setting}.remote = disabled): only posts of its own accounts come through; "
+                         "add the servers people post from to [sources.mastodon] instances")
+        locked = [k for k, v in self.feed_access.items() if v == "authenticated"]
+        if locked and not self.token:
+            notes.append(f"{self.name}: hashtag feeds of {' and '.join(locked)} posts need a login there "
+                         f"({setting}.{locked[0]} = authenticated): set {TOKEN_VAR} to a token of "
+                         f"{self.name} with the read:statuses scope")
+        return notes
 
     def take_requests(self) -> int:
         """HTTP requests made since the last call (each retry counts)."""
@@ -169,9 +196,7 @@ class Server:
         params: dict[str, Any] = {"limit": limit, **{k: v for k, v in ids.items() if v is not None}}
         if len(tags) > 1:
             params["any[]"] = list(tags[1:])
-        info = PaginationInfo({"_pagination_method": "GET",
-                               "_pagination_endpoint": f"/api/v1/timelines/tag/{quote(tags[0], safe='')}",
-                               **params})
+        info = _endpoint(f"/api/v1/timelines/tag/{quote(tags[0], safe='')}", params)
         what = "reading #" + " #".join(tags)
         if not self._call(what, self.client.fetch_next, info):
             return None
@@ -206,7 +231,7 @@ class Server:
             except MastodonNotFoundError:
                 return False
             except MastodonUnauthorizedError:
-                raise ServerDown(self._auth_message()) from None
+                raise ServerDown(self._auth_message(what)) from None
             except MastodonServerError:
                 raise ServerDown(f"{self.name}: server error {self._status()} while {what} "
                                  f"(tried {self.owner.retries + 1} times); skipped this round") from None
@@ -280,13 +305,19 @@ class Server:
         when = f" for another {wait:.0f} s" if wait is not None else ""
         return f"{self.name}: rate limited (429){when} while {what}; skipped this round"
 
-    def _auth_message(self) -> str:
+    def _auth_message(self, what: str) -> str:
         if self.token:
-            return (f"{self.name}: the server refused the token in {TOKEN_VAR} (401 Unauthorized); "
+            return (f"{self.name}: the server refused the token in {TOKEN_VAR} (401 Unauthorized) while {what}; "
                     f"check it is an access token of {self.name} with the read:statuses scope; skipped this round")
-        return (f"{self.name}: the server requires an access token to read hashtag timelines "
-                f"(401 Unauthorized); set {TOKEN_VAR} to a token of {self.name} with the read:statuses "
-                f"scope (for several servers: \"{self.name}=TOKEN other.example=TOKEN\"); skipped this round")
+        setting = ""
+        if what.startswith("reading #") and "authenticated" in self.feed_access.values():
+            which = " and ".join(k for k, v in self.feed_access.items() if v == "authenticated")
+            setting = (f" (its setting configuration.timelines_access.hashtag_feeds is 'authenticated' "
+                       f"for {which} posts)")
+        return (f"{self.name}: the server requires an access token for {what.removeprefix('reading ')}"
+                f"{setting} (401 Unauthorized); set {TOKEN_VAR} to a token of {self.name} with the "
+                f"read:statuses scope (for several servers: \"{self.name}=TOKEN other.example=TOKEN\"); "
+                "skipped this round")
 
 
 def parse_tokens(value: str, instances: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -310,6 +341,12 @@ def parse_tokens(value: str, instances: list[str]) -> tuple[dict[str, str], list
     if len(items) > 1:
         return {}, [f"{TOKEN_VAR} is neither one token nor \"host=TOKEN\" pairs; no token is used"]
     return {instances[0]: items[0]}, []
+
+
+def _endpoint(path: str, params: dict[str, Any] | None = None) -> PaginationInfo:
+    """A GET of `path` through Mastodon.py's `fetch_next` (its documented persisted-pagination
+    form): exactly one request, with no hidden availability check first."""
+    return PaginationInfo({"_pagination_method": "GET", "_pagination_endpoint": path, **(params or {})})
 
 
 def _netloc(base: str) -> str:

@@ -11,6 +11,7 @@ The cursor of a feed (key: the feed URL as configured) is a dict:
     {"url": "...",            # permanent-redirect target, fetched instead from then on
      "etag": "...", "last_modified": "...",   # validators for the next conditional GET
      "digest": "...",         # hash of the last body parsed, to skip an unchanged one
+     "broken": "...",         # what is wrong with that body, while nothing in it is readable
      "filter": "...",         # hash of the event filter the entries were judged by
      "seen": {post_id: iso},  # when each undated entry was first seen (its created_at)
      "not_before": iso}       # the server asked us to wait (429/503 Retry-After)
@@ -146,8 +147,10 @@ class RssCollector:
             state["url"] = got.moved_to
             batch.warnings.append(f"rss {feed.url}: moved permanently to {got.moved_to}; "
                                   "fetching that from now on (update the config)")
-        if got.status == 304:
-            return batch  # unchanged, and no body was sent
+        if got.status == 304:  # unchanged, and no body was sent
+            if state.get("broken"):
+                batch.errors.append(f"rss {feed.url}: unchanged, still broken: {state['broken']}" + _via(url, feed))
+            return batch
         self._read_body(feed, got, state, batch, now)
         return batch
 
@@ -155,6 +158,9 @@ class RssCollector:
         digest = hashlib.blake2b(got.body, digest_size=16).hexdigest()
         if digest == state.get("digest"):
             _keep_validators(state, got.headers)
+            if state.get("broken"):
+                batch.errors.append(f"rss {feed.url}: unchanged, still broken: {state['broken']}"
+                                    + _via(got.url, feed))
             return  # the server ignores conditional GET, but nothing changed
         headers = {k: v for k, v in got.headers.items() if k != "content-encoding"}
         headers["content-location"] = got.url  # the base for relative links: where it came from
@@ -163,12 +169,14 @@ class RssCollector:
         problem = _bozo(parsed)
         if not entries and (problem or not parsed.get("version")):
             what = "not an RSS/Atom feed" if not parsed.get("version") else "broken feed, nothing readable"
-            batch.errors.append(f"rss {feed.url}: {what}" + (f" ({problem})" if problem else "")
-                                + _via(got.url, feed))
-            # Forget validators and digest, so the next round fetches and reports it again.
-            for name in ("etag", "last_modified", "digest"):
-                state.pop(name, None)
+            what += f" ({problem})" if problem else ""
+            batch.errors.append(f"rss {feed.url}: {what}" + _via(got.url, feed))
+            # Keep the validators (the next round costs a 304 while it stays broken) and what
+            # was wrong, so every round still reports it.
+            _keep_validators(state, got.headers)
+            state["digest"], state["broken"] = digest, what
             return
+        state.pop("broken", None)
         if problem:
             batch.warnings.append(f"rss {feed.url}: broken feed ({problem}); "
                                   f"kept what could be read ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})")
@@ -229,9 +237,9 @@ def _valid_cursor(cursor: Any) -> dict:
     if not isinstance(cursor, Mapping):
         return {}
     state: dict[str, Any] = {}
-    for key in ("etag", "last_modified", "digest", "filter"):
+    for key in ("etag", "last_modified", "digest", "filter", "broken"):
         if isinstance(cursor.get(key), str) and cursor[key]:
-            state[key] = cursor[key]
+            state[key] = clean_text(cursor[key], limit=300) if key == "broken" else cursor[key]
     url = cursor.get("url")
     if isinstance(url, str) and safe_url(url) == url:
         state["url"] = url

@@ -339,6 +339,23 @@ def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path,
     assert store.skipped == {"not opted in to search ([consent] strict)": 2}
 
 
+def test_quote_posts_drop_the_inline_quote_and_link_the_quoted_post(tmp_path, a):
+    """Mastodon 4.4+ prepends `<p class="quote-inline">RE: …</p>` for old clients."""
+    alice, bob = Person("alice", a), Person("bob", a)
+    quoted = a.publish(alice, "Vectors are just arrays #pycon", tags=["pycon"], created_at=minutes(1))
+    inline = f'<p class="quote-inline">RE: <a href="{quoted["url"]}">{quoted["url"]}</a></p>'
+    for n, state in enumerate(("accepted", "revoked")):
+        a.publish(bob, created_at=minutes(2 + n), tags=["pycon"], quotes_count=0,
+                  content=f"{inline}<p>So true ({state}) #pycon</p>",
+                  quote={"state": state, "quoted_status": quoted if state == "accepted" else None})
+    a.statuses[quoted["id"]]["quotes_count"] = 1
+    posts = {p.text: p for p in Store().round(make_collector(tmp_path, [a])).posts.values()}
+    accepted, revoked = posts["So true (accepted) #pycon"], posts["So true (revoked) #pycon"]
+    assert "RE:" not in accepted.html and "quote-inline" not in accepted.html
+    assert accepted.links == [quoted["url"]] and revoked.links == []
+    assert posts["Vectors are just arrays #pycon"].metrics.quotes == 1
+
+
 def test_content_warning_and_sensitive_flag_are_kept(tmp_path, a):
     a.publish(Person("alice", a), "Spoilers about the closing talk #pycon", tags=["pycon"], created_at=minutes(1),
               spoiler_text="Talk spoilers", sensitive=True, media_attachments=[{
@@ -402,13 +419,13 @@ def test_local_handles_take_the_servers_account_domain(tmp_path):
         assert store.requests == 2 and store.yielded == []
 
 
-@pytest.mark.parametrize("answer, reason", [
-    (error(404, "Record not found"), "HTTP 404"),
-    (Response.json({"domain": "<b>evil</b> example", "title": "x"}), "no valid 'domain' in it"),
-    (bad_json(), "the server sent invalid JSON"),
+@pytest.mark.parametrize("answers, reason", [
+    ((error(404, "Record not found"),) * 2, "HTTP 404"),  # with and without the trailing slash
+    ((Response.json({"domain": "<b>evil</b> example", "title": "x"}),), "no valid 'domain' in it"),
+    ((bad_json(),), "the server sent invalid JSON"),
 ])
-def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answer, reason):
-    a.fail("/api/v2/instance", answer)
+def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answers, reason):
+    a.fail("/api/v2/instance", *answers)
     moved = a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
     moved["account"] = {**moved["account"], "url": "https://social.pycon.example/@alice"}
     plain = a.publish(Person("bob", a), "Hello #pycon", tags=["pycon"], created_at=minutes(2))
@@ -420,7 +437,33 @@ def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_pat
                               "handles of its local accounts use the host of their profile URL"]
     assert store.cursors[f"{a.url}|#instance"] == {"domain": None} and store.errors == []
     store.round(collector)  # the answer was final: not asked again, not warned again
-    assert sum("instance" in r.path for r in a.requests) == 1 and store.warnings == []
+    assert sum("instance" in r.path for r in a.requests) == len(answers) and store.warnings == []
+
+
+def test_instance_without_the_trailing_slash_is_tried_too(tmp_path, a):
+    """Takahe answers /api/v2/instance but 404 for /api/v2/instance/ (Mastodon.py's spelling)."""
+    a.fail("/api/v2/instance/", error(404, "Not found"))
+    a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
+    store = Store().round(make_collector(tmp_path, [a]))
+    assert [p.author.handle for p in store.posts.values()] == [f"alice@{a.handle_domain}"]
+    assert [r.path for r in a.requests if "instance" in r.path] == ["/api/v2/instance/", "/api/v2/instance"]
+    assert store.warnings == [] and store.errors == []
+
+
+def test_hashtag_feed_settings_are_explained(tmp_path, a):
+    """Mastodon 4.5 says in /api/v2/instance who may read hashtag feeds."""
+    instance = {"domain": a.handle_domain, "configuration": {"timelines_access": {
+        "live_feeds": {"local": "public", "remote": "public"},
+        "hashtag_feeds": {"local": "authenticated", "remote": "disabled"}}}}
+    a.fail("/api/v2/instance", Response.json(instance))
+    a.fail("/api/v1/timelines/tag/", error(401, "This API requires an authenticated user"))
+    store = Store().round(make_collector(tmp_path, [a]))
+    assert any("only posts of its own accounts come through" in w and "hashtag_feeds.remote = disabled" in w
+               for w in store.warnings)
+    assert any("hashtag_feeds.local = authenticated" in w and "BACKCHANNEL_MASTODON_TOKEN" in w
+               for w in store.warnings)
+    assert len(store.errors) == 1 and "requires an access token for #pycon" in store.errors[0]
+    assert "hashtag_feeds is 'authenticated' for local posts" in store.errors[0]
 
 
 def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b):
@@ -560,6 +603,33 @@ def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a):
     status["account"]["noindex"] = True  # alice opted out since
     store.run(collector.recheck(list(store.posts.values())))
     assert store.deleted == {make_id("mastodon", status["uri"])}
+
+
+def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a):
+    """snac answers a boosted post's id with the boost wrapping it: the post is inside."""
+    alice, bob = Person("alice", a), Person("bob", a)
+    status = a.publish(alice, "Typo #pycon", tags=["pycon"], created_at=minutes(1))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    fixed = {**status, "content": "<p>Fixed #pycon</p>", "edited_at": "2026-09-01T12:00:00.000Z"}
+    wrapper = {**a.publish(bob, "", created_at=minutes(2), visibility="public"), "reblog": fixed, "content": ""}
+    wrapper["uri"] = wrapper["uri"] + "/activity"
+    a.fail("/api/v1/statuses/", Response.json(wrapper))
+    store.run(collector.recheck(list(store.posts.values())))
+    assert [p.text for p in store.posts.values()] == ["Fixed #pycon"]
+    assert store.warnings == [] and store.deleted == set()
+
+
+def test_recheck_names_the_request_that_needs_a_token(tmp_path, a):
+    """snac needs a token for GET /api/v1/statuses/:id even for public posts."""
+    status = a.publish(Person("alice", a), "Hello #pycon", tags=["pycon"], created_at=minutes(1))
+    collector = make_collector(tmp_path, [a])
+    store = Store().round(collector)
+    a.fail("/api/v1/statuses/", error(401, "Unauthorized"))
+    store.run(collector.recheck(list(store.posts.values())))
+    assert len(store.errors) == 1 and store.deleted == set()
+    assert f"requires an access token for re-checking status {status['id']}" in store.errors[0]
+    assert "hashtag timelines" not in store.errors[0]
 
 
 def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a):

@@ -570,3 +570,20 @@ def test_opml_alone_and_unreadable_is_a_source_error(tmp_path):
 def test_an_rss_file_is_not_an_opml_file():
     with pytest.raises(OpmlError, match="not an OPML file"):
         read_opml(FIXTURES / "blog.rss")
+
+
+def test_a_broken_feed_keeps_its_validators_and_is_reported_every_round(tmp_path, serve):
+    """A feed with nothing readable is not downloaded in full again while it stays the same."""
+    site = Site()
+    site.add("/feed.xml", "<html><body>Not a feed</body></html>", "application/rss+xml", etag='"broken-1"')
+    with serve(site) as server:
+        cfg = make_config(tmp_path, [f"{server.url}/feed.xml"])
+        first, cursors = collect(cfg)
+        second, cursors = collect(cfg, cursors)
+        site.add("/feed.xml", fixture("blog.rss"), etag='"fixed-2"')
+        third, cursors = collect(cfg, cursors)
+    assert "not an RSS/Atom feed" in messages(first, "errors")[0]
+    assert [status for _, status, _ in site.sent] == [200, 304, 200]
+    assert messages(second, "errors") == [f"rss {server.url}/feed.xml: unchanged, still broken: not an RSS/Atom feed"]
+    assert messages(third, "errors") == [] and posts_of(third)
+    assert "broken" not in cursors[f"{server.url}/feed.xml"]
