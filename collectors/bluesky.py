@@ -35,7 +35,7 @@ from atproto_core.exceptions import AtProtocolError
 from backchannel.config import BlueskySource, Config
 from backchannel.models import Post, parse_time
 from collectors.base import Batch
-from collectors.bluesky_normalize import BadPost, normalize, parse_post_uri, post_identity
+from collectors.bluesky_normalize import BadPost, left_out_reason, normalize, parse_post_uri, post_identity
 from collectors.bluesky_session import (
     HANDLE_VAR, PASSWORD_VAR, TOKEN_ERRORS, BlueskySession, LoginUnavailable, describe, xrpc_error,
 )
@@ -176,15 +176,21 @@ class BlueskyCollector:
             post = self._normalize(view, uri, batch)
             if post is not None and set(post.tags) & set(self.tags):
                 batch.posts.append(post)
+            elif post is not None:
+                batch.skip("not under the event's hashtags")
         return reached_floor
 
     def _normalize(self, view: dict, uri: str, batch: Batch) -> Post | None:
         try:
-            return normalize(view, self.source.allow_adult)
+            post = normalize(view, self.source.allow_adult)
+            if post is None:
+                batch.skip(left_out_reason(view))
+            return post
         except BadPost as exc:
             batch.warnings.append(self._where(f"skipped {exc}"))
         except Exception as exc:  # a payload shape nobody foresaw: skip the post, not the page
             batch.warnings.append(self._where(f"skipped post {uri}: {type(exc).__name__}: {exc}"))
+        batch.skip("malformed")
         return None
 
     def _rechecked(self, chunk: list[Post], data: dict) -> Batch:

@@ -67,6 +67,16 @@ def web_url(uri: str) -> str | None:
     return f"{WEB}/profile/{parts[0]}/post/{parts[1]}" if parts else None
 
 
+def left_out_reason(view: dict[str, Any]) -> str:
+    """Why `normalize` returned None for a view (for the skip counts)."""
+    author = view.get("author") if isinstance(view.get("author"), dict) else {}
+    if _hidden(author.get("labels")):
+        return "opted out (!no-unauthenticated)"
+    if _hidden(view.get("labels")):
+        return "labelled for logged-in viewers only"
+    return "labelled adult"
+
+
 def normalize(view: dict[str, Any], allow_adult: bool = False) -> Post | None:
     """The Post for a PostView; None when consent keeps it out; BadPost when it is unusable."""
     uri, when = post_identity(view)

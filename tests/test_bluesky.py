@@ -51,6 +51,7 @@ class Store:
         self.yielded: list[str] = []  # every post id ever handed over, in order
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.skipped: dict[str, int] = {}
         self.requests = 0
 
     def run(self, collector: BlueskyCollector) -> list:
@@ -66,6 +67,8 @@ class Store:
             self.yielded.append(post.id)
         self.deleted += batch.deleted
         self.cursors.update(json.loads(json.dumps(batch.cursors)))  # must be JSON-able
+        for reason, n in batch.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
         self.errors += batch.errors
         self.warnings += batch.warnings
         self.requests += batch.requests
@@ -486,6 +489,7 @@ def test_opted_out_authors_and_adult_labels(server, alice, tmp_path):
     store.run(make_collector(server.url, tmp_path))
     assert sorted(p.text.split("\n")[0] for p in store.posts.values()) == [
         "Post number 6 from the hallway #pycon", "Quoting #pycon"]
+    assert store.skipped == {"opted out (!no-unauthenticated)": 1, "labelled adult": 2}
     quote = next(p for p in store.posts.values() if p.text.startswith("Quoting"))
     assert "Quoted post (not shown)" in quote.html and "Post number 5" not in quote.html
     assert not any(p.author.handle == "shy.test" for p in store.posts.values())

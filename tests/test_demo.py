@@ -5,6 +5,7 @@ real event would be stored (consent, deletions, dedup, sanitising), the second n
 Expectations are computed from the shipped payloads, not hard-coded.
 """
 
+import gzip
 import json
 import re
 import subprocess
@@ -79,7 +80,8 @@ def test_mastodon_dedupes_servers_drops_boosts_and_respects_consent(archive):
     boosts = [s for server in (0, 1) for s in statuses(server) if s["reblog"]]
     assert shared and boosts  # the payloads do have what this test is about
     gone = set(load().deletions["mastodon"])
-    expected = {uri for uri, s in shown.items() if tagged(s) and not s["account"]["noindex"]
+    expected = {uri for uri, s in shown.items() if tagged(s) and not s["account"].get("noindex")
+                and "nobackchannel" not in s["account"]["note"].lower()
                 and s["account"]["acct"] != "kettle_airdrop@coins.spam.example" and uri not in gone}
     stored = [p for p in archive.posts(source="mastodon")]
     assert {p.uri for p in stored} == expected  # each shared status once, no boost, no opt-out
@@ -87,8 +89,35 @@ def test_mastodon_dedupes_servers_drops_boosts_and_respects_consent(archive):
     assert not any(p.is_repost or p.uri.endswith("/activity") for p in stored)
 
 
+def test_the_demo_shows_the_consent_rules_at_work(runs, archive):
+    """Most accounts never opted in (as on real servers): shown, but searchable and named only
+    when they opted in; one asked to be left out with #nobackchannel and is nowhere."""
+    accounts = {s["account"]["acct"]: s["account"] for s in originals().values() if tagged(s)}
+    flags = [a.get("indexable") for a in accounts.values()]
+    assert flags.count(False) > len(flags) / 2 and None in flags and True in flags
+    mastodon = list(archive.posts(source="mastodon"))
+    assert {p.author.handle.partition("@")[0] for p in mastodon} >= {"wim", "jonas", "lotte"}  # in, absent, default
+    site = runs[2] / "output"
+    pages = {p.read_text(errors="replace") for p in site.rglob("*.html")}
+    everything = "".join(pages)
+    assert "Ruth Meyer" not in everything and "ruth@" not in everything
+    indexed = set()
+    for fragment in site.glob("pagefind/*/fragment/*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        indexed.add(json.loads(data[data.index(b"{"):])["url"].rsplit("/", 1)[1].removesuffix(".html"))
+    searchable = {p.id for p in archive.posts() if p.searchable}
+    assert indexed == searchable
+    assert {p.id for p in mastodon if p.indexable is not True}.isdisjoint(indexed)
+    assert any(p.source == "bluesky" for p in archive.posts() if p.id in indexed)
+    people = (site / "people" / "index.html").read_text()
+    named = {p.author.name for p in archive.posts() if p.named}
+    unnamed = {p.author.name for p in archive.posts() if not p.named} - named
+    assert "Wim Janssen" in people and "Maya" in people and "Lotte Kramer" not in people
+    assert unnamed and not any(f">{name}<" in people for name in unnamed if "<" not in name)
+
+
 def test_opted_out_accounts_stay_out(archive):
-    quiet = [s for s in originals().values() if s["account"]["noindex"] and tagged(s)]
+    quiet = [s for s in originals().values() if s["account"].get("noindex") and tagged(s)]
     penguin = [v for v in load().bluesky["posts"] if any(
         label["val"] == "!no-unauthenticated" for label in v["author"]["labels"])]
     assert quiet and penguin

@@ -42,15 +42,16 @@ def account(key: str, server: str) -> dict:
              f"{h(server, key) % 10**6:06d}/original/{h(key) % 16**12:012x}.png"
     note = p.get("note", "")
     fields = [{"name": "Pronouns", "value": p["pronouns"], "verified_at": None}] if p.get("pronouns") else []
-    return {
+    consent = p.get("consent")
+    data = {
         "id": str(h(server, "account", key) % 10**17 + 10**17),
         "username": user,
         "acct": user if local else f"{user}@{home}",
         "display_name": p["name"],
         "locked": False,
         "bot": key in ("spam",),
-        "discoverable": not p.get("noindex"),
-        "indexable": not p.get("noindex"),
+        "discoverable": consent in ("in", "listed") if consent != "absent" else None,
+        "indexable": consent == "in",
         "group": False,
         "created_at": "2022-11-0%dT00:00:00.000Z" % (1 + h(key) % 9),
         "note": render_text(note, home, {}) if note else "",
@@ -70,6 +71,9 @@ def account(key: str, server: str) -> dict:
         "roles": [],
         "fields": fields,
     }
+    if consent == "absent":  # servers that don't know the flags leave them out
+        del data["indexable"], data["noindex"]
+    return data
 
 
 def mention_html(key: str) -> str:
