@@ -49,8 +49,10 @@ def _print(result, verbose: bool) -> None:
     for r in result.reports:
         extra = "".join(f", {n} {what}" for n, what in ((r.deleted, "deleted at the source"),
                                                         (r.blocked, "blocked")) if n)
+        left_out = r.left_out()
         click.echo(f"  {r.source:<9} {result.by_source.get(r.source, 0):>4} posts stored "
-                   f"({r.added} new, {r.updated} updated{extra}; {r.requests} requests)")
+                   f"({r.added} new, {r.updated} updated{extra}; {r.requests} requests)"
+                   + (f"; {left_out}" if left_out else ""))
         echo_problems(r, verbose, indent="    ", shown=3)
     kinds = ", ".join(f"{result.by_kind[k]} {k}s" if k != "other" else f"{result.by_kind[k]} other"
                       for k in KIND_ORDER if result.by_kind.get(k))
