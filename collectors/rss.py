@@ -182,10 +182,10 @@ class RssCollector:
                                   f"kept what could be read ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})")
         _keep_validators(state, got.headers)
         state["digest"] = digest
-        batch.posts, state["seen"] = self._posts(feed, parsed, got.url, entries, state, now)
+        batch.posts, state["seen"] = self._posts(feed, parsed, got.url, entries, state, now, batch)
 
     def _posts(self, feed: Feed, parsed: Mapping, url: str, entries: list, state: dict,
-               now: datetime) -> tuple[list[Post], dict[str, str]]:
+               now: datetime, batch: Batch) -> tuple[list[Post], dict[str, str]]:
         """The entries that belong to the event, and the first-seen times of undated ones."""
         ctx = feed_context(feed, parsed, url)
         old_seen = state.get("seen") or {}
@@ -199,8 +199,12 @@ class RssCollector:
                 first = old_seen.get(post.id) or format_time(now)
                 seen[post.id] = first
                 post.created_at = parse_time(first)
-            if self.filter.in_window(post.created_at) and (feed.all or self.filter.matches(post)):
+            if not self.filter.in_window(post.created_at):
+                batch.skip("outside the event's dates")
+            elif feed.all or self.filter.matches(post):
                 posts[post.id] = post
+            else:
+                batch.skip("not about the event (no hashtag or keyword)")
         return list(posts.values()), dict(list(seen.items())[:MAX_SEEN])
 
 

@@ -216,6 +216,8 @@ def test_mix_of_good_slow_failing_and_hostile_feeds_keeps_exactly_the_matching_e
         ("/broken.rss", "https://broken.example/workshop"),
     }
     assert len(batches) == len(feeds)  # one batch per feed, none lost to another's failure
+    blog = next(b for b in batches if f"{u}/blog/feed.xml" in b.cursors)
+    assert sum(blog.skipped.values()) == fixture("blog.rss").count(b"<item>") - 4  # every entry counted
     assert set(cursors) == {f if isinstance(f, str) else f["url"] for f in feeds}
     errors = messages(batches, "errors")
     expected = {f"{u}/slow.xml": "timed out", down: "connection failed",
