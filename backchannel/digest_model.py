@@ -205,14 +205,17 @@ def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
     return sorted(talks, key=lambda t: (t.start or far, t.room, t.title))
 
 
-def load(config: Config, posts: Iterable[Post], talks: list[Talk]) -> list[Item]:
-    """Published items, oldest first: blocked posts are left out, as at collection time."""
+def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None) -> list[Item]:
+    """Published items, oldest first: blocked posts are left out, as at collection time, and
+    so are posts a moderator hid or that wait for review (`moderation`, a moderation.State)."""
     tz = config.event.tz
-    blocker = Blocker(config.blocklist)
+    blocker = Blocker(config.blocklist, hold_words=config.moderation.mode == "approve")
     by_id = {t.id: t for t in talks}
     items = []
     for post in posts:
         if blocker and blocker.blocks(post):
+            continue
+        if moderation is not None and not moderation.published(post.id):
             continue
         local = post.created_at.astimezone(tz)
         day, hour = local.strftime("%Y-%m-%d %H").split()
