@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -28,8 +29,8 @@ from .digest_pages import source_label
 from .digest_write import atomic_write
 from .models import Post
 from .moderation import State, state as moderation_state, version as moderation_version
-from .sanitize import clean_text
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TEXT = 400  # characters of a post on the wall: readable from the back of the room
 SPOTLIGHT = 12  # top takeaways and open questions in the rotation
 FOLDER = "wall"
@@ -44,9 +45,9 @@ def shows(p: Post, wall: Wall) -> bool:
 
 def post_json(item: Item, when: Callable) -> dict:
     p = item.post
-    name = clean_text(p.author.name or p.author.handle, 100) or "Someone"
-    handle = clean_text(p.author.handle, 100)
-    text = clean_text(p.text)
+    name = plain(p.author.name or p.author.handle, 100) or "Someone"
+    handle = plain(p.author.handle, 100)
+    text = plain(p.text)
     if len(text) > TEXT:
         text = text[:TEXT].rsplit(" ", 1)[0] + " …"
     return {
@@ -121,6 +122,13 @@ def refresh_moderation(config: Config, archive: Archive) -> bool:
     if not (output / FOLDER / "index.html").is_file():
         return False
     return write_moderation(output, archive, config, local_time(config))
+
+
+def plain(value: str | None, limit: int | None = None) -> str:
+    """Plain text on one line, without control characters. Never parsed as HTML: the wall
+    shows a post's text as the characters it is, and inserts it as text."""
+    text = " ".join(_CONTROL.sub("", value or "").split())
+    return text[:limit] if limit else text
 
 
 def _dump(data: dict) -> bytes:
