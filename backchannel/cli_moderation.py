@@ -157,10 +157,10 @@ def review(config_path, data_dir, by):
 
     Example: backchannel review
     """
-    from .review import Review
+    from .review import Review, terminal_keys
 
     cfg = load_config(config_path, data_dir)
     if not sys.stdin.isatty():
         raise BackchannelError("review needs a terminal (it reads one key per post)")
-    with _open_archive(cfg) as archive:
-        Review(archive, cfg, click.getchar, click.echo, by).run()
+    with _open_archive(cfg) as archive, terminal_keys() as read_key:
+        Review(archive, cfg, read_key, click.echo, by).run()

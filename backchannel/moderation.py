@@ -103,8 +103,9 @@ def state(archive: Archive) -> State:
     s = State()
     for a in actions(archive):
         s.version = a.n
-        if a.action == "hide":
+        if a.action == "hide":  # a decision: the post no longer waits for review
             s.hidden[a.post_id] = a
+            s.held.pop(a.post_id, None)
         elif a.action == "unhide":
             s.hidden.pop(a.post_id, None)
         elif a.action == "pin":

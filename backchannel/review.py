@@ -8,6 +8,11 @@ loses nothing) and reaches an open wall on its next poll.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import termios
+import tty
 from typing import Callable, Iterator
 
 from .archive import Archive
@@ -51,6 +56,7 @@ class Review:
         self.by = by
         self.skipped: set[str] = set()
         self.done = {"approve": 0, "hide": 0, "skip": 0}
+        self._typed = ""
 
     def run(self) -> dict[str, int]:
         """Until the queue is empty (new posts that arrived meanwhile included) or `q`."""
@@ -89,7 +95,10 @@ class Review:
         self.echo(f"Held because: {terminal_text(why, 300)}")
         self.echo(f"[{KEYS}] ")
         while True:
-            key = (self.read_key() or "").lower()
+            try:
+                key = self._next_key()
+            except (KeyboardInterrupt, EOFError):  # Ctrl-C, Ctrl-D
+                return False
             if key == "a":
                 record(self.archive, post_id, "approve", "approved in review", self.by)
                 self._after("approve", "approved")
@@ -103,10 +112,32 @@ class Review:
                 self.done["skip"] += 1
                 self.echo("→ skipped")
                 return True
-            if key in ("q", "\x03", "\x04", "\x1b"):
+            if key == "q":
                 return False
+
+    def _next_key(self) -> str:
+        """One key; keys typed ahead are kept for the next posts, escape sequences (arrows,
+        function keys) dropped whole."""
+        while not self._typed:
+            typed = self.read_key() or ""
+            self._typed = "" if typed.startswith("\x1b") else typed
+        key, self._typed = self._typed[0].lower(), self._typed[1:]
+        return key
 
     def _after(self, action: str, word: str) -> None:
         self.done[action] += 1
         refresh_moderation(self.config, self.archive)
         self.echo(f"→ {word}")
+
+
+@contextlib.contextmanager
+def terminal_keys() -> Iterator[Callable[[], str]]:
+    """Keys from the terminal on standard input, unbuffered (cbreak) for the whole session, so
+    keys typed ahead are never flushed away; the terminal is restored on the way out."""
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd, termios.TCSANOW)
+    try:
+        yield lambda: os.read(fd, 64).decode("utf-8", "replace")
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
