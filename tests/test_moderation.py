@@ -200,3 +200,24 @@ def test_wall_and_moderation_config_are_checked(tmp_path):
     ]:
         with pytest.raises(ConfigError, match=message):
             parse({**base, section: value}, tmp_path / "b.toml")
+
+
+def indexed_text(site, shards) -> str:
+    """Every fragment of the current Pagefind shards, decompressed: what in-browser search finds."""
+    import gzip
+
+    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace")
+                   for shard in shards for f in (site / shard / "fragment").glob("*.pf_fragment"))
+
+
+@pytest.mark.slow
+def test_a_hidden_post_leaves_the_in_browser_search(tmp_path):
+    cfg = event.config(tmp_path)
+    with event.fill(cfg, event.records()) as archive:
+        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+        assert TROLL_WORDS in indexed_text(cfg.digest.output, report.search.shards)
+        moderation.record(archive, TROLL, "hide", "spam")
+        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+    assert report.search.error is None and report.search.indexed == ["2026-09-01"]  # only its day again
+    assert TROLL_WORDS not in indexed_text(cfg.digest.output, report.search.shards)
+    assert "Badge picked up" in indexed_text(cfg.digest.output, report.search.shards)
