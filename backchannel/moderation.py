@@ -80,9 +80,9 @@ def record(archive: Archive, post_id: str, action: str, reason: str = "", by: st
         raise ValueError(f"unknown moderation action {action!r}")
     at = format_time(when or datetime.now(timezone.utc))
     by = who() if by is None else by
-    with archive._transaction():
-        cur = archive.db.execute("INSERT INTO moderation (post_id, action, reason, at, by) VALUES (?, ?, ?, ?, ?)",
-                                 (post_id, action, reason, at, by))
+    # One statement: atomic on its own (the archive's connection autocommits).
+    cur = archive.db.execute("INSERT INTO moderation (post_id, action, reason, at, by) VALUES (?, ?, ?, ?, ?)",
+                             (post_id, action, reason, at, by))
     return Action(cur.lastrowid, post_id, action, reason, at, by)
 
 
