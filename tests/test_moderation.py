@@ -221,3 +221,25 @@ def test_a_hidden_post_leaves_the_in_browser_search(tmp_path):
     assert report.search.error is None and report.search.indexed == ["2026-09-01"]  # only its day again
     assert TROLL_WORDS not in indexed_text(cfg.digest.output, report.search.shards)
     assert "Badge picked up" in indexed_text(cfg.digest.output, report.search.shards)
+
+
+def test_the_wall_leaves_out_replies_boosts_warned_and_sensitive_posts_unless_configured(tmp_path):
+    records = event.records()[:3]
+    records += [{**records[0], "id": "mastodon-reply", "reply_to": records[1]["id"]},
+                {**records[0], "id": "mastodon-boost", "is_repost": True},
+                {**records[0], "id": "mastodon-cw", "content_warning": "spiders"},
+                {**records[0], "id": "mastodon-nsfw", "sensitive": True}]
+    cfg = event.config(tmp_path)
+
+    def on_wall():
+        with event.fill(cfg, records) as archive:
+            build(cfg, archive, now=event.NOW, search=False)
+        data = json.loads((cfg.digest.output / "wall" / "posts.json").read_text())
+        return {p["id"] for p in data["posts"]}
+
+    assert on_wall() == {r["id"] for r in records[:3]}
+    cfg.wall.show_replies = cfg.wall.show_reposts = True
+    cfg.wall.show_content_warnings = cfg.wall.show_sensitive = True
+    assert on_wall() == {r["id"] for r in records}
+    cfg.wall.posts = 2
+    assert len(on_wall()) == 2
