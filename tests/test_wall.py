@@ -111,6 +111,23 @@ def test_a_hide_leaves_the_open_wall_and_its_spotlight_on_the_next_poll(browser,
     w.close()
 
 
+def test_a_pinned_post_takes_the_spotlight_at_once(browser, wall):
+    base, cfg, archive = wall
+    w = Watched(browser, base)
+    page = w.goto("wall/")
+    page.wait_for_selector("#spotlight .spot")
+    pinned = "mastodon-63e875178dde74e263ef"  # the captioners' shout-out: in no spotlight of its own
+    moderation.record(archive, pinned, "pin", "thank the captioners")
+    refresh_moderation(cfg, archive)
+    page.wait_for_selector("#spotlight .spot-label:text('Pinned')", timeout=10_000)
+    assert "captioners" in page.text_content("#spotlight .spot")
+    moderation.record(archive, pinned, "unpin")
+    refresh_moderation(cfg, archive)
+    page.wait_for_selector("#spotlight .spot-label:text('Pinned')", state="detached", timeout=20_000)
+    w.assert_clean()
+    w.close()
+
+
 def test_readable_in_portrait_in_the_dark_and_without_motion(browser, wall):
     base, _, _ = wall
     w = Watched(browser, base, viewport={"width": 1080, "height": 1920}, color_scheme="dark",

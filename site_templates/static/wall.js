@@ -27,6 +27,7 @@
   let spotTimer = null;
   let paused = false;
   let lastOk = null;
+  let pinnedSeen = new Set();
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -150,7 +151,14 @@
         }
         renderPosts();
         const current = spotItems();
-        if (firstSpot || !current.some((p) => p.id === stage.dataset.id)) {
+        const pinned = visible(moderation.pinned).map((p) => p.id);
+        const newPin = pinned.findIndex((id) => !pinnedSeen.has(id));
+        pinnedSeen = new Set(pinned);
+        if (newPin >= 0 && !firstSpot) {
+          // a post pinned just now (an announcement): show it at once
+          spotIndex = newPin;
+          showSpot(0);
+        } else if (firstSpot || !current.some((p) => p.id === stage.dataset.id)) {
           // the first load, or the post in the spotlight was hidden: show another at once
           spotIndex = Math.min(Math.max(spotIndex, 0), Math.max(current.length - 1, 0));
           showSpot(0);
