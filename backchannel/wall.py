@@ -31,7 +31,7 @@ from .models import Post
 from .moderation import State, state as moderation_state, version as moderation_version
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-TEXT = 400  # characters of a post on the wall: readable from the back of the room
+TEXT = 280  # characters of a post on the wall: a blog recap must not fill the screen
 SPOTLIGHT = 12  # top takeaways and open questions in the rotation
 FOLDER = "wall"
 
