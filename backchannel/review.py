@@ -16,8 +16,8 @@ import tty
 from typing import Callable, Iterator
 
 from .archive import Archive
-from .config import Config
 from .blocklist import Blocker
+from .config import Config
 from .digest_pages import source_label
 from .moderation import State, record, state, terminal_text
 from .wall import refresh_moderation, shows
