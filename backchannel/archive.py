@@ -6,6 +6,8 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
   payload as the source sent it, and what the pipeline derived (kind, score, session).
 - `tombstones`: ids of posts deleted at the source; a tombstoned id is never stored again.
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
+- `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
+  the current state of a post is its actions replayed (`backchannel.moderation`).
 - `meta`: the archive's own counters (`seq`).
 
 Every write that changes a post or a tombstone takes the next `seq` number, so readers (the
@@ -79,6 +81,15 @@ CREATE TABLE IF NOT EXISTS cursors (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (source, key)
 );
+CREATE TABLE IF NOT EXISTS moderation (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    post_id TEXT NOT NULL,
+    action TEXT NOT NULL,              -- hide, unhide, pin, unpin, approve, hold
+    reason TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,                  -- ISO 8601 UTC
+    by TEXT NOT NULL DEFAULT ''        -- who: a login name, or "backchannel" for automatic holds
+);
+CREATE INDEX IF NOT EXISTS moderation_post ON moderation (post_id, n);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

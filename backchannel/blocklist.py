@@ -10,11 +10,15 @@ from .models import Post
 
 
 class Blocker:
-    def __init__(self, blocklist: Blocklist):
+    """`hold_words=True` (approve mode) leaves word matches in: they are held for a moderator
+    instead (`backchannel.moderation.hold_reasons`), so a false positive loses nothing."""
+
+    def __init__(self, blocklist: Blocklist, hold_words: bool = False):
         self.accounts = set(blocklist.accounts)
         self.instances = set(blocklist.instances)
         words = [re.escape(w) for w in blocklist.words if w]
         self.words = re.compile(r"(?<!\w)(" + "|".join(words) + r")(?!\w)", re.I) if words else None
+        self.hold_words = hold_words
 
     def __bool__(self) -> bool:
         return bool(self.accounts or self.instances or self.words)
@@ -30,7 +34,7 @@ class Blocker:
                     domains.add((urlsplit(url).hostname or "").lower())
             if any(d == i or d.endswith("." + i) for d in domains if d for i in self.instances):
                 return True
-        if self.words:
+        if self.words and not self.hold_words:
             haystack = " ".join([post.text, post.author.name or "", post.content_warning or ""])
             if self.words.search(haystack):
                 return True

@@ -120,6 +120,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 
     from .live import Runner
     from .status import Display
+    from .wall import ModerationWatch
 
     cfg = load_config(config_path, data_dir, required=True)
     collectors = make_collectors(cfg, os.environ, sources)
@@ -133,7 +134,8 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     try:
         build = None if no_digest else digest_builder(cfg)
         runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
-                        recheck_hours=recheck, on_change=display.update, warnings=verbose)
+                        recheck_hours=recheck, on_change=display.update, warnings=verbose,
+                        moderation=None if no_digest else ModerationWatch(cfg, writer.archive))
         display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"
                     + ("" if no_digest else f"; digest in {cfg.digest.output}"))
         runner.run(max_seconds=stop_after)
@@ -157,8 +159,9 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--explain", is_flag=True, help="Show which talk each post belongs to, and why.")
+@click.option("--include-hidden", is_flag=True, help="Also posts a moderator hid (`backchannel hide`).")
 def search(config_path, data_dir, query, source, author, tag, kind, session, lang, since, until,
-           sort, limit, as_json, explain):
+           sort, limit, as_json, explain, include_hidden):
     """Search the archive. QUERY uses Whoosh syntax: words, "a phrase", AND/OR/NOT,
     field:value (author, tag, source, kind, session, lang), created:>20260901.
 
@@ -168,6 +171,7 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
     """
     from .archive import Archive
     from .index import Index
+    from .moderation import state as moderation_state
     from .present import hit_json, hit_text
     from .search import Filters, parse_moment, search as run_search
 
@@ -182,7 +186,8 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
                          "`backchannel import` first, or pass --data-dir)")
     with Archive(archive_path) as archive:
         index = Index.in_dir(cfg.data_dir)
-        results = run_search(index, archive, query, filters, sort, limit)
+        hidden = () if include_hidden else moderation_state(archive).hidden
+        results = run_search(index, archive, query, filters, sort, limit, exclude=hidden)
         index.close()
     color = not as_json and sys.stdout.isatty()
     for rank, hit in enumerate(results.hits, 1):
@@ -240,19 +245,31 @@ def import_(config_path, data_dir, file):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Write here instead of standard output.")
 @click.option("--source", help="Only posts from this source.")
-def export(config_path, data_dir, fmt, output, source):
-    """Export the archive as Post JSONL or CSV, with kind, score and session.
+@click.option("--include-hidden", is_flag=True, help="Also posts a moderator hid.")
+@click.option("--moderation", "moderation_log", is_flag=True,
+              help="Export the moderation log (every hide, pin, approve … as JSONL) instead of posts.")
+def export(config_path, data_dir, fmt, output, source, include_hidden, moderation_log):
+    """Export the archive as Post JSONL or CSV, with kind, score and session; or, with
+    --moderation, its moderation log.
+
+    Posts a moderator hid are left out unless --include-hidden.
 
     Example: backchannel export --format csv -o posts.csv
     """
     from .archive import Archive
-    from .exporter import export as run_export
+    from .exporter import export as run_export, export_moderation
+    from .moderation import state as moderation_state
 
     cfg = load_config(config_path, data_dir)
     with Archive.in_dir(cfg.data_dir) as archive:
-        n = run_export(archive.posts(source=source), output, fmt)
+        if moderation_log:
+            n, what = export_moderation(archive, output, fmt), "moderation actions"
+        else:
+            hidden = set() if include_hidden else set(moderation_state(archive).hidden)
+            posts = (p for p in archive.posts(source=source) if p.id not in hidden)
+            n, what = run_export(posts, output, fmt), "posts"
     if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
-        click.echo(f"Exported {n} posts to {output.name}", err=True)
+        click.echo(f"Exported {n} {what} to {output.name}", err=True)
 
 
 @cli.command()
@@ -324,6 +341,7 @@ def main() -> None:
 # Commands that live in their own modules (they import `common` from here).
 from .cli_demo import demo  # noqa: E402
 from .cli_digest import build, serve  # noqa: E402
+from .cli_moderation import hide, moderation, pin, review, unhide, unpin  # noqa: E402
 
-for command in (build, serve, demo):
+for command in (build, serve, demo, hide, unhide, pin, unpin, moderation, review):
     cli.add_command(command)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,28 @@ class Consent:
 
 
 @dataclass
+class Wall:
+    posts: int = 30  # newest posts on the wall's screen
+    poll: int = 10  # seconds between the wall's checks for new posts
+    spotlight: int = 12  # seconds each spotlight (a top takeaway or open question) stays up
+    show_replies: bool = False  # replies to other posts
+    show_reposts: bool = False  # boosts and reposts
+    show_content_warnings: bool = False  # posts behind a content warning
+    show_sensitive: bool = False  # posts with media marked sensitive
+
+
+MODERATION_MODES = ("post", "approve")
+
+
+@dataclass
+class Moderation:
+    mode: str = "post"  # "post": everything shows until hidden; "approve": the wall waits for approval
+    hold_account_days: int = 7  # approve mode: hold posts of accounts younger than this (0: off)
+    hold_mentions: int = 5  # approve mode: hold posts mentioning this many accounts or more (0: off)
+    hold_links: int = 3  # approve mode: hold posts with this many links or more (0: off)
+
+
+@dataclass
 class Config:
     path: Path | None
     data_dir: Path
@@ -108,6 +130,8 @@ class Config:
     digest: Digest = field(default_factory=Digest)
     blocklist: Blocklist = field(default_factory=Blocklist)
     consent: Consent = field(default_factory=Consent)
+    wall: Wall = field(default_factory=Wall)
+    moderation: Moderation = field(default_factory=Moderation)
 
     @property
     def base_dir(self) -> Path:
@@ -147,7 +171,7 @@ def load(path: str | Path | None = None, data_dir: str | Path | None = None,
 
 def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -> Config:
     r = _Reader(path)
-    r.only(raw, "", {"event", "sources", "digest", "blocklist", "consent"})
+    r.only(raw, "", {"event", "sources", "digest", "blocklist", "consent", "wall", "moderation"})
     base = path.parent
     event = _event(r, r.table(raw, "event", required=True))
     sources = r.table(raw, "sources")
@@ -162,6 +186,8 @@ def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -
         digest=_digest(r, r.table(raw, "digest"), base),
         blocklist=_blocklist(r, r.table(raw, "blocklist")),
         consent=_consent(r, r.table(raw, "consent")),
+        wall=_wall(r, r.table(raw, "wall")),
+        moderation=_moderation(r, r.table(raw, "moderation")),
     )
     if cfg.rss and cfg.rss.opml:
         cfg.rss.opml = str(_resolve(base, cfg.rss.opml))
@@ -396,3 +422,27 @@ def _blocklist(r: _Reader, t: dict) -> Blocklist:
 def _consent(r: _Reader, t: dict) -> Consent:
     r.only(t, "consent", {"strict"})
     return Consent(strict=r.get(t, "consent", "strict", bool, False))
+
+
+def _wall(r: _Reader, t: dict) -> Wall:
+    s = "wall"
+    r.only(t, s, {f.name for f in fields(Wall)})
+    flags = {name: r.get(t, s, name, bool, False) for name in
+             ("show_replies", "show_reposts", "show_content_warnings", "show_sensitive")}
+    return Wall(posts=int(r.positive(t, s, "posts", 30)), poll=int(r.positive(t, s, "poll", 10)),
+                spotlight=int(r.positive(t, s, "spotlight", 12)), **flags)
+
+
+def _moderation(r: _Reader, t: dict) -> Moderation:
+    s = "moderation"
+    r.only(t, s, {f.name for f in fields(Moderation)})
+    mode = r.get(t, s, "mode", str, "post")
+    if mode not in MODERATION_MODES:
+        raise r.fail("[moderation] mode", f"must be \"post\" or \"approve\", got {mode!r}")
+    limits = {}
+    for name, default in (("hold_account_days", 7), ("hold_mentions", 5), ("hold_links", 3)):
+        value = r.get(t, s, name, int, default)
+        if value < 0:
+            raise r.fail(f"[moderation] {name}", f"must be 0 (off) or more, got {value!r}")
+        limits[name] = value
+    return Moderation(mode=mode, **limits)

@@ -2,11 +2,12 @@
 
 The build reads in order: load → group → render → copy static → index for search.
 
-- load: the archive's posts, minus blocked ones, each with its day, talk and permalink
-  (`digest_model.load`);
+- load: the archive's posts, minus blocked ones and those a moderator hid (`moderation`),
+  each with its day, talk and permalink (`digest_model.load`);
 - group: days, talks, kinds, people, links, hashtags, top takeaways (`digest_model.group`);
 - render: every page through Jinja2 (`digest_pages`), plus feed.xml, recap.md and
-  posts.jsonl (`digest_feeds`), written only when their bytes change (`digest_write`);
+  posts.jsonl (`digest_feeds`) and the venue wall (`wall`), written only when their bytes
+  change (`digest_write`);
 - copy static: CSS, JS and icons from the templates' `static/` folders;
 - index for search: Pagefind over the post pages, a shard per finished day and per hour of
   the day going on (`digest_search`); each day is handed over as soon as its pages are
@@ -39,6 +40,8 @@ from .digest_pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
 from .digest_search import Indexer, SearchReport, plan_shards
 from .digest_write import SiteWriter
 from .errors import BackchannelError
+from .moderation import state as moderation_state
+from . import wall
 
 FORMAT = 1  # bump when the page layout changes in a way the templates' bytes do not show
 
@@ -88,7 +91,8 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
 
     # load
     talk_list = talks_from(talks)
-    items = load(config, archive.posts(raw=False), talk_list)
+    mod = moderation_state(archive)
+    items = load(config, archive.posts(raw=False), talk_list, mod)
 
     # group
     grouped = group(items, talk_list, config, rank)
@@ -119,6 +123,8 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         writer.write("feed.xml", atom_feed(grouped, site.title, site.base_url))
         writer.write("recap.md", recap(grouped, site.title, site.dates, site.base_url, renderer.when))
         writer.stream("posts.jsonl", key(signature, [it.fp for it in items]), lambda: posts_jsonl(items))
+        writer.write("wall/index.html", renderer.render("wall.html", "../", wall=config.wall))
+        writer.write("wall/posts.json", wall.posts_json(grouped, mod, config, wall.local_time(config)))
 
         # copy static
         for rel, blob in static.items():
@@ -134,6 +140,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
         writer.write("search/index.html", renderer.search_page(shards))
         stats = writer.finish()
+        wall.write_moderation(out, archive, config, wall.local_time(config))
     except BaseException:
         if indexer:
             indexer.abort()  # no Pagefind left running after a failed (or interrupted) build

@@ -211,10 +211,11 @@ def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
     return sorted(talks, key=lambda t: (t.start or far, t.room, t.title))
 
 
-def load(config: Config, posts: Iterable[Post], talks: list[Talk]) -> list[Item]:
-    """Published items, oldest first: blocked posts are left out, as at collection time."""
+def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None) -> list[Item]:
+    """Published items, oldest first: blocked posts are left out, as at collection time, and
+    so are posts a moderator hid or that wait for review (`moderation`, a moderation.State)."""
     tz = config.event.tz
-    blocker = Blocker(config.blocklist)
+    blocker = Blocker(config.blocklist, hold_words=config.moderation.mode == "approve")
     by_id = {t.id: t for t in talks}
     items = []
     strict = config.consent.strict
@@ -223,6 +224,8 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk]) -> list[Item]
             continue
         if strict and post.source == "mastodon" and not post.searchable:
             continue  # consent rules apply at build time too: a stricter rule needs no recollect
+        if moderation is not None and not moderation.published(post.id):
+            continue
         local = post.created_at.astimezone(tz)
         day, hour = local.strftime("%Y-%m-%d %H").split()
         kind = post.kind if post.kind in KIND_TITLES else "other"

@@ -46,3 +46,22 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value  # keep spreadsheets from running a post as a formula
     return value
+
+
+MODERATION_COLUMNS = ("n", "post_id", "action", "reason", "at", "by")
+
+
+def export_moderation(archive, out: TextIO, fmt: str = "jsonl") -> int:
+    """Write the archive's moderation log (oldest first); returns how many actions."""
+    from .moderation import actions
+
+    log = actions(archive)
+    if fmt == "jsonl":
+        for a in log:
+            out.write(json.dumps(a.as_dict(), ensure_ascii=False) + "\n")
+        return len(log)
+    writer = csv.DictWriter(out, fieldnames=MODERATION_COLUMNS)
+    writer.writeheader()
+    for a in log:
+        writer.writerow({k: _cell(v) for k, v in a.as_dict().items()})
+    return len(log)

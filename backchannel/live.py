@@ -28,6 +28,7 @@ from .errors import BackchannelError
 from .pipeline import SourceReport, Writer, apply_batch
 
 RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
+MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Runner:
                  refresh: float, build: Callable[[], None] | None = None,
                  log: Callable[[str], None] = lambda line: None,
                  recheck_hours: float | None = None, on_change: Callable[[RunStatus], None] | None = None,
-                 warnings: bool = False):
+                 warnings: bool = False, moderation: Callable[[], int] | None = None):
         self.writer = writer
         self.collectors = collectors
         self.refresh = refresh
@@ -119,6 +120,10 @@ class Runner:
         self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors})
         self.status.archive_total = writer.archive.count()
         self._dirty = False
+        # `moderation()` returns how many moderation actions arrived since it was last asked
+        # (`backchannel hide` from another terminal): the digest is then refreshed at once.
+        self.moderation = moderation
+        self._next_check = 0.0
 
     # -- the writer (main thread) ----------------------------------------------------------
 
@@ -143,6 +148,10 @@ class Runner:
                 item = None
             if item:
                 self._store(item)
+            if self.moderation and time.monotonic() >= self._next_check:
+                self._next_check = time.monotonic() + MODERATION_CHECK
+                if self._moderated():
+                    next_build = time.monotonic()
             if self.build and self._dirty and time.monotonic() >= next_build:
                 self._build()
                 next_build = time.monotonic() + self.refresh
@@ -179,6 +188,17 @@ class Runner:
             self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted"
                      + (f"; {left_out}" if left_out else ""))
         self.on_change(self.status)
+
+    def _moderated(self) -> bool:
+        try:
+            n = self.moderation()
+        except Exception as exc:  # the wall file is a convenience; collecting goes on
+            self.log(f"moderation: error: {exc!r}")
+            return False
+        if n:
+            self.log(f"moderation: {n} new action{'s' if n != 1 else ''}; refreshing the digest")
+            self._dirty = True
+        return bool(n)
 
     def _drain(self) -> None:
         while True:

@@ -1,7 +1,8 @@
 """The one writer: every change to the archive and the index goes through `Writer.store`.
 
 Order per batch: drop blocked posts → derive kind/score/session → archive (posts, tombstones,
-then cursors, one transaction) → index. The archive commits first; if the process dies
+then cursors, one transaction) → in approve mode, hold new posts with spam shapes for a
+moderator → index. The archive commits first; if the process dies
 before the index commits, the next `Writer` catches the index up from the archive's `seq`.
 """
 
@@ -18,6 +19,7 @@ from .config import Config
 from .errors import BackchannelError
 from .index import Index
 from .models import Post
+from .moderation import AUTOMATIC, hold_reasons, record
 
 Enrich = Callable[[list[Post]], None]
 
@@ -55,7 +57,9 @@ class Writer:
     def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None):
         self.archive = archive
         self.index = index
-        self.blocker = Blocker(config.blocklist)
+        self.approve = config.moderation.mode == "approve"
+        self.moderation = config.moderation
+        self.blocker = Blocker(config.blocklist, hold_words=self.approve)
         self.enrich = enrich
         self.index.catch_up(archive)
 
@@ -68,12 +72,22 @@ class Writer:
             # (the archive keeps what was derived for them).
             self.enrich(self.archive.changed(kept))
         result = self.archive.store(kept, deleted, cursors, source)
+        if self.approve and result.added:
+            self._hold(kept, set(result.added))
         if result.changed:
             by_id = {p.id: p for p in kept}
             self.index.write(added=[by_id[i] for i in result.added],
                              updated=[by_id[i] for i in result.updated],
                              deleted=result.deleted, seq=self.archive.seq)
         return result, len(posts) - len(kept)
+
+    def _hold(self, posts: Sequence[Post], added: set[str]) -> None:
+        """Approve mode: hold new posts with spam shapes (or blocklist words) for a moderator."""
+        for post in posts:
+            if post.id in added:
+                reasons = hold_reasons(post, self.moderation, self.blocker.words)
+                if reasons:
+                    record(self.archive, post.id, "hold", "; ".join(reasons), by=AUTOMATIC)
 
     def close(self) -> None:
         self.index.close()

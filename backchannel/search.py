@@ -11,7 +11,7 @@ import re
 import sys
 from array import array
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -148,8 +148,11 @@ class _Marker(highlight.Formatter):
 
 
 def search(index: Index, archive: Archive, text: str, filters: Filters | None = None,
-           sort: str = "relevance", limit: int = 20) -> Results:
-    """Run a query; hits come back in order with their posts read from the archive."""
+           sort: str = "relevance", limit: int = 20, exclude: Iterable[str] = ()) -> Results:
+    """Run a query; hits come back in order with their posts read from the archive.
+
+    `exclude`: ids left out of the results and the count (posts a moderator hid).
+    """
     if sort not in SORTS:
         raise InputError(f"--sort: one of {', '.join(SORTS)}")
     if limit < 1:
@@ -158,6 +161,9 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
     if not index.exists:
         return Results([], 0)
     words = {t for f, t in q.iter_all_terms() if f == "text"}
+    left_out = [Q.Term("id", post_id) for post_id in exclude]
+    if left_out:
+        q = Q.AndNot(q, Q.Or(left_out))
     with index.searcher() as searcher:
         if sort == "relevance":
             # optimize=False: score every match once, which also counts them (no second pass).

@@ -14,7 +14,8 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 SECTIONS = {
     "event": config.Event, "sources.mastodon": config.MastodonSource,
     "sources.bluesky": config.BlueskySource, "sources.rss": config.RssSource,
-    "digest": config.Digest, "blocklist": config.Blocklist,
+    "digest": config.Digest, "blocklist": config.Blocklist, "wall": config.Wall,
+    "moderation": config.Moderation,
 }
 
 
