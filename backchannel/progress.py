@@ -69,7 +69,7 @@ class _RateColumn(rich.progress.ProgressColumn):
     def render(self, task: rich.progress.Task) -> Text:
         speed = task.finished_speed or task.speed
         unit = task.fields.get("unit", "")
-        if not speed or not unit:
+        if not unit or not speed or (speed < 1 and unit != "bytes"):  # "0 shards/s" says nothing
             return Text("")
         return Text(f"{count(speed, unit)}{'' if unit == 'bytes' else ' ' + unit}/s", style="progress.data.speed")
 

@@ -8,6 +8,7 @@ terminal's current size) with its log lines scrolling above; otherwise it prints
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import threading
@@ -47,7 +48,7 @@ def ago(moment: datetime | None, now: datetime) -> str:
 def until(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "—"
-    secs = int((moment - now).total_seconds())
+    secs = math.ceil((moment - now).total_seconds())
     return f"in {secs}s" if secs > 0 else "due"
 
 
