@@ -18,6 +18,7 @@ import termios
 import time
 
 import pytest
+from rich.filesize import decimal
 
 from factories import many_posts, write_jsonl
 from test_run import GrowingFeed, start_run, wait_for_posts, write_config
@@ -81,7 +82,7 @@ def test_import_shows_bytes_lines_rate_and_time_on_a_terminal_only(event):
     assert code == 0, screen
     size = (event / "posts.jsonl").stat().st_size
     assert "━" in screen  # the bar
-    assert f"/{size / 1e6:.1f} MB" in screen  # bytes read of the file's size
+    assert f"{decimal(size)}/{decimal(size)}" in screen  # bytes read of the file's size, at the end
     assert "2,000 lines, 2,000 stored" in screen and "/s" in screen  # lines and the rate
     assert "0:00:" in screen  # time left, then time taken
     assert "Imported 2000 new posts" in screen
