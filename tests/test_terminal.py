@@ -10,12 +10,14 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import struct
 import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 
 import pytest
 from rich.filesize import decimal
@@ -68,13 +70,31 @@ def on_pipes(*args, cwd=None, **env) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
+def _write_event(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "backchannel.toml").write_text('[event]\nname = "Terminal Event"\nhashtags = ["pyconex"]\n'
+                                             'timezone = "Europe/Berlin"\n')
+    write_jsonl(folder / "posts.jsonl", many_posts(800))
+    return folder
+
+
 @pytest.fixture
 def event(tmp_path):
-    """An event folder with 2,000 posts to import."""
-    (tmp_path / "backchannel.toml").write_text('[event]\nname = "Terminal Event"\nhashtags = ["pyconex"]\n'
-                                               'timezone = "Europe/Berlin"\n')
-    write_jsonl(tmp_path / "posts.jsonl", many_posts(2000))
-    return tmp_path
+    """An event folder with 800 posts to import."""
+    return _write_event(tmp_path / "event")
+
+
+@pytest.fixture(scope="module")
+def _imported(tmp_path_factory):
+    folder = _write_event(tmp_path_factory.mktemp("imported") / "event")
+    assert on_pipes("import", "posts.jsonl", cwd=folder).returncode == 0
+    return folder
+
+
+@pytest.fixture
+def imported(_imported, tmp_path):
+    """The same event with its posts imported (a copy per test)."""
+    return Path(shutil.copytree(_imported, tmp_path / "event"))
 
 
 def test_import_shows_bytes_lines_rate_and_time_on_a_terminal_only(event):
@@ -83,41 +103,41 @@ def test_import_shows_bytes_lines_rate_and_time_on_a_terminal_only(event):
     size = (event / "posts.jsonl").stat().st_size
     assert "━" in screen  # the bar
     assert f"{decimal(size)}/{decimal(size)}" in screen  # bytes read of the file's size, at the end
-    assert "2,000 lines, 2,000 stored" in screen and "/s" in screen  # lines and the rate
+    assert "800 lines, 800 stored" in screen and "/s" in screen  # lines and the rate
     assert "0:00:" in screen  # time left, then time taken
-    assert "Imported 2000 new posts" in screen
+    assert "Imported 800 new posts" in screen
 
     piped = on_pipes("import", "posts.jsonl", "--data-dir", str(event / "again"), cwd=event)
     assert piped.returncode == 0
-    assert piped.stderr == "" and piped.stdout == "Imported 2000 new posts, 0 updated.\n"
+    assert piped.stderr == "" and piped.stdout == "Imported 800 new posts, 0 updated.\n"
 
 
-def test_reindex_and_build_show_each_stage_on_a_terminal_only(event):
-    assert on_pipes("import", "posts.jsonl", cwd=event).returncode == 0
+def test_reindex_and_build_show_each_stage_on_a_terminal_only(imported):
+    event = imported
     code, screen = on_terminal("reindex", cwd=event)
     assert code == 0, screen
-    assert "index posts" in screen and "2,000/2,000 posts" in screen and "merge" in screen
+    assert "index posts" in screen and "800/800 posts" in screen and "merge" in screen
     piped = on_pipes("reindex", cwd=event)
-    assert (piped.stdout, piped.stderr) == ("Indexed 2000 posts.\n", "")
+    assert (piped.stdout, piped.stderr) == ("Indexed 800 posts.\n", "")
 
     code, screen = on_terminal("build", "--no-search", cwd=event)
     assert code == 0, screen
     for stage in ("load", "group", "render posts", "render pages"):
         assert stage in screen
-    assert "2,000/2,000 posts" in screen and "2,000/2,000 pages" in screen
-    assert "Built the digest of 2,000 posts" in screen
+    assert "800/800 posts" in screen and "800/800 pages" in screen
+    assert "Built the digest of 800 posts" in screen
 
-    piped = on_pipes("build", "--no-search", "--full", cwd=event)
+    piped = on_pipes("build", "--no-search", cwd=event)
     assert piped.returncode == 0 and piped.stderr == ""
-    assert piped.stdout.startswith("Built the digest of 2,000 posts") and len(piped.stdout.splitlines()) == 1
+    assert piped.stdout.startswith("Built the digest of 800 posts") and len(piped.stdout.splitlines()) == 1
 
 
-def test_json_and_quiet_show_no_progress_even_on_a_terminal(event):
-    assert on_pipes("import", "posts.jsonl", cwd=event).returncode == 0
+def test_json_and_quiet_show_no_progress_even_on_a_terminal(imported):
+    event = imported
     code, screen = on_terminal("build", "--no-search", "--json", cwd=event)
     assert code == 0
     assert "render posts" not in screen and "\x1b[" not in screen
-    assert json.loads(screen.strip().splitlines()[-1])["posts"] == 2000
+    assert json.loads(screen.strip().splitlines()[-1])["posts"] == 800
     code, screen = on_terminal("reindex", "--quiet", cwd=event)
     assert code == 0 and screen.strip() == ""
 
@@ -136,8 +156,8 @@ feeds = [{{ url = "{server.url}/feed.xml", all = true }}]
     assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted (1 requests)\n"
 
 
-def test_colour_only_on_a_terminal_and_never_with_no_color(event):
-    assert on_pipes("import", "posts.jsonl", cwd=event).returncode == 0
+def test_colour_only_on_a_terminal_and_never_with_no_color(imported):
+    event = imported
     highlight = "\x1b[1;33m"
     code, screen = on_terminal("search", "vector", "--limit", "3", cwd=event)
     assert code == 0 and highlight in screen
@@ -146,7 +166,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(event):
     assert "\x1b[" not in on_pipes("search", "vector", "--limit", "3", cwd=event).stdout
     # the progress bars keep their shape without colour
     code, screen = on_terminal("reindex", cwd=event, NO_COLOR="1")
-    assert "2,000/2,000 posts" in screen and "\x1b[3" not in screen and "\x1b[9" not in screen
+    assert "800/800 posts" in screen and "\x1b[3" not in screen and "\x1b[9" not in screen
 
 
 # -- run and status ----------------------------------------------------------------------
