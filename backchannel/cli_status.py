@@ -16,7 +16,7 @@ from .cli_common import common, console, load_config
 
 @click.command()
 @common
-@click.option("--watch", is_flag=True, help="Keep showing it, refreshed every 2 seconds, until Ctrl-C.")
+@click.option("--watch", is_flag=True, help="Keep showing it, refreshed every 2 seconds, until Ctrl-C or the run stops.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (per refresh with --watch).")
 def status(config_path, data_dir, watch, as_json):
     """Show what the `run` on this data dir is doing: per source the last and next poll, new

@@ -190,7 +190,7 @@ def test_status_answers_beside_a_running_run_and_says_when_it_has_stopped(live_f
         time.sleep(2.5)  # one more write of the status file
         shown = on_pipes("status", "--config", str(config))
         assert shown.returncode == 0, shown.stderr
-        assert f"pid {proc.pid}" in shown.stdout
+        assert f"pid {proc.pid}" in shown.stdout and "\x1b[" not in shown.stdout
         rss = next(line for line in shown.stdout.splitlines() if line.startswith("rss"))
         assert ("waiting" in rss or "polling" in rss) and "s ago" in rss
         assert "digest off (--no-digest)" in shown.stdout and "rss: 3 new" in shown.stdout
