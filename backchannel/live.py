@@ -48,6 +48,7 @@ class SourceStatus:
     total_updated: int = 0
     total_deleted: int = 0
     requests: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason, since start
     errors: int = 0
     last_error: str | None = None
     polling: bool = False
@@ -65,8 +66,9 @@ class SourceStatus:
         return {"name": self.name, "state": self.state, "interval": self.interval, "polls": self.polls,
                 "last_poll": _iso(self.last_poll), "next_poll": _iso(self.next_poll),
                 "last_new": self.last_new, "total_new": self.total_new, "total_updated": self.total_updated,
-                "total_deleted": self.total_deleted, "requests": self.requests, "errors": self.errors,
-                "last_error": self.last_error, "extra": dict(self.extra)}
+                "total_deleted": self.total_deleted, "requests": self.requests,
+                "skipped": dict(self.skipped), "errors": self.errors, "last_error": self.last_error,
+                "extra": dict(self.extra)}
 
 
 @dataclass

@@ -78,7 +78,8 @@ def table(data: dict, now: datetime) -> Table:
 
 
 def summary(data: dict, now: datetime) -> list[Text]:
-    """The lines under the table: archive and digest, run-wide extras, each source's last error."""
+    """The lines under the table: archive and digest, run-wide extras, what each source left
+    out (consent, by reason) and its last error."""
     d = data["digest"]
     if not d["enabled"]:
         digest = "digest off (--no-digest)"
@@ -97,6 +98,10 @@ def summary(data: dict, now: datetime) -> list[Text]:
     if data.get("extra"):
         lines.append(Text(" · ".join(f"{safe(k, 30)}: {safe(v, 30)}" for k, v in data["extra"].items())))
     for s in data["sources"]:
+        if s.get("skipped"):
+            parts = ", ".join(f"{n} {safe(why, 40)}" for why, n in
+                              sorted(s["skipped"].items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(Text(f"{safe(s['name'], 30)}: left out since start: {parts}"))
         if s["last_error"]:
             lines.append(Text(f"{safe(s['name'], 30)}: last error: {safe(s['last_error'])}", style="red"))
     if d["error"]:

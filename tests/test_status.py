@@ -45,6 +45,12 @@ def test_the_table_shows_each_source_and_the_totals():
     assert "up 1h05m" in summary
 
 
+def test_what_a_source_left_out_is_counted_by_reason():
+    s = status()
+    s.sources["mastodon"].skipped = {"not public": 3, "opted out (#nobot)": 1}
+    assert "mastodon: left out since start: 3 not public, 1 opted out (#nobot)" in shown(s.as_dict())
+
+
 def test_a_refresh_going_on_and_digest_off_are_said():
     s = status()
     s.digest_building = NOW - timedelta(seconds=7)
