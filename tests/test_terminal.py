@@ -120,11 +120,13 @@ def test_reindex_and_build_show_each_stage_on_a_terminal_only(imported):
     piped = on_pipes("reindex", cwd=event)
     assert (piped.stdout, piped.stderr) == ("Indexed 800 posts.\n", "")
 
-    code, screen = on_terminal("build", "--no-search", cwd=event)
+    code, screen = on_terminal("build", cwd=event)
     assert code == 0, screen
-    for stage in ("load", "group", "render posts", "render pages"):
+    for stage in ("load", "group", "render posts", "render pages", "search index"):
         assert stage in screen
     assert "800/800 posts" in screen and "800/800 pages" in screen
+    days = len(list((event / "output" / "days").glob("*/index.html")))
+    assert f"{days}/{days} shards" in screen
     assert "Built the digest of 800 posts" in screen
 
     piped = on_pipes("build", "--no-search", cwd=event)
