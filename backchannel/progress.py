@@ -79,10 +79,10 @@ class TerminalProgress(Progress):
 
     def __init__(self, console: Console):
         self.bars = rich.progress.Progress(
-            rich.progress.TextColumn("{task.description:<14}"),
+            rich.progress.TextColumn("{task.description:<14}", markup=False),
             rich.progress.BarColumn(bar_width=30),
             _CountColumn(),
-            rich.progress.TextColumn("{task.fields[info]}"),
+            rich.progress.TextColumn("{task.fields[info]}", markup=False),
             _RateColumn(),
             rich.progress.TimeRemainingColumn(elapsed_when_finished=True),
             console=console, refresh_per_second=8, speed_estimate_period=10)
@@ -99,7 +99,7 @@ class TerminalProgress(Progress):
     def update(self, name: str, done: float | None = None, total: float | None = None, info: str | None = None,
                unit: str = "") -> None:
         if name not in self.tasks:
-            self.tasks[name] = self.bars.add_task(name, total=total, unit=unit, info="")
+            self.stage(name, total, unit)
         fields: dict[str, Any] = {}
         if info is not None:
             fields["info"] = info
