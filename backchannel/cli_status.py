@@ -80,10 +80,13 @@ def _shown(data: dict):
     from rich.console import Group
     from rich.text import Text
 
-    from .status import safe, view
+    from datetime import datetime, timezone
 
+    from .status import ago, safe, view
+
+    written = datetime.fromisoformat(data["written"])
     head = Text(f"backchannel run · pid {data['pid']} on {safe(data.get('host'), 60)} · "
-                f"status from {data['written']}", style="bold")
+                f"status written {ago(written, datetime.now(timezone.utc))}", style="bold")
     run = data.get("run")
     if not run:
         return Group(head, Text("starting …"))
