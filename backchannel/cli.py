@@ -90,11 +90,11 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
     failed = False
     for r in reports:
         failed |= bool(r.errors)
+        if quiet and not as_json:
+            echo_problems(r, verbose)
+            continue
         if as_json:
             click.echo(json.dumps(r.as_dict()))
-            continue
-        if quiet:
-            echo_problems(r, verbose)
             continue
         click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
                    + (f", {r.blocked} blocked" if r.blocked else "") + f" ({r.requests} requests)")
