@@ -156,8 +156,10 @@ feeds = [{{ url = "{server.url}/feed.xml", all = true }}]
         assert code == 0, screen
         assert "rss" in screen and "1 pages" in screen and "40 new" in screen and "━" in screen
         piped = on_pipes("collect", "--once", "--config", str(config))
+        code, quiet = on_terminal("collect", "--once", "--quiet", "--config", str(config))
     assert piped.returncode == 0 and piped.stderr == ""
     assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted (1 requests)\n"
+    assert code == 0 and quiet.strip() == ""
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(imported):
