@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import close_writer, common, digest_builder, load_config, open_writer
+from .cli_common import (close_writer, color_on, common, console, digest_builder, load_config, open_writer,
+                         progress_for)
 from .errors import BackchannelError, InputError
 
 
@@ -53,10 +54,13 @@ def init(config_path, data_dir, force):
               help="Also re-check posts of the last HOURS: edits replace, deletions are removed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
 @click.option("-v", "--verbose", is_flag=True, help="Show warnings and tracebacks of unexpected errors.")
-def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only problems.")
+def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, quiet):
     """Fetch new posts from the configured sources into the archive and index.
 
-    Exit code 1 when a source failed (the others are still stored).
+    On a terminal, shows per source the pages fetched and the posts new so far (a first
+    backfill can take hundreds of requests). Exit code 1 when a source failed (the others
+    are still stored).
 
     Example: backchannel collect --once --recheck 6
     """
@@ -75,12 +79,20 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
     writer = open_writer(cfg)
     try:
         on_error = (lambda tb: click.echo(tb, err=True)) if verbose else None
-        reports = collect_round(writer, collectors, recheck_hours=recheck, on_error=on_error)
+        with progress_for(quiet, as_json) as progress:
+            def on_batch(r):
+                progress.update(r.source, done=r.requests, unit="pages", info=f"{r.added:,} new")
+
+            reports = collect_round(writer, collectors, recheck_hours=recheck, on_error=on_error,
+                                    on_batch=on_batch)
     finally:
         close_writer(writer)
     failed = False
     for r in reports:
         failed |= bool(r.errors)
+        if quiet and not as_json:
+            echo_problems(r, verbose)
+            continue
         if as_json:
             click.echo(json.dumps(r.as_dict()))
             continue
@@ -108,9 +120,11 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose):
 def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_file, stop_after):
     """Keep collecting from every source, each on its own interval, and refresh the digest.
 
-    Shows per source the last and next poll, new posts and errors: a live table on a
-    terminal, log lines otherwise. Ctrl-C stores what is in flight and exits; a restart
-    resumes from the stored cursors. A second `run` on the same data dir refuses to start.
+    Shows per source the last and next poll, new posts and errors, and the digest's last
+    refresh: a live table on a terminal, log lines otherwise. The same status is written to
+    the data dir every 2 seconds for `backchannel status`. Ctrl-C stores what is in flight
+    and exits; a restart resumes from the stored cursors. A second `run` on the same data
+    dir refuses to start.
 
     Example: backchannel run --recheck 2 --log-file run.log
     """
@@ -120,6 +134,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 
     from .live import Runner
     from .status import Display
+    from .statusfile import StatusWriter
     from .wall import ModerationWatch
 
     cfg = load_config(config_path, data_dir, required=True)
@@ -130,15 +145,17 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     intervals = {name: section.interval for name, section in
                  (("mastodon", cfg.mastodon), ("bluesky", cfg.bluesky), ("rss", cfg.rss)) if section}
     writer = open_writer(cfg)
-    display = Display(quiet=quiet, log_file=log_file)
+    display = Display(quiet=quiet, log_file=log_file, console=console())
     try:
         build = None if no_digest else digest_builder(cfg)
         runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
                         recheck_hours=recheck, on_change=display.update, warnings=verbose,
                         moderation=None if no_digest else ModerationWatch(cfg, writer.archive))
-        display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"
-                    + ("" if no_digest else f"; digest in {cfg.digest.output}"))
-        runner.run(max_seconds=stop_after)
+        display.update(runner.status)
+        with display, StatusWriter(cfg.data_dir, display.snapshot):
+            display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"
+                        + ("" if no_digest else f"; digest in {cfg.digest.output}"))
+            runner.run(max_seconds=stop_after)
     finally:
         close_writer(writer)
 
@@ -189,7 +206,7 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
         hidden = () if include_hidden else moderation_state(archive).hidden
         results = run_search(index, archive, query, filters, sort, limit, exclude=hidden)
         index.close()
-    color = not as_json and sys.stdout.isatty()
+    color = not as_json and color_on(sys.stdout)
     for rank, hit in enumerate(results.hits, 1):
         click.echo(hit_json(hit, rank) if as_json else hit_text(hit, rank, tz, color, explain) + "\n")
     if not as_json:
@@ -203,30 +220,28 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
 @cli.command("import")
 @common
 @click.argument("file", type=click.File("rb"), default="-")
-def import_(config_path, data_dir, file):
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only bad lines.")
+def import_(config_path, data_dir, file, quiet):
     """Import posts from Post JSONL (FILE, or - for standard input).
 
     Each line needs id, source, created_at and text. Bad lines are reported by number and
-    skipped; every good line is kept. Exit code 1 if some lines were bad, 2 if all were.
+    skipped; every good line is kept. Shows progress on a terminal. Exit code 1 if some
+    lines were bad, 2 if all were.
 
     Example: backchannel import posts.jsonl
     """
     from .importer import import_jsonl
+    from .progress import Counted
 
     cfg = load_config(config_path, data_dir)
-    show = sys.stderr.isatty()
-
-    def progress(report):
-        if show:
-            click.echo(f"\r{report.lines} lines read, {report.good} stored …", err=True, nl=False)
-
     writer = open_writer(cfg)
     try:
-        report = import_jsonl(file, writer, progress)
+        with progress_for(quiet) as progress:
+            counted = Counted(file, progress, "import")
+            report = import_jsonl(counted, writer, counted.stored)
+            counted.stored(report)
     finally:
         close_writer(writer)
-    if show:
-        click.echo("\r", err=True, nl=False)
     for number, problem in report.bad[:20]:
         click.echo(f"{file.name}:{number}: {problem}", err=True)
     if len(report.bad) > 20:
@@ -234,7 +249,8 @@ def import_(config_path, data_dir, file):
     extra = "".join(f", {n} {what}" for n, what in (
         (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
         (report.blocked, "blocked"), (len(report.bad), "bad lines skipped")) if n)
-    click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
+    if not quiet:
+        click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
     if report.bad:
         sys.exit(2 if not report.good else 1)
 
@@ -292,20 +308,23 @@ def stats(config_path, data_dir, as_json):
 
 @cli.command()
 @common
-def reindex(config_path, data_dir):
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
+def reindex(config_path, data_dir, quiet):
     """Rebuild the search index from the archive (safe at any time: the archive is the record).
+
+    Shows progress on a terminal.
 
     Example: backchannel reindex
     """
     cfg = load_config(config_path, data_dir)
     writer = open_writer(cfg)
-    show = sys.stderr.isatty()
     try:
-        n = writer.index.rebuild(writer.archive, progress=(
-            (lambda k: click.echo(f"\r{k} posts indexed …", err=True, nl=False)) if show else None))
+        with progress_for(quiet) as progress:
+            n = writer.index.rebuild(writer.archive, progress)
     finally:
         close_writer(writer)
-    click.echo(("\r" if show else "") + f"Indexed {n} posts.")
+    if not quiet:
+        click.echo(f"Indexed {n} posts.")
 
 
 @cli.command()
@@ -342,6 +361,7 @@ def main() -> None:
 from .cli_demo import demo  # noqa: E402
 from .cli_digest import build, serve  # noqa: E402
 from .cli_moderation import hide, moderation, pin, review, unhide, unpin  # noqa: E402
+from .cli_status import status  # noqa: E402
 
-for command in (build, serve, demo, hide, unhide, pin, unpin, moderation, review):
+for command in (build, serve, demo, status, hide, unhide, pin, unpin, moderation, review):
     cli.add_command(command)

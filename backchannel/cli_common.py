@@ -1,20 +1,33 @@
-"""What every command shares: --config/--data-dir, loading the config, opening the writer."""
+"""What every command shares: --config/--data-dir/--no-color, loading the config, opening the
+writer, and how output looks (colour and progress only on a terminal)."""
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
+NO_COLOR_KEY = "backchannel.no_color"
+
+
+def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[NO_COLOR_KEY] = True
+
 
 def common(fn):
-    """--config and --data-dir, accepted by every command."""
+    """--config, --data-dir and --no-color, accepted by every command."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="The event config (default: ./backchannel.toml).")
     @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="Where the archive and index live (default: .backchannel/ next to the config).")
+    @click.option("--no-color", is_flag=True, expose_value=False, callback=_no_color,
+                  help="No colour (also with NO_COLOR set; there is none off a terminal anyway).")
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
@@ -57,3 +70,38 @@ def digest_builder(cfg):
     from .live import ChildBuild
 
     return ChildBuild(cfg)
+
+
+def color_on(stream: TextIO) -> bool:
+    """Colour on `stream`: only on a terminal, and not with --no-color or NO_COLOR set."""
+    from .progress import shown_on
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(NO_COLOR_KEY):
+        return False
+    return not os.environ.get("NO_COLOR") and shown_on(stream)
+
+
+def console(stream: TextIO | None = None):
+    """A rich Console on `stream` (standard error by default) that follows `color_on`.
+
+    Markup is off: text from sources is printed as it is, never read as rich markup.
+    """
+    from rich.console import Console
+
+    from .progress import shown_on
+
+    stream = stream or sys.stderr
+    color = color_on(stream)
+    return Console(file=stream, force_terminal=shown_on(stream), no_color=not color,
+                   color_system="auto" if color else None, markup=False, emoji=False, highlight=False)
+
+
+def progress_for(quiet: bool = False, as_json: bool = False):
+    """Progress bars on standard error when it is a terminal and neither --quiet nor --json
+    was given; otherwise `NO_PROGRESS`, which shows nothing."""
+    from .progress import NO_PROGRESS, TerminalProgress, shown_on
+
+    if quiet or as_json or not shown_on(sys.stderr):
+        return NO_PROGRESS
+    return TerminalProgress(console(sys.stderr))

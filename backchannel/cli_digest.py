@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .cli_common import common, load_config
+from .cli_common import common, load_config, progress_for
 from .errors import InputError
 
 
@@ -23,12 +23,13 @@ from .errors import InputError
 @click.option("--no-search", "no_search", is_flag=True,
               help="Skip the Pagefind search index (pages only; faster).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object describing the build.")
-def build(config_path, data_dir, output, full, no_search, as_json):
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only errors.")
+def build(config_path, data_dir, output, full, no_search, as_json, quiet):
     """Build the static digest of the event: front page, talks, days, kinds, one page per
     post, people and links, feed.xml, recap.md, posts.jsonl, and in-browser search.
 
-    Rebuilding rewrites only the pages whose content changed. Exit code 1 when the pages
-    were written but the search index failed.
+    Rebuilding rewrites only the pages whose content changed. Shows progress per stage on a
+    terminal. Exit code 1 when the pages were written but the search index failed.
 
     Example: backchannel build && backchannel serve
     """
@@ -40,9 +41,11 @@ def build(config_path, data_dir, output, full, no_search, as_json):
     if not (cfg.data_dir / "archive.db").exists():
         raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
                          "`backchannel import` first, or pass --data-dir)")
-    report = build_from_config(cfg, talks=load_talks(cfg), rank=rank, output=output,
-                               search=not no_search, full=full)
-    click.echo(json.dumps(report.as_dict()) if as_json else report.summary())
+    with progress_for(quiet, as_json) as progress:
+        report = build_from_config(cfg, talks=load_talks(cfg), rank=rank, output=output,
+                                   search=not no_search, full=full, progress=progress)
+    if as_json or not quiet:
+        click.echo(json.dumps(report.as_dict()) if as_json else report.summary())
     if report.search and report.search.error:
         click.echo(f"error: {report.search.error}", err=True)
         sys.exit(1)

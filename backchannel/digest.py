@@ -42,6 +42,7 @@ from .digest_write import SiteWriter
 from .errors import BackchannelError
 from .moderation import state as moderation_state
 from . import wall
+from .progress import NO_PROGRESS, Progress
 
 FORMAT = 1  # bump when the page layout changes in a way the templates' bytes do not show
 
@@ -77,13 +78,15 @@ class BuildReport:
 
 def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = None,
           rank: Ranker | None = None, output: Path | None = None, search: bool = True,
-          full: bool = False, now: datetime | None = None) -> BuildReport:
+          full: bool = False, now: datetime | None = None, progress: Progress = NO_PROGRESS) -> BuildReport:
     """Render `archive` into the static digest at `output` (default `[digest] output`).
 
     Incremental: pages whose inputs did not change are not rendered, files whose bytes did
     not change are not rewritten, and only days whose posts changed are re-indexed for
     search. `full=True` renders and compares everything again. A search-index failure is
-    reported in `report.search.error`; the pages are written regardless.
+    reported in `report.search.error`; the pages are written regardless. `progress` hears
+    of four stages: "load" (posts), "render posts" and "render pages" (pages) and
+    "search index" (Pagefind shards, alongside the rendering).
     """
     started = time.perf_counter()
     out = Path(output or config.digest.output)
@@ -92,10 +95,13 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
     # load
     talk_list = talks_from(talks)
     mod = moderation_state(archive)
-    items = load(config, archive.posts(raw=False), talk_list, mod)
+    progress.stage("load", archive.count(), "posts")
+    items = load(config, _counted(archive.posts(raw=False), progress, "load"), talk_list, mod)
 
     # group
+    progress.stage("group", None, "")
     grouped = group(items, talk_list, config, rank)
+    progress.update("group", done=1, total=1)
 
     # render
     dirs = template_dirs(config.digest.templates)
@@ -108,18 +114,23 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
                             site, grouped)
         today = now.astimezone(config.event.tz).date().isoformat()
-        indexer = Indexer(out, plan_shards(items, signature, today), writer.extra.get("search", {})) \
-            if search else None
+        progress.stage("render posts", len(items), "pages")
+        indexer = Indexer(out, plan_shards(items, signature, today), writer.extra.get("search", {}),
+                          progress) if search else None
         # The post pages first, a day at a time: each finished day goes to the search indexer,
         # so Pagefind works on it while the other pages render (and never sees a stale page).
         for day in grouped.days:
             for item in day.items:
                 writer.page(item.path, item.fp, partial(renderer.post_page, item))
+                progress.advance("render posts")
             writer.remove_stale(f"posts/{day.key}/")
             if indexer:
                 indexer.ready(day.key)
-        for path, page_key, render in plan(grouped, renderer, now):
+        pages = list(plan(grouped, renderer, now))  # works out each page's key: the ranking
+        progress.stage("render pages", len(pages), "pages")
+        for path, page_key, render in pages:
             writer.page(path, page_key, render)
+            progress.advance("render pages")
         writer.write("feed.xml", atom_feed(grouped, site.title, site.base_url))
         writer.write("recap.md", recap(grouped, site.title, site.dates, site.base_url, renderer.when))
         writer.stream("posts.jsonl", key(signature, [it.fp for it in items]), lambda: posts_jsonl(items))
@@ -149,6 +160,15 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         writer.close()
     return BuildReport(out, len(items), stats.files, stats.written, stats.unchanged + stats.skipped,
                        stats.removed, time.perf_counter() - started, report, stats.written_paths)
+
+
+def _counted(posts: Iterable, progress: Progress, stage: str, every: int = 500):
+    n = 0
+    for n, post in enumerate(posts, 1):
+        if n % every == 0:
+            progress.advance(stage, every)
+        yield post
+    progress.advance(stage, n % every)
 
 
 def build_from_config(config: Config, **kwargs: Any) -> BuildReport:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .digest_model import Item
+from .progress import NO_PROGRESS, Progress
 
 BUNDLES = "pagefind"
 TIMEOUT = 900  # seconds for one shard; 40,000 pages take about 30 s here
@@ -77,8 +78,9 @@ class Indexer:
     takes about as long as the slower of the two instead of their sum.
     """
 
-    def __init__(self, out: Path, shards: list[Shard], state: dict):
+    def __init__(self, out: Path, shards: list[Shard], state: dict, progress: Progress = NO_PROGRESS):
         self.out = out
+        self.progress = progress
         self.shards = shards
         self.state = state
         self.report = SearchReport()
@@ -95,6 +97,7 @@ class Indexer:
             self.new_state[shard.name] = {"dir": folder, "previous": keep}
             if not (out / folder / "pagefind-entry.json").exists():
                 self.waiting.setdefault(shard.name[:10], []).append((shard, folder))
+        progress.stage("search index", sum(len(w) for w in self.waiting.values()), "shards")
 
     def ready(self, day: str) -> None:
         """The pages of `day` are final: its shards may be indexed now."""
@@ -162,6 +165,7 @@ class Indexer:
                 shutil.rmtree(self.out / folder, ignore_errors=True)
             else:
                 self.report.indexed.append(shard.name)
+            self.progress.advance("search index")
 
 
 def _start(out: Path, glob: str, folder: str, errors) -> subprocess.Popen:

@@ -25,6 +25,7 @@ from whoosh.writing import LockError
 from .archive import Archive
 from .errors import LockedError
 from .models import Post
+from .progress import NO_PROGRESS, Progress
 
 # Words of letters/digits; CJK characters one by one (Japanese has no spaces), so a search
 # for 東京 is the phrase 東 京.
@@ -219,25 +220,33 @@ class Index:
         changes = archive.changes_since(since)
         return self.write(updated=changes.posts, deleted=changes.deleted, seq=changes.seq)
 
-    def rebuild(self, archive: Archive, batch: int = 5000, progress=None) -> int:
-        """Throw the index away and index every post in the archive again."""
+    def rebuild(self, archive: Archive, progress: Progress = NO_PROGRESS, every: int = 500) -> int:
+        """Throw the index away and index every post in the archive again.
+
+        Reports two stages to `progress`: "index posts" (of the archive's count) and
+        "merge" (Whoosh's final optimise, of unknown length).
+        """
         self.close()
         if self.path.exists():
             shutil.rmtree(self.path)
         ix = self.open()
         seq = archive.seq
         total = 0
+        progress.stage("index posts", archive.count(), "posts")
         writer = ix.writer(limitmb=256, compound=False)
         try:
             for post in archive.posts(order="seq", raw=False):
                 writer.add_document(**document(post))
                 total += 1
-                if progress and total % batch == 0:
-                    progress(total)
+                if total % every == 0:
+                    progress.advance("index posts", every)
         except BaseException:
             writer.cancel()
             raise
+        progress.advance("index posts", total % every)
+        progress.stage("merge", None, "")
         writer.commit(optimize=True)
+        progress.update("merge", done=1, total=1)
         self.indexed_seq = seq
         return total
 

@@ -31,6 +31,10 @@ RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck
 MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
 @dataclass
 class SourceStatus:
     """What the status display shows for one source."""
@@ -49,6 +53,23 @@ class SourceStatus:
     errors: int = 0
     last_error: str | None = None
     polling: bool = False
+    # Hook for what only some sources know, shown as extra columns by `run` and `status`:
+    # label → a number or a short string, e.g. {"jetstream lag": "2.1 s"} for Bluesky's live
+    # stream. The feature that knows the value sets it (from any thread); nothing else
+    # needs to change for it to be shown, written to the status file and printed by --json.
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        return "polling" if self.polling else ("waiting" if self.polls else "starting")
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "state": self.state, "interval": self.interval, "polls": self.polls,
+                "last_poll": _iso(self.last_poll), "next_poll": _iso(self.next_poll),
+                "last_new": self.last_new, "total_new": self.total_new, "total_updated": self.total_updated,
+                "total_deleted": self.total_deleted, "requests": self.requests,
+                "skipped": dict(self.skipped), "errors": self.errors, "last_error": self.last_error,
+                "extra": dict(self.extra)}
 
 
 @dataclass
@@ -56,9 +77,26 @@ class RunStatus:
     sources: dict[str, SourceStatus] = field(default_factory=dict)
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     archive_total: int = 0
+    digest: bool = True  # False with --no-digest
     digest_builds: int = 0
     last_digest: datetime | None = None
+    digest_seconds: float | None = None  # how long the last refresh took
+    digest_building: datetime | None = None  # when the refresh going on now began
     digest_error: str | None = None
+    # Hook for run-wide figures of other features, shown on the summary line: label → a
+    # number or a short string, e.g. {"moderation queue": 4} when approve mode is on.
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """The status as plain JSON data: what the status file holds and `status --json` prints."""
+        return {"started": _iso(self.started), "archive_total": self.archive_total,
+                "new_since_start": sum(s.total_new for s in self.sources.values()),
+                "sources": [s.as_dict() for s in list(self.sources.values())],
+                "digest": {"enabled": self.digest, "builds": self.digest_builds,
+                           "last": _iso(self.last_digest),
+                           "seconds": None if self.digest_seconds is None else round(self.digest_seconds, 1),
+                           "building_since": _iso(self.digest_building), "error": self.digest_error},
+                "extra": dict(self.extra)}
 
 
 class ChildBuild:
@@ -117,7 +155,8 @@ class Runner:
         self.warnings = warnings
         self.queue: queue.Queue[_Item] = queue.Queue(maxsize=64)
         self.stop = threading.Event()
-        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors})
+        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors},
+                                digest=build is not None)
         self.status.archive_total = writer.archive.count()
         self._dirty = False
         # `moderation()` returns how many moderation actions arrived since it was last asked
@@ -208,17 +247,23 @@ class Runner:
                 return
 
     def _build(self) -> None:
+        began = time.monotonic()
+        self.status.digest_building = datetime.now(timezone.utc)
+        self.on_change(self.status)
         try:
             report = self.build()
             if hasattr(report, "summary"):
                 self.log(f"digest: {report.summary()}")
             self.status.digest_builds += 1
             self.status.last_digest = datetime.now(timezone.utc)
+            self.status.digest_seconds = time.monotonic() - began
             self.status.digest_error = None
             self._dirty = False
         except BackchannelError as exc:
             self.status.digest_error = exc.format_message()
             self.log(f"digest: error: {self.status.digest_error}")
+        finally:
+            self.status.digest_building = None
         self.on_change(self.status)
 
     # -- the collectors (one thread each) --------------------------------------------------

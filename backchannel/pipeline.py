@@ -95,12 +95,15 @@ class Writer:
 
 
 def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | None = None,
-                  on_error: Callable[[str], None] | None = None) -> list[SourceReport]:
+                  on_error: Callable[[str], None] | None = None,
+                  on_batch: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
     """Poll every collector once, storing each batch as it arrives; one report per source.
 
     A collector that fails is reported and the others go on; what it yielded before the
-    failure is already stored.
+    failure is already stored. `on_batch` hears the source's report after every stored
+    batch (a page, usually): how `collect` shows a long backfill's progress.
     """
+    on_batch = on_batch or (lambda report: None)
     reports = []
     for collector in collectors:
         report = SourceReport(collector.name)
@@ -108,11 +111,13 @@ def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | N
         try:
             for batch in collector.collect(writer.archive.cursors(collector.name)):
                 apply_batch(writer, collector.name, batch, report)
+                on_batch(report)
             if recheck_hours:
                 since = datetime.now(timezone.utc) - timedelta(hours=recheck_hours)
                 recent = list(writer.archive.posts(source=collector.name, since=since))
                 for batch in collector.recheck(recent):
                     apply_batch(writer, collector.name, batch, report)
+                    on_batch(report)
         except BackchannelError as exc:
             report.errors.append(exc.format_message())
         except Exception as exc:  # a bug in one collector must not stop the others
