@@ -1,0 +1,224 @@
+"""WCAG 2.0 and 2.1, levels A and AA, on every kind of page the digest (and the wall) builds:
+axe-core in Debian's Chromium, light and dark, desktop and phone width.
+
+axe-core comes from the npm registry (tests/axe/package.json, pinned by its lock file);
+scripts/test.sh runs `npm ci` there, so nothing is downloaded while the tests run.
+
+The pages are found in the built output, not listed here: every page shape (the front page,
+a talk, a day, a day's later part, each kind, people, links, search, a post, the wall when
+the build writes one, and whatever is added later) is checked, and within a shape as many
+pages as it takes to meet every component (class name) that shape's pages use. Search is
+checked with results showing, and every page again with its content warnings opened.
+
+What axe cannot decide it reports as "incomplete"; the only such items expected are the
+activity chart's SVG labels, whose contrast this file measures itself. Anything else left
+for review fails, so that a new page is looked at rather than waved through.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from backchannel.digest import build
+from backchannel.serve import serve_in_thread
+from factories import many_posts
+from fixtures.digest import event
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCHEMES = ["light", "dark"]
+WIDTHS = {"desktop": {"viewport": {"width": 1280, "height": 800}},
+          "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
+SEARCH = "search/index.html?q=pyconex"  # the search page with results showing
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+if not AXE.exists():
+    pytest.skip(f"{AXE} is missing (scripts/test.sh runs `npm ci` in tests/axe)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+# -- which pages ------------------------------------------------------------------------------
+
+class ClassNames(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.names.add(tag)
+        for name, value in attrs:
+            if name == "class" and value:
+                self.names.update(f"{tag}.{c}" for c in value.split())
+
+
+def components(path: Path) -> set[str]:
+    parser = ClassNames()
+    parser.feed(path.read_text("utf-8"))
+    return parser.names
+
+
+def shape(rel: str) -> tuple[str, ...]:
+    """A page's shape: its folders below the first one and its file name generalised, so
+    `talks/a/index.html` and `talks/b/index.html` are one shape, `days/x/page-2.html` another."""
+    parts = rel.split("/")
+    name = parts[-1] if parts[-1] == "index.html" or len(parts) == 1 else "*.html"
+    return (*parts[:1], *["*"] * (len(parts) - 2), name) if len(parts) > 1 else (name,)
+
+
+def pages_to_check(site: Path) -> list[str]:
+    """At least one page of every shape, and within a shape enough pages (chosen greedily)
+    that every tag and class used by any page of that shape is met at least once."""
+    by_shape: dict[tuple, list[str]] = defaultdict(list)
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        if rel.split("/")[0] not in ("static", "pagefind") and not rel.startswith("pagefind"):
+            by_shape[shape(rel)].append(rel)
+    chosen = []
+    for rels in by_shape.values():
+        found = {rel: components(site / rel) for rel in rels}
+        missing = set().union(*found.values())
+        while missing:
+            best = max(rels, key=lambda r: len(found[r] & missing))
+            chosen.append(best)
+            missing -= found[best]
+    return sorted(chosen)
+
+
+# -- the site and the browser -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The fixture event with its talks, plus enough posts that days come in several parts."""
+    root = tmp_path_factory.mktemp("a11y")
+    cfg = event.config(root)
+    with event.fill(cfg, event.records() + many_posts(480)) as archive:
+        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+    assert report.search.error is None
+    server, base = serve_in_thread(cfg.digest.output)
+    yield base, cfg.digest.output
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(page, base: str, rel: str):
+    page.goto(base + rel)
+    if rel.startswith("wall/"):
+        page.wait_for_load_state("networkidle")  # the posts it polls for are in
+    if rel.startswith("search/") and "?q=" in rel:
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
+        assert page.locator("#results li").count() > 0
+    return page
+
+
+def run_axe(page) -> dict:
+    """axe-core's violations and items left for review, on the page as it is now."""
+    return page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                         " resultTypes: ['violations', 'incomplete']})", TAGS)
+
+
+# -- contrast of what axe leaves for review ---------------------------------------------------
+
+def luminance(rgb: tuple[float, ...]) -> float:
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(tuple(float(x) for x in re.findall(r"[\d.]+", c))) for c in (a, b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+CHART_TEXT = """() => {
+  const opaque = (el) => { for (; el; el = el.parentElement) {
+    const bg = getComputedStyle(el).backgroundColor;
+    if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };
+  return [...document.querySelectorAll('svg text')].map(t => [t.textContent, getComputedStyle(t).fill,
+    opaque(t.closest('svg').parentElement)]);
+}"""
+
+
+def chart_labels_too_faint(page) -> list[str]:
+    """The SVG chart's labels that have less than 4.5:1 against the chart's background
+    (axe cannot tell an SVG text's background, so it leaves them for review)."""
+    return [f"chart label {text!r}: {contrast(fill, bg):.2f}:1 ({fill} on {bg})"
+            for text, fill, bg in page.evaluate(CHART_TEXT) if contrast(fill, bg) < 4.5]
+
+
+IN_SVG = "targets => targets.map(t => !!document.querySelector(t[0])?.closest('svg'))"
+
+
+def problems(page, rel: str, state: str) -> list[str]:
+    result = run_axe(page)
+    found = [f"{rel} [{state}] {v['id']} ({v['impact']}): {v['help']}: {n['target']} — "
+             f"{n['failureSummary'].splitlines()[-1].strip()}"
+             for v in result["violations"] for n in v["nodes"]]
+    for item in result["incomplete"]:
+        nodes = item["nodes"]
+        if item["id"] == "color-contrast":
+            in_svg = page.evaluate(IN_SVG, [n["target"] for n in nodes])
+            if any(in_svg):
+                found += [f"{rel} [{state}] {p}" for p in chart_labels_too_faint(page)]
+            nodes = [n for n, svg in zip(nodes, in_svg) if not svg]
+        found += [f"{rel} [{state}] left for review: {item['id']}: {item['help']}: {n['target']}" for n in nodes]
+    return found
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+def test_the_pages_checked_cover_every_page_type(site):
+    base, out = site
+    checked = pages_to_check(out)
+    shapes = {shape(rel) for rel in checked}
+    for expected in [("index.html",), ("404.html",), ("search", "index.html"), ("people", "index.html"),
+                     ("links", "index.html"), ("talks", "index.html"), ("talks", "*", "index.html"),
+                     ("days", "*", "index.html"), ("days", "*", "*.html"), ("posts", "*", "*", "*.html")]:
+        assert expected in shapes, expected
+    for kind in ("takeaway", "question", "resource", "shoutout"):
+        assert f"kinds/{kind}/index.html" in checked  # each kind has its own colour
+    if (out / "wall" / "index.html").exists():
+        assert "wall/index.html" in checked
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_wcag_a_or_aa_violations(browser, site, scheme, width):
+    base, out = site
+    context = browser.new_context(color_scheme=scheme, **WIDTHS[width])
+    # An init script, not a <script> tag: the pages' Content-Security-Policy stays in force.
+    context.add_init_script(path=AXE)
+    found = []
+    page = context.new_page()
+    try:
+        for rel in pages_to_check(out) + [SEARCH]:
+            started = time.perf_counter()
+            open_page(page, base, rel)
+            found += problems(page, rel, f"{scheme}, {width}")
+            if page.locator("details:not([open])").count():
+                page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
+                found += problems(page, rel, f"{scheme}, {width}, opened")
+            print(f"{rel}: {time.perf_counter() - started:.2f}s")
+    finally:
+        context.close()
+    assert not found, f"{len(found)} accessibility problems:\n" + "\n".join(found[:60])
