@@ -18,7 +18,6 @@ for review fails, so that a new page is looked at rather than waved through.
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
@@ -212,13 +211,164 @@ def test_no_wcag_a_or_aa_violations(browser, site, scheme, width):
     page = context.new_page()
     try:
         for rel in pages_to_check(out) + [SEARCH]:
-            started = time.perf_counter()
             open_page(page, base, rel)
             found += problems(page, rel, f"{scheme}, {width}")
             if page.locator("details:not([open])").count():
                 page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
                 found += problems(page, rel, f"{scheme}, {width}, opened")
-            print(f"{rel}: {time.perf_counter() - started:.2f}s")
     finally:
         context.close()
     assert not found, f"{len(found)} accessibility problems:\n" + "\n".join(found[:60])
+
+
+# -- what axe cannot check: keyboard, focus, motion, zoom, announcements -------------------------
+
+TAB_STOPS = 60  # per page: long pages repeat the same cards
+NUMBER_TAB_STOPS = """() => {
+  const all = document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]');
+  const stops = [...all].filter(e => e.tabIndex >= 0 && !e.disabled && e.type !== 'hidden'
+                                     && e.checkVisibility({visibilityProperty: true}));
+  stops.forEach((e, i) => e.dataset.stop = i);
+  return stops.length;
+}"""
+OPAQUE = """const opaque = (el) => { for (; el; el = el.parentElement) {
+  const bg = getComputedStyle(el).backgroundColor;
+  if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };"""
+FOCUSED = """() => { %s
+  const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+  return {stop: e.dataset.stop ?? null, what: e.outerHTML.slice(0, 80), outline: s.outlineStyle,
+          width: parseFloat(s.outlineWidth), color: s.outlineColor, around: opaque(e.parentElement),
+          inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth};
+}""" % OPAQUE
+
+
+def keyboard_problems(page, rel: str) -> list[str]:
+    """Tab from the top: every focusable element is reached, in the order of the page, each
+    scrolled into view with a focus ring of at least 2px and 3:1 against what surrounds it."""
+    n = min(page.evaluate(NUMBER_TAB_STOPS), TAB_STOPS)
+    found = []
+    for i in range(n):
+        page.keyboard.press("Tab")
+        f = page.evaluate(FOCUSED)
+        if f["stop"] != str(i):
+            return found + [f"{rel}: Tab {i + 1} reached {f['what']!r}, not stop {i}"]
+        if f["outline"] == "none" or f["width"] < 2 or contrast(f["color"], f["around"]) < 3 or not f["inView"]:
+            found.append(f"{rel}: focus on {f['what']!r} is not clearly visible: {f}")
+    return found
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_keyboard_reaches_everything_in_order_with_a_visible_focus(browser, site, scheme):
+    base, out = site
+    context = browser.new_context(color_scheme=scheme, **WIDTHS["desktop"])
+    page = context.new_page()
+    found = []
+    try:
+        for rel in pages_to_check(out) + [SEARCH]:
+            open_page(page, base, rel)
+            found += keyboard_problems(page, rel)
+    finally:
+        context.close()
+    assert not found, "\n".join(found[:40])
+
+
+MOVING = """() => {
+  const seconds = (v) => Math.max(...v.split(',').map(x => parseFloat(x) * (x.trim().endsWith('ms') ? 0.001 : 1)));
+  const moving = [];
+  for (const e of document.querySelectorAll('*')) {
+    for (const pseudo of [null, '::before', '::after']) {
+      const s = getComputedStyle(e, pseudo);
+      if ((s.animationName !== 'none' && seconds(s.animationDuration) > 0.01)
+          || seconds(s.transitionDuration) > 0.01 || (!pseudo && s.scrollBehavior === 'smooth'))
+        moving.push(e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') + (pseudo || ''));
+    }
+  }
+  for (const a of document.getAnimations())
+    if (a.playState === 'running' && a.effect.getComputedTiming().duration > 10) moving.push('animation ' + a.id);
+  return moving;
+}"""
+
+
+def test_nothing_moves_when_the_reader_asks_for_less_motion(browser, site):
+    base, out = site
+    context = browser.new_context(reduced_motion="reduce", **WIDTHS["desktop"])
+    page = context.new_page()
+    try:
+        found = {}
+        for rel in pages_to_check(out) + [SEARCH]:
+            open_page(page, base, rel)
+            moving = page.evaluate(MOVING)
+            if moving:
+                found[rel] = moving[:5]
+    finally:
+        context.close()
+    assert not found, found
+
+
+OVERFLOW = """() => {
+  const page = document.documentElement;
+  const lost = page.scrollWidth > page.clientWidth + 1 ? [`the page scrolls sideways: ${page.scrollWidth}px`] : [];
+  for (const e of document.querySelectorAll('body *')) {
+    const s = getComputedStyle(e);
+    if (e.closest('.visually-hidden') || e.matches('input, textarea, select')  // these scroll their own text
+        || !['hidden', 'clip'].includes(s.overflowX)) continue;
+    if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+      lost.push(`${e.tagName.toLowerCase()}.${e.getAttribute('class')} clips its content`);
+  }
+  return lost;
+}"""
+
+
+@pytest.mark.parametrize("zoom", ["text 200%", "page 400%"])
+def test_zoomed_text_reflows_without_loss(browser, site, zoom):
+    """Text-only zoom (the browser's default text size doubled, on a desktop and a phone
+    width) and page zoom to 400% (a 1280px window is then 320 CSS px wide): nothing is cut
+    off and no page needs scrolling sideways (the activity chart scrolls inside its box)."""
+    base, out = site
+    sizes = [(1280, 800), (390, 844)] if zoom.startswith("text") else [(320, 256)]
+    found = {}
+    for width, height in sizes:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        if zoom.startswith("text"):
+            context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+        try:
+            for rel in pages_to_check(out) + [SEARCH]:
+                open_page(page, base, rel)
+                if zoom.startswith("text"):
+                    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 32
+                lost = page.evaluate(OVERFLOW)
+                if lost:
+                    found[f"{rel} at {width}px"] = lost[:5]
+        finally:
+            context.close()
+    assert not found, found
+
+
+def test_search_results_are_announced_and_focus_stays_put(browser, site):
+    """A screen reader hears the count (a polite status region) while focus stays in the box
+    or on the filter being ticked; the results are a list of links."""
+    base, out = site
+    context = browser.new_context(**WIDTHS["desktop"])
+    page = context.new_page()
+    try:
+        open_page(page, base, "search/index.html")
+        page.wait_for_selector("#search-app[data-ready='true']")
+        page.focus("#q")
+        page.keyboard.type("pyconex")
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
+        assert page.evaluate("document.activeElement.id") == "q"
+        status = page.locator("#status")
+        assert status.get_attribute("aria-live") == "polite"
+        everything = status.text_content()
+        assert re.fullmatch(r"- status: [\d,]+ posts found\.", status.aria_snapshot()), status.aria_snapshot()
+        assert page.locator("#results").aria_snapshot().startswith("- list:\n  - listitem:\n    - link ")
+        question = page.locator("#filters input[value='Question']")
+        question.focus()
+        page.keyboard.press("Space")
+        page.wait_for_function("s => document.getElementById('status').textContent !== s"
+                               " && document.getElementById('status').textContent.includes('found')", arg=everything)
+        assert page.evaluate("document.activeElement.value") == "Question"
+        assert re.fullmatch(r"- status: \d+ posts? found\.", status.aria_snapshot())
+    finally:
+        context.close()
