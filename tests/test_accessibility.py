@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,6 +40,7 @@ SCHEMES = ["light", "dark"]
 WIDTHS = {"desktop": {"viewport": {"width": 1280, "height": 800}},
           "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
 SEARCH = "search/index.html?q=pyconex"  # the search page with results showing
+DAY_TWO = datetime.fromisoformat("2026-09-02T06:00:00+00:00")
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -76,8 +78,8 @@ def shape(rel: str) -> tuple[str, ...]:
 
 
 def pages_to_check(site: Path) -> list[str]:
-    """At least one page of every shape, and within a shape enough pages (chosen greedily)
-    that every tag and class used by any page of that shape is met at least once."""
+    """At least one page of every shape, and within a shape enough pages (chosen greedily,
+    the smaller the better) that every tag and class any page of that shape uses is met."""
     by_shape: dict[tuple, list[str]] = defaultdict(list)
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()
@@ -88,7 +90,7 @@ def pages_to_check(site: Path) -> list[str]:
         found = {rel: components(site / rel) for rel in rels}
         missing = set().union(*found.values())
         while missing:
-            best = max(rels, key=lambda r: len(found[r] & missing))
+            best = max(rels, key=lambda r: (len(found[r] & missing), -(site / r).stat().st_size))  # small pages first
             chosen.append(best)
             missing -= found[best]
     return sorted(chosen)
@@ -96,12 +98,20 @@ def pages_to_check(site: Path) -> list[str]:
 
 # -- the site and the browser -----------------------------------------------------------------
 
+def crowd(n: int = 230) -> list[dict]:
+    """Enough more posts on the second day that its list comes in parts (of 200 posts)."""
+    posts = many_posts(n)
+    for i, post in enumerate(posts):
+        post["created_at"] = (DAY_TWO + timedelta(minutes=3 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return posts
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The fixture event with its talks, plus enough posts that days come in several parts."""
+    """The fixture event with its talks and a crowded second day, built with search and served."""
     root = tmp_path_factory.mktemp("a11y")
     cfg = event.config(root)
-    with event.fill(cfg, event.records() + many_posts(480)) as archive:
+    with event.fill(cfg, event.records() + crowd()) as archive:
         report = build(cfg, archive, talks=event.talks(), now=event.NOW)
     assert report.search.error is None
     server, base = serve_in_thread(cfg.digest.output)
@@ -122,6 +132,8 @@ def open_page(page, base: str, rel: str):
     page.goto(base + rel)
     if rel.startswith("wall/"):
         page.wait_for_load_state("networkidle")  # the posts it polls for are in
+    if rel.startswith("search/"):
+        page.wait_for_selector("#search-app[data-ready='true']")
     if rel.startswith("search/") and "?q=" in rel:
         page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
         assert page.locator("#results li").count() > 0
