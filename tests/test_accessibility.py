@@ -13,15 +13,20 @@ checked with results showing, and every page again with its content warnings ope
 What axe cannot decide it reports as "incomplete"; the only such items expected are the
 activity chart's SVG labels, whose contrast this file measures itself. Anything else left
 for review fails, so that a new page is looked at rather than waved through.
+
+To check another built digest instead of the fixture event (the demo's, say):
+    BACKCHANNEL_A11Y_SITE=backchannel-demo/output python -m pytest tests/test_accessibility.py
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -39,7 +44,6 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = ["light", "dark"]
 WIDTHS = {"desktop": {"viewport": {"width": 1280, "height": 800}},
           "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
-SEARCH = "search/index.html?q=pyconex"  # the search page with results showing
 DAY_TWO = datetime.fromisoformat("2026-09-02T06:00:00+00:00")
 
 if not Path(CHROMIUM).exists():
@@ -83,7 +87,7 @@ def pages_to_check(site: Path) -> list[str]:
     by_shape: dict[tuple, list[str]] = defaultdict(list)
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()
-        if rel.split("/")[0] not in ("static", "pagefind") and not rel.startswith("pagefind"):
+        if not rel.startswith(("static/", "pagefind")):
             by_shape[shape(rel)].append(rel)
     chosen = []
     for rels in by_shape.values():
@@ -93,7 +97,14 @@ def pages_to_check(site: Path) -> list[str]:
             best = max(rels, key=lambda r: (len(found[r] & missing), -(site / r).stat().st_size))  # small pages first
             chosen.append(best)
             missing -= found[best]
-    return sorted(chosen)
+    return sorted(chosen) + [searched(site)]
+
+
+def searched(site: Path) -> str:
+    """The search page with results showing: the front page's first hashtag search."""
+    match = re.search(r'href="(search/index\.html\?q=[^"]+)"', (site / "index.html").read_text("utf-8"))
+    assert match, "the front page links no hashtag search"
+    return match.group(1)
 
 
 # -- the site and the browser -----------------------------------------------------------------
@@ -108,7 +119,15 @@ def crowd(n: int = 230) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The fixture event with its talks and a crowded second day, built with search and served."""
+    """The fixture event with its talks and a crowded second day, built with search and
+    served; or a digest built elsewhere, named by BACKCHANNEL_A11Y_SITE (the demo's, say)."""
+    if os.environ.get("BACKCHANNEL_A11Y_SITE"):
+        out = Path(os.environ["BACKCHANNEL_A11Y_SITE"])
+        server, base = serve_in_thread(out)
+        yield base, out
+        server.shutdown()
+        server.server_close()
+        return
     root = tmp_path_factory.mktemp("a11y")
     cfg = event.config(root)
     with event.fill(cfg, event.records() + crowd()) as archive:
@@ -161,13 +180,13 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-CHART_TEXT = """() => {
-  const opaque = (el) => { for (; el; el = el.parentElement) {
-    const bg = getComputedStyle(el).backgroundColor;
-    if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };
+OPAQUE = """const opaque = (el) => { for (; el; el = el.parentElement) {
+  const bg = getComputedStyle(el).backgroundColor;
+  if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };"""
+CHART_TEXT = """() => { %s
   return [...document.querySelectorAll('svg text')].map(t => [t.textContent, getComputedStyle(t).fill,
     opaque(t.closest('svg').parentElement)]);
-}"""
+}""" % OPAQUE
 
 
 def chart_labels_too_faint(page) -> list[str]:
@@ -210,6 +229,7 @@ def test_the_pages_checked_cover_every_page_type(site):
         assert f"kinds/{kind}/index.html" in checked  # each kind has its own colour
     if (out / "wall" / "index.html").exists():
         assert "wall/index.html" in checked
+    assert checked[-1].startswith("search/index.html?q=")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -222,7 +242,7 @@ def test_no_wcag_a_or_aa_violations(browser, site, scheme, width):
     found = []
     page = context.new_page()
     try:
-        for rel in pages_to_check(out) + [SEARCH]:
+        for rel in pages_to_check(out):
             open_page(page, base, rel)
             found += problems(page, rel, f"{scheme}, {width}")
             if page.locator("details:not([open])").count():
@@ -243,9 +263,6 @@ NUMBER_TAB_STOPS = """() => {
   stops.forEach((e, i) => e.dataset.stop = i);
   return stops.length;
 }"""
-OPAQUE = """const opaque = (el) => { for (; el; el = el.parentElement) {
-  const bg = getComputedStyle(el).backgroundColor;
-  if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };"""
 FOCUSED = """() => { %s
   const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
   return {stop: e.dataset.stop ?? null, what: e.outerHTML.slice(0, 80), outline: s.outlineStyle,
@@ -276,7 +293,7 @@ def test_the_keyboard_reaches_everything_in_order_with_a_visible_focus(browser, 
     page = context.new_page()
     found = []
     try:
-        for rel in pages_to_check(out) + [SEARCH]:
+        for rel in pages_to_check(out):
             open_page(page, base, rel)
             found += keyboard_problems(page, rel)
     finally:
@@ -307,7 +324,7 @@ def test_nothing_moves_when_the_reader_asks_for_less_motion(browser, site):
     page = context.new_page()
     try:
         found = {}
-        for rel in pages_to_check(out) + [SEARCH]:
+        for rel in pages_to_check(out):
             open_page(page, base, rel)
             moving = page.evaluate(MOVING)
             if moving:
@@ -345,7 +362,7 @@ def test_zoomed_text_reflows_without_loss(browser, site, zoom):
         if zoom.startswith("text"):
             context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
         try:
-            for rel in pages_to_check(out) + [SEARCH]:
+            for rel in pages_to_check(out):
                 open_page(page, base, rel)
                 if zoom.startswith("text"):
                     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 32
@@ -367,7 +384,7 @@ def test_search_results_are_announced_and_focus_stays_put(browser, site):
         open_page(page, base, "search/index.html")
         page.wait_for_selector("#search-app[data-ready='true']")
         page.focus("#q")
-        page.keyboard.type("pyconex")
+        page.keyboard.type(unquote(searched(out).split("?q=")[1]))
         page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
         assert page.evaluate("document.activeElement.id") == "q"
         status = page.locator("#status")
