@@ -12,6 +12,16 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# The accessibility tests inject axe-core into those pages: from the npm registry, pinned by
+# tests/axe/package-lock.json, installed here so that no test downloads anything.
+if ! command -v npm >/dev/null; then
+    SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq npm >/dev/null
+fi
+npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+
 VENV=${VENV:-.venv}
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check ".[test]"
