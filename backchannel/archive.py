@@ -22,7 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .errors import BackchannelError
 from .models import Author, Media, Metrics, Post, format_time, parse_time
+from .validate import problems
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -100,6 +102,7 @@ class StoreResult:
     unchanged: int = 0
     refused: int = 0  # tombstoned ids that came back
     deleted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "id: field 'x' problem": a later stage would fail
 
     @property
     def changed(self) -> bool:
@@ -111,6 +114,7 @@ class StoreResult:
         self.unchanged += other.unchanged
         self.refused += other.refused
         self.deleted += other.deleted
+        self.rejected += other.rejected
 
 
 @dataclass
@@ -125,17 +129,45 @@ class Changes:
 class Archive:
     """The SQLite archive at `path`. One writer process at a time (see `backchannel.lock`)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """Open (or create) the archive; `readonly=True` never writes, not even in a read-only folder."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.readonly = readonly
+        try:
+            self.db = self._open_readonly() if readonly else self._open()
+        except sqlite3.Error as exc:
+            raise BackchannelError(f"{self.path}: cannot open the archive: {exc}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackchannelError(f"{self.path.parent}: cannot create the data dir: {exc.strerror}") from None
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        return db
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise BackchannelError(f"{self.path.parent}: no archive here yet (run `backchannel collect` or "
+                                   "`backchannel import` first, or pass --data-dir)")
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL archive in a folder we cannot write (no -shm file can be made): nothing can
+            # be writing it either, so read it as an immutable file.
+            db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+            db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
+        return db
 
     @classmethod
-    def in_dir(cls, data_dir: str | Path) -> "Archive":
-        return cls(Path(data_dir) / "archive.db")
+    def in_dir(cls, data_dir: str | Path, readonly: bool = False) -> "Archive":
+        return cls(Path(data_dir) / "archive.db", readonly=readonly)
 
     def close(self) -> None:
         self.db.close()
@@ -178,6 +210,10 @@ class Archive:
         return result
 
     def _upsert(self, post: Post, seq: int, now: str, result: StoreResult) -> None:
+        found = problems(post)
+        if found:  # the entry points check first; this keeps anything they missed out of the record
+            result.rejected.append(f"{str(post.id)[:120]!r}: {'; '.join(found)}")
+            return
         if self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post.id,)).fetchone():
             result.refused += 1
             return

@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import close_writer, common, digest_builder, load_config, open_writer
+from .cli_common import Group, close_writer, common, digest_builder, load_config, open_writer
 from .errors import BackchannelError, InputError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="backchannel")
 def cli():
     """Collect a conference's backchannel, search it, and publish what people learned.
@@ -178,10 +178,13 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
     if not archive_path.exists():
         raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
                          "`backchannel import` first, or pass --data-dir)")
-    with Archive(archive_path) as archive:
+    with Archive(archive_path, readonly=True) as archive:
         index = Index.in_dir(cfg.data_dir)
+        note = index.catch_up_for_reading(archive, cfg.data_dir)
         results = run_search(index, archive, query, filters, sort, limit)
         index.close()
+    if note:
+        click.echo(f"warning: {note}", err=True)
     color = not as_json and sys.stdout.isatty()
     for rank, hit in enumerate(results.hits, 1):
         click.echo(hit_json(hit, rank) if as_json else hit_text(hit, rank, tz, color, explain) + "\n")
@@ -205,6 +208,7 @@ def import_(config_path, data_dir, file):
     Example: backchannel import posts.jsonl
     """
     from .importer import import_jsonl
+    from .sanitize import terminal_text
 
     cfg = load_config(config_path, data_dir)
     show = sys.stderr.isatty()
@@ -221,7 +225,7 @@ def import_(config_path, data_dir, file):
     if show:
         click.echo("\r", err=True, nl=False)
     for number, problem in report.bad[:20]:
-        click.echo(f"{file.name}:{number}: {problem}", err=True)
+        click.echo(terminal_text(f"{file.name}:{number}: {problem}"), err=True)
     if len(report.bad) > 20:
         click.echo(f"… and {len(report.bad) - 20} more bad lines", err=True)
     extra = "".join(f", {n} {what}" for n, what in (
@@ -247,7 +251,7 @@ def export(config_path, data_dir, fmt, output, source):
     from .exporter import export as run_export
 
     cfg = load_config(config_path, data_dir)
-    with Archive.in_dir(cfg.data_dir) as archive:
+    with Archive.in_dir(cfg.data_dir, readonly=True) as archive:
         n = run_export(archive.posts(source=source), output, fmt)
     if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
         click.echo(f"Exported {n} posts to {output.name}", err=True)
@@ -266,7 +270,7 @@ def stats(config_path, data_dir, as_json):
     from .stats import compute
 
     cfg = load_config(config_path, data_dir)
-    with Archive.in_dir(cfg.data_dir) as archive:
+    with Archive.in_dir(cfg.data_dir, readonly=True) as archive:
         s = compute(archive, cfg.event.tz)
     click.echo(json.dumps(s.as_dict()) if as_json else stats_text(s))
 

@@ -62,7 +62,10 @@ def serve(config_path, data_dir, output, port):
     """
     from .serve import make_server, serve_until_interrupted
 
+    from .config import check_output
+
     cfg = load_config(config_path, data_dir)
+    check_output(output or cfg.digest.output, cfg)
     server = make_server(output or cfg.digest.output, port)
     host, real_port = server.server_address[:2]
     click.echo(f"Serving {output or cfg.digest.output} on http://{host}:{real_port}/ (Ctrl-C stops)")
