@@ -241,8 +241,9 @@ def _read_manifest(blob: bytes, root: Path) -> dict:
     check = Inside(root)
     files = {path: entry for path, entry in data["files"].items() if _entry_ok(entry) and check(path)}
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
-    search = extra.get("search")
-    extra["search"] = {name: s for name, s in search.items() if _shard_ok(s)} if isinstance(search, dict) else {}
+    if "search" in extra:
+        search = extra["search"]
+        extra["search"] = {n: s for n, s in search.items() if _shard_ok(s)} if isinstance(search, dict) else {}
     return {**data, "files": files, "extra": extra}
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .models import KINDS, Author, Media, Metrics, Post, parse_time, utc
+from .sanitize import safe_url
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2106, 1, 1, tzinfo=timezone.utc)  # the index counts seconds in 32 bits (to 2106-02-07)
@@ -29,6 +30,7 @@ RANGE = "1970-01-01 to 2105-12-31"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 and C1 controls and DEL, but not tab and newline: plain text keeps its lines.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNPRINTABLE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
 
@@ -71,8 +73,8 @@ def post_from_dict(data: Any) -> Post:
     elif post_id is not None and len(post_id) > MAX_ID:
         r.fail("id", f"is longer than {MAX_ID} characters")
     source = r.string("source", strict=True)
-    if source is not None and not (0 < len(source.strip()) <= 100):
-        r.fail("source", "must be a short non-empty name such as mastodon")
+    if source is not None and not (0 < len(source) <= 100) or (source and _UNPRINTABLE.search(source)):
+        r.fail("source", "must be a short name without spaces or control characters, such as mastodon")
     created = r.time("created_at")
     text = r.string("text")
     author = r.obj("author", Author, {"handle": "string", "name": "string", "url": "optional"})
@@ -100,6 +102,11 @@ def post_from_dict(data: Any) -> Post:
     )
     if r.problems:
         raise InvalidPost(r.problems)
+    # URLs that are not plain http(s) (javascript:, or with a newline inside) are dropped, not kept.
+    values["url"] = safe_url(values["url"])
+    values["links"] = [u for u in map(safe_url, values["links"]) if u]
+    author.url = safe_url(author.url)
+    media = [Media(m.type, safe_url(m.url), safe_url(m.preview_url), m.alt) for m in media if safe_url(m.url)]
     post = Post(id=post_id, source=source, created_at=created, text=fix_text(text), author=author,
                 metrics=metrics, media=media, kind=kind,
                 score=float(score) if score is not None else None, **values)
@@ -111,7 +118,7 @@ def checked(post: Post, error: type[Exception] = InvalidPost) -> Post:
 
     The collectors' normalisers end with this, raising their own "skip this post" error.
     """
-    _repair(post)
+    repair(post)
     found = problems(post)
     if found:
         raise error(found) if error is InvalidPost else error("; ".join(found))
@@ -138,8 +145,17 @@ def problems(post: Post) -> list[str]:
         elif not in_range(value):
             out.append(f"field '{name}': {_year(value)} is out of range ({RANGE})")
 
+    def url(name: str, value: Any, optional: bool = True) -> None:
+        if (value is None and optional) or not isinstance(value, str):
+            return  # the type is checked by `text`
+        if safe_url(value) != value:
+            out.append(f"field '{name}' is not an http(s) URL without spaces or control characters")
+
     for name in ("id", "source", "text", "html"):
         text(name, getattr(post, name))
+    if isinstance(post.source, str) and _UNPRINTABLE.search(post.source):
+        out.append("field 'source' must be a name without spaces or control characters")
+    url("url", post.url)
     for name in ("url", "lang", "reply_to", "content_warning", "uri", "kind", "session", "session_reason"):
         text(name, getattr(post, name), optional=True)
     moment("created_at", post.created_at)
@@ -150,6 +166,7 @@ def problems(post: Post) -> list[str]:
         text("author.handle", post.author.handle)
         text("author.name", post.author.name)
         text("author.url", post.author.url, optional=True)
+        url("author.url", post.author.url)
     for name in ("tags", "links"):
         values = getattr(post, name)
         if not isinstance(values, list):
@@ -157,6 +174,8 @@ def problems(post: Post) -> list[str]:
         else:
             for i, v in enumerate(values):
                 text(f"{name}[{i}]", v)
+                if name == "links":
+                    url(f"links[{i}]", v)
     if not isinstance(post.media, list) or not all(isinstance(m, Media) for m in post.media):
         out.append("field 'media' must be a list of objects")
     else:
@@ -164,6 +183,8 @@ def problems(post: Post) -> list[str]:
             for name in ("type", "url", "alt"):
                 text(f"media[{i}].{name}", getattr(m, name))
             text(f"media[{i}].preview_url", m.preview_url, optional=True)
+            url(f"media[{i}].url", m.url, optional=False)
+            url(f"media[{i}].preview_url", m.preview_url)
     for name in ("is_repost", "sensitive"):
         if not isinstance(getattr(post, name), bool):
             out.append(f"field '{name}' must be true or false")
@@ -180,7 +201,7 @@ def problems(post: Post) -> list[str]:
     return out
 
 
-def _repair(post: Post) -> None:
+def repair(post: Post) -> None:
     """Replace lone surrogates in the free-text fields (a broken emoji is not worth a post)."""
     for obj, names in ((post, ("text", "html", "content_warning", "lang", "reply_to")),
                        (post.author, ("handle", "name")),
