@@ -252,15 +252,15 @@ def export(config_path, data_dir, fmt, output, source):
 
     cfg = load_config(config_path, data_dir)
     with Archive.in_dir(cfg.data_dir, readonly=True) as archive:
-        n = run_export(archive.posts(source=source), output, fmt)
-    try:
-        output.flush()  # a full device fails here, as one line, not at exit
-    except OSError as exc:
         try:
-            output.close()  # drops what could not be written, so closing at exit fails no more
-        except OSError:
-            pass
-        raise BackchannelError(f"{output.name}: cannot write: {exc.strerror}", exit_code=1) from None
+            n = run_export(archive.posts(source=source), output, fmt)
+            output.flush()  # a full device fails here at the latest, as one line, not at exit
+        except OSError as exc:
+            try:
+                output.close()  # drops what could not be written, so closing at exit fails no more
+            except OSError:
+                pass
+            raise BackchannelError(f"{output.name}: cannot write: {exc.strerror}", exit_code=1) from None
     if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
         click.echo(f"Exported {n} posts to {output.name}", err=True)
 

@@ -34,7 +34,10 @@ class Group(click.Group):
             text = str(exc)
             if not any(w in text for w in ("disk is full", "readonly", "unable to open", "disk I/O")):
                 raise
-            raise BackchannelError(f"the archive: {text}", 1 if "full" in text else 2) from None
+            if "full" in text or "I/O" in text:  # SQLite says "disk I/O error" when a file may not grow
+                raise BackchannelError(f"the archive: {text} (is the disk full? free some space and run it again)",
+                                       1) from None
+            raise BackchannelError(f"the archive: {text}", 2) from None
 
 
 def common(fn):

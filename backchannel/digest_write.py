@@ -213,14 +213,30 @@ _TMP = re.compile(r"\..+\.\d+\.tmp")
 
 
 def remove_temporary(root: Path) -> int:
-    """Remove temporary files a killed build left (`.name.PID.tmp`); the build lock is held."""
+    """Tidy the output before a build (the build lock is held); returns how many files went.
+
+    Removes temporary files a killed build or a full disk left (`.name.PID.tmp`), and every
+    symbolic link: the build never makes one, and writing through a linked folder (or
+    Pagefind's, or pruning one) would reach outside the output. Only the link goes, never
+    what it points to. Pagefind's bundle folders are looked at, not walked.
+    """
     n = 0
-    for folder, dirs, names in os.walk(root):
-        if folder == str(root):
-            dirs[:] = [d for d in dirs if d != "pagefind"]  # Pagefind's own output: none of ours
-        for name in names:
-            if name.endswith(".tmp") and _TMP.fullmatch(name):
-                _unlink(os.path.join(folder, name))
+    stack = [(str(root), False)]
+    while stack:
+        folder, shallow = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                _unlink(entry.path)
+                n += 1
+            elif entry.is_dir(follow_symlinks=False):
+                if not shallow:
+                    stack.append((entry.path, folder == str(root) and entry.name == "pagefind"))
+            elif entry.name.endswith(".tmp") and _TMP.fullmatch(entry.name):
+                _unlink(entry.path)
                 n += 1
     return n
 
