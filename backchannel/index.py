@@ -23,7 +23,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.writing import LockError
 
 from .archive import Archive
-from .errors import LockedError
+from .errors import BackchannelError, LockedError
 from .models import Post
 from .validate import EARLIEST, LATEST
 
@@ -268,8 +268,8 @@ class Index:
             lock = WriterLock(data_dir).acquire()
         except LockedError:
             return f"{incomplete} (a writer is busy with it); results may be incomplete"
-        except OSError as exc:
-            return f"{incomplete} and {data_dir} is not writable ({exc.strerror}); results may be " \
+        except (OSError, BackchannelError):  # a read-only data dir
+            return f"{incomplete} and {data_dir} is not writable; results may be " \
                    "incomplete (run `backchannel reindex` where it is writable)"
         try:
             try:
