@@ -12,7 +12,9 @@ from .sanitize import clean_html, clean_text, safe_url
 from .validate import post_from_dict
 
 BATCH = 2000
-MAX_LINE = 1 << 20  # bytes per line (1 MiB): a post with its raw payload is a few KB
+# Bytes per line (4 MiB). A post is a few KB; the longest an export can hold is a blog post
+# cut at 200,000 characters, as text and as HTML, in a script of 3-byte characters (~1.3 MB).
+MAX_LINE = 4 << 20
 MAX_SKIP = 64 << 20  # after a too-long line, bytes searched for the next line end before giving up
 
 

@@ -201,7 +201,7 @@ def test_a_line_over_the_cap_is_reported_and_the_next_line_read(tmp_path):
     result = cli_run(tmp_path, "import", str(path))
     assert_clean(result)
     assert result.exit_code == 1
-    assert "in.jsonl:2: line too long (over 1,048,576 bytes); skipped" in result.stderr
+    assert f"in.jsonl:2: line too long (over {MAX_LINE:,} bytes); skipped" in result.stderr
     assert stored_ids(tmp_path) == {"import-good1", "import-good3"}
 
 
@@ -213,6 +213,17 @@ def test_a_line_just_under_the_cap_is_kept(tmp_path):
     result = cli_run(tmp_path, "import", str(path))
     assert result.exit_code == 0, result.output
     assert stored_ids(tmp_path) == {"import-good1", "import-good2"}
+
+
+def test_the_longest_post_an_export_holds_imports_again(tmp_path):
+    long = "東京" * 190_000  # a blog post in a script of 3-byte characters: over 1 MiB as JSON
+    rec = good(1, html=f"<p>{long}</p>")
+    assert cli_run(tmp_path, "import", str(write_lines(tmp_path / "in.jsonl", [rec]))).exit_code == 0
+    exported = cli_run(tmp_path, "export").stdout_bytes
+    assert len(exported) > 1 << 20
+    (tmp_path / "out.jsonl").write_bytes(exported)
+    again = cli_run(tmp_path / "second", "import", str(tmp_path / "out.jsonl"))
+    assert again.exit_code == 0, again.output
 
 
 def test_importing_dev_zero_stops_with_one_line(tmp_path):
