@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from .live import RunStatus
+from .sanitize import terminal_text
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
@@ -56,7 +57,8 @@ class Display:
         self._status: RunStatus | None = None
 
     def log(self, line: str) -> None:
-        stamped = f"{datetime.now().astimezone().strftime('%H:%M:%S')} {line}"
+        # Lines quote servers, feeds and posts: nothing in them may act on the terminal.
+        stamped = f"{datetime.now().astimezone().strftime('%H:%M:%S')} {terminal_text(line)}"
         with self.lock:
             if self.log_file:
                 self.log_file.write(stamped + "\n")
@@ -79,7 +81,7 @@ class Display:
             return
         self._last_draw = time.monotonic()
         lines = ["backchannel run — Ctrl-C stops after storing what is in flight", ""]
-        lines += render(self._status) + [""] + list(self.recent)
+        lines += [terminal_text(row) for row in render(self._status)] + [""] + list(self.recent)
         # Home, clear to end of screen, then the whole block: no flicker of a full clear.
         self.stream.write("\x1b[H\x1b[J" + "\n".join(lines) + "\n")
         self.stream.flush()

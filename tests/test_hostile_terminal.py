@@ -119,3 +119,20 @@ def test_stats_on_a_tty(tmp_path):
     out = run_on_a_tty("stats", "--data-dir", tmp_path / "data")
     assert_inert(out, on_tty=True)
     assert "xy" in out
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_run_log_lines_and_status_print_inert(live):
+    import io
+
+    from backchannel.live import RunStatus
+    from backchannel.status import Display
+
+    out = io.StringIO()
+    display = Display(out, live=live)
+    display.update(RunStatus())
+    for attack in ATTACKS.values():
+        display.log(f"rss: warning: https://blog.example/feed: {attack}")
+    text = out.getvalue().replace("\x1b[H\x1b[J", "")  # the live view's own redraw
+    assert_inert(text)
+    assert "warning: https://blog.example/feed" in text
