@@ -315,6 +315,7 @@ def classify(config_path, data_dir, file):
     Example: backchannel classify posts.jsonl > kinds.jsonl
     """
     from .classify import classify_lines
+    from .present import json_line
 
     bad = 0
     for number, result, error in classify_lines(file):
@@ -322,7 +323,7 @@ def classify(config_path, data_dir, file):
             bad += 1
             click.echo(f"line {number}: {error}", err=True)
         else:
-            click.echo(json.dumps(result, ensure_ascii=False))
+            click.echo(json_line(result))
     if bad:
         raise BackchannelError(f"{bad} bad line{'s' if bad != 1 else ''} skipped", exit_code=1)
 

@@ -136,3 +136,17 @@ def test_run_log_lines_and_status_print_inert(live):
     text = out.getvalue().replace("\x1b[H\x1b[J", "")  # the live view's own redraw
     assert_inert(text)
     assert "warning: https://blog.example/feed" in text
+
+
+def test_classify_output_and_error_messages_print_inert(tmp_path):
+    from hostile import run
+
+    lines = [json.dumps({"id": f"a{attack}", "text": "Key takeaway: test more"}, ensure_ascii=False)
+             for attack in ATTACKS.values()]
+    result = cli_run(tmp_path, "classify", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    assert_inert(result.output)
+    assert [json.loads(x)["id"] for x in result.stdout.split("\n") if x] == [f"a{a}" for a in ATTACKS.values()]
+    missing = run("stats", "--config", tmp_path / "evil\x1b]0;owned\x07.toml")
+    assert missing.returncode == 2 and b"evil" in missing.stderr
+    assert_inert(missing.stderr.decode())
