@@ -24,7 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .errors import BackchannelError
 from .models import Author, Media, Metrics, Post, format_time, parse_time
+from .validate import problems
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -113,6 +115,7 @@ class StoreResult:
     unchanged: int = 0
     refused: int = 0  # tombstoned ids that came back
     deleted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "id: field 'x' problem": a later stage would fail
 
     @property
     def changed(self) -> bool:
@@ -124,6 +127,7 @@ class StoreResult:
         self.unchanged += other.unchanged
         self.refused += other.refused
         self.deleted += other.deleted
+        self.rejected += other.rejected
 
 
 @dataclass
@@ -138,25 +142,50 @@ class Changes:
 class Archive:
     """The SQLite archive at `path`. One writer process at a time (see `backchannel.lock`)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """Open (or create) the archive; `readonly=True` never writes, not even in a read-only folder."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self._migrate()
+        self.readonly = readonly
+        try:
+            self.db = self._open_readonly() if readonly else self._open()
+        except sqlite3.Error as exc:
+            raise BackchannelError(f"{self.path}: cannot open the archive: {exc}") from None
 
-    def _migrate(self) -> None:
-        """Add the columns later versions introduced to an archive made by an earlier one."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(posts)")}
-        for name in ("indexable", "discoverable"):
-            if name not in have:
-                self.db.execute(f"ALTER TABLE posts ADD COLUMN {name} INTEGER")
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackchannelError(f"{self.path.parent}: cannot create the data dir: {exc.strerror}") from None
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        _migrate(db)
+        return db
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise BackchannelError(f"{self.path.parent}: no archive here yet (run `backchannel collect` or "
+                                   "`backchannel import` first, or pass --data-dir)")
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL archive in a folder we cannot write (no -shm file can be made): nothing can
+            # be writing it either, so read it as an immutable file.
+            db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+            db.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
+        if not _has_columns(db):
+            db.close()
+            raise BackchannelError(f"{self.path}: the archive was made by an earlier version; run "
+                                   "`backchannel reindex` once (with write access) to bring it up to date")
+        return db
 
     @classmethod
-    def in_dir(cls, data_dir: str | Path) -> "Archive":
-        return cls(Path(data_dir) / "archive.db")
+    def in_dir(cls, data_dir: str | Path, readonly: bool = False) -> "Archive":
+        return cls(Path(data_dir) / "archive.db", readonly=readonly)
 
     def close(self) -> None:
         self.db.close()
@@ -199,6 +228,10 @@ class Archive:
         return result
 
     def _upsert(self, post: Post, seq: int, now: str, result: StoreResult) -> None:
+        found = problems(post)
+        if found:  # the entry points check first; this keeps anything they missed out of the record
+            result.rejected.append(f"{str(post.id)[:120]!r}: {'; '.join(found)}")
+            return
         if self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post.id,)).fetchone():
             result.refused += 1
             return
@@ -344,7 +377,13 @@ class _Tx:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            self.db.execute("COMMIT")
+            return
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # SQLite already rolled back (a full disk, an I/O error): the first error is the one to tell
 
 
 def content_hash(post: Post) -> str:
@@ -391,6 +430,22 @@ def _post(row: tuple) -> Post:
         discoverable=None if r["discoverable"] is None else bool(r["discoverable"]),
         raw=json.loads(r["raw"]) if r["raw"] else None,
     )
+
+
+NEW_COLUMNS = ("indexable", "discoverable")  # added after the first release
+
+
+def _has_columns(db: sqlite3.Connection) -> bool:
+    have = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    return all(name in have for name in NEW_COLUMNS)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns later versions introduced to an archive made by an earlier one."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    for name in NEW_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE posts ADD COLUMN {name} INTEGER")
 
 
 def _flag(value: bool | None) -> int | None:

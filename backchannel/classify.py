@@ -141,6 +141,9 @@ def classify_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str
         except json.JSONDecodeError as exc:
             yield line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
             continue
+        except RecursionError:
+            yield line_no, None, "nested too deeply"
+            continue
         try:
             yield line_no, classify_record(record), None
         except ValueError as exc:

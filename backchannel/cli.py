@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import (close_writer, color_on, common, console, digest_builder, load_config, open_writer,
-                         progress_for)
+from .cli_common import (Group, close_writer, color_on, common, console, digest_builder, load_config,
+                         open_writer, progress_for)
 from .errors import BackchannelError, InputError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="backchannel")
 def cli():
     """Collect a conference's backchannel, search it, and publish what people learned.
@@ -201,11 +201,14 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
     if not archive_path.exists():
         raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
                          "`backchannel import` first, or pass --data-dir)")
-    with Archive(archive_path) as archive:
+    with Archive(archive_path, readonly=True) as archive:
         index = Index.in_dir(cfg.data_dir)
+        note = index.catch_up_for_reading(archive, cfg.data_dir)
         hidden = () if include_hidden else moderation_state(archive).hidden
         results = run_search(index, archive, query, filters, sort, limit, exclude=hidden)
         index.close()
+    if note:
+        click.echo(f"warning: {note}", err=True)
     color = not as_json and color_on(sys.stdout)
     for rank, hit in enumerate(results.hits, 1):
         click.echo(hit_json(hit, rank) if as_json else hit_text(hit, rank, tz, color, explain) + "\n")
@@ -232,6 +235,7 @@ def import_(config_path, data_dir, file, quiet):
     """
     from .importer import import_jsonl
     from .progress import Counted
+    from .sanitize import terminal_text
 
     cfg = load_config(config_path, data_dir)
     writer = open_writer(cfg)
@@ -243,7 +247,7 @@ def import_(config_path, data_dir, file, quiet):
     finally:
         close_writer(writer)
     for number, problem in report.bad[:20]:
-        click.echo(f"{file.name}:{number}: {problem}", err=True)
+        click.echo(terminal_text(f"{file.name}:{number}: {problem}"), err=True)
     if len(report.bad) > 20:
         click.echo(f"… and {len(report.bad) - 20} more bad lines", err=True)
     extra = "".join(f", {n} {what}" for n, what in (
@@ -277,13 +281,21 @@ def export(config_path, data_dir, fmt, output, source, include_hidden, moderatio
     from .moderation import state as moderation_state
 
     cfg = load_config(config_path, data_dir)
-    with Archive.in_dir(cfg.data_dir) as archive:
-        if moderation_log:
-            n, what = export_moderation(archive, output, fmt), "moderation actions"
-        else:
-            hidden = set() if include_hidden else set(moderation_state(archive).hidden)
-            posts = (p for p in archive.posts(source=source) if p.id not in hidden)
-            n, what = run_export(posts, output, fmt), "posts"
+    with Archive.in_dir(cfg.data_dir, readonly=True) as archive:
+        try:
+            if moderation_log:
+                n, what = export_moderation(archive, output, fmt), "moderation actions"
+            else:
+                hidden = set() if include_hidden else set(moderation_state(archive).hidden)
+                posts = (p for p in archive.posts(source=source) if p.id not in hidden)
+                n, what = run_export(posts, output, fmt), "posts"
+            output.flush()  # a full device fails here at the latest, as one line, not at exit
+        except OSError as exc:
+            try:
+                output.close()  # drops what could not be written, so closing at exit fails no more
+            except OSError:
+                pass
+            raise BackchannelError(f"{output.name}: cannot write: {exc.strerror}", exit_code=1) from None
     if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
         click.echo(f"Exported {n} {what} to {output.name}", err=True)
 
@@ -301,7 +313,7 @@ def stats(config_path, data_dir, as_json):
     from .stats import compute
 
     cfg = load_config(config_path, data_dir)
-    with Archive.in_dir(cfg.data_dir) as archive:
+    with Archive.in_dir(cfg.data_dir, readonly=True) as archive:
         s = compute(archive, cfg.event.tz)
     click.echo(json.dumps(s.as_dict()) if as_json else stats_text(s))
 
@@ -341,6 +353,7 @@ def classify(config_path, data_dir, file):
     Example: backchannel classify posts.jsonl > kinds.jsonl
     """
     from .classify import classify_lines
+    from .present import json_line
 
     bad = 0
     for number, result, error in classify_lines(file):
@@ -348,7 +361,7 @@ def classify(config_path, data_dir, file):
             bad += 1
             click.echo(f"line {number}: {error}", err=True)
         else:
-            click.echo(json.dumps(result, ensure_ascii=False))
+            click.echo(json_line(result))
     if bad:
         raise BackchannelError(f"{bad} bad line{'s' if bad != 1 else ''} skipped", exit_code=1)
 

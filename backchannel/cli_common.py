@@ -3,13 +3,46 @@ writer, and how output looks (colour and progress only on a terminal)."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TextIO
 
 import click
+
+from .errors import BackchannelError
+
+# What the operating system says when the operator's disk or folders are the problem: a
+# message, not a traceback. Full disks exit 1 (a failure); permissions and paths exit 2.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_REFUSED = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST,
+            errno.ENAMETOOLONG, errno.ELOOP}
+
+
+class Group(click.Group):
+    """The command group: a full disk or a read-only folder is one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno not in _FULL | _REFUSED:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            hint = " (free some space and run it again)" if exc.errno in _FULL else ""
+            raise BackchannelError(f"{where}{exc.strerror}{hint}", 1 if exc.errno in _FULL else 2) from None
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if not any(w in text for w in ("disk is full", "readonly", "unable to open", "disk I/O")):
+                raise
+            if "full" in text or "I/O" in text:  # SQLite says "disk I/O error" when a file may not grow
+                raise BackchannelError(f"the archive: {text} (is the disk full? free some space and run it again)",
+                                       1) from None
+            raise BackchannelError(f"the archive: {text}", 2) from None
+
 
 NO_COLOR_KEY = "backchannel.no_color"
 

@@ -17,7 +17,8 @@ from .errors import InputError
 
 @click.command()
 @common
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+# A plain path: `check_output` says in one line what is wrong with it (a file, the data dir …).
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the digest here instead of [digest] output.")
 @click.option("--full", is_flag=True, help="Render and compare every page again, not only what changed.")
 @click.option("--no-search", "no_search", is_flag=True,
@@ -53,7 +54,7 @@ def build(config_path, data_dir, output, full, no_search, as_json, quiet):
 
 @click.command()
 @common
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Serve this folder instead of [digest] output.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port on 127.0.0.1 (0 picks a free one).")
@@ -65,7 +66,10 @@ def serve(config_path, data_dir, output, port):
     """
     from .serve import make_server, serve_until_interrupted
 
+    from .config import check_output
+
     cfg = load_config(config_path, data_dir)
+    check_output(output or cfg.digest.output, cfg)
     server = make_server(output or cfg.digest.output, port)
     host, real_port = server.server_address[:2]
     click.echo(f"Serving {output or cfg.digest.output} on http://{host}:{real_port}/ (Ctrl-C stops)")

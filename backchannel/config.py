@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 from .models import utc
 from .sanitize import safe_url
+from .validate import RANGE, in_range
 
 DEFAULT_CONFIG = "backchannel.toml"
 DATA_DIR_NAME = ".backchannel"
@@ -144,6 +145,44 @@ def secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {name: environ[name] for name in SECRET_VARS if environ.get(name)}
 
 
+def secret_values(environ: dict[str, str] | None = None) -> list[str]:
+    """The secret strings themselves (tokens, passwords), to scrub from anything stored.
+
+    `BACKCHANNEL_MASTODON_TOKEN` may hold `host=TOKEN` pairs: each token counts, the hosts
+    do not. The Bluesky handle is not a secret (it is public). Very short values are left
+    alone: scrubbing them would mangle ordinary words.
+    """
+    found = secrets(environ)
+    values = []
+    for name, value in found.items():
+        if name == "BACKCHANNEL_BLUESKY_HANDLE":
+            continue
+        values.append(value.strip())
+        if name == "BACKCHANNEL_MASTODON_TOKEN":
+            values += [item.rpartition("=")[2] for item in value.replace(",", " ").split()]
+    return sorted({v for v in values if len(v) >= 8}, key=len, reverse=True)
+
+
+def check_output(output: Path, config: "Config") -> None:
+    """Refuse a digest folder that would publish what must stay private.
+
+    Everything in the output is published (and served by `serve`), so it must not be, hold
+    or sit inside the data dir (the archive, with raw payloads), nor hold the config.
+    Raises ConfigError with one line naming both folders.
+    """
+    out = Path(output).resolve()
+    data = Path(config.data_dir).resolve()
+    if out == data or data.is_relative_to(out) or out.is_relative_to(data):
+        where = "is" if out == data else "contains" if data.is_relative_to(out) else "is inside"
+        raise ConfigError(f"{output}: the digest output {where} the data dir {config.data_dir}; "
+                          "choose another [digest] output or -o/--output (everything in it is published)")
+    if config.path is not None and Path(config.path).resolve().is_relative_to(out):
+        raise ConfigError(f"{output}: the digest output contains the config {config.path}; "
+                          "choose another [digest] output or -o/--output (everything in it is published)")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{output}: the digest output is a file, not a folder")
+
+
 def load(path: str | Path | None = None, data_dir: str | Path | None = None,
          required: bool = True) -> Config:
     """Load and validate a config file.
@@ -164,6 +203,8 @@ def load(path: str | Path | None = None, data_dir: str | Path | None = None,
             raw = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     return parse(raw, path.resolve(), data_dir)
@@ -312,12 +353,19 @@ def _moment(r: _Reader, value: Any, key: str, tz: ZoneInfo, end_of_day: bool) ->
                 else date.fromisoformat(value)
         except ValueError:
             raise r.fail(key, f"not a date or date-time: {value!r} (use 2026-09-01 or 2026-09-01T09:00)") from None
-    if isinstance(value, datetime):
-        return utc(value if value.tzinfo else value.replace(tzinfo=tz))
-    if isinstance(value, date):
-        day = value + timedelta(days=1) if end_of_day else value
-        return utc(datetime.combine(day, time(0), tzinfo=tz))
-    raise r.fail(key, f"must be a date or date-time, got {value!r}")
+    try:
+        if isinstance(value, datetime):
+            moment = utc(value if value.tzinfo else value.replace(tzinfo=tz))
+        elif isinstance(value, date):
+            day = value + timedelta(days=1) if end_of_day else value
+            moment = utc(datetime.combine(day, time(0), tzinfo=tz))
+        else:
+            raise r.fail(key, f"must be a date or date-time, got {value!r}")
+    except OverflowError:
+        moment = None
+    if moment is None or not in_range(moment):
+        raise r.fail(key, f"{value} is out of range (use a date from {RANGE})")
+    return moment
 
 
 def _mastodon(r: _Reader, t: Any) -> MastodonSource | None:

@@ -33,7 +33,7 @@ import jinja2
 
 from . import __version__
 from .archive import Archive
-from .config import Config
+from .config import Config, check_output
 from .digest_feeds import atom_feed, posts_jsonl, recap
 from .digest_model import Ranker, Talk, group, load, talks_from
 from .digest_pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
@@ -90,6 +90,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
     """
     started = time.perf_counter()
     out = Path(output or config.digest.output)
+    check_output(out, config)
     now = now or datetime.now(timezone.utc)
 
     # load
@@ -176,7 +177,7 @@ def build_from_config(config: Config, **kwargs: Any) -> BuildReport:
 
     A broken template (the user's own, usually) is reported as one line naming it.
     """
-    with Archive.in_dir(config.data_dir) as archive:
+    with Archive.in_dir(config.data_dir, readonly=True) as archive:
         try:
             return build(config, archive, **kwargs)
         except jinja2.TemplateSyntaxError as exc:

@@ -19,6 +19,7 @@ WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 14, 46
 SOURCE_ORDER = ("mastodon", "bluesky", "rss", "import")
 MAX_HOURLY = 24 * 14  # longer spans are drawn per day
+MAX_DAILY = 400  # longer spans (an archive that is more than one event) are drawn per month
 
 
 @dataclass
@@ -58,6 +59,8 @@ def activity(items: Sequence[Item], tz: ZoneInfo, title: str = "Posts per hour")
         return None
     first, last = items[0].local, items[-1].local
     hourly = (last - first) <= timedelta(hours=MAX_HOURLY)
+    if (last.date() - first.date()).days > MAX_DAILY:
+        return _monthly(items, first, last)
     if hourly:
         start = first.replace(minute=0, second=0, microsecond=0)
         slots = [start.replace(tzinfo=None) + timedelta(hours=h)
@@ -72,6 +75,21 @@ def activity(items: Sequence[Item], tz: ZoneInfo, title: str = "Posts per hour")
     for it in items:
         counts[key(it)][it.post.source] += 1
     return _draw(title, slots, counts, hourly, Counter(it.post.source for it in items))
+
+
+def _monthly(items: Sequence[Item], first: datetime, last: datetime) -> Chart:
+    """Posts per month: bars stay few whatever the span (1970 to 2105 is 1,632 months)."""
+    def month(d: datetime) -> datetime:
+        return datetime(d.year, d.month, 1)
+
+    slots, m = [], month(first)
+    while m <= month(last):
+        slots.append(m)
+        m = datetime(m.year + m.month // 12, m.month % 12 + 1, 1)
+    counts: dict[datetime, Counter] = {s: Counter() for s in slots}
+    for it in items:
+        counts[month(it.local)][it.post.source] += 1
+    return _draw("Posts per month", slots, counts, None, Counter(it.post.source for it in items))
 
 
 def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], hourly: bool,
@@ -97,7 +115,7 @@ def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], ho
         labels += _x_labels(slot, x, hourly, len(slots), i == 0)
     gridlines = [(round(HEIGHT - BOTTOM - v / top * plot_h, 2), f"{v:,}") for v in _ticks(top)]
     busiest = max(slots, key=lambda s: sum(counts[s].values()))
-    unit = "hour" if hourly else "day"
+    unit = "month" if hourly is None else "hour" if hourly else "day"
     summary = (f"{title}, from {_when(slots[0], hourly)} to {_when(slots[-1], hourly)}. "
                f"Busiest {unit}: {_when(busiest, hourly)} with {sum(counts[busiest].values()):,} posts.")
     return Chart(title, summary, bars, gridlines, labels, [(s, totals[s]) for s in order])
@@ -118,7 +136,10 @@ def _ticks(top: int) -> list[int]:
     return [top * k // 4 for k in range(0, 5) if (top * k) % 4 == 0] if top >= 4 else [0, top]
 
 
-def _x_labels(slot: datetime, x: float, hourly: bool, n: int, first: bool) -> list[tuple[float, str, bool]]:
+def _x_labels(slot: datetime, x: float, hourly: bool | None, n: int, first: bool) -> list[tuple[float, str, bool]]:
+    if hourly is None:
+        every = max(1, n // 12)
+        return [(x, f"{slot:%b} {slot.year}", True)] if first or (slot.year * 12 + slot.month) % every == 0 else []
     if not hourly:
         every = max(1, n // 12)
         return [(x, f"{slot:%a} {slot.day} {slot:%b}", True)] if first or slot.toordinal() % every == 0 else []
@@ -133,12 +154,16 @@ def _x_labels(slot: datetime, x: float, hourly: bool, n: int, first: bool) -> li
 def _bar_label(slot: datetime, c: Counter, n: int, hourly: bool) -> str:
     parts = ", ".join(f"{s} {k}" for s, k in c.most_common())
     what = f"{n:,} post{'s' if n != 1 else ''}" + (f" ({parts})" if parts else "")
+    if hourly is None:
+        return f"{slot:%B} {slot.year}: {what}"
     if hourly:
         end = slot + timedelta(hours=1)
         return f"{slot:%a} {slot.day} {slot:%b} {slot:%H}:00–{end:%H}:00: {what}"
     return f"{slot:%a} {slot.day} {slot:%b}: {what}"
 
 
-def _when(slot: datetime, hourly: bool) -> str:
+def _when(slot: datetime, hourly: bool | None) -> str:
+    if hourly is None:
+        return f"{slot:%B} {slot.year}"
     day = f"{slot:%a} {slot.day} {slot:%b}"
     return f"{day} {slot:%H}:00" if hourly else day

@@ -93,8 +93,9 @@ def one_line(text: str, limit: int) -> str:
 
 
 def md(text: str) -> str:
-    """Plain text as inert Markdown: punctuation that could start markup is escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Plain text as inert Markdown on one line: punctuation that could start markup is
+    escaped, and line breaks (which could start a heading, a list or a rule) become spaces."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def md_link(label: str, url: str | None) -> str:

@@ -197,9 +197,9 @@ def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
         if not talk_id:
             continue
         slug = file_name(talk_id)
-        while slug in slugs:  # two ids that sanitise to the same name
-            slug = "t-" + _hash(slug, 4)
-        slugs.add(slug)
+        while slug.lower() in slugs:  # two ids that sanitise to the same name (or differ in case)
+            slug = "x-" + _hash(slug + "\0" + talk_id, 10)
+        slugs.add(slug.lower())
         speakers = tuple(clean_text(str(getattr(s, "name", s)), 200) for s in getattr(obj, "speakers", ()) or ())
         talks.append(Talk(
             id=talk_id, slug=slug,
@@ -236,14 +236,32 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: A
     # Archive.posts() yields oldest first already; sorting keeps other iterables right too.
     if any(a.post.created_at > b.post.created_at for a, b in zip(items, items[1:])):
         items.sort(key=lambda it: (it.post.created_at, it.post.id))
+    unique_paths(items)
     return items
 
 
 def file_name(value: str) -> str:
-    """`value` itself when it is a safe file name, else a stable hash of it."""
-    if _SAFE_NAME.fullmatch(value):
+    """`value` itself when it is a safe file name, else a stable hash of it (`x-…`).
+
+    Names starting with `x-` are reserved for hashes (an id that looks like one is hashed
+    too), so no post's own id can take another post's file name.
+    """
+    if _SAFE_NAME.fullmatch(value) and value[:2].lower() != "x-":
         return value
     return "x-" + _hash(value, 10)
+
+
+def unique_paths(items: list[Item]) -> None:
+    """One page per post: ids that differ only in case (one file on macOS and Windows) get
+    their hashed name instead, so two posts never share a permalink."""
+    seen: set[str] = set()
+    for it in items:
+        folded = it.path.lower()
+        if folded in seen:
+            folder = it.path.rsplit("/", 1)[0]
+            it.path = f"{folder}/x-{_hash(it.post.id, 10)}.html"
+            folded = it.path.lower()
+        seen.add(folded)
 
 
 def fingerprints(post: Post, kind: str, day: str, talk: Talk | None) -> tuple[str, str]:

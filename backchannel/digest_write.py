@@ -18,11 +18,12 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import LockedError
+from .errors import BackchannelError, LockedError
 
 MANIFEST = ".backchannel-digest.json"
 LOCK = ".backchannel-digest.lock"
@@ -51,15 +52,19 @@ class SiteWriter:
 
     def __init__(self, root: Path, signature: str, full: bool = False):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock(self.root)
+        except OSError as exc:
+            raise BackchannelError(f"{self.root}: cannot write the digest here: {exc.strerror}") from None
         self._base = str(self.root)
-        self._lock = _lock(self.root)
+        remove_temporary(self.root)
         self.signature = signature
         try:
             self._manifest = (self.root / MANIFEST).read_bytes()
         except OSError:
             self._manifest = b""
-        old = {} if full else _read_manifest(self._manifest)
+        old = {} if full else _read_manifest(self._manifest, self.root)
         self.old: dict[str, list] = old.get("files", {})
         self.same_inputs = old.get("signature") == signature and old.get("format") == FORMAT
         self.extra: dict = old.get("extra", {})
@@ -116,12 +121,16 @@ class SiteWriter:
         tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
         os.makedirs(folder, exist_ok=True)
         h = hashlib.blake2b(digest_size=12)
-        with open(tmp, "wb") as fh:
-            for chunk in chunks():
-                h.update(chunk)
-                fh.write(chunk)
-            fh.flush()
-            st = os.fstat(fh.fileno())
+        try:
+            with open(tmp, "wb") as fh:
+                for chunk in chunks():
+                    h.update(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                st = os.fstat(fh.fileno())
+        except BaseException:
+            _unlink(tmp)
+            raise
         digest = h.hexdigest()
         entry = self.old.get(path)
         try:
@@ -181,20 +190,117 @@ def atomic_write(target: Path | str, blob: bytes) -> os.stat_result:
     except FileNotFoundError:  # a new folder; cheaper than asking for every file
         os.makedirs(folder, exist_ok=True)
         fh = open(tmp, "wb")
-    with fh:
-        fh.write(blob)
-        fh.flush()
-        st = os.fstat(fh.fileno())  # the rename keeps size and mtime
-    os.replace(tmp, target)
+    try:
+        with fh:
+            fh.write(blob)
+            fh.flush()
+            st = os.fstat(fh.fileno())  # the rename keeps size and mtime
+        os.replace(tmp, target)
+    except BaseException:  # a full disk, an interrupt: leave no temporary file behind
+        _unlink(tmp)
+        raise
     return st
 
 
-def _read_manifest(blob: bytes) -> dict:
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+_TMP = re.compile(r"\..+\.\d+\.tmp")
+
+
+def remove_temporary(root: Path) -> int:
+    """Tidy the output before a build (the build lock is held); returns how many files went.
+
+    Removes temporary files a killed build or a full disk left (`.name.PID.tmp`), and every
+    symbolic link: the build never makes one, and writing through a linked folder (or
+    Pagefind's, or pruning one) would reach outside the output. Only the link goes, never
+    what it points to. Pagefind's bundle folders are looked at, not walked.
+    """
+    n = 0
+    stack = [(str(root), False)]
+    while stack:
+        folder, shallow = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                _unlink(entry.path)
+                n += 1
+            elif entry.is_dir(follow_symlinks=False):
+                if not shallow:
+                    stack.append((entry.path, folder == str(root) and entry.name == "pagefind"))
+            elif entry.name.endswith(".tmp") and _TMP.fullmatch(entry.name):
+                _unlink(entry.path)
+                n += 1
+    return n
+
+
+def _read_manifest(blob: bytes, root: Path) -> dict:
+    """The last build's manifest, keeping only entries that name files inside `root`.
+
+    The manifest is a file in the output folder, so anyone who can write there can edit it:
+    an entry like `../../x` would otherwise have `remove_stale` delete a file outside the
+    output. Entries that are absolute, contain `..`, or resolve outside are dropped.
+    """
     try:
         data = json.loads(blob)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}  # no manifest, or a broken one: everything is rendered and compared again
-    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {}
+    check = Inside(root)
+    files = {path: entry for path, entry in data["files"].items() if _entry_ok(entry) and check(path)}
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    if "search" in extra:
+        search = extra["search"]
+        extra["search"] = {n: s for n, s in search.items() if _shard_ok(s)} if isinstance(search, dict) else {}
+    return {**data, "files": files, "extra": extra}
+
+
+class Inside:
+    """`Inside(root)(path)`: True when `path` is a plain relative path that stays inside `root`,
+    symlinks resolved (each folder once: a manifest lists 100,000 files in a few hundred)."""
+
+    def __init__(self, root: Path):
+        self.root = os.path.realpath(root)
+        self.folders: dict[str, bool] = {}
+
+    def __call__(self, path: object) -> bool:
+        if not isinstance(path, str) or not path or "\0" in path or "\\" in path or path.startswith("/"):
+            return False
+        parts = path.split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            return False
+        folder = "/".join(parts[:-1])
+        ok = self.folders.get(folder)
+        if ok is None:
+            real = os.path.realpath(os.path.join(self.root, folder))
+            ok = self.folders[folder] = real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+        # the file itself may be a symlink: removing one only removes the link, which is inside
+        return ok
+
+
+def _entry_ok(entry: object) -> bool:
+    return (isinstance(entry, list) and len(entry) == 4 and (entry[0] is None or isinstance(entry[0], str))
+            and isinstance(entry[1], str) and all(isinstance(n, int) and not isinstance(n, bool) for n in entry[2:]))
+
+
+_SHARD_DIR = re.compile(r"pagefind/[A-Za-z0-9_-][A-Za-z0-9._-]{0,120}")
+
+
+def _shard_ok(state: object) -> bool:
+    """A search shard's state names folders under pagefind/ only."""
+    if not isinstance(state, dict) or not isinstance(state.get("dir"), str):
+        return False
+    previous = state.get("previous", [])
+    return (isinstance(previous, list) and all(isinstance(d, str) and _SHARD_DIR.fullmatch(d) for d in previous)
+            and bool(_SHARD_DIR.fullmatch(state["dir"])))
 
 
 def _lock(root: Path):

@@ -14,7 +14,9 @@ class BackchannelError(click.ClickException):
             self.exit_code = exit_code
 
     def format_message(self) -> str:
-        return self.message
+        from .sanitize import terminal_text  # messages quote files, servers and posts
+
+        return terminal_text(self.message)
 
 
 class ConfigError(BackchannelError):

@@ -9,8 +9,13 @@ from typing import BinaryIO, Callable
 from .models import Media, Post
 from .pipeline import Writer
 from .sanitize import clean_html, clean_text, safe_url
+from .validate import post_from_dict
 
 BATCH = 2000
+# Bytes per line (4 MiB). A post is a few KB; the longest an export can hold is a blog post
+# cut at 200,000 characters, as text and as HTML, in a script of 3-byte characters (~1.3 MB).
+MAX_LINE = 4 << 20
+MAX_SKIP = 64 << 20  # after a too-long line, bytes searched for the next line end before giving up
 
 
 @dataclass
@@ -22,6 +27,7 @@ class ImportReport:
     refused: int = 0  # deleted earlier (tombstoned): not brought back
     blocked: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    stopped: bool = False  # gave up on the rest of the file (no line ends in sight)
 
     @property
     def good(self) -> int:
@@ -38,7 +44,9 @@ def parse_line(raw: bytes) -> Post:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
-    post = Post.from_dict(data)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    post = post_from_dict(data)
     return sanitise(post, data)
 
 
@@ -63,8 +71,10 @@ def import_jsonl(stream: BinaryIO, writer: Writer,
     """Read Post JSONL from `stream` and store every valid line (in batches)."""
     report = ImportReport()
     pending: list[Post] = []
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(_lines(stream, report), 1):
         report.lines = number
+        if raw is None:
+            continue
         if not raw.strip():
             continue
         try:
@@ -77,6 +87,32 @@ def import_jsonl(stream: BinaryIO, writer: Writer,
                 progress(report)
     _flush(writer, pending, report)
     return report
+
+
+def _lines(stream: BinaryIO, report: ImportReport):
+    """The stream's lines, none longer than MAX_LINE: a longer one is reported (and yields None)."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= MAX_LINE or raw.endswith(b"\n"):
+            yield raw
+            continue
+        report.bad.append((number, f"line too long (over {MAX_LINE:,} bytes); skipped"))
+        yield None
+        skipped = 0
+        while not raw.endswith(b"\n"):
+            raw = stream.readline(MAX_LINE)
+            skipped += len(raw)
+            if not raw:
+                return
+            if skipped > MAX_SKIP:
+                report.bad[-1] = (number, f"line too long, and no line end in the next {MAX_SKIP >> 20} MiB: "
+                                          "stopped reading (is this a JSONL file?)")
+                report.stopped = True
+                return
 
 
 def _flush(writer: Writer, posts: list[Post], report: ImportReport) -> None:

@@ -23,9 +23,10 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.writing import LockError
 
 from .archive import Archive
-from .errors import LockedError
+from .errors import BackchannelError, LockedError
 from .models import Post
 from .progress import NO_PROGRESS, Progress
+from .validate import EARLIEST, LATEST
 
 # Words of letters/digits; CJK characters one by one (Japanese has no spaces), so a search
 # for 東京 is the phrase 東 京.
@@ -76,6 +77,8 @@ def _period(text: str) -> tuple[int, int]:
         m = re.fullmatch(pattern, str(text).strip())
         if m:
             start = datetime(*map(int, m.groups()), tzinfo=timezone.utc)
+            if not (EARLIEST <= start <= LATEST - length):  # the index holds 1970 to 2105
+                raise ValueError(f"date out of range: {text!r}")
             return seconds(start), seconds(start + length)
     raise ValueError(f"not a date: {text!r}")
 
@@ -249,6 +252,44 @@ class Index:
         progress.update("merge", done=1, total=1)
         self.indexed_seq = seq
         return total
+
+    def behind(self, archive: Archive) -> int:
+        """How many archive changes (`seq` steps) this index has not seen; 0 when current."""
+        if not self.exists:
+            return archive.seq if archive.count() else 0
+        return max(archive.seq - self.indexed_seq, 0)
+
+    def catch_up_for_reading(self, archive: Archive, data_dir: str | Path) -> str | None:
+        """Before a search: index what a crashed writer left unindexed; a note when we can't.
+
+        A writer killed between the archive's commit and the index's (`kill -9` of `import`
+        or `reindex`) leaves the index behind until the next writer. A reader takes the
+        writer lock for a moment and catches up; if another writer holds it, or the data dir
+        is read-only, the results may be incomplete and the note says so.
+        """
+        from .lock import WriterLock
+
+        behind = self.behind(archive)
+        if not behind:
+            return None
+        incomplete = f"the search index is {behind} change{'s' if behind != 1 else ''} behind the archive"
+        try:
+            lock = WriterLock(data_dir).acquire()
+        except LockedError:
+            return f"{incomplete} (a writer is busy with it); results may be incomplete"
+        except (OSError, BackchannelError):  # a read-only data dir
+            return f"{incomplete} and {data_dir} is not writable; results may be " \
+                   "incomplete (run `backchannel reindex` where it is writable)"
+        try:
+            try:
+                self.catch_up(archive)
+            except (whoosh_index.IndexError, OSError, EOFError, ValueError, KeyError):
+                self.rebuild(archive)  # left half-written by a killed `reindex`: start again
+        except OSError as exc:
+            return f"{incomplete}; catching up failed ({exc.strerror}); results may be incomplete"
+        finally:
+            lock.release()
+        return None
 
     def searcher(self):
         return self.open().searcher()

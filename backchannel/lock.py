@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import LockedError
+from .errors import BackchannelError, LockedError
 
 
 class WriterLock:
@@ -15,8 +15,12 @@ class WriterLock:
         self.fh = None
 
     def acquire(self) -> "WriterLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+")
+        except OSError as exc:
+            raise BackchannelError(f"{self.path.parent}: cannot write to the data dir ({exc.strerror}); "
+                                   "this command stores data, so it needs a writable --data-dir") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -8,7 +8,7 @@ the exports read them. `Post.to_dict()` / `Post.from_dict()` are the Post JSONL 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -170,96 +170,11 @@ class Post:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Post":
-        """Build a Post from a JSONL object; raises ValueError naming the bad field."""
-        if not isinstance(data, dict):
-            raise ValueError("a line must hold a JSON object")
-        for name in ("id", "source", "created_at", "text"):
-            if name not in data or data[name] is None:
-                raise ValueError(f"missing field '{name}'")
-        for name in ("id", "source", "text"):
-            if not isinstance(data[name], str):
-                raise ValueError(f"field '{name}' must be a string")
-        if not data["id"].strip():
-            raise ValueError("field 'id' is empty")
-        try:
-            created = parse_time(data["created_at"])
-        except ValueError:
-            raise ValueError(f"field 'created_at' is not an ISO 8601 time: {data['created_at']!r}") from None
-        edited = data.get("edited_at")
-        try:
-            edited = parse_time(edited) if edited else None
-        except ValueError:
-            raise ValueError(f"field 'edited_at' is not an ISO 8601 time: {edited!r}") from None
-        author = _sub(data, "author", Author)
-        metrics = _sub(data, "metrics", Metrics)
-        for m in fields(Metrics):
-            value = getattr(metrics, m.name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"field 'metrics.{m.name}' must be a whole number ≥ 0")
-        media = data.get("media") or []
-        if not isinstance(media, list):
-            raise ValueError("field 'media' must be a list")
-        score = data.get("score")
-        if score is not None and not isinstance(score, (int, float)):
-            raise ValueError("field 'score' must be a number")
-        consent = data.get("consent") or {}
-        if not isinstance(consent, dict):
-            raise ValueError("field 'consent' must be an object")
-        for name in ("indexable", "discoverable"):
-            if consent.get(name) is not None and not isinstance(consent[name], bool):
-                raise ValueError(f"field 'consent.{name}' must be true, false or null")
-        kind = data.get("kind")
-        if kind is not None and kind not in KINDS:
-            raise ValueError(f"field 'kind' must be one of {', '.join(KINDS)}")
-        return cls(
-            id=data["id"],
-            source=data["source"],
-            created_at=created,
-            text=data["text"],
-            url=_opt_str(data, "url"),
-            author=author,
-            html=data.get("html") or "",
-            lang=_opt_str(data, "lang"),
-            tags=[t.lower().lstrip("#") for t in _str_list(data, "tags")],
-            links=_str_list(data, "links"),
-            media=[_sub({"m": m}, "m", Media) for m in media],
-            reply_to=_opt_str(data, "reply_to"),
-            is_repost=bool(data.get("is_repost", False)),
-            metrics=metrics,
-            sensitive=bool(data.get("sensitive", False)),
-            content_warning=_opt_str(data, "content_warning"),
-            edited_at=edited,
-            kind=kind,
-            score=float(score) if score is not None else None,
-            session=_opt_str(data, "session"),
-            session_reason=_opt_str(data, "session_reason"),
-            indexable=consent.get("indexable"),
-            discoverable=consent.get("discoverable"),
-        )
+        """Build a Post from a JSONL object; raises ValueError naming each bad field.
 
+        Every type and range is checked (`backchannel.validate`), so what this accepts,
+        every later stage accepts too.
+        """
+        from .validate import post_from_dict
 
-def _opt_str(data: dict, name: str) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"field '{name}' must be a string")
-    return value
-
-
-def _str_list(data: dict, name: str) -> list[str]:
-    value = data.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"field '{name}' must be a list of strings")
-    return value
-
-
-def _sub(data: dict, name: str, kind: type) -> Any:
-    value = data.get(name) or {}
-    if not isinstance(value, dict):
-        raise ValueError(f"field '{name}' must be an object")
-    known = {f.name for f in fields(kind)}
-    try:
-        return kind(**{k: v for k, v in value.items() if k in known})
-    except TypeError as exc:
-        raise ValueError(f"field '{name}': {exc}") from None
+        return post_from_dict(data)

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Sequence
 
 from .archive import Archive, StoreResult
 from .blocklist import Blocker
-from .config import Config
+from .config import Config, secret_values
 from .errors import BackchannelError
 from .index import Index
 from .models import Post
@@ -61,12 +61,16 @@ class Writer:
         self.moderation = config.moderation
         self.blocker = Blocker(config.blocklist, hold_words=self.approve)
         self.enrich = enrich
+        self.secrets = secret_values()
         self.index.catch_up(archive)
 
     def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
               cursors: dict | None = None, source: str | None = None) -> tuple[StoreResult, int]:
         """Store one batch; returns what the archive did and how many posts were blocked."""
         kept = [p for p in posts if not self.blocker.blocks(p)] if self.blocker else list(posts)
+        if self.secrets:
+            for post in kept:
+                scrub_post(post, self.secrets)
         if self.enrich and kept:
             # Classifying and matching cost more than the write: skip posts stored unchanged
             # (the archive keeps what was derived for them).
@@ -92,6 +96,32 @@ class Writer:
     def close(self) -> None:
         self.index.close()
         self.archive.close()
+
+
+def scrub(value, secrets: Sequence[str]):
+    """`value` (a string, or lists and dicts of them) with every secret replaced.
+
+    Applied to the decoded values: a server that echoes a token JSON-escaped (`\\u0053…`)
+    gets past a scrub of the raw body, not past this.
+    """
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, "[redacted]")
+        return value
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+def scrub_post(post: Post, secrets: Sequence[str]) -> None:
+    """Scrub every string a Post holds, its raw payload included, in place."""
+    for obj in (post, post.author, post.metrics, *post.media):
+        for name, value in vars(obj).items():
+            if isinstance(value, (str, list, dict)) and name not in ("author", "metrics", "media"):
+                setattr(obj, name, scrub(value, secrets))
 
 
 def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | None = None,
@@ -140,5 +170,5 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     report.unchanged += result.unchanged
     report.blocked += blocked
     report.requests += batch.requests
-    report.warnings += batch.warnings
-    report.errors += batch.errors
+    report.warnings += scrub(list(batch.warnings) + result.rejected, writer.secrets)
+    report.errors += scrub(list(batch.errors), writer.secrets)

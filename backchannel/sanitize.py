@@ -26,13 +26,23 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[ \t\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+# What a terminal would act on: C0/C1 controls (ESC starts a sequence, CR overwrites the line),
+# DEL, and the bidirectional overrides that make text read differently than it is.
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_url(url: str | None, base: str | None = None) -> str | None:
-    """The URL if it is http(s) (relative ones resolved against `base`), else None."""
+    """The URL if it is http(s) (relative ones resolved against `base`), else None.
+
+    Surrounding spaces are trimmed; a URL with whitespace or a control character inside is
+    refused (a newline in a URL would start a new line in recap.md, a log or a terminal).
+    """
     if not url or not isinstance(url, str):
         return None
-    url = _CONTROL.sub("", url).strip()
+    url = url.strip(" \t\n\r")
+    if _UNSAFE_IN_URL.search(url):
+        return None
     if base:
         try:
             url = urljoin(base, url)
@@ -88,6 +98,15 @@ def clean_text(value: str | None, limit: int | None = None) -> str:
     text = html_to_text(value) if "<" in value or "&" in value else value
     text = " ".join(_CONTROL.sub("", text).split())
     return text[:limit] if limit else text
+
+
+def terminal_text(value: object) -> str:
+    """`value` as text that is safe to print: no escape sequences, no carriage returns.
+
+    Tabs and newlines stay (the caller lays out lines); everything else a terminal would act
+    on is removed. For anything printed that came from a source, a file or a server.
+    """
+    return _TERMINAL.sub("", str(value))
 
 
 def text_to_html(text: str) -> str:

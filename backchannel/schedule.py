@@ -100,7 +100,10 @@ def parse_schedule(data: bytes, name: str, tz: str | ZoneInfo | None = None, *,
     else:
         raise ScheduleError(f"{name}: not a pretalx/frab JSON, frab XML or iCalendar schedule")
     ctx = Context(name=name, event_tz=event_tz, strict=strict)
-    talks = reader(data, ctx)
+    try:
+        talks = reader(data, ctx)
+    except RecursionError:  # json.loads and the readers recurse: `[[[[…` a million deep
+        raise ScheduleError(f"{name}: nested too deeply to be a schedule") from None
     seen: dict[str, str] = {}
     unique = []
     for talk, where in talks:

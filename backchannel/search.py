@@ -21,6 +21,7 @@ from .archive import Archive
 from .errors import InputError
 from .index import Index, schema, seconds
 from .models import KINDS, Post
+from .validate import RANGE, in_range
 
 SORTS = ("relevance", "newest", "popular")
 FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created", "likes"}
@@ -53,6 +54,7 @@ class Results:
     total: int  # how many matched in all (the hits are the first `limit`)
 
 
+_CREATED = f"created: takes a date such as 20260901 or 2026-09-01T14:30 (UTC), from {RANGE}"
 MARK_START, MARK_END = "\x02", "\x03"  # replaced by colour, brackets or <mark> on output
 _MARKED = re.compile(MARK_START + "(.*?)" + MARK_END)
 
@@ -66,11 +68,18 @@ def parse_moment(value: str, tz: ZoneInfo, end: bool = False) -> datetime:
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(0), tzinfo=tz)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.combine(day, time(0), tzinfo=tz)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        ok = in_range(moment)
     except ValueError:
         raise InputError(f"not a date or date-time: {value!r} (use 2026-09-01 or 2026-09-01T14:30)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise InputError(f"{'--until' if end else '--since'}: {value!r} is out of range (dates from {RANGE})")
+    return moment
 
 
 def build_query(text: str, filters: Filters):
@@ -84,13 +93,11 @@ def build_query(text: str, filters: Filters):
     if text.strip():
         try:
             parsed = parser.parse(text)
-        except (ValueError, TypeError) as exc:
-            hint = ("created: takes a date such as 20260901 or 2026-09-01T14:30 (UTC)"
-                    if "created:" in text else str(exc))
-            raise InputError(f"bad query {text!r}: {hint}") from None
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InputError(f"bad query {text!r}: {_CREATED if 'created:' in text else exc}") from None
         if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
-            raise InputError(f"bad query {text!r}: nothing left to search for "
-                             "(only operators or very common words)")
+            raise InputError(f"bad query {text!r}: " + (_CREATED if "created:" in text else
+                             "nothing left to search for (only operators or very common words)"))
         parts.append(parsed)
     parts += _filter_queries(filters)
     if not parts:

@@ -1,14 +1,16 @@
 """`backchannel serve`: the built digest on http://127.0.0.1:PORT, for a look before publishing.
 
 A small static server (the standard library's, threaded). Only on the loopback interface;
-only files inside the output folder; no directory listings; dotfiles (the build's manifest
-and temporary files) are not served. Pages are replaced by rename while `run` refreshes the
+only regular files whose real path (symlinks followed) is inside the output folder; no
+directory listings; dotfiles (the build's manifest and temporary files) are not served; a
+path the file system refuses (a NUL byte, a name too long) is a 404 or a 414, not an error. Pages are replaced by rename while `run` refreshes the
 digest, so a request sees either the old page or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import http.server
+import os
 import posixpath
 import socketserver
 import threading
@@ -19,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import InputError
 
 HOST = "127.0.0.1"
+MAX_PATH = 2048  # characters of a request path; longer ones get 414
 TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -45,16 +48,30 @@ class DigestHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         path = unquote(urlsplit(self.path).path)
+        if len(path) > MAX_PATH or any(len(p.encode("utf-8", "replace")) > 255 for p in path.split("/")):
+            self.send_error(414, "URI too long")
+            return None
         parts = [p for p in posixpath.normpath(path).split("/") if p]
-        if any(p.startswith(".") for p in parts):
+        if "\0" in path or any(p.startswith(".") for p in parts):
             return self._not_found()
         if parts == ["favicon.ico"] and not (Path(self.directory) / "favicon.ico").exists():
             # Browsers ask for it on feed.xml and recap.md; the digest's icon is an SVG.
             self.path = "/static/favicon.svg"
-        target = Path(self.translate_path(self.path))
-        if target.is_dir() and not (target / "index.html").is_file():
+        try:
+            target = Path(self.translate_path(self.path))
+            if target.is_dir():
+                target = target / "index.html"
+            if not self._inside(target):
+                return self._not_found()
+        except (OSError, ValueError):  # a name the file system refuses
             return self._not_found()
         return super().send_head()
+
+    def _inside(self, target: Path) -> bool:
+        """A regular file whose real path (symlinks followed) is inside the served folder."""
+        root = os.path.realpath(self.directory)
+        real = os.path.realpath(target)
+        return real.startswith(root.rstrip(os.sep) + os.sep) and os.path.isfile(real)
 
     def _not_found(self):
         page = Path(self.directory) / "404.html"

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .live import RunStatus
+from .sanitize import terminal_text
 
 HEADER = "backchannel run — Ctrl-C stops after storing what is in flight"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from backchannel.models import Author, Media, Metrics, Post, make_id, parse_time
 from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url
+from backchannel.validate import checked
 
 WEB = "https://bsky.app"
 NO_UNAUTHENTICATED = "!no-unauthenticated"
@@ -101,7 +102,7 @@ def normalize(view: dict[str, Any], allow_adult: bool = False) -> Post | None:
     html = clean_html(body_html + extra.html)
     plain = "\n".join(p for p in [html_to_text(body_html), extra.text] if p)
     warning = _warning(adult)
-    return Post(
+    return checked(Post(
         id=make_id("bluesky", uri),
         source="bluesky",
         created_at=when,
@@ -122,7 +123,7 @@ def normalize(view: dict[str, Any], allow_adult: bool = False) -> Post | None:
         content_warning=warning or ("Content warning" if _warned(view) else None),
         uri=uri,
         raw=view,
-    )
+    ), lambda problem: BadPost(f"post {uri}: {problem}"))
 
 
 # --- tags and rich text ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from backchannel.models import Author, Media, Metrics, Post, make_id, parse_time
 from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url
+from backchannel.validate import checked
 
 SOURCE = "mastodon"
 PROVENANCE = "_backchannel"  # key added to Post.raw: which configured server the copy came from
@@ -148,7 +149,7 @@ def normalize(status: dict, server: str, domain: str | None) -> Post:
     author = _author(account, local_domain(domain, account.get("url"), server))
     url = safe_url(status.get("url")) or safe_url(uri)
     edited = status.get("edited_at")
-    return Post(
+    return checked(Post(
         id=make_id(SOURCE, uri),
         source=SOURCE,
         uri=uri,
@@ -175,7 +176,7 @@ def normalize(status: dict, server: str, domain: str | None) -> Post:
         sensitive=status.get("sensitive") is True,
         content_warning=clean_text(_str(status.get("spoiler_text"))) or None,
         raw={**status, PROVENANCE: {"server": server}},
-    )
+    ), Malformed)
 
 
 def _required_str(data: dict, name: str, allow_int: bool = False) -> str:

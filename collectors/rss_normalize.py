@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from backchannel.config import Event, Feed
 from backchannel.models import Author, Media, Post, make_id
 from backchannel.sanitize import clean_html, clean_text, html_to_text, safe_url, text_to_html
+from backchannel.validate import in_range, repair
 
 MAX_HTML_CHARS = 200_000  # a whole book in one entry is cut here, before cleaning
 RAW_TEXT_CHARS = 2_000  # summary/content kept in Post.raw
@@ -108,6 +109,7 @@ def entry_post(entry: Mapping[str, Any], ctx: FeedContext, now: datetime) -> tup
         uri=identity,
         raw=_raw(entry, ctx, categories, body_source),
     )
+    repair(post)  # what is still wrong after this, the archive refuses and the round reports
     return post, created is not None
 
 
@@ -141,9 +143,10 @@ def _struct_time(value: Any) -> datetime | None:
     # feedparser gives UTC struct_time; a leap second or an absurd year must not crash us.
     try:
         year, month, day, hour, minute, second = (int(v) for v in tuple(value)[:6])
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=timezone.utc)
+        moment = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=timezone.utc)
     except (TypeError, ValueError, OverflowError):
         return None
+    return moment if in_range(moment) else None  # year 9999: as good as undated
 
 
 def _identity(entry: Mapping[str, Any], title: str, created: datetime | None, body: str) -> str:

@@ -64,11 +64,24 @@ def test_cursors_saved_with_their_posts(archive):
 
 
 def test_a_failed_batch_stores_neither_posts_nor_cursor(archive):
-    bad = make_post(2)
-    bad.text = None  # NOT NULL: the insert fails half-way through the batch
-    with pytest.raises(sqlite3.IntegrityError):
-        archive.store([make_post(1), bad], cursors={"k": "2"}, source="mastodon")
+    def interrupted():
+        yield make_post(1)
+        raise KeyboardInterrupt  # Ctrl-C half-way through the batch
+
+    with pytest.raises(KeyboardInterrupt):
+        archive.store(interrupted(), cursors={"k": "2"}, source="mastodon")
     assert archive.count() == 0 and archive.cursors("mastodon") == {}
+
+
+def test_a_post_later_stages_would_choke_on_is_refused_by_name_and_the_rest_kept(archive):
+    bad = make_post(2)
+    bad.text = None
+    late = make_post(3)
+    late.created_at = late.created_at.replace(year=2200)
+    result = archive.store([make_post(1), bad, late], cursors={"k": "2"}, source="mastodon")
+    assert len(result.added) == 1 and archive.cursors("mastodon") == {"k": "2"}
+    assert "field 'text' must be a string" in result.rejected[0]
+    assert "'created_at': year 2200 is out of range" in result.rejected[1]
 
 
 def test_plain_tables_open_in_sqlite3(tmp_path, archive):
