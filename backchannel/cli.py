@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .cli_common import close_writer, common, digest_builder, load_config, open_writer
 from .errors import BackchannelError, InputError
+from .importers import FORMATS as IMPORT_FORMATS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -196,38 +197,51 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
 @cli.command("import")
 @common
 @click.argument("file", type=click.File("rb"), default="-")
-def import_(config_path, data_dir, file):
-    """Import posts from Post JSONL (FILE, or - for standard input).
+@click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), default=None,
+              help="The file's format (default: told from its content).")
+@click.option("--event", "event_only", is_flag=True,
+              help="Keep only posts with one of the config's [event] hashtags, between its start and end.")
+def import_(config_path, data_dir, file, fmt, event_only):
+    """Import posts from a file (FILE, or - for standard input): our own Post JSONL, or
+    another tool's export — twarc (v1.1) or twarc2 JSONL, a Twitter archive's tweets.js,
+    a TAGS sheet saved as CSV, a Mastodon outbox.json, a Bluesky repository (.car).
 
-    Each line needs id, source, created_at and text. Bad lines are reported by number and
-    skipped; every good line is kept. Exit code 1 if some lines were bad, 2 if all were.
+    Bad lines or records are reported by position and skipped; every good one is kept.
+    Posts left out on purpose (not public, retweets without their original, outside the
+    event) are counted by reason. Exit code 1 if some records were bad, 2 if all were.
 
-    Example: backchannel import posts.jsonl
+    Example: backchannel import --event tweets.jsonl
     """
-    from .importer import import_jsonl
+    from .importer import import_file
+    from .importers import event_filter
 
-    cfg = load_config(config_path, data_dir)
+    cfg = load_config(config_path, data_dir, required=event_only)
+    keep = event_filter(cfg.event) if event_only else None
     show = sys.stderr.isatty()
 
     def progress(report):
         if show:
-            click.echo(f"\r{report.lines} lines read, {report.good} stored …", err=True, nl=False)
+            done = f"{report.bytes_read / 2**20:.0f}" + (f" of {report.bytes_total / 2**20:.0f}" if report.bytes_total else "")
+            click.echo(f"\r{done} MB read, {report.good} stored …", err=True, nl=False)
 
     writer = open_writer(cfg)
     try:
-        report = import_jsonl(file, writer, progress)
+        report = import_file(file, writer, fmt, keep, progress)
     finally:
         close_writer(writer)
     if show:
         click.echo("\r", err=True, nl=False)
+    where = "{}:{}:" if report.unit == "line" else "{}: " + report.unit + " {}:"
     for number, problem in report.bad[:20]:
-        click.echo(f"{file.name}:{number}: {problem}", err=True)
+        click.echo(f"{where.format(file.name, number)} {problem}", err=True)
     if len(report.bad) > 20:
-        click.echo(f"… and {len(report.bad) - 20} more bad lines", err=True)
+        click.echo(f"… and {len(report.bad) - 20} more bad {report.unit}s", err=True)
     extra = "".join(f", {n} {what}" for n, what in (
         (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
-        (report.blocked, "blocked"), (len(report.bad), "bad lines skipped")) if n)
+        (report.blocked, "blocked"), (len(report.bad), f"bad {report.unit}s skipped")) if n)
     click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
+    for reason, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]):
+        click.echo(f"Left out {n}: {reason}")
     if report.bad:
         sys.exit(2 if not report.good else 1)
 

@@ -1,10 +1,15 @@
-"""`backchannel import`: Post JSONL in, every good line kept, every bad line reported by number."""
+"""`backchannel import`: Post JSONL in, every good line kept, every bad line reported by number.
+
+Other tools' exports (twarc, Twitter archives, TAGS, Mastodon and Bluesky exports) come in
+through `import_file`, which tells the format from the first bytes and hands each record of
+a reader in `backchannel.importers` to the same store path as our own JSONL.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterable
 
 from .models import Media, Post
 from .pipeline import Writer
@@ -22,6 +27,14 @@ class ImportReport:
     refused: int = 0  # deleted earlier (tombstoned): not brought back
     blocked: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    format: str = "jsonl"
+    skipped: dict[str, int] = field(default_factory=dict)  # left out on purpose, by reason
+    bytes_read: int = 0  # for a progress display
+    bytes_total: int | None = None  # the file's size, when it is a file
+    unit: str = "line"  # what `bad` positions count: line, item (of a JSON array) or block (CAR)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     @property
     def good(self) -> int:
@@ -59,16 +72,25 @@ def sanitise(post: Post, data: dict) -> Post:
 
 
 def import_jsonl(stream: BinaryIO, writer: Writer,
-                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
-    """Read Post JSONL from `stream` and store every valid line (in batches)."""
-    report = ImportReport()
+                 progress: Callable[[ImportReport], None] | None = None,
+                 keep: Callable[[Post], bool] | None = None,
+                 report: ImportReport | None = None) -> ImportReport:
+    """Read Post JSONL from `stream` and store every valid line (in batches).
+
+    `keep` (e.g. the event's hashtags and window) leaves out the posts it returns False for.
+    """
+    report = report or ImportReport()
     pending: list[Post] = []
     for number, raw in enumerate(stream, 1):
         report.lines = number
         if not raw.strip():
             continue
         try:
-            pending.append(parse_line(raw))
+            post = parse_line(raw)
+            if keep is None or keep(post):
+                pending.append(post)
+            else:
+                report.skip(OUTSIDE)
         except ValueError as exc:
             report.bad.append((number, str(exc)))
         if len(pending) >= BATCH:
@@ -76,6 +98,77 @@ def import_jsonl(stream: BinaryIO, writer: Writer,
             if progress:
                 progress(report)
     _flush(writer, pending, report)
+    return report
+
+
+OUTSIDE = "outside the event (hashtags or dates)"
+
+
+def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
+                keep: Callable[[Post], bool] | None = None,
+                progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import any supported file: the format is told from its first bytes unless `fmt` names it.
+
+    Raises InputError when the format cannot be told. `progress(report)` is called after
+    every batch; `report.bytes_read` / `report.bytes_total` say how far the file is read.
+    """
+    from .importers import FORMATS, reader
+    from .importers.stream import Counted
+
+    counted = Counted.wrap(stream)
+    report = ImportReport(bytes_total=counted.size)
+    report.format = fmt or _sniff(counted, getattr(stream, "name", "-"))
+    tick = (lambda r: progress(_read(r, counted))) if progress else None
+    if report.format == "jsonl":
+        return _read(import_jsonl(counted.buffered(), writer, tick, keep, report), counted)
+    items = reader(report.format)(counted.buffered(), str(getattr(stream, "name", "-")))
+    report.unit = FORMATS[report.format].unit
+    return _read(import_items(items, writer, keep, tick, report), counted)
+
+
+def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] | None,
+                 progress: Callable[[ImportReport], None] | None, report: ImportReport) -> ImportReport:
+    """Store the posts a format reader yields; count its skips, report its bad records."""
+    pending: list[Post] = []
+    for item in items:
+        report.lines = item.position
+        if item.problem:
+            report.bad.append((item.position, item.problem))
+            continue
+        if item.skip or item.post is None:
+            report.skip(item.skip or "nothing to import")
+            continue
+        try:
+            post = sanitise(Post.from_dict(item.post), item.raw)
+        except ValueError as exc:
+            report.bad.append((item.position, str(exc)))
+            continue
+        post.uri = item.uri or post.id
+        if keep is None or keep(post):
+            pending.append(post)
+        else:
+            report.skip(OUTSIDE)
+        if len(pending) >= BATCH:
+            _flush(writer, pending, report)
+            if progress:
+                progress(report)
+    _flush(writer, pending, report)
+    return report
+
+
+def _sniff(counted, name: str) -> str:
+    from .errors import InputError
+    from .importers import FORMATS, sniff
+
+    found = sniff(counted.head)
+    if not found:
+        raise InputError(f"{name}: cannot tell the file's format; pass --format "
+                         f"({', '.join(FORMATS)})")
+    return found
+
+
+def _read(report: ImportReport, counted) -> ImportReport:
+    report.bytes_read = counted.count
     return report
 
 
