@@ -118,11 +118,11 @@ def to_post(tweet: Tweet) -> tuple[dict, str]:
     uri = status_url(first)
     html, text, links = render(tweet.text, tweet.entities)
     if tweet.quoted:
-        q_html, q_text, _ = render(tweet.quoted.text, tweet.quoted.entities)
+        q_html, _, _ = render(tweet.quoted.text, tweet.quoted.entities)
         q_url = status_url(tweet.quoted.id, tweet.quoted.username)
         who = htmllib.escape(tweet.quoted.name or "@" + tweet.quoted.username)
+        # Shown, but not part of this post's own text (what is searched and classified).
         html += f'<blockquote>{q_html}<p>— <a href="{htmllib.escape(q_url)}">{who}</a></p></blockquote>'
-        text += "\n" + q_text
         links = [u for u in links if u != q_url and "/status/" + tweet.quoted.id not in u]
     created = tweet.created_at
     edited = None
