@@ -232,8 +232,9 @@ def import_(config_path, data_dir, file, fmt, event_only):
     if show:
         click.echo("\r", err=True, nl=False)
     where = "{}:{}:" if report.unit == "line" else "{}: " + report.unit + " {}:"
+    name = getattr(file, "name", "<stdin>")
     for number, problem in report.bad[:20]:
-        click.echo(f"{where.format(file.name, number)} {problem}", err=True)
+        click.echo(f"{where.format(name, number)} {problem}", err=True)
     if len(report.bad) > 20:
         click.echo(f"… and {len(report.bad) - 20} more bad {report.unit}s", err=True)
     extra = "".join(f", {n} {what}" for n, what in (

@@ -109,21 +109,44 @@ def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
     """Import any supported file: the format is told from its first bytes unless `fmt` names it.
 
-    Raises InputError when the format cannot be told. `progress(report)` is called after
-    every batch; `report.bytes_read` / `report.bytes_total` say how far the file is read.
+    A Twitter archive .zip or a Mastodon export .tar.gz is opened and the file inside that
+    holds the posts is read. Raises InputError when the format cannot be told.
+    `progress(report)` is called after every batch; `report.bytes_read` /
+    `report.bytes_total` say how far the file is read.
     """
     from .importers import FORMATS, reader
+    from .importers.containers import kind, open_archive
     from .importers.stream import Counted
 
     counted = Counted.wrap(stream)
+    name = str(getattr(stream, "name", "-"))
     report = ImportReport(bytes_total=counted.size)
-    report.format = fmt or _sniff(counted, getattr(stream, "name", "-"))
     tick = (lambda r: progress(_read(r, counted))) if progress else None
-    if report.format == "jsonl":
-        return _read(import_jsonl(counted.buffered(), writer, tick, keep, report), counted)
-    items = reader(report.format)(counted.buffered(), str(getattr(stream, "name", "-")))
+    archive = kind(counted.head)
+    if archive is None:
+        report.format = fmt or _sniff(counted.head, name)
+        if report.format == "jsonl":
+            return _read(import_jsonl(counted.buffered(), writer, tick, keep, report), counted)
+        parts = [(counted.buffered(), name)]
+        sibling = None
+    else:
+        members, sibling = open_archive(counted.buffered(), name, archive)
+        parts = [(m.stream, m.name) for m in members]
+        first = Counted.wrap(parts[0][0])
+        report.format = fmt or _sniff(first.head, parts[0][1])
+        parts[0] = (first.buffered(), parts[0][1])
+    read = reader(report.format)
     report.unit = FORMATS[report.format].unit
+    items = (item for stream_, part in parts for item in _named(read(stream_, part, sibling), part, len(parts)))
     return _read(import_items(items, writer, keep, tick, report), counted)
+
+
+def _named(items: Iterable, part: str, parts: int) -> Iterable:
+    """Name the part file in problems when an archive splits its posts over several files."""
+    for item in items:
+        if parts > 1 and item.problem:
+            item.problem = f"{part.rsplit(':', 1)[-1]}: {item.problem}"
+        yield item
 
 
 def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] | None,
@@ -156,11 +179,11 @@ def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] |
     return report
 
 
-def _sniff(counted, name: str) -> str:
+def _sniff(head: bytes, name: str) -> str:
     from .errors import InputError
     from .importers import FORMATS, sniff
 
-    found = sniff(counted.head)
+    found = sniff(head)
     if not found:
         raise InputError(f"{name}: cannot tell the file's format; pass --format "
                          f"({', '.join(FORMATS)})")

@@ -380,3 +380,42 @@ def test_a_past_events_archive_becomes_a_digest(tmp_path):
     assert "PyConEx 2022" in index
     pages = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
     assert "measure before you tune the planner" in pages and "speakerdeck.example/bo/planner-tuning" in pages
+
+
+# --- archives as downloaded ---------------------------------------------------------------------
+
+def test_a_twitter_archive_zip_is_read_in_place_with_every_tweets_part(tmp_path):
+    import zipfile
+    data = FIXTURES / "twitter-archive" / "data"
+    extra = [{"tweet": {"id_str": "1582800000000000001", "id": "1582800000000000001", "full_text": "Part two #PyConEx",
+                        "created_at": "Thu Oct 20 09:00:00 +0000 2022", "entities": {"hashtags": []}, "lang": "en",
+                        "favorite_count": "1", "retweet_count": "0"}}]
+    with zipfile.ZipFile(tmp_path / "twitter-2022-10-21-ab12.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(FIXTURES / "twitter-archive" / "data" / "account.js", "data/account.js")
+        z.write(data / "tweets.js", "data/tweets.js")
+        z.writestr("data/tweets-part1.js", "window.YTD.tweets.part1 = " + json.dumps(extra))
+        z.writestr("Your archive.html", "<html></html>")
+    result = run(tmp_path, tmp_path / "twitter-2022-10-21-ab12.zip")
+    assert result.exit_code == 0, result.output
+    assert "Imported 5 new posts" in result.output
+    assert any(p["text"] == "Part two #PyConEx" for p in exported(tmp_path))
+
+
+def test_a_mastodon_export_tar_gz_from_standard_input(tmp_path):
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name in ("outbox.json", "actor.json"):
+            tar.add(FIXTURES / "mastodon-export" / name, name)
+    result = CliRunner().invoke(cli, ["import", "-", "--data-dir", str(tmp_path / "data")], input=buf.getvalue())
+    assert "Imported 4 new posts" in result.output
+    assert {p["author"]["name"] for p in exported(tmp_path)} == {"Ada :python:"}  # from actor.json in the archive
+
+
+def test_a_zip_that_is_not_a_twitter_archive_says_so(tmp_path):
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as z:
+        z.writestr("a.txt", "hello")
+    result = run(tmp_path, tmp_path / "photos.zip")
+    assert result.exit_code == 2 and "no data/tweets.js in this .zip" in result.output

@@ -2,7 +2,9 @@
 
 `backchannel import` hands every reader's output to the same path as our own Post JSONL
 (`backchannel.importer`), so sanitising, the blocklist, kinds, talks and the index work the
-same whatever the file was. A reader is a function `read(stream, name) -> Iterator[Item]`:
+same whatever the file was. A reader is a function `read(stream, name, sibling=None) ->
+Iterator[Item]` (`sibling(filename)` gives the bytes of a small file beside the one read,
+such as a Twitter archive's account.js; see `containers`):
 
 - it streams: it never holds the whole file (JSON arrays through ijson, CSV row by row,
   CAR block by block), so a file of any size imports in constant memory;
@@ -33,7 +35,7 @@ class Item:
     problem: str | None = None  # what is wrong with it
 
 
-Reader = Callable[[BinaryIO, str], Iterator[Item]]
+Reader = Callable[..., Iterator[Item]]  # read(stream, name, sibling=None)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ class CarError(ValueError):
     pass
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
+def read(stream: BinaryIO, name: str, sibling=None) -> Iterator[Item]:
     if not stream.seekable():  # standard input: keep a copy on disk for the second pass
         spool = tempfile.TemporaryFile()
         shutil.copyfileobj(stream, spool)

@@ -14,7 +14,6 @@ are kept. The file is read item by item (ijson), however long the account's hist
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 from urllib.parse import urlsplit
 
@@ -23,14 +22,15 @@ from collectors.mastodon_normalize import Malformed, normalize, skip_reason
 from ..errors import InputError
 from ..sanitize import safe_url
 from . import Item
+from .containers import Sibling, folder_sibling
 from .jsonarray import items
 
 PUBLIC = {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
 _KINDS = {"image": "image", "video": "video", "audio": "audio"}
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
-    actor = _actor(Path(name).parent / "actor.json") if name not in ("-", "<stdin>") else None
+def read(stream: BinaryIO, name: str, sibling: Sibling | None = None) -> Iterator[Item]:
+    actor = _actor(sibling or folder_sibling(name), name)
     for index, activity, problem in items(stream, "orderedItems.item"):
         if problem:
             yield Item(index, problem=problem)
@@ -123,14 +123,15 @@ def _account(actor: dict | None, actor_id: str) -> dict:
     }
 
 
-def _actor(path: Path) -> dict | None:
+def _actor(sibling: Sibling | None, name: str) -> dict | None:
     """actor.json beside the outbox (small: the account's profile), or None."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
+    raw = sibling("actor.json") if sibling else None
+    if raw is None:
         return None
+    try:
+        data = json.loads(raw)
     except ValueError:
-        raise InputError(f"{path}: not valid JSON") from None
+        raise InputError(f"{name}: actor.json beside it is not valid JSON") from None
     return data if isinstance(data, dict) else None
 
 

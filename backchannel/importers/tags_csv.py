@@ -29,7 +29,7 @@ _TAG = re.compile(r"(?:^|(?<=\s))#(\w+)")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
+def read(stream: BinaryIO, name: str, sibling=None) -> Iterator[Item]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     rows = csv.reader(text)
     header = [h.strip().lower() for h in next(rows, [])]

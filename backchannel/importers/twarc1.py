@@ -16,7 +16,7 @@ from .twitter import (Tweet, to_post, tweet_id, twitter_time, user_skip, v1_enti
                       withheld)
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
+def read(stream: BinaryIO, name: str, sibling=None) -> Iterator[Item]:
     for number, data, problem in json_lines(stream):
         if problem:
             yield Item(number, problem=problem)

@@ -21,7 +21,7 @@ from .jsonlines import json_lines
 from .twitter import Entity, Tweet, WEB, best_video, to_post, tweet_id, twitter_time, user_skip, withheld
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
+def read(stream: BinaryIO, name: str, sibling=None) -> Iterator[Item]:
     for number, data, problem in json_lines(stream):
         if problem:
             yield Item(number, problem=problem)

@@ -11,18 +11,18 @@ left out and counted. Older archives (2019) lack the `{"tweet": …}` wrapper; b
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from ..errors import InputError
 from . import Item
+from .containers import Sibling, folder_sibling
 from .jsonarray import items, skip_assignment
 from .twarc1 import parse
 from .twitter import to_post
 
 
-def read(stream: BinaryIO, name: str) -> Iterator[Item]:
-    owner = _owner(Path(name).parent if name not in ("-", "<stdin>") else None, name)
+def read(stream: BinaryIO, name: str, sibling: Sibling | None = None) -> Iterator[Item]:
+    owner = _owner(sibling or folder_sibling(name), name)
     try:
         skip_assignment(stream)
     except ValueError as exc:
@@ -62,33 +62,32 @@ def read(stream: BinaryIO, name: str) -> Iterator[Item]:
         yield Item(index, post=post, raw=tweet, uri=uri)
 
 
-def _owner(folder: Path | None, name: str) -> dict:
+def _owner(sibling: Sibling | None, name: str) -> dict:
     """The archive owner from account.js (and whether protected-history.js says protected)."""
-    account = _js(folder / "account.js") if folder else None
+    account = _js(sibling, "account.js", name)
     if not account:
         raise InputError(f"{name}: account.js is not beside it: tweets.js names no author, so "
-                         "import it from the archive's data/ folder")
+                         "import the archive's .zip, or tweets.js where it lies in the archive's data/ folder")
     info = account[0].get("account", {}) if isinstance(account[0], dict) else {}
     username = info.get("username")
     if not isinstance(username, str) or not username:
-        raise InputError(f"{folder / 'account.js'}: no username in it")
-    history = _js(folder / "protected-history.js") or []
+        raise InputError(f"{name}: account.js beside it has no username")
+    history = _js(sibling, "protected-history.js", name) or []
     actions = [h.get("protectedHistory", {}).get("action") for h in history if isinstance(h, dict)]
     return {"screen_name": username, "name": info.get("accountDisplayName") or username,
             "protected": bool(actions) and actions[-1] == "Protect"}
 
 
-def _js(path: Path) -> Any:
-    """A small `window.YTD.x.part0 = [...]` file (account.js and the like), or None."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError:
+def _js(sibling: Sibling | None, filename: str, name: str) -> Any:
+    """A small `window.YTD.x.part0 = [...]` file beside tweets.js (account.js and the like), or None."""
+    data = sibling(filename) if sibling else None
+    if data is None:
         return None
-    _, _, body = text.partition("=")
+    _, _, body = data.decode("utf-8-sig", "replace").partition("=")
     try:
         value = json.loads(body)
     except ValueError:
-        raise InputError(f"{path}: not a Twitter archive data file") from None
+        raise InputError(f"{name}: {filename} beside it is not a Twitter archive data file") from None
     return value if isinstance(value, list) and value else None
 
 
