@@ -419,3 +419,10 @@ def test_a_zip_that_is_not_a_twitter_archive_says_so(tmp_path):
         z.writestr("a.txt", "hello")
     result = run(tmp_path, tmp_path / "photos.zip")
     assert result.exit_code == 2 and "no data/tweets.js in this .zip" in result.output
+
+
+def test_json_lines_of_no_known_shape_are_read_as_post_jsonl_and_each_line_named(tmp_path):
+    (tmp_path / "x.jsonl").write_text('{"id": "a", "text": "no source or time"}\n{"id": "b"}\n')
+    result = run(tmp_path, tmp_path / "x.jsonl")
+    assert result.exit_code == 2
+    assert "x.jsonl:1: missing field 'source'" in result.output and "x.jsonl:2:" in result.output
