@@ -244,7 +244,7 @@ def import_(config_path, data_dir, file, fmt, event_only):
     for reason, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]):
         click.echo(f"Left out {n}: {reason}")
     if report.bad:
-        sys.exit(2 if not report.good else 1)
+        sys.exit(2 if not (report.good or report.skipped) else 1)
 
 
 @cli.command()

@@ -426,3 +426,23 @@ def test_json_lines_of_no_known_shape_are_read_as_post_jsonl_and_each_line_named
     result = run(tmp_path, tmp_path / "x.jsonl")
     assert result.exit_code == 2
     assert "x.jsonl:1: missing field 'source'" in result.output and "x.jsonl:2:" in result.output
+
+
+@needs_corpus
+def test_twarc2_long_tweets_use_note_tweet_and_gone_tweets_are_counted(tmp_path):
+    response = json.loads((TWARC2 / "media_tweet.jsonl").read_text().splitlines()[0])
+    tweet = response["data"][0]
+    long_text = "A long post from the #PyConEx keynote. " * 10 + "More: https://t.co/LoNgLiNk00"
+    start = long_text.index("https://t.co/")
+    tweet["note_tweet"] = {"text": long_text, "entities": {
+        "urls": [{"start": start, "end": start + 23, "url": "https://t.co/LoNgLiNk00", "expanded_url": "https://keynote.example/notes"}],
+        "hashtags": [{"start": 21, "end": 29, "tag": "PyConEx"}]}}
+    response["errors"] = [{"value": "1400000000000000000", "detail": "Could not find tweet with ids: [1400000000000000000].",
+                           "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                           "resource_id": "1400000000000000000", "type": "https://api.twitter.com/2/problems/resource-not-found"}]
+    (tmp_path / "long.jsonl").write_text(json.dumps(response) + "\n")
+    result = run(tmp_path, tmp_path / "long.jsonl")
+    assert "Left out 1: deleted or unavailable (reported by the API)" in result.output
+    (post,) = exported(tmp_path)
+    assert post["text"].startswith("A long post from the #PyConEx keynote.") and len(post["text"]) > 400
+    assert post["links"] == ["https://keynote.example/notes"] and "pyconex" in post["tags"]
