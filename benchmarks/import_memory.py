@@ -140,7 +140,7 @@ def main() -> None:
         if r["code"] != 0:
             print(r["err"], file=sys.stderr)
         rows.append((path.stat().st_size / 2**20, tweets, r))
-    print(f"`backchannel import` of twarc2 JSONL (whole command: archive + classify + talks + index)")
+    print("`backchannel import` of twarc2 JSONL (whole command: archive + classify + talks + index)")
     print(f"{'file':>8} {'tweets':>8} {'posts':>8} {'seconds':>8} {'MB/s':>6} {'peak RSS':>9}  exit code")
     for size, tweets, r in rows:
         print(f"{size:>6.0f}MB {tweets:>8} {r['stored']:>8} {r['seconds']:>8.1f} {size / r['seconds']:>6.2f} "

@@ -7,6 +7,7 @@ the CAR files are encoded here with libipld, the atproto SDK's codec (tests/car_
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -446,3 +447,18 @@ def test_twarc2_long_tweets_use_note_tweet_and_gone_tweets_are_counted(tmp_path)
     (post,) = exported(tmp_path)
     assert post["text"].startswith("A long post from the #PyConEx keynote.") and len(post["text"]) > 400
     assert post["links"] == ["https://keynote.example/notes"] and "pyconex" in post["tags"]
+
+
+def test_hostile_tweets_become_inert(tmp_path):
+    text = 'Look <img src=x onerror=alert(1)> @x"onmouseover=alert(2) https://t.co/EvIl000000'
+    tweet = {"id_str": "1172820311744599999", "created_at": "Sat Sep 14 09:41:07 +0000 2019", "full_text": text,
+             "user": {"screen_name": "<b>mallory</b>", "name": "<script>alert(3)</script>Mallory", "protected": False},
+             "entities": {"user_mentions": [{"screen_name": 'x"onmouseover=alert(2)', "indices": [35, 58]}],
+                          "urls": [{"url": "https://t.co/EvIl000000", "expanded_url": "javascript:alert(4)", "indices": [59, 82]}]},
+             "extended_entities": {"media": [{"type": "photo", "media_url_https": "javascript:alert(5)", "url": "https://t.co/x"}]}}
+    (tmp_path / "evil.jsonl").write_text(json.dumps(tweet) + "\n")
+    assert run(tmp_path, tmp_path / "evil.jsonl").exit_code == 0
+    (post,) = exported(tmp_path)
+    assert "javascript:" not in json.dumps(post) and "<img" not in post["html"] and "<script" not in post["html"]
+    assert not re.search(r"<[^>]*\son\w+\s*=", post["html"]) and post["media"] == []
+    assert "<" not in post["author"]["name"]
