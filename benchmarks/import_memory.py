@@ -6,7 +6,8 @@ Writes twarc2 JSONL as `twarc2 search` saves it (one API response of 100 tweets 
 with `includes`: authors, retweeted originals, media; context annotations, entities and
 public metrics on every tweet; 30% retweets), then runs the whole `backchannel import`
 command on each file (archive + classify + talks + index) and samples its resident memory
-ten times a second. Prints one table: file size, tweets, posts stored, time and peak RSS.
+ten times a second. Prints one table: file size, tweets, posts stored, time, peak RSS over
+the whole run and over its first and last thirds (flat memory: the same).
 The files are kept under benchmarks/out/ and reused.
 """
 
@@ -114,17 +115,19 @@ def measure(path: Path, work: Path) -> dict:
     proc = subprocess.Popen([str(exe), "import", str(path), "--data-dir", str(work / "data")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
-    peak = 0
+    samples = []
     while proc.poll() is None:
         try:
-            peak = max(peak, ps.memory_info().rss)
+            samples.append(ps.memory_info().rss / 2**20)
         except psutil.NoSuchProcess:
             break
         time.sleep(0.1)
     out, err = proc.communicate()
     seconds = time.perf_counter() - t
     stored = int(out.split("Imported ", 1)[1].split(" ", 1)[0]) if "Imported " in out else -1
-    return {"seconds": seconds, "peak": peak / 2**20, "stored": stored, "code": proc.returncode, "err": err[-500:]}
+    third = max(1, len(samples) // 3)
+    return {"seconds": seconds, "peak": max(samples, default=0), "first": max(samples[:third], default=0),
+            "last": max(samples[-third:], default=0), "stored": stored, "code": proc.returncode, "err": err[-500:]}
 
 
 def main() -> None:
@@ -141,10 +144,11 @@ def main() -> None:
             print(r["err"], file=sys.stderr)
         rows.append((path.stat().st_size / 2**20, tweets, r))
     print("`backchannel import` of twarc2 JSONL (whole command: archive + classify + talks + index)")
-    print(f"{'file':>8} {'tweets':>8} {'posts':>8} {'seconds':>8} {'MB/s':>6} {'peak RSS':>9}  exit code")
+    print(f"{'file':>8} {'tweets':>8} {'posts':>8} {'seconds':>8} {'MB/s':>6} {'peak RSS':>9} "
+          f"{'1st third':>10} {'last third':>11}  exit code")
     for size, tweets, r in rows:
         print(f"{size:>6.0f}MB {tweets:>8} {r['stored']:>8} {r['seconds']:>8.1f} {size / r['seconds']:>6.2f} "
-              f"{r['peak']:>7.0f}MB  {r['code']}")
+              f"{r['peak']:>7.0f}MB {r['first']:>8.0f}MB {r['last']:>9.0f}MB  {r['code']}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ "${1:-}" = "--smoke" ]; then
-    BIG=2000; MID=1000; SECONDS_RUN=8; IMPORT_MB="1 3"
+    BIG=2000; MID=1000; SECONDS_RUN=8; IMPORT_MB="1 2"
 else
     BIG=100000; MID=20000; SECONDS_RUN=180; IMPORT_MB="50 200"
 fi
