@@ -135,6 +135,8 @@ def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
         first = Counted.wrap(parts[0][0])
         report.format = fmt or _sniff(first.head, parts[0][1])
         parts[0] = (first.buffered(), parts[0][1])
+        if report.format == "jsonl":
+            return _read(import_jsonl(parts[0][0], writer, tick, keep, report), counted)
     read = reader(report.format)
     report.unit = FORMATS[report.format].unit
     items = (item for stream_, part in parts for item in _named(read(stream_, part, sibling), part, len(parts)))

@@ -462,3 +462,12 @@ def test_hostile_tweets_become_inert(tmp_path):
     assert "javascript:" not in json.dumps(post) and "<img" not in post["html"] and "<script" not in post["html"]
     assert not re.search(r"<[^>]*\son\w+\s*=", post["html"]) and post["media"] == []
     assert "<" not in post["author"]["name"]
+
+
+@needs_corpus
+def test_a_gzipped_twarc_file_is_read_as_it_is(tmp_path):
+    import gzip
+    (tmp_path / "stream.jsonl.gz").write_bytes(gzip.compress((TWARC2 / "streaming_output_with_error.jsonl").read_bytes()))
+    result = run(tmp_path, tmp_path / "stream.jsonl.gz")
+    assert result.exit_code == 1 and "Imported 7 new posts" in result.output
+    assert "stream.jsonl.gz:8: not valid JSON" in result.output

@@ -1,4 +1,5 @@
-"""Archives as people download them: a Twitter archive `.zip`, a Mastodon export `.tar.gz`.
+"""Archives as people download them: a Twitter archive `.zip`, a Mastodon export `.tar.gz`,
+or one gzipped file (`tweets.jsonl.gz`).
 
 The file inside that holds the posts (`data/tweets.js` and its `tweets-partN.js` parts;
 `outbox.json`) is read as a stream straight out of the archive, and the small files beside
@@ -9,6 +10,7 @@ file first.
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import tarfile
@@ -72,10 +74,15 @@ def _zip(stream: BinaryIO, name: str) -> tuple[list[Member], Sibling]:
     return [Member(archive.open(n), f"{name}:{n}") for n in names], sibling
 
 
-def _tar(stream: BinaryIO, name: str) -> tuple[list[Member], Sibling]:
+def _tar(stream: BinaryIO, name: str) -> tuple[list[Member], Sibling | None]:
+    start = stream.tell()
     try:
         archive = tarfile.open(fileobj=stream, mode="r:*")
         members = [m for m in archive.getmembers() if m.isfile() and _OUTBOX.search(m.name)]
+    except tarfile.ReadError:
+        # Not a tar: one gzipped file, as twarc users keep their JSONL (`tweets.jsonl.gz`).
+        stream.seek(start)
+        return [Member(gzip.GzipFile(fileobj=stream), name)], None
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise InputError(f"{name}: not a readable .tar.gz file ({exc})") from None
     if not members:
