@@ -155,8 +155,10 @@ def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] |
                  progress: Callable[[ImportReport], None] | None, report: ImportReport) -> ImportReport:
     """Store the posts a format reader yields; count its skips, report its bad records."""
     pending: list[Post] = []
-    for item in items:
+    for seen, item in enumerate(items, 1):
         report.lines = item.position
+        if progress and seen % 1000 == 0:
+            progress(report)  # also while a long stretch is skipped (--event on a whole history)
         if item.problem:
             report.bad.append((item.position, item.problem))
             continue

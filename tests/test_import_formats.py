@@ -471,3 +471,27 @@ def test_a_gzipped_twarc_file_is_read_as_it_is(tmp_path):
     result = run(tmp_path, tmp_path / "stream.jsonl.gz")
     assert result.exit_code == 1 and "Imported 7 new posts" in result.output
     assert "stream.jsonl.gz:8: not valid JSON" in result.output
+
+
+def test_progress_reports_bytes_read_of_the_file(tmp_path):
+    from backchannel.cli_common import close_writer, open_writer
+    from backchannel.config import Config
+    from backchannel.importer import import_file
+
+    first = json.loads((FIXTURES / "twarc1.jsonl").read_text().splitlines()[0])
+    with (tmp_path / "many.jsonl").open("w") as fh:
+        for i in range(4500):
+            first["id_str"] = str(1172820311744544768 + i)
+            fh.write(json.dumps(first) + "\n")
+    size = (tmp_path / "many.jsonl").stat().st_size
+    seen = []
+    writer = open_writer(Config(path=None, data_dir=tmp_path / "data"))
+    try:
+        with (tmp_path / "many.jsonl").open("rb") as fh:
+            report = import_file(fh, writer, progress=lambda r: seen.append((r.bytes_read, r.bytes_total)))
+    finally:
+        close_writer(writer)
+    assert report.added == 4500 and report.format == "twarc1"
+    assert len(seen) >= 2 and all(total == size for _, total in seen)
+    assert [b for b, _ in seen] == sorted(b for b, _ in seen) and 0 < seen[0][0] < size
+    assert report.bytes_read == size
