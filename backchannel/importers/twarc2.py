@@ -56,11 +56,15 @@ class Includes:
     def flattened(cls, tweet: dict) -> "Includes":
         inc = cls()
         inc._add_flat(tweet)
-        for ref in tweet.get("referenced_tweets") or []:
-            if isinstance(ref, dict) and ref.get("id") is not None and "text" in ref:
-                inc.tweets[str(ref["id"])] = ref
-                inc._add_flat(ref)
+        inc._add_refs(tweet, depth=3)  # a retweet of a quote tweet nests the quoted one inside
         return inc
+
+    def _add_refs(self, tweet: dict, depth: int) -> None:
+        for ref in tweet.get("referenced_tweets") or [] if depth else []:
+            if isinstance(ref, dict) and ref.get("id") is not None and "text" in ref:
+                self.tweets[str(ref["id"])] = ref
+                self._add_flat(ref)
+                self._add_refs(ref, depth - 1)
 
     def _add_flat(self, tweet: dict) -> None:
         author = tweet.get("author")
