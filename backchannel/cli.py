@@ -203,14 +203,15 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
               help="Keep only posts with one of the config's [event] hashtags, between its start and end.")
 def import_(config_path, data_dir, file, fmt, event_only):
     """Import posts from a file (FILE, or - for standard input): our own Post JSONL, or
-    another tool's export — twarc (v1.1) or twarc2 JSONL, a Twitter archive's tweets.js,
-    a TAGS sheet saved as CSV, a Mastodon outbox.json, a Bluesky repository (.car).
+    another tool's export — twarc (v1.1) or twarc2 JSONL, a Twitter archive (.zip or its
+    tweets.js), a TAGS sheet saved as CSV, a Mastodon export (.tar.gz or its outbox.json),
+    a Bluesky repository (.car); gzipped too.
 
     Bad lines or records are reported by position and skipped; every good one is kept.
     Posts left out on purpose (not public, retweets without their original, outside the
     event) are counted by reason. Exit code 1 if some records were bad, 2 if all were.
 
-    Example: backchannel import --event tweets.jsonl
+    Example: backchannel import --event twitter-2023-01-20-ab12.zip
     """
     from .importer import import_file
     from .importers import event_filter
