@@ -13,6 +13,7 @@ from . import __version__
 from .cli_common import (Group, close_writer, color_on, common, console, digest_builder, load_config,
                          open_writer, progress_for)
 from .errors import BackchannelError, InputError
+from .importers import FORMATS as IMPORT_FORMATS
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -223,40 +224,60 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
 @cli.command("import")
 @common
 @click.argument("file", type=click.File("rb"), default="-")
+@click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), default=None,
+              help="The file's format (default: told from its content).")
+@click.option("--event", "event_only", is_flag=True,
+              help="Keep only posts with one of the config's [event] hashtags, between its start and end.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only bad lines.")
-def import_(config_path, data_dir, file, quiet):
-    """Import posts from Post JSONL (FILE, or - for standard input).
+def import_(config_path, data_dir, file, fmt, event_only, quiet):
+    """Import posts from a file (FILE, or - for standard input): our own Post JSONL, or
+    another tool's export — twarc (v1.1) or twarc2 JSONL, a Twitter archive (.zip or its
+    tweets.js), a TAGS sheet saved as CSV, a Mastodon export (.tar.gz or its outbox.json),
+    a Bluesky repository (.car); gzipped too.
 
-    Each line needs id, source, created_at and text. Bad lines are reported by number and
-    skipped; every good line is kept. Shows progress on a terminal. Exit code 1 if some
-    lines were bad, 2 if all were.
+    Bad lines or records are reported by position and skipped; every good one is kept.
+    Posts left out on purpose (not public, retweets without their original, outside the
+    event) are counted by reason. Shows progress on a terminal. Exit code 1 if some records were bad, 2 if all were.
 
-    Example: backchannel import posts.jsonl
+    Example: backchannel import --event twitter-2023-01-20-ab12.zip
     """
-    from .importer import import_jsonl
-    from .progress import Counted
+    from .importer import import_file
+    from .importers import event_filter
     from .sanitize import terminal_text
 
-    cfg = load_config(config_path, data_dir)
+    cfg = load_config(config_path, data_dir, required=event_only)
+    keep = event_filter(cfg.event) if event_only else None
     writer = open_writer(cfg)
     try:
         with progress_for(quiet) as progress:
-            counted = Counted(file, progress, "import")
-            report = import_jsonl(counted, writer, counted.stored)
-            counted.stored(report)
+            started = []
+
+            def tick(report):
+                if not started:
+                    progress.stage("import", report.bytes_total, "bytes")
+                    started.append(True)
+                progress.update("import", done=report.bytes_read,
+                                info=f"{report.lines:,} {report.unit}s, {report.good:,} stored")
+
+            report = import_file(file, writer, fmt, keep, tick)
+            tick(report)
     finally:
         close_writer(writer)
+    where = "{}:{}:" if report.unit == "line" else "{}: " + report.unit + " {}:"
+    name = getattr(file, "name", "<stdin>")
     for number, problem in report.bad[:20]:
-        click.echo(terminal_text(f"{file.name}:{number}: {problem}"), err=True)
+        click.echo(terminal_text(f"{where.format(name, number)} {problem}"), err=True)
     if len(report.bad) > 20:
-        click.echo(f"… and {len(report.bad) - 20} more bad lines", err=True)
+        click.echo(f"… and {len(report.bad) - 20} more bad {report.unit}s", err=True)
     extra = "".join(f", {n} {what}" for n, what in (
         (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
-        (report.blocked, "blocked"), (len(report.bad), "bad lines skipped")) if n)
+        (report.blocked, "blocked"), (len(report.bad), f"bad {report.unit}s skipped")) if n)
     if not quiet:
         click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
+        for reason, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]):
+            click.echo(f"Left out {n}: {reason}")
     if report.bad:
-        sys.exit(2 if not report.good else 1)
+        sys.exit(2 if not (report.good or report.skipped) else 1)
 
 
 @cli.command()

@@ -30,7 +30,7 @@ from .digest_model import KIND_LABELS, KIND_TITLES, Grouped, Item, Ranked, Secti
 from .sanitize import clean_html, safe_url, text_to_html
 
 FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
-SOURCE_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog", "import": "Imported"}
+SOURCE_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog", "twitter": "Twitter", "import": "Imported"}
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
              "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
              "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",

@@ -1,10 +1,15 @@
-"""`backchannel import`: Post JSONL in, every good line kept, every bad line reported by number."""
+"""`backchannel import`: Post JSONL in, every good line kept, every bad line reported by number.
+
+Other tools' exports (twarc, Twitter archives, TAGS, Mastodon and Bluesky exports) come in
+through `import_file`, which tells the format from the first bytes and hands each record of
+a reader in `backchannel.importers` to the same store path as our own JSONL.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterable
 
 from .models import Media, Post
 from .pipeline import Writer
@@ -28,6 +33,14 @@ class ImportReport:
     blocked: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
     stopped: bool = False  # gave up on the rest of the file (no line ends in sight)
+    format: str = "jsonl"
+    skipped: dict[str, int] = field(default_factory=dict)  # left out on purpose, by reason
+    bytes_read: int = 0  # for a progress display
+    bytes_total: int | None = None  # the file's size, when it is a file
+    unit: str = "line"  # what `bad` positions count: line, item (of a JSON array) or block (CAR)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     @property
     def good(self) -> int:
@@ -67,9 +80,14 @@ def sanitise(post: Post, data: dict) -> Post:
 
 
 def import_jsonl(stream: BinaryIO, writer: Writer,
-                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
-    """Read Post JSONL from `stream` and store every valid line (in batches)."""
-    report = ImportReport()
+                 progress: Callable[[ImportReport], None] | None = None,
+                 keep: Callable[[Post], bool] | None = None,
+                 report: ImportReport | None = None) -> ImportReport:
+    """Read Post JSONL from `stream` and store every valid line (in batches).
+
+    `keep` (e.g. the event's hashtags and window) leaves out the posts it returns False for.
+    """
+    report = report or ImportReport()
     pending: list[Post] = []
     for number, raw in enumerate(_lines(stream, report), 1):
         report.lines = number
@@ -78,7 +96,11 @@ def import_jsonl(stream: BinaryIO, writer: Writer,
         if not raw.strip():
             continue
         try:
-            pending.append(parse_line(raw))
+            post = parse_line(raw)
+            if keep is None or keep(post):
+                pending.append(post)
+            else:
+                report.skip(OUTSIDE)
         except ValueError as exc:
             report.bad.append((number, str(exc)))
         if len(pending) >= BATCH:
@@ -113,6 +135,104 @@ def _lines(stream: BinaryIO, report: ImportReport):
                                           "stopped reading (is this a JSONL file?)")
                 report.stopped = True
                 return
+
+
+OUTSIDE = "outside the event (hashtags or dates)"
+
+
+def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
+                keep: Callable[[Post], bool] | None = None,
+                progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import any supported file: the format is told from its first bytes unless `fmt` names it.
+
+    A Twitter archive .zip or a Mastodon export .tar.gz is opened and the file inside that
+    holds the posts is read. Raises InputError when the format cannot be told.
+    `progress(report)` is called after every batch; `report.bytes_read` /
+    `report.bytes_total` say how far the file is read.
+    """
+    from .importers import FORMATS, reader
+    from .importers.containers import kind, open_archive
+    from .importers.stream import Counted
+
+    counted = Counted.wrap(stream)
+    name = str(getattr(stream, "name", "-"))
+    report = ImportReport(bytes_total=counted.size)
+    tick = (lambda r: progress(_read(r, counted))) if progress else None
+    archive = kind(counted.head)
+    if archive is None:
+        report.format = fmt or _sniff(counted.head, name)
+        if report.format == "jsonl":
+            return _read(import_jsonl(counted.buffered(), writer, tick, keep, report), counted)
+        parts = [(counted.buffered(), name)]
+        sibling = None
+    else:
+        members, sibling = open_archive(counted.buffered(), name, archive)
+        parts = [(m.stream, m.name) for m in members]
+        first = Counted.wrap(parts[0][0])
+        report.format = fmt or _sniff(first.head, parts[0][1])
+        parts[0] = (first.buffered(), parts[0][1])
+        if report.format == "jsonl":
+            return _read(import_jsonl(parts[0][0], writer, tick, keep, report), counted)
+    read = reader(report.format)
+    report.unit = FORMATS[report.format].unit
+    items = (item for stream_, part in parts for item in _named(read(stream_, part, sibling), part, len(parts)))
+    return _read(import_items(items, writer, keep, tick, report), counted)
+
+
+def _named(items: Iterable, part: str, parts: int) -> Iterable:
+    """Name the part file in problems when an archive splits its posts over several files."""
+    for item in items:
+        if parts > 1 and item.problem:
+            item.problem = f"{part.rsplit(':', 1)[-1]}: {item.problem}"
+        yield item
+
+
+def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] | None,
+                 progress: Callable[[ImportReport], None] | None, report: ImportReport) -> ImportReport:
+    """Store the posts a format reader yields; count its skips, report its bad records."""
+    pending: list[Post] = []
+    for seen, item in enumerate(items, 1):
+        report.lines = item.position
+        if progress and seen % 1000 == 0:
+            progress(report)  # also while a long stretch is skipped (--event on a whole history)
+        if item.problem:
+            report.bad.append((item.position, item.problem))
+            continue
+        if item.skip or item.post is None:
+            report.skip(item.skip or "nothing to import")
+            continue
+        try:
+            post = sanitise(Post.from_dict(item.post), item.raw)
+        except ValueError as exc:
+            report.bad.append((item.position, str(exc)))
+            continue
+        post.uri = item.uri or post.id
+        if keep is None or keep(post):
+            pending.append(post)
+        else:
+            report.skip(OUTSIDE)
+        if len(pending) >= BATCH:
+            _flush(writer, pending, report)
+            if progress:
+                progress(report)
+    _flush(writer, pending, report)
+    return report
+
+
+def _sniff(head: bytes, name: str) -> str:
+    from .errors import InputError
+    from .importers import FORMATS, sniff
+
+    found = sniff(head)
+    if not found:
+        raise InputError(f"{name}: cannot tell the file's format; pass --format "
+                         f"({', '.join(FORMATS)})")
+    return found
+
+
+def _read(report: ImportReport, counted) -> ImportReport:
+    report.bytes_read = counted.count
+    return report
 
 
 def _flush(writer: Writer, posts: list[Post], report: ImportReport) -> None:

@@ -28,6 +28,12 @@ from .models import Post
 from .progress import NO_PROGRESS, Progress
 from .validate import EARLIEST, LATEST
 
+# Whoosh's posting pool for a batch. A commit also merges small segments, and a merge pours
+# their postings into this pool: with 256 MB, importing a large archive grew to 350 MB RSS
+# as the segments grew. Past the limit the pool spills sorted runs to disk, so a small pool
+# keeps memory flat at a small cost in merge speed (a batch of 2,000 posts needs a few MB).
+POOL_MB = 32
+
 # Words of letters/digits; CJK characters one by one (Japanese has no spaces), so a search
 # for 東京 is the phrase 東 京.
 TOKENS = r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff66-\uff9f]|\w+(?:\.?\w+)*"
@@ -193,7 +199,7 @@ class Index:
         """
         ix = self.open()
         try:
-            writer = ix.writer(limitmb=256, timeout=5.0, compound=False)
+            writer = ix.writer(limitmb=POOL_MB, timeout=5.0, compound=False)
         except LockError:
             raise LockedError(f"{self.path}: the search index is locked by another backchannel process") from None
         n = 0

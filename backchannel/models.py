@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-SOURCES = ("mastodon", "bluesky", "rss", "import")
+SOURCES = ("mastodon", "bluesky", "rss", "twitter", "import")  # twitter: only from past-event archives
 KINDS = ("takeaway", "question", "resource", "shoutout", "other")
 
 
