@@ -91,6 +91,8 @@ def import_jsonl(stream: BinaryIO, writer: Writer,
     pending: list[Post] = []
     for number, raw in enumerate(_lines(stream, report), 1):
         report.lines = number
+        if progress and number % 256 == 0:
+            progress(report)  # a rate and a time left, not only one jump per batch
         if raw is None:
             continue
         if not raw.strip():

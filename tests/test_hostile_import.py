@@ -228,6 +228,9 @@ def test_the_longest_post_an_export_holds_imports_again(tmp_path):
 
 def test_importing_dev_zero_stops_with_one_line(tmp_path):
     result = run("import", "/dev/zero", "--data-dir", tmp_path / "data", timeout=60)
+    assert_clean(result)  # its format can't be told from its first bytes
+    assert result.returncode == 2 and b"/dev/zero: cannot tell the file's format" in result.stderr
+    result = run("import", "--format", "jsonl", "/dev/zero", "--data-dir", tmp_path / "data", timeout=60)
     assert_clean(result)
     assert result.returncode == 2
     assert b"/dev/zero:1: line too long, and no line end in the next 64 MiB: stopped reading" in result.stderr

@@ -235,13 +235,25 @@ def test_outbox_keeps_public_creates_and_counts_boosts_and_other_visibilities(tm
     assert first["id"].startswith("mastodon-")  # the same id the Mastodon collector gives
 
 
-def test_outbox_of_an_account_that_is_not_indexable_imports_nothing(tmp_path):
+def test_outbox_consent_flags_travel_with_the_posts(tmp_path):
+    """Not indexable (Mastodon's default): imported and shown, kept out of in-browser search."""
     shutil.copytree(FIXTURES / "mastodon-export", tmp_path / "export")
     actor = json.loads((tmp_path / "export" / "actor.json").read_text())
-    actor["indexable"] = False
+    actor["indexable"], actor["discoverable"] = False, True
     (tmp_path / "export" / "actor.json").write_text(json.dumps(actor))
     result = run(tmp_path, tmp_path / "export" / "outbox.json")
-    assert "Imported 0 new posts" in result.output and "account is not indexable" in result.output
+    assert "Imported 4 new posts" in result.output
+    posts = exported(tmp_path)
+    assert {(p["consent"]["indexable"], p["consent"]["discoverable"]) for p in posts} == {(False, True)}
+
+
+def test_outbox_of_an_account_that_opted_out_imports_nothing(tmp_path):
+    shutil.copytree(FIXTURES / "mastodon-export", tmp_path / "export")
+    actor = json.loads((tmp_path / "export" / "actor.json").read_text())
+    actor["summary"] = "<p>Please leave me out: #nobackchannel</p>"
+    (tmp_path / "export" / "actor.json").write_text(json.dumps(actor))
+    result = run(tmp_path, tmp_path / "export" / "outbox.json")
+    assert "Imported 0 new posts" in result.output and "opted out (#nobackchannel)" in result.output
 
 
 def test_an_outbox_cut_off_part_way_keeps_the_items_before_the_break(tmp_path):
