@@ -160,7 +160,8 @@ def test_the_talk_hashtag_and_the_talk_page_attach_at_any_time(matcher):
         "uses #vecscale, the hashtag of 'Vector search at scale'"
     title, reason = attached(matcher, post(3, "08:00", "Recording is up",
                                            links=["https://pretalx.example/democon-2026/talk/THR003/"]))
-    assert title == THREAT and reason == "links to the page of 'Threat modelling for small businesses'"
+    assert title == THREAT and reason == "links to the page of 'Threat modelling for small businesses' and " \
+                                         "written 2 days after it"
 
 
 # --- speakers mentioned in other talks --------------------------------------------------------
