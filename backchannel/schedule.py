@@ -227,7 +227,7 @@ def find_handles(value: str) -> list[str]:
     for m in _FEDI_URL.finditer(value):
         host = m.group(1).lower().removeprefix("www.")
         if host not in _NOT_FEDI_HOSTS:
-            add(f"{m.group(2)}@{host}")
+            add(f"{m.group(2).rstrip('.-')}@{host}")  # "find me at https://host/@ada." ends a sentence
     for m in _BSKY_URL.finditer(value):
         add(m.group(1))
     rest = _FEDI_URL.sub(" ", _BSKY_URL.sub(" ", value))
@@ -287,7 +287,7 @@ def find_people(value: str) -> tuple[list[str], list[str]]:
             continue
         rest = m.group(2)
         handles += [h for h in find_handles(rest) if h not in handles]
-        rest = _IN_PARENS.sub(" ", _URLS.sub(" ", rest))
+        rest = _URLS.sub(" ", _IN_PARENS.sub(" ", rest))
         for part in _NAME_SPLIT.split(rest):
             name = text(re.sub(r"(?<![\w])@\S+", " ", part).strip(" -–—:.\t"), 200)
             if name and 1 <= len(name.split()) <= 5 and name not in names:

@@ -56,8 +56,7 @@ from zoneinfo import ZoneInfo
 
 from .models import Post
 from .schedule import Talk, find_handles
-from .talk_words import (ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords,
-                         title_bigrams)
+from .talk_words import ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords
 from .words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -98,6 +97,8 @@ _HREF = re.compile(r'href="([^"]+)"')
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
+NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
+_STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 
@@ -186,10 +187,11 @@ class Matcher:
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
+        self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
         self.kinds: dict[tuple[date, str], list[Talk]] = defaultdict(list)  # "keynote" on a day → talks
         for talk in self.talks:
             for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title))))):
-                self.kinds[(talk.start.astimezone(self.tz).date(), w)].append(talk)
+                self.kinds[(self.talk_day[talk.id], w)].append(talk)
 
     # --- precomputation -------------------------------------------------------------
 
@@ -270,14 +272,13 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        tokset = {stem(t) for t in set(toks)}
+        tokset = {_STEMS.get(t) or _stem(t) for t in set(toks)}
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
         self._content(post, text, hrefs, tokset, add)
-        head = toks[:MAX_WORDS]
-        self._words(tokset if len(toks) <= MAX_WORDS else {stem(t) for t in head}, head, tokset, add)
+        self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
         self._author(post, tokset, add)
-        being_there = bool(tokset & (EVENT_WORDS | LOGISTICS_WORDS)) and not tokset & TALK_WORDS
+        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         running = self._timing(post.created_at, joined, set(post.tags), being_there, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
@@ -304,8 +305,8 @@ class Matcher:
                 name, talks = self._named_by(handle)
                 for talk in talks:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
-        for w in tokset:
-            for name, need, talks in self.by_name_word.get(w, []):
+        for w in tokset & self.by_name_word.keys():
+            for name, need, talks in self.by_name_word[w]:
                 if need <= tokset:
                     for talk in talks:
                         add(talk, Evidence("name", W_NAME, name))
@@ -320,12 +321,14 @@ class Matcher:
                 handles.append(full)
         return handles
 
-    def _words(self, head: set[str], head_toks: list[str], tokset: set[str], add) -> None:
+    def _words(self, head: list[str], tokset: set[str], add) -> None:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
-        post's first words (`head`); a full title anywhere in it (`tokset`)."""
-        post_words = [w for w in head if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()]
-        post_words += [a for w in post_words for a in ALIASES.get(w, ())]
-        pairs = title_bigrams(" ".join(head_toks))
+        post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
+        seq = [w for w in head if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()]
+        post_words = set(seq)
+        post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
+        bigrams = self.words.bigrams
+        pairs = [pair for pair in zip(seq, seq[1:]) if pair in bigrams]
         titles = self.words.titles
         for tid, (score, matched, in_title) in self.words.score(post_words, pairs, W_WORDS_MIN / W_WORDS).items():
             weight = min(W_WORDS_MAX, W_WORDS * score)
@@ -421,29 +424,32 @@ class Matcher:
         referenced = set()
         for cand in found.values():
             by_speaker = any(e.kind in ("author", "author_near") for e in cand.evidence)
-            if cand.talk.start.astimezone(self.tz).date() > day and not by_speaker:
+            if self.talk_day[cand.talk.id] > day and not by_speaker:
                 for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
-                    e.weight = round(e.weight * BEFORE, 3)
+                    e.weight *= BEFORE
             if running and cand.talk.id not in running and not any(e.kind in TIME_KINDS for e in cand.evidence):
                 for e in cand.evidence:
                     if e.kind in PERSON_KINDS and not by_speaker:
-                        e.weight = round(e.weight * (REFERENCE_CUED if cued else REFERENCE), 3)
+                        e.weight *= REFERENCE_CUED if cued else REFERENCE
                         referenced.add(cand.talk.id)
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
-                        e.weight = round(e.weight * REFERENCE_CUED, 3)
-        pointed = any(c.says() >= W_WORDS_MIN for c in found.values() if c.talk.id not in referenced)
+                        e.weight *= REFERENCE_CUED
+        # Something names a talk: what it says, or its speaker sharing slides ("my talk", "slides").
+        own = not tokset.isdisjoint(OWN_TALK_WORDS)
+        pointed = any((c.says() >= W_WORDS_MIN and c.talk.id not in referenced)
+                      or (own and any(e.kind == "author_near" for e in c.evidence)) for c in found.values())
         for cand in found.values():
             cand.referenced = cand.talk.id in referenced
             says = cand.says()
             if pointed and not says:
                 for e in cand.evidence:
                     if e.kind in TIME_KINDS or e.kind == "only":
-                        e.weight = round(e.weight * ELSEWHERE, 3)
+                        e.weight *= ELSEWHERE
             if not says or cand.talk.id in referenced or cand.talk.end > post.created_at:
                 continue
             if any(e.kind in TIME_KINDS for e in cand.evidence):
                 continue
-            talk_day = cand.talk.start.astimezone(self.tz).date()
+            talk_day = self.talk_day[cand.talk.id]
             if talk_day == day:
                 cand.evidence.append(Evidence("same_day", W_SAME_DAY))
             elif (days := (day - talk_day).days) <= LATER_DAYS:
@@ -459,6 +465,13 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _stem(token: str) -> str:
+    if len(_STEMS) > 200_000:  # bound memory on endless streams of new words
+        _STEMS.clear()
+    _STEMS[token] = stem(token)
+    return _STEMS[token]
 
 
 def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:

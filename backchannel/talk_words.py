@@ -33,8 +33,8 @@ from .words import STOP, content_words, stem, tokens, words
 K1, B = 1.2, 0.5  # BM25 saturation and length normalisation (abstracts vary a lot in length)
 TITLE_BOOST = 3  # a title word counts as this many abstract words
 TOP = 5  # talks scored per post
-FLOOR = 0.25  # a word worth less than a quarter of a distinctive one is not indexed
-COMMON_SHARE = 0.2  # a word in more than this share of the talks (and 3 or more) is not distinctive
+FLOOR = 0.35  # a word worth less than a third of a rare, distinctive one is not indexed
+COMMON_SHARE = 0.12  # a word in more than this share of the talks (and 3 or more) is not distinctive
 Z_COMMON, Z_RARE = 5.5, 3.5  # Zipf frequencies: a word this common counts nothing, this rare fully
 BIGRAM = 1.0  # two adjacent title words in the post add this much
 LANGS = ("en", "de", "es", "fr", "pt", "nl", "ja")  # languages whose word frequencies are read
@@ -150,24 +150,24 @@ class TalkWords:
               top: int = TOP) -> dict[str, tuple[float, list[str], bool]]:
         """talk id → (score, the words that matched (best first), whether they are all title words),
         for the `top` talks scoring at least `least` (only the best few can decide a match)."""
-        totals: dict[str, float] = defaultdict(float)
-        post_words = list(post_words)
-        for w in post_words:
-            for tid, s in self.index.get(w, ()):
-                totals[tid] += s
+        totals: dict[str, float] = {}
+        index = self.index
+        for w in index.keys() & post_words:
+            for tid, s in index[w]:
+                totals[tid] = totals.get(tid, 0.0) + s
         pairs: dict[str, list[str]] = defaultdict(list)
         for pair in post_bigrams:
             for tid in self.bigrams.get(pair, ()):
-                totals[tid] += BIGRAM
+                totals[tid] = totals.get(tid, 0.0) + BIGRAM
                 pairs[tid].append(" ".join(pair))
+        best = [item for item in totals.items() if item[1] >= least]
+        if len(best) > top:
+            best = heapq.nlargest(top, best, key=lambda item: item[1])
         out = {}
-        best = heapq.nlargest(top, totals.items(), key=lambda item: item[1]) if len(totals) > top else totals.items()
         for tid, total in best:
-            if total >= least:
-                worth = self.worth[tid]
-                matched = pairs[tid] + sorted((w for w in post_words if w in worth), key=lambda w: -worth[w])
-                in_title = all(w in self.titles[tid] for w in post_words if w in worth)
-                out[tid] = (total, matched, in_title)
+            worth = self.worth[tid]
+            matched = sorted((w for w in post_words if w in worth), key=lambda w: -worth[w])
+            out[tid] = (total, pairs[tid] + matched, all(w in self.titles[tid] for w in matched))
         return out
 
 

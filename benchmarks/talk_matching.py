@@ -8,7 +8,8 @@ abstract of 60–150 words from the synthetic vocabulary, one or two speakers wi
 and a hashtag in the abstract's prose for a third of them. Posts are `synth.posts` spread
 over the same five days, plus a share that mention speakers, hashtags and title words.
 Runs `Matcher.match` in one process (the writer's path); parsing the programme and building
-the matcher are timed apart.
+the matcher are timed apart. The rate is per second of this process's CPU time, so other
+work on a shared machine does not count against it (the wall-clock rate is shown too).
 """
 
 from __future__ import annotations
@@ -91,18 +92,18 @@ def main() -> None:
     matcher = Matcher(schedule.talks, "UTC")
     built = time.perf_counter() - started
     batch = posts(args.count, talks)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     attached = sum(1 for p in batch if matcher.match(p)[0])
-    took = time.perf_counter() - started
-    rate = len(batch) / took
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rate = len(batch) / cpu
     print(f"talk matching: {len(batch)} posts against {len(schedule.talks)} talks")
     print()
     print("| step | time | rate | target | met? |")
     print("|---|---|---|---|---|")
     print(f"| read the programme (JSON) | {parsed * 1000:.0f} ms | | | |")
     print(f"| build the matcher | {built * 1000:.0f} ms | | | |")
-    print(f"| match every post | {took:.2f} s | {rate:,.0f} posts/s | ≥ {TARGET:,} posts/s | "
-          f"{'yes' if rate >= TARGET else 'no'} |")
+    print(f"| match every post | {took:.2f} s ({cpu:.2f} s CPU) | {rate:,.0f} posts/s of CPU time "
+          f"({len(batch) / took:,.0f} wall) | ≥ {TARGET:,} posts/s | {'yes' if rate >= TARGET else 'no'} |")
     print(f"\n{attached} of {len(batch)} posts attached to a talk")
 
 

@@ -182,6 +182,7 @@ def test_pretalx_ical_summary_carries_the_speakers():
     ("https://fosstodon.example/@margaret and https://bsky.app/profile/kim.example.org",
      ["margaret@fosstodon.example", "kim.example.org"]),
     ("https://example.social/users/alan", ["alan@example.social"]),
+    ("Find me at https://social.example/@twolski.", ["twolski@social.example"]),
     ("mail me: ada@example.org, see https://www.youtube.com/@channel", []),
     ("look at @image.png or @home", []),
 ])
