@@ -1,0 +1,41 @@
+"""Talk matching stays as accurate as measured, in every programme format.
+
+The sets in tests/data/talks/ were written by someone other than whoever tunes the matcher
+(programmes, posts and labels; see README, Talks). The matcher was tuned on `dev` only;
+`heldout` was run once, after tuning stopped. Each floor is the measured accuracy less a
+small margin (about two posts in a hundred), so a change that costs accuracy fails here.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ROOT / "tests" / "data" / "talks"
+# set → lowest accepted accuracy, per format (measured: see README, Talks)
+FLOORS = {"dev": 0.895}
+MAX_GAP = 0.03  # no format more than 3 points behind another
+
+
+def _accuracy_script():
+    spec = importlib.util.spec_from_file_location("talk_accuracy", ROOT / "benchmarks" / "talk_accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    return _accuracy_script().evaluate
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_accuracy_in_every_format_stays_at_what_was_measured(evaluate, name):
+    results = evaluate(SETS / name)
+    assert {r["format"] for r in results.values()} == {"pretalx/frab JSON", "frab XML", "iCalendar"}
+    accuracy = {r["format"]: r["accuracy"] for r in results.values()}
+    assert all(a >= FLOORS[name] for a in accuracy.values()), accuracy
+    assert max(accuracy.values()) - min(accuracy.values()) <= MAX_GAP, accuracy
+    for r in results.values():
+        assert r["posts"] == sum(r["counts"].values()) and r["posts"] >= 150
