@@ -13,36 +13,47 @@ hashtag            10      the post uses one of the talk's hashtags (from anywhe
                            programme; a tag several talks share counts for less)
 link               8       the post links to the talk's page
 handle             6       the post mentions a speaker's handle (``@ada@example.social``)
-name               4       the post names a speaker ("Ada Lovelace")
+handle_name        4       it mentions a handle that spells a speaker's name (``@martak``
+                           for Marta Kowalczyk) and no talk has that handle
+name               4 / 3   the post names a speaker ("Ada Lovelace"); 3 for a first name
+                           ("Stefan just said ...") while that speaker is on stage
 title / words      ≤ 6     the post uses words distinctive of the talk: BM25 over its title
-                           (boosted), abstract, description, track and type (`talk_words`)
+                           (boosted), abstract, description, track and type, each word
+                           weighed by its rarity among the talks and in everyday language
+                           (`talk_words`)
 title_full         6       the post names every distinctive word of the title
+kind               2 / 3   "the keynote", "this panel": the one of that kind running (2),
+                           else the only one that day (3)
 author             2       a speaker wrote the post
-author_near        4       a speaker wrote it in the days before the talk, or up to 90 min
-                           after it (announcing it, sharing the slides)
+author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
+                           after it, or up to 12 h after it saying "slides", "my talk", ...
 during             3       written while the talk ran
 overrun            2.5     written up to 20 min after it ended, no other talk begun in that
                            room (1 if the next talk there has begun)
 early              1       written up to 10 min before it began
-room               3       names the talk's room, written during it (or its overrun)
+room               3       names the talk's room, written during it (or its overrun), unless
+                           the post is about the room itself ("Hall B is freezing")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
                            about the event as a whole or about being there (food, queues)
-same day           1.5     written later the same day (adds to other evidence only)
-later              1       written in the two days after it (adds to other evidence only)
+same day           1.5     written later the same day (adds to what the post says only)
+later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
 
-A mention of a person (handle, name, author) in a post written during *another* talk is
-often a reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to
-words such as "yesterday", "earlier" or "said". When a post says something that points at
-one talk (content evidence), talks that only have timing on their side count half: a
-question about this morning's talk asked during the afternoon one is about the morning's.
-Hashtags, handles and names that more than a quarter of the talks share belong to the
-event, not to a talk, and count nothing. The best talk wins when it scores at least 3.5
-and 1.5 more than the runner-up; otherwise the post belongs to no talk (only to its day),
-so timing alone never picks between two parallel talks, and a post naming two talks
-equally is left alone. The reason names the talk and lists the winning evidence,
-strongest first.
+Then the evidence is weighed as an attendee would. What a post says about a talk on a
+later day counts half (a CFP grumble the day before is not about the talk yet). A mention
+of a person (handle, name) in a post written during *another* talk is often a reference
+("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words such as
+"yesterday", "earlier" or "said" (which also discount topic words). When a post says
+something that points at one talk, talks that only have timing on their side count half:
+a question about this morning's talk asked during the afternoon one is about the
+morning's. Hashtags, handles and names that more than a quarter of the talks share belong
+to the event, not to a talk, and count nothing. The best talk wins when it scores at
+least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
+the post says, at least twice its score; otherwise the post belongs to no talk (only to
+its day). So timing alone never picks between two parallel talks, and a post naming two
+talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
+the winning evidence, strongest first.
 """
 
 from __future__ import annotations
