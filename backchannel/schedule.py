@@ -44,13 +44,13 @@ class Talk:
     track: str | None = None
     speakers: list[str] = field(default_factory=list)  # display names
     speaker_handles: list[str] = field(default_factory=list)  # user@server (fediverse), name.bsky.social
-    hashtag: str | None = None  # the talk's own hashtag, lowercase, without '#'
+    hashtag: str | None = None  # the talk's own hashtag ("Hashtag: #x", a field), lowercase, without '#'
     url: str | None = None
     day: date | None = None  # local date of `start` in the event's time zone
     subtitle: str = ""
     abstract: str = ""  # abstract and description, plain text (bounded)
     kind: str | None = None  # the programme's type: "Talk", "Lightning talks", "Panel", ...
-    hashtags: list[str] = field(default_factory=list)  # every hashtag the programme gives it
+    hashtags: list[str] = field(default_factory=list)  # every hashtag its entry uses, `hashtag` first
 
 
 @dataclass

@@ -17,7 +17,7 @@ from xml.parsers import expat
 import icalendar
 
 from .models import utc
-from .schedule import (Context, ItemError, Talk, find_handles, find_hashtags, find_people,
+from .schedule import (Context, ItemError, Talk, find_handles, find_hashtags, find_people, find_talk_hashtag,
                        parse_duration, parse_start, plain, safe_url, text, zone)
 
 Found = list[tuple[Talk, str]]
@@ -111,11 +111,12 @@ def _talk(*, ident: object, title: object, subtitle: object, start: datetime, en
     line_names, line_handles = find_people(description)
     names = names + [n for n in line_names if n not in names]
     handles = handles + [h for h in line_handles + find_handles(description) if h not in handles]
-    tags = hashtags + [t for t in find_hashtags(f"{title}\n{subtitle}\n{description}") if t not in hashtags]
+    labelled = hashtags or ([find_talk_hashtag(description)] if find_talk_hashtag(description) else [])
+    tags = labelled + [t for t in find_hashtags(f"{title}\n{subtitle}\n{description}") if t not in labelled]
     return Talk(
         id=text(str(ident), 300), title=title, start=start, end=end, room=room, track=track,
         speakers=names, speaker_handles=list(dict.fromkeys(handles)),
-        hashtag=tags[0] if tags else None, url=safe_url(url) if url else None,
+        hashtag=labelled[0] if labelled else None, url=safe_url(url) if url else None,
         subtitle=subtitle, abstract=text(description, 6000), kind=kind, hashtags=tags,
     )
 

@@ -9,8 +9,9 @@ sentence for the reader:
 =================  ======  ================================================================
 evidence           weight  when
 =================  ======  ================================================================
-hashtag            10      the post uses one of the talk's hashtags (from anywhere in the
-                           programme; a tag several talks share counts for less)
+hashtag            10 / 6  the post uses the talk's own hashtag ("Hashtag: #x", a field);
+                           6 for a tag its abstract or description uses in prose ("follow
+                           along with #x"); a tag several talks share counts for less
 link               8       the post links to the talk's page
 handle             6       the post mentions a speaker's handle (``@ada@example.social``)
 handle_name        4       it mentions a handle that spells a speaker's name (``@martak``
@@ -72,7 +73,7 @@ from .words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
 MARGIN = 1.5
-W_HASHTAG, W_LINK, W_HANDLE, W_NAME = 10.0, 8.0, 6.0, 4.0
+W_HASHTAG, W_PROSE_TAG, W_LINK, W_HANDLE, W_NAME = 10.0, 6.0, 8.0, 6.0, 4.0
 W_WORDS, W_WORDS_MAX, W_TITLE_FULL, W_WORDS_MIN = 2.0, 6.0, 6.0, 1.0
 W_AUTHOR, W_AUTHOR_NEAR = 2.0, 4.0
 W_KIND_RUNNING, W_KIND_DAY, W_FIRST_NAME = 2.0, 3.0, 3.0
@@ -212,7 +213,7 @@ class Matcher:
         self.by_url: dict[str, list[Talk]] = defaultdict(list)
         self.by_name: dict[str, list[Talk]] = defaultdict(list)
         for talk in self.talks:
-            for tag in talk.hashtags or ([talk.hashtag] if talk.hashtag else []):
+            for tag in dict.fromkeys(([talk.hashtag] if talk.hashtag else []) + talk.hashtags):
                 self.by_tag[tag].append(talk)
             for handle in talk.speaker_handles:
                 self.by_handle[handle].append(talk)
@@ -304,8 +305,9 @@ class Matcher:
         tags = {t.lower() for t in post.tags} | ({m.lower() for m in _TAG.findall(text)} if "#" in text else set())
         for tag in tags:
             talks = self.by_tag.get(tag, [])
-            for talk in talks:
-                add(talk, Evidence("hashtag", W_HASHTAG / len(talks), tag))
+            for talk in talks:  # a tag only in the prose may be a community's too (#rust): less
+                weight = W_HASHTAG if tag == talk.hashtag else W_PROSE_TAG
+                add(talk, Evidence("hashtag", weight / len(talks), tag))
         for url in {_url_key(u) for u in post.links + hrefs}:
             for talk in self.by_url.get(url, []):
                 add(talk, Evidence("link", W_LINK))

@@ -251,4 +251,4 @@ def test_pretalx_ical_drops_the_speakers_from_the_title_when_the_description_nam
     t = parse_schedule(ics, "pretalx.ics", "Europe/Berlin").talks[0]
     assert (t.title, t.speakers, t.speaker_handles) == ("Small Web, Big Feelings", ["Marek Nowak"],
                                                          ["marek@indieweb.social"])
-    assert (t.hashtag, t.kind, t.track) == ("smallweb", "Keynote", None)
+    assert (t.hashtag, t.hashtags, t.kind, t.track) == (None, ["smallweb"], "Keynote", None)
