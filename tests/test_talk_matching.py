@@ -191,7 +191,7 @@ def test_questions_and_recaps_hours_and_days_later(matcher):
 def test_before_its_day_a_topic_is_not_yet_the_talk(matcher):
     assert talk_of(matcher, post(0, "15:00", "Patroni failover docs are confusing, any tips?")) is None
     # A tag the abstract only uses in prose may be a community's tag too.
-    assert talk_of(matcher, post(0, "15:00", "New blog post on logical decoding #pgrepl", tags=["pgrepl"])) is None
+    assert talk_of(matcher, post(0, "15:00", "New post on my blog #pgrepl", tags=["pgrepl"])) is None
 
 
 # --- the only talk running --------------------------------------------------------------------
