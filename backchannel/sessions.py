@@ -233,6 +233,7 @@ class Matcher:
                 self.by_name_word[key].append((name, toks, talks))
                 self.by_full_name[" ".join(words(name))] = talks
         self.by_name_key = _name_keys(self.by_name)
+        self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         self.first_names = {t.id: {toks[0] for n in t.speakers if len(toks := tokens(n)) >= 2 and len(toks[0]) >= 3}
                             for t in self.talks}
         # "@ada" without a server: only when one speaker handle has that user name.
@@ -357,11 +358,17 @@ class Matcher:
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""
         author = (post.author.handle or "").lower().lstrip("@")
-        talks = list(self.by_handle.get(author, []))
-        if not talks and author:
-            talks = list(self._named_by(author)[1])
-        if not talks and post.author.name:
-            talks = list(self.by_full_name.get(" ".join(words(post.author.name)), []))
+        key = (author, post.author.name)
+        talks = self._speakers.get(key)
+        if talks is None:
+            talks = self.by_handle.get(author, [])
+            if not talks and author:
+                talks = self._named_by(author)[1]
+            if not talks and post.author.name:
+                talks = self.by_full_name.get(" ".join(words(post.author.name)), [])
+            if len(self._speakers) > 100_000:
+                self._speakers.clear()
+            self._speakers[key] = talks
         if not talks:
             return
         shown = author or post.author.name
@@ -432,37 +439,37 @@ class Matcher:
     def _adjust(self, found: dict[str, Candidate], running: set[str], post: Post, tokset: set[str]) -> None:
         """Discount references made during another talk, talks of later days and timing the post
         says nothing about; credit talks the post names after they ended."""
-        cued = bool(tokset & REFERENCE_CUES)
+        cued = not tokset.isdisjoint(REFERENCE_CUES)
+        own = not tokset.isdisjoint(OWN_TALK_WORDS)
         day = post.created_at.astimezone(self.tz).date()
-        referenced = set()
-        for cand in found.values():
-            by_speaker = any(e.kind in ("author", "author_near") for e in cand.evidence)
-            if self.talk_day[cand.talk.id] > day and not by_speaker:
+        kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        pointed = False
+        for tid, cand in found.items():
+            has = kinds[tid]
+            by_speaker = "author" in has or "author_near" in has
+            if self.talk_day[tid] > day and not by_speaker:
                 for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
                     e.weight *= BEFORE
-            if running and cand.talk.id not in running and not any(e.kind in TIME_KINDS for e in cand.evidence):
+            if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
                     if e.kind in PERSON_KINDS and not by_speaker:
                         e.weight *= REFERENCE_CUED if cued else REFERENCE
-                        referenced.add(cand.talk.id)
+                        cand.referenced = True
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
-        # Something names a talk: what it says, or its speaker sharing slides ("my talk", "slides").
-        own = not tokset.isdisjoint(OWN_TALK_WORDS)
-        pointed = any((c.says() >= W_WORDS_MIN and c.talk.id not in referenced)
-                      or (own and any(e.kind == "author_near" for e in c.evidence)) for c in found.values())
-        for cand in found.values():
-            cand.referenced = cand.talk.id in referenced
+            # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
+            pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+        for tid, cand in found.items():
             says = cand.says()
-            if pointed and not says:
-                for e in cand.evidence:
-                    if e.kind in TIME_KINDS or e.kind == "only":
-                        e.weight *= ELSEWHERE
-            if not says or cand.talk.id in referenced or cand.talk.end > post.created_at:
+            if not says:
+                if pointed:
+                    for e in cand.evidence:
+                        if e.kind in TIME_KINDS or e.kind == "only":
+                            e.weight *= ELSEWHERE
                 continue
-            if any(e.kind in TIME_KINDS for e in cand.evidence):
+            if cand.referenced or cand.talk.end > post.created_at or not kinds[tid].isdisjoint(TIME_KINDS):
                 continue
-            talk_day = self.talk_day[cand.talk.id]
+            talk_day = self.talk_day[tid]
             if talk_day == day:
                 cand.evidence.append(Evidence("same_day", W_SAME_DAY))
             elif (days := (day - talk_day).days) <= LATER_DAYS:

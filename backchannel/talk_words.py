@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from operator import itemgetter
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -155,19 +156,20 @@ class TalkWords:
         for w in index.keys() & post_words:
             for tid, s in index[w]:
                 totals[tid] = totals.get(tid, 0.0) + s
-        pairs: dict[str, list[str]] = defaultdict(list)
+        pairs: dict[str, list[str]] = {}
         for pair in post_bigrams:
             for tid in self.bigrams.get(pair, ()):
                 totals[tid] = totals.get(tid, 0.0) + BIGRAM
-                pairs[tid].append(" ".join(pair))
+                pairs.setdefault(tid, []).append(" ".join(pair))
         best = [item for item in totals.items() if item[1] >= least]
         if len(best) > top:
-            best = heapq.nlargest(top, best, key=lambda item: item[1])
+            best = heapq.nlargest(top, best, key=itemgetter(1))
         out = {}
         for tid, total in best:
             worth = self.worth[tid]
-            matched = sorted((w for w in post_words if w in worth), key=lambda w: -worth[w])
-            out[tid] = (total, pairs[tid] + matched, all(w in self.titles[tid] for w in matched))
+            hit = worth.keys() & post_words
+            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
+                        hit <= self.titles[tid])
         return out
 
 
