@@ -234,7 +234,9 @@ class Matcher:
                 self.by_full_name[" ".join(words(name))] = talks
         self.by_name_key = _name_keys(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
-        self.first_names = {t.id: {toks[0] for n in t.speakers if len(toks := tokens(n)) >= 2 and len(toks[0]) >= 3}
+        # First names, as written ("Stefan"): said while that speaker is on stage they name them.
+        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for n in t.speakers
+                                   if len(parts := n.split()) >= 2 and len(first := parts[0]) >= 3 and first.istitle()]
                             for t in self.talks}
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
@@ -292,7 +294,7 @@ class Matcher:
         self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
-        running = self._timing(post.created_at, joined, set(post.tags), being_there, add)
+        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -404,7 +406,7 @@ class Matcher:
             elif len(talks) == 1:
                 add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
 
-    def _timing(self, when: datetime, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
+    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
         """Evidence from when the post was written (and room/track hints); returns running talks."""
         # "Hall B is freezing": a post about the room itself says nothing about the talk in it.
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
@@ -425,9 +427,9 @@ class Matcher:
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
         for talk in running:
-            for name in self.first_names.get(talk.id, ()):
-                if f" {name} " in joined:  # "Stefan just said ..." while Stefan is on stage
-                    add(talk, Evidence("name", W_FIRST_NAME, name.title()))
+            for first, pattern in self.first_names[talk.id]:
+                if first in text and pattern.search(text):  # "Stefan just said ..."
+                    add(talk, Evidence("name", W_FIRST_NAME, first))
             if talk.room in rooms:
                 add(talk, Evidence("room", W_ROOM, talk.room.lower()))
             if talk.track in tracks and not KIND_WORDS & set(words(talk.track)):

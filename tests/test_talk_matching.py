@@ -227,6 +227,12 @@ def test_a_lightning_talk_attaches_to_its_block(matcher):
     assert talk_of(matcher, post(1, "11:50", "Raj Patel is hilarious")) == "lightning"
 
 
+def test_a_first_name_counts_only_while_that_speaker_is_on_stage(matcher):
+    assert talk_of(matcher, post(1, "14:20", "Kai just showed probe-rs live")) == "rust"
+    assert talk_of(matcher, post(1, "14:20", "Ana: alt text is not optional")) == "dataviz"
+    assert talk_of(matcher, post(1, "14:20", "an ana lysis of nothing")) is None  # lowercase is not a name
+
+
 def test_a_panel_is_one_talk_whoever_speaks(matcher):
     assert talk_of(matcher, post(1, "11:50", "Lea Fischer: burnout is a funding problem")) == "panel"
     assert talk_of(matcher, post(1, "11:55", "Sam Okafor and Jo Park disagree on foundations, good")) == "panel"
