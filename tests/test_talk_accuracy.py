@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "tests" / "data" / "talks"
 # set → lowest accepted accuracy, per format (measured: see README, Talks)
-FLOORS = {"dev": 0.895}
+FLOORS = {"dev": 0.90, "heldout": 0.82}  # measured: dev 92.2 % in each format; heldout 84.5 / 83.5 / 84.5 %
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 
