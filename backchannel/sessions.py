@@ -306,12 +306,12 @@ class Matcher:
 
     def _content(self, post: Post, text: str, hrefs: list[str], tokset: set[str], add) -> None:
         tags = {t.lower() for t in post.tags} | ({m.lower() for m in _TAG.findall(text)} if "#" in text else set())
-        for tag in tags:
+        for tag in sorted(tags):
             talks = self.by_tag.get(tag, [])
             for talk in talks:  # a tag only in the prose may be a community's too (#rust): less
                 weight = W_HASHTAG if tag == talk.hashtag else W_PROSE_TAG
                 add(talk, Evidence("hashtag", weight / len(talks), tag))
-        for url in {_url_key(u) for u in post.links + hrefs}:
+        for url in sorted({_url_key(u) for u in post.links + hrefs}):
             for talk in self.by_url.get(url, []):
                 add(talk, Evidence("link", W_LINK))
         for handle in self._mentions(text, hrefs):
@@ -321,7 +321,7 @@ class Matcher:
                 name, talks = self._named_by(handle)
                 for talk in talks:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
-        for w in tokset & self.by_name_word.keys():
+        for w in sorted(tokset & self.by_name_word.keys()):
             for name, need, talks in self.by_name_word[w]:
                 if need <= tokset:
                     for talk in talks:
@@ -398,7 +398,7 @@ class Matcher:
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
-        for w in KIND_WORDS & tokset:
+        for w in sorted(KIND_WORDS & tokset):
             talks = self.kinds.get((when.astimezone(self.tz).date(), w), [])
             now = [t for t in talks if t.id in running]
             if len(now) == 1:

@@ -153,7 +153,7 @@ class TalkWords:
         for the `top` talks scoring at least `least` (only the best few can decide a match)."""
         totals: dict[str, float] = {}
         index = self.index
-        for w in index.keys() & post_words:
+        for w in sorted(index.keys() & post_words):  # in order: the same sums in every process
             for tid, s in index[w]:
                 totals[tid] = totals.get(tid, 0.0) + s
         pairs: dict[str, list[str]] = {}
@@ -168,7 +168,7 @@ class TalkWords:
         for tid, total in best:
             worth = self.worth[tid]
             hit = worth.keys() & post_words
-            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
+            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=lambda w: (-worth[w], w)),
                         hit <= self.titles[tid])
         return out
 

@@ -7,6 +7,10 @@ small margin (about two posts in a hundred), so a change that costs accuracy fai
 """
 
 import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +43,17 @@ def test_accuracy_in_every_format_stays_at_what_was_measured(evaluate, name):
     assert max(accuracy.values()) - min(accuracy.values()) <= MAX_GAP, accuracy
     for r in results.values():
         assert r["posts"] == sum(r["counts"].values()) and r["posts"] >= 150
+
+
+def test_matches_and_reasons_are_the_same_in_every_process():
+    # Sets iterate in a different order per process (string hashing is seeded): the matcher
+    # must not depend on it, or a rebuilt digest would differ from the last one.
+    script = ("import json, sys; sys.path.insert(0, 'benchmarks'); from pathlib import Path; "
+              "import talk_accuracy as ta; from backchannel.schedule import load_schedule; "
+              "from backchannel.sessions import Matcher; folder = Path('tests/data/talks/dev'); "
+              "posts, _ = ta.load_set(folder); s = load_schedule(folder / 'programme.ics'); "
+              "m = Matcher(s.talks, s.timezone); print(json.dumps([m.match(p) for p in posts]))")
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout and len(json.loads(runs[0].stdout)) == 193
