@@ -340,11 +340,12 @@ class Matcher:
     def _words(self, head: list[str], tokset: set[str], add) -> None:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
-        seq = [w for w in head if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()]
-        post_words = set(seq)
+        post_words = {w for w in set(head) if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
+        pairs = []
+        if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
+            seq = [w for w in head if w in post_words]
+            pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
         post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
-        bigrams = self.words.bigrams
-        pairs = [pair for pair in zip(seq, seq[1:]) if pair in bigrams]
         titles = self.words.titles
         for tid, (score, matched, in_title) in self.words.score(post_words, pairs, W_WORDS_MIN / W_WORDS).items():
             weight = min(W_WORDS_MAX, W_WORDS * score)
