@@ -283,7 +283,10 @@ class Matcher:
         found: dict[str, Candidate] = {}
 
         def add(talk: Talk, ev: Evidence) -> None:
-            found.setdefault(talk.id, Candidate(talk)).evidence.append(ev)
+            cand = found.get(talk.id)
+            if cand is None:
+                cand = found[talk.id] = Candidate(talk)
+            cand.evidence.append(ev)
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
