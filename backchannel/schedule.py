@@ -44,9 +44,13 @@ class Talk:
     track: str | None = None
     speakers: list[str] = field(default_factory=list)  # display names
     speaker_handles: list[str] = field(default_factory=list)  # user@server (fediverse), name.bsky.social
-    hashtag: str | None = None  # the talk's own hashtag, lowercase, without '#'
+    hashtag: str | None = None  # the talk's own hashtag ("Hashtag: #x", a field), lowercase, without '#'
     url: str | None = None
     day: date | None = None  # local date of `start` in the event's time zone
+    subtitle: str = ""
+    abstract: str = ""  # abstract and description, plain text (bounded)
+    kind: str | None = None  # the programme's type: "Talk", "Lightning talks", "Panel", ...
+    hashtags: list[str] = field(default_factory=list)  # every hashtag its entry uses, `hashtag` first
 
 
 @dataclass
@@ -226,7 +230,7 @@ def find_handles(value: str) -> list[str]:
     for m in _FEDI_URL.finditer(value):
         host = m.group(1).lower().removeprefix("www.")
         if host not in _NOT_FEDI_HOSTS:
-            add(f"{m.group(2)}@{host}")
+            add(f"{m.group(2).rstrip('.-')}@{host}")  # "find me at https://host/@ada." ends a sentence
     for m in _BSKY_URL.finditer(value):
         add(m.group(1))
     rest = _FEDI_URL.sub(" ", _BSKY_URL.sub(" ", value))
@@ -241,6 +245,57 @@ def find_talk_hashtag(value: str) -> str | None:
     """A talk's own hashtag when its description says so (`Hashtag: #vecscale`)."""
     m = _HASHTAG_LINE.search(value or "")
     return m.group(1).lower() if m else None
+
+
+_PROSE_TAG = re.compile(r"(?<![\w&#/])#([^\W\d_]\w{1,60})")
+_URLS = re.compile(r"https?://\S+", re.I)
+
+
+def find_hashtags(value: str) -> list[str]:
+    """Every hashtag a programme text uses, the labelled one (`Hashtag: #x`) first.
+
+    Abstracts say "follow along with #tag" as often as they have a `Hashtag:` line. Tags
+    in links (`/page#section`) and HTML entities are not hashtags. Lowercase, no `#`.
+    """
+    found = [find_talk_hashtag(value)] if find_talk_hashtag(value) else []
+    for m in _PROSE_TAG.finditer(_URLS.sub(" ", value or "")):
+        tag = m.group(1).lower()
+        if tag not in found:
+            found.append(tag)
+    return found
+
+
+# A line naming the talk's people: "Speaker(s): Ada Lovelace (@ada@example.social), Grace".
+_PEOPLE_LABELS = re.compile(
+    r"(?i)^\W*(speakers?|speaker\(s\)|presenters?|presenter\(s\)|presented by|hosts?|hosted by"
+    r"|moderators?|moderated by|panell?ists?|with|by|people|persons|authors?"
+    r"|referent(?:in|en|innen)?|sprecher(?:in|innen)?|vortragende|redner(?:in)?|mit|von"
+    r"|ponentes?|oradore?s?|orador(?:a|as)?|conferenciantes?|con|por|intervenant(?:e|s|es)?"
+    r"|orat(?:eur|rice)s?|conférenci(?:er|ère)s?|avec|par|palestrantes?|apresentado por"
+    r"|sprekers?|door|登壇者|講演者|スピーカー|発表者)\s*[:：]\s*(.+)$")
+_NAME_SPLIT = re.compile(r"\s*(?:[,;/&+]|\band\b|\bund\b|\by\b|\bet\b|\be\b|\ben\b|、)\s*")
+_IN_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def find_people(value: str) -> tuple[list[str], list[str]]:
+    """Names and handles on "Speakers: ..." lines of a description (any supported language).
+
+    Returns (names, handles); handles found elsewhere in the text are not included here.
+    """
+    names: list[str] = []
+    handles: list[str] = []
+    for line in (value or "").splitlines():
+        m = _PEOPLE_LABELS.match(line.strip())
+        if not m:
+            continue
+        rest = m.group(2)
+        handles += [h for h in find_handles(rest) if h not in handles]
+        rest = _URLS.sub(" ", _IN_PARENS.sub(" ", rest))
+        for part in _NAME_SPLIT.split(rest):
+            name = text(re.sub(r"(?<![\w])@\S+", " ", part).strip(" -–—:.\t"), 200)
+            if name and 1 <= len(name.split()) <= 5 and name not in names:
+                names.append(name)
+    return names, handles
 
 
 def plain(value: object, limit: int = 20_000) -> str:

@@ -8,6 +8,7 @@ problems with the file as a whole raise `ScheduleError` at once.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any, Iterator
@@ -16,7 +17,7 @@ from xml.parsers import expat
 import icalendar
 
 from .models import utc
-from .schedule import (Context, ItemError, Talk, find_handles, find_talk_hashtag,
+from .schedule import (Context, ItemError, Talk, find_handles, find_hashtags, find_people, find_talk_hashtag,
                        parse_duration, parse_start, plain, safe_url, text, zone)
 
 Found = list[tuple[Talk, str]]
@@ -79,23 +80,44 @@ def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Talk:
         if name:
             names.append(name)
         handles += [h for h in found if h not in handles]
-    description = plain(ev.get("description")) + "\n" + plain(ev.get("abstract"))
-    hashtag = _hashtag_field(ev) or _answers_hashtag(ev.get("answers")) or find_talk_hashtag(description)
     for link in ev.get("links") or []:
         href = link.get("url") or link.get("href") if isinstance(link, dict) else link
         handles += [h for h in find_handles(href) if h not in handles] if isinstance(href, str) else []
-    handles += [h for h in _speaker_lines_handles(description) if h not in handles]
-    return Talk(
-        id=text(str(ident), 200),
-        title=text(ev["title"]) or "(untitled)",
-        start=start,
+    own = [t for t in (_hashtag_field(ev), _answers_hashtag(ev.get("answers"))) if t]
+    return _talk(
+        ident=ident, title=ev["title"], subtitle=ev.get("subtitle"), start=start,
         end=start + parse_duration(ev["duration"]),
         room=_name(ev.get("room")) or text(room, 200) or None,
-        track=_name(ev.get("track")),
-        speakers=names,
-        speaker_handles=handles,
-        hashtag=hashtag,
-        url=safe_url(ev.get("url")) if isinstance(ev.get("url"), str) else None,
+        track=_name(ev.get("track")), kind=_name(ev.get("type")),
+        description=plain(ev.get("abstract")) + "\n" + plain(ev.get("description")),
+        names=names, handles=handles, hashtags=own,
+        url=ev.get("url") if isinstance(ev.get("url"), str) else None,
+    )
+
+
+def _talk(*, ident: object, title: object, subtitle: object, start: datetime, end: datetime,
+          room: str | None, track: str | None, kind: str | None, description: str,
+          names: list[str], handles: list[str], hashtags: list[str], url: str | None) -> Talk:
+    """A `Talk` from what a reader found, plus what the programme's text says anywhere.
+
+    Every format ends here, so a talk reads the same from JSON, XML and iCalendar: hashtags
+    in prose ("follow along with #tag"), handles anywhere in the abstract or description,
+    and the people on "Speaker(s): ..." lines all count.
+    """
+    title, subtitle = text(title) or "(untitled)", text(subtitle)
+    first, _, second = description.partition("\n")
+    if first.strip() and first.strip() == second.strip():  # pretalx often repeats the abstract
+        description = first
+    line_names, line_handles = find_people(description)
+    names = names + [n for n in line_names if n not in names]
+    handles = handles + [h for h in line_handles + find_handles(description) if h not in handles]
+    labelled = hashtags or ([find_talk_hashtag(description)] if find_talk_hashtag(description) else [])
+    tags = labelled + [t for t in find_hashtags(f"{title}\n{subtitle}\n{description}") if t not in labelled]
+    return Talk(
+        id=text(str(ident), 300), title=title, start=start, end=end, room=room, track=track,
+        speakers=names, speaker_handles=list(dict.fromkeys(handles)),
+        hashtag=labelled[0] if labelled else None, url=safe_url(url) if url else None,
+        subtitle=subtitle, abstract=text(description, 6000), kind=kind, hashtags=tags,
     )
 
 
@@ -154,20 +176,6 @@ def _hashtag_field(ev: dict) -> str | None:
         value = text(value, 100).lstrip("#").lower()
         return value if value and value.replace("_", "").isalnum() else None
     return None
-
-
-def _speaker_lines_handles(description: str) -> list[str]:
-    """Handles on "Speakers: ..." / "Mastodon: ..." / "Bluesky: ..." lines of a description.
-
-    Other handles in a description may name anyone (co-authors, projects), so only
-    labelled lines count.
-    """
-    out: list[str] = []
-    for line in description.splitlines():
-        label = line.split(":", 1)[0].strip().lower()
-        if ":" in line and label.rstrip("s") in ("speaker", "mastodon", "bluesky", "fediverse", "bsky", "social"):
-            out += [h for h in find_handles(line.split(":", 1)[1]) if h not in out]
-    return out
 
 
 # --- frab XML -----------------------------------------------------------------------------
@@ -242,22 +250,16 @@ def _xml_talk(ev: ET.Element, day: ET.Element, room: str, ctx: Context) -> Talk:
         raise ItemError("missing 'start'")
     start = parse_start(child("date") or None, day.get("date"), child("start") or None, ctx.tz)
     names = [text(p.text, 200) for p in ev.iterfind("persons/person") if text(p.text, 200)]
-    description = plain(child("description")) + "\n" + plain(child("abstract"))
     handles: list[str] = []
     for link in ev.iterfind("links/link"):
         handles += [h for h in find_handles(link.get("href") or "") if h not in handles]
-    handles += [h for h in _speaker_lines_handles(description) if h not in handles]
-    return Talk(
-        id=text(ident, 200),
-        title=text(child("title")) or "(untitled)",
-        start=start,
+    return _talk(
+        ident=ident, title=child("title"), subtitle=child("subtitle"), start=start,
         end=start + parse_duration(child("duration")),
         room=text(child("room") or room, 200) or None,
-        track=text(child("track"), 200) or None,
-        speakers=names,
-        speaker_handles=handles,
-        hashtag=find_talk_hashtag(description),
-        url=safe_url(child("url")),
+        track=text(child("track"), 200) or None, kind=text(child("type"), 200) or None,
+        description=plain(child("abstract")) + "\n" + plain(child("description")),
+        names=names, handles=handles, hashtags=[], url=child("url") or None,
     )
 
 
@@ -316,56 +318,57 @@ def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Talk | None:
     if end < start:
         raise ItemError("ends before it starts")
     description = plain(str(ev.get("DESCRIPTION") or ""))
-    names, handles = _ical_people(ev, description)
-    if not names and pretalx and " - " in summary:
+    names, handles = _ical_people(ev)
+    if pretalx and " - " in summary:
         # pretalx writes SUMMARY as "Title - Speaker A, Speaker B" and gives no attendees.
         summary, _, who = summary.rpartition(" - ")
-        names = [n.strip() for n in who.split(",") if n.strip()]
-    return Talk(
-        id=uid, title=summary, start=start, end=end,
-        room=text(str(ev.get("LOCATION") or ""), 200) or None,
-        track=_first_category(ev.get("CATEGORIES")),
-        speakers=names, speaker_handles=handles,
-        hashtag=find_talk_hashtag(description),
-        url=safe_url(str(ev.get("URL") or "")),
+        names += [n.strip() for n in who.split(",") if n.strip() and n.strip() not in names]
+    track, kind = _categories(ev.get("CATEGORIES"), description)
+    return _talk(
+        ident=uid, title=summary, subtitle="", start=start, end=end,
+        room=text(str(ev.get("LOCATION") or ""), 200) or None, track=track, kind=kind,
+        description=description, names=names, handles=handles, hashtags=[],
+        url=str(ev.get("URL") or "") or None,
     )
 
 
-def _ical_people(ev: Any, description: str) -> tuple[list[str], list[str]]:
-    """Speakers from a "Speakers:" line of the description, else ATTENDEE/ORGANIZER names."""
+def _ical_people(ev: Any) -> tuple[list[str], list[str]]:
+    """Names (CN) and handles (profile URIs) of ATTENDEEs, else of the ORGANIZER."""
     names: list[str] = []
-    handles = _speaker_lines_handles(description)
-    for line in description.splitlines():
-        label, sep, rest = line.partition(":")
-        if sep and label.strip().lower() in ("speaker", "speakers"):
-            for part in rest.replace(";", ",").replace(" and ", ",").split(","):
-                name = text(part.split("(")[0].split(" @")[0], 200)
-                if name and not name.startswith("@"):
-                    names.append(name)
-    from_line = bool(names)
+    handles: list[str] = []
     people = list(_as_list(ev.get("ATTENDEE"))) or list(_as_list(ev.get("ORGANIZER")))
     for person in people:
         handles += [h for h in find_handles(str(person)) if h not in handles]
-        if not from_line:
-            name = text(str(getattr(person, "params", {}).get("CN", "")), 200)
-            if name and name not in names:
-                names.append(name)
+        name = text(str(getattr(person, "params", {}).get("CN", "")), 200)
+        if name and "@" not in name and name not in names:
+            names.append(name)
     return names, handles
+
+
+_KIND_WORDS = re.compile(r"(?i)\b(talks?|lightning|panel|workshop|keynote|tutorial|session|lecture|short talk"
+                         r"|vortrag|podium|charla|taller|mesa redonda|conférence|atelier|table ronde|palestra"
+                         r"|oficina|lezing|paneel)\b|ライトニング|基調|パネル|ワークショップ")
+_LABEL_LINE = re.compile(r"(?im)^[ \t]*(track|type|format|kind|spur|formato|tipo|catégorie|categoria)[ \t]*:[ \t]*(.+)$")
+
+
+def _categories(value: Any, description: str) -> tuple[str | None, str | None]:
+    """(track, type) from CATEGORIES, else from "Track:" / "Type:" lines of the description."""
+    cats = [name for cat in _as_list(value) for item in getattr(cat, "cats", []) or []
+            if (name := text(str(item), 200))]
+    kind = next((c for c in cats if _KIND_WORDS.search(c)), None)
+    track = next((c for c in cats if c != kind), None)
+    for label, rest in _LABEL_LINE.findall(description):
+        if label.lower() in ("track", "spur") and not track:
+            track = text(rest, 200) or None
+        elif label.lower() not in ("track", "spur") and not kind:
+            kind = text(rest, 200) or None
+    return track, kind
 
 
 def _as_list(value: Any) -> Iterator[Any]:
     if value is None:
         return iter(())
     return iter(value if isinstance(value, list) else [value])
-
-
-def _first_category(value: Any) -> str | None:
-    for cat in _as_list(value):
-        for item in getattr(cat, "cats", []) or []:
-            name = text(str(item), 200)
-            if name:
-                return name
-    return None
 
 
 def _short(exc: Exception) -> str:

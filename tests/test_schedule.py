@@ -2,13 +2,15 @@
 
 import json
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from backchannel.errors import InputError
-from backchannel.schedule import ScheduleError, Talk, find_handles, load_schedule, parse_schedule
+from backchannel.schedule import (ScheduleError, Talk, find_handles, find_hashtags, find_people, load_schedule,
+                                  parse_schedule)
 from loopback import Loopback, Response
 
 HERE = Path(__file__).parent / "fixtures" / "schedules"
@@ -44,7 +46,12 @@ def test_each_format_reads_the_two_day_two_track_event(name):
 
 def test_all_three_formats_agree_talk_for_talk():
     json_talks, xml_talks, ics_talks = (load_schedule(HERE / n, tz="Europe/Berlin").talks for n in FORMATS)
-    assert json_talks == xml_talks == ics_talks
+    # The abstract is the programme's own text (iCalendar keeps the "Speakers:" lines in it),
+    # and only frab gives a type.
+    same = [[replace(t, abstract="", kind=None) for t in talks] for talks in (json_talks, xml_talks, ics_talks)]
+    assert same[0] == same[1] == same[2]
+    for talks in (json_talks, xml_talks, ics_talks):
+        assert talk(talks, "0002").abstract.endswith("recall versus latency, and when to shard.")
 
 
 def test_bytes_work_like_a_path_and_all_day_entries_are_skipped_with_a_warning():
@@ -176,6 +183,7 @@ def test_pretalx_ical_summary_carries_the_speakers():
     ("https://fosstodon.example/@margaret and https://bsky.app/profile/kim.example.org",
      ["margaret@fosstodon.example", "kim.example.org"]),
     ("https://example.social/users/alan", ["alan@example.social"]),
+    ("Find me at https://social.example/@twolski.", ["twolski@social.example"]),
     ("mail me: ada@example.org, see https://www.youtube.com/@channel", []),
     ("look at @image.png or @home", []),
 ])
@@ -210,3 +218,37 @@ def test_durations_in_frab_forms():
     for value, minutes in [("00:45", 45), ("1:30", 90), ("01:30:00", 90), ("PT1H15M", 75)]:
         t = parse_schedule(_frab([dict(base, duration=value)]), "d.json").talks[0]
         assert t.end - t.start == timedelta(minutes=minutes), value
+
+
+def test_hashtags_are_read_from_prose_with_the_labelled_one_first():
+    text = ("Follow along with #PgRepl and #postgres. Slides: https://x.example/page#part, written in C# "
+            "&#39;quoted&#39; on 2 #1 spots.\nHashtag: #replication")
+    assert find_hashtags(text) == ["replication", "pgrepl", "postgres"]
+
+
+@pytest.mark.parametrize("line, names, handles", [
+    ("Speaker(s): Ada Lovelace (@ada@example.social), Grace Hopper", ["Ada Lovelace", "Grace Hopper"],
+     ["ada@example.social"]),
+    ("Speakers: Ada Lovelace (https://example.social/@ada) and Alan Turing", ["Ada Lovelace", "Alan Turing"],
+     ["ada@example.social"]),
+    ("Referentin: Marta Kowalczyk", ["Marta Kowalczyk"], []),
+    ("Ponentes: Ana Souza y Luis Gómez", ["Ana Souza", "Luis Gómez"], []),
+    ("Moderated by: Jan Brückner", ["Jan Brückner"], []),
+    ("登壇者: 山田太郎", ["山田太郎"], []),
+    ("We will talk about speakers: how to pick them, and why.", [], []),
+])
+def test_people_lines_in_any_supported_language(line, names, handles):
+    assert find_people("An abstract first.\n" + line) == (names, handles)
+
+
+def test_pretalx_ical_drops_the_speakers_from_the_title_when_the_description_names_them_too():
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//pretalx//pretalx.example//x\r\n"
+           "BEGIN:VEVENT\r\nUID:x-1@pretalx.example\r\nDTSTAMP:20260801T120000Z\r\n"
+           "SUMMARY:Small Web\\, Big Feelings - Marek Nowak\r\nDTSTART:20260901T080000Z\r\n"
+           "DTEND:20260901T083000Z\r\nCATEGORIES:Keynote\r\n"
+           "DESCRIPTION:Why personal sites matter. Follow along with #smallweb.\\n\\nSpeaker(s): Marek Nowak "
+           "(@marek@indieweb.social)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    t = parse_schedule(ics, "pretalx.ics", "Europe/Berlin").talks[0]
+    assert (t.title, t.speakers, t.speaker_handles) == ("Small Web, Big Feelings", ["Marek Nowak"],
+                                                         ["marek@indieweb.social"])
+    assert (t.hashtag, t.hashtags, t.kind, t.track) == (None, ["smallweb"], "Keynote", None)

@@ -126,7 +126,7 @@ def test_overrun_in_a_single_room_goes_to_the_talk_now_running_there():
     first, second = TALKS[0], TALKS[1]  # keynote 09:00–09:45, then Vector search (Hall A) at 10:00
     second = replace(second, start=first.end)  # back to back
     single = Matcher([first, second], TZ)
-    p = post(1, "09:55", "Measure recall before anything else", kind="takeaway")
+    p = post(1, "09:55", "Measure first, then decide", kind="takeaway")
     assert attached(single, p)[0] == VECTOR
     gap = Matcher([first, TALKS[1]], TZ)  # 15 minutes between them: the keynote overran
     assert attached(gap, p)[0] == KEYNOTE
@@ -155,10 +155,13 @@ def test_a_blog_recap_days_later_still_matches_by_title_and_speaker(matcher):
 
 def test_the_talk_hashtag_and_the_talk_page_attach_at_any_time(matcher):
     assert attached(matcher, post(2, "22:00", "Still thinking about #vecscale", tags=["vecscale"]))[1] == \
+        "uses #vecscale, the hashtag of 'Vector search at scale' and written 1 day after it"
+    assert attached(matcher, post(9, "22:00", "Still thinking about #vecscale", tags=["vecscale"]))[1] == \
         "uses #vecscale, the hashtag of 'Vector search at scale'"
     title, reason = attached(matcher, post(3, "08:00", "Recording is up",
                                            links=["https://pretalx.example/democon-2026/talk/THR003/"]))
-    assert title == THREAT and reason == "links to the page of 'Threat modelling for small businesses'"
+    assert title == THREAT and reason == "links to the page of 'Threat modelling for small businesses' and " \
+                                         "written 2 days after it"
 
 
 # --- speakers mentioned in other talks --------------------------------------------------------

@@ -1,0 +1,239 @@
+"""The hard cases of attaching posts to talks, each read from pretalx JSON and from iCalendar.
+
+The programme (TinyConf, Europe/Berlin) is written here twice, once per format, with the
+same facts placed where each format puts them (JSON: persons, abstract, type; iCalendar:
+DESCRIPTION lines, ATTENDEE, CATEGORIES):
+
+    day 0  (the day before the event)
+    day 1  Hall A  09:00–10:00  Opening keynote: fixing the commons     Noor Haddad (alone)
+           Hall A  10:30–11:15  Postgres replication in practice        Ines Moreau  #pgrepl in the abstract
+           Hall B  10:30–11:15  Design tokens for teams                 Tomasz Wolski
+           Hall A  11:30–12:15  Lightning talks                         (five speakers in the description)
+           Hall B  11:30–12:15  Who maintains the maintainers?          a panel of three
+           Hall A  14:00–14:45  Rust for embedded firmware              Kai Lindgren (no handle anywhere)
+           Hall B  14:00–14:45  Accessible data visualisation           Ana Souza
+    day 2  Hall A  09:00–09:45  Closing keynote: the long now           Noor Haddad
+"""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from backchannel.models import Author, Post
+from backchannel.schedule import parse_schedule
+from backchannel.sessions import Matcher
+
+TZ = ZoneInfo("Europe/Berlin")
+TALKS = [  # id, day, start, minutes, room, title, type, people [(name, handle)], abstract
+    ("key1", 1, "09:00", 60, "Hall A", "Opening keynote: fixing the commons", "Keynote",
+     [("Noor Haddad", "@noor@social.example")], "Why shared infrastructure decays and who pays to repair it."),
+    ("pg", 1, "10:30", 45, "Hall A", "Postgres replication in practice", "Talk", [("Ines Moreau", "@ines@db.example")],
+     "Logical decoding, failover with Patroni, and the WAL archive nobody tested. Follow along with #pgrepl."),
+    ("tokens", 1, "10:30", 45, "Hall B", "Design tokens for teams", "Talk",
+     [("Tomasz Wolski", "https://social.example/@twolski")],
+     "An honest look at how design tokens drift between Figma files and component code."),
+    ("lightning", 1, "11:30", 45, "Hall A", "Lightning talks", "Lightning talks", [],
+     "Five minutes each: Ola Berg on shell history, Raj Patel on typos in YAML config files, Mia Chen on "
+     "sonification of charts."),
+    ("panel", 1, "11:30", 45, "Hall B", "Who maintains the maintainers?", "Panel",
+     [("Sam Okafor", ""), ("Lea Fischer", ""), ("Jo Park", "")],
+     "Funding, burnout and succession, with a foundation, a company and a volunteer."),
+    ("rust", 1, "14:00", 45, "Hall A", "Rust for embedded firmware", "Talk", [("Kai Lindgren", "")],
+     "Interrupt latency, no_std crates and probe-rs debugging on a microcontroller."),
+    ("dataviz", 1, "14:00", 45, "Hall B", "Accessible data visualisation", "Talk", [("Ana Souza", "")],
+     "Screen readers, colour blindness and tables as the fallback for every chart."),
+    ("key2", 2, "09:00", 45, "Hall A", "Closing keynote: the long now", "Keynote",
+     [("Noor Haddad", "@noor@social.example")], "Software that outlives its authors, and archives that outlive both."),
+]
+
+
+def programme_json() -> bytes:
+    days: dict[int, dict] = {}
+    for tid, day, start, minutes, room, title, kind, people, abstract in TALKS:
+        d = days.setdefault(day, {"index": day, "date": f"2026-05-0{day + 3}", "rooms": {}})
+        d["rooms"].setdefault(room, []).append({
+            "guid": tid, "title": title, "type": kind, "room": room, "start": start,
+            "date": f"2026-05-0{day + 3}T{start}:00+02:00", "duration": f"00:{minutes:02d}" if minutes < 60 else "01:00",
+            "abstract": abstract, "url": f"https://cfp.example/tiny/talk/{tid}/",
+            "persons": [{"public_name": name, "biography": f"Find me at {handle}." if handle else ""}
+                        for name, handle in people]})
+    conference = {"title": "TinyConf", "time_zone_name": "Europe/Berlin", "days": list(days.values())}
+    return json.dumps({"schedule": {"conference": conference}}).encode()
+
+
+def programme_ics() -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//TinyConf//agenda 1.0//EN", "X-WR-TIMEZONE:Europe/Berlin"]
+    for tid, day, start, minutes, room, title, kind, people, abstract in TALKS:
+        hh, mm = map(int, start.split(":"))
+        end = hh * 60 + mm + minutes
+        stamp = f"2026050{day + 3}T"
+        lines += ["BEGIN:VEVENT", f"UID:{tid}@tiny.example", "DTSTAMP:20260401T000000Z",
+                  f"DTSTART;TZID=Europe/Berlin:{stamp}{hh:02d}{mm:02d}00",
+                  f"DTEND;TZID=Europe/Berlin:{stamp}{end // 60:02d}{end % 60:02d}00",
+                  f"SUMMARY:{title}", f"LOCATION:{room}", f"CATEGORIES:{kind}",
+                  f"URL:https://cfp.example/tiny/talk/{tid}/"]
+        if tid == "panel":  # panellists as attendees, the way some agenda tools export them
+            lines += [f'ATTENDEE;CN="{name}";ROLE=REQ-PARTICIPANT:mailto:{name.split()[0].lower()}@tiny.example'
+                      for name, _ in people]
+            lines.append(f"DESCRIPTION:{_ics_escape(abstract)}")
+        else:
+            who = ", ".join(f"{name} ({handle})" if handle else name for name, handle in people)
+            text = abstract + (f"\n\nSpeaker(s): {who}" if who else "")
+            lines.append(f"DESCRIPTION:{_ics_escape(text)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+FORMATS = {"json": programme_json, "ics": programme_ics}
+
+
+@pytest.fixture(scope="module", params=list(FORMATS))
+def matcher(request):
+    talks = parse_schedule(FORMATS[request.param](), f"tiny.{request.param}", TZ).talks
+    return Matcher(talks, TZ)
+
+
+def post(day: int, hhmm: str, text: str, *, author: str = "kim@example.net", name: str = "Kim",
+         kind: str | None = None, **kw) -> Post:
+    hour, minute = map(int, hhmm.split(":"))
+    return Post(id=f"p-{day}-{hhmm}", source=kw.pop("source", "mastodon"), text=text,
+                created_at=datetime(2026, 5, day + 3, hour, minute, tzinfo=TZ), author=Author(author, name),
+                kind=kind, **kw)
+
+
+def talk_of(matcher: Matcher, p: Post) -> str | None:
+    """The talk's short id (the part before '@' in iCalendar UIDs), checking the reason."""
+    talk_id, reason = matcher.match(p)
+    if talk_id is None:
+        assert reason is None
+        return None
+    title = next(t.title for t in matcher.talks if t.id == talk_id)
+    assert f"'{title}'" in reason  # every attachment explains itself, naming the talk
+    return talk_id.split("@")[0]
+
+
+# --- reading the programme ------------------------------------------------------------------
+
+def test_both_formats_give_the_same_people_tags_and_kinds():
+    by_format = {f: {t.id.split("@")[0]: t for t in parse_schedule(make(), f"tiny.{f}", TZ).talks}
+                 for f, make in FORMATS.items()}
+    for tid in ("pg", "tokens", "lightning", "panel", "rust"):
+        j, i = by_format["json"][tid], by_format["ics"][tid]
+        assert (j.speakers, j.speaker_handles, j.hashtags, j.kind) == (i.speakers, i.speaker_handles, i.hashtags,
+                                                                       i.kind), tid
+    ics = by_format["ics"]
+    assert ics["pg"].hashtags == ["pgrepl"] and ics["pg"].speaker_handles == ["ines@db.example"]
+    assert ics["tokens"].speakers == ["Tomasz Wolski"] and ics["tokens"].speaker_handles == ["twolski@social.example"]
+    assert ics["panel"].speakers == ["Sam Okafor", "Lea Fischer", "Jo Park"]
+    assert ics["lightning"].kind == "Lightning talks"
+
+
+# --- hashtags and topics anywhere in the programme -------------------------------------------
+
+def test_a_hashtag_written_in_the_abstract_attaches_even_days_later(matcher):
+    assert talk_of(matcher, post(1, "10:50", "Great demo so far #pgrepl", tags=["pgrepl"])) == "pg"
+    assert talk_of(matcher, post(3, "12:00", "#pgrepl recording is online", tags=["pgrepl"])) == "pg"
+
+
+def test_words_only_the_abstract_uses_pick_between_parallel_talks(matcher):
+    p = post(1, "10:50", "Patroni failover demo worked the first time, impressive")
+    assert talk_of(matcher, p) == "pg"
+    assert "uses words of the abstract of 'Postgres replication in practice' (" in matcher.match(p)[1]
+    assert talk_of(matcher, post(1, "10:50", "Figma files never match the component code, so true")) == "tokens"
+
+
+def test_common_words_of_an_abstract_are_no_evidence(matcher):
+    # "honest" is in one abstract only, but it is an everyday word: no reason to attach.
+    assert talk_of(matcher, post(1, "19:00", "I have to be honest: I skipped the afternoon")) is None
+
+
+# --- speakers' own posts ------------------------------------------------------------------
+
+def test_a_speaker_announcing_their_talk_the_day_before(matcher):
+    p = post(0, "18:00", "Tomorrow I'll show what broke in our setup. See you in Hall A!", author="ines@db.example",
+             name="Ines Moreau")
+    assert talk_of(matcher, p) == "pg"
+    assert "a speaker of 'Postgres replication in practice', before it began" in matcher.match(p)[1]
+
+
+def test_a_speaker_sharing_slides_after_their_talk_and_that_evening(matcher):
+    ines = {"author": "ines@db.example", "name": "Ines Moreau"}
+    # 40 minutes after, while the lightning talks and the panel run: still her own talk.
+    assert talk_of(matcher, post(1, "11:55", "Slides are up: https://ines.example/slides", **ines)) == "pg"
+    assert talk_of(matcher, post(1, "20:30", "Thanks to everyone who came to my talk! Recording soon", **ines)) == "pg"
+    assert talk_of(matcher, post(1, "20:30", "Dinner with old friends, perfect end of the day", **ines)) is None
+
+
+def test_a_speaker_without_a_handle_in_the_programme_is_known_by_the_name_in_theirs(matcher):
+    p = post(1, "14:20", "@kailindgren@fosstodon.example on interrupt budgets: measure before you optimise")
+    assert talk_of(matcher, p) == "rust"
+    assert "by the name Kai Lindgren" in matcher.match(p)[1]
+
+
+# --- content that comes later -------------------------------------------------------------
+
+def test_questions_and_recaps_hours_and_days_later(matcher):
+    assert talk_of(matcher, post(1, "15:30", "Does anyone have the slides from the Patroni failover talk?")) == "pg"
+    recap = post(2, "20:00", "Recap of day one: Postgres replication in practice was the best talk, the WAL "
+                             "archive story made everyone check their backups.", source="rss", author="blog.example")
+    assert talk_of(matcher, recap) == "pg"
+    # During another talk, a question about this morning's one is about this morning's.
+    assert talk_of(matcher, post(1, "14:20", "Who has the slides of the sonification lightning talk?")) == "lightning"
+
+
+def test_before_its_day_a_topic_is_not_yet_the_talk(matcher):
+    assert talk_of(matcher, post(0, "15:00", "Patroni failover docs are confusing, any tips?")) is None
+    # A tag the abstract only uses in prose may be a community's tag too.
+    assert talk_of(matcher, post(0, "15:00", "New post on my blog #pgrepl", tags=["pgrepl"])) is None
+
+
+# --- the only talk running --------------------------------------------------------------------
+
+def test_a_vague_post_during_the_only_talk_attaches_even_when_called_other(matcher):
+    assert talk_of(matcher, post(1, "09:20", "what a keynote 🔥", kind="other")) == "key1"
+    assert talk_of(matcher, post(1, "10:02", "great talk!! ok now coffee", kind="other")) == "key1"
+
+
+def test_posts_about_being_there_or_the_whole_event_stay_with_the_day(matcher):
+    for text in ("The coffee queue is endless", "Best conference ever, thanks to all the volunteers",
+                 "Hall B is freezing, bring a jumper"):
+        assert talk_of(matcher, post(1, "09:20", text, kind="other")) is None, text
+    assert talk_of(matcher, post(1, "14:20", "Hall B is freezing, bring a jumper", kind="other")) is None
+    assert talk_of(matcher, post(1, "14:20", "Packed in Hall B for this one", kind="other")) == "dataviz"
+
+
+def test_the_keynote_of_the_day_by_its_kind(matcher):
+    assert talk_of(matcher, post(2, "12:00", "this morning's keynote still on my mind")) == "key2"
+
+
+# --- two talks, or none -----------------------------------------------------------------------
+
+def test_a_post_naming_two_talks_is_left_unattached(matcher):
+    assert talk_of(matcher, post(1, "11:40", "Torn between the lightning talks and the maintainers panel")) is None
+    assert talk_of(matcher, post(1, "18:00", "Today: Patroni failover and Figma design tokens, both excellent")) is None
+
+
+# --- blocks and panels ------------------------------------------------------------------------
+
+def test_a_lightning_talk_attaches_to_its_block(matcher):
+    assert talk_of(matcher, post(1, "11:45", "Typos in YAML config files, five minutes of pure pain 😂")) == "lightning"
+    assert talk_of(matcher, post(1, "11:50", "Raj Patel is hilarious")) == "lightning"
+
+
+def test_a_first_name_counts_only_while_that_speaker_is_on_stage(matcher):
+    assert talk_of(matcher, post(1, "14:20", "Kai just showed probe-rs live")) == "rust"
+    assert talk_of(matcher, post(1, "14:20", "Ana: alt text is not optional")) == "dataviz"
+    assert talk_of(matcher, post(1, "14:20", "an ana lysis of nothing")) is None  # lowercase is not a name
+
+
+def test_a_panel_is_one_talk_whoever_speaks(matcher):
+    assert talk_of(matcher, post(1, "11:50", "Lea Fischer: burnout is a funding problem")) == "panel"
+    assert talk_of(matcher, post(1, "11:55", "Sam Okafor and Jo Park disagree on foundations, good")) == "panel"
+    assert talk_of(matcher, post(1, "11:55", "this panel is the best thing today")) == "panel"
