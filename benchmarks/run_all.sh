@@ -13,6 +13,7 @@ fi
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Python $($PY -c 'import platform; print(platform.python_version())')"
 $PY benchmarks/ingest.py "$MID"
 $PY benchmarks/classify_bench.py --posts "$MID"
+$PY benchmarks/keypoints_bench.py "$MID"
 $PY benchmarks/search.py "$BIG" --rounds 20
 $PY benchmarks/digest.py "$MID"
 $PY benchmarks/digest.py "$BIG"
