@@ -9,11 +9,11 @@ Takeaways that make the same point become one `Point`, in two steps:
    `ranking.link_pairs`, the one implementation of it): cross-posts of one person, echoes
    and quotes, posts linking to another.
 2. **Paraphrases** are then grouped by average-linkage clustering on the similarity of what
-   the posts say. A post is described by weighted features: its content words (folded, and
-   cut to a 5-letter prefix so "infiltration", "infiltración" and "infiltração" meet), its
+   the posts say. A post is described by weighted features: its content words and names
+   (folded, cut to 4 letters so "infiltration", "infiltración" and "infiltração" meet), its
    numbers read the way each language writes them ("1.200" in Dutch is 1,200, "1,5" in
-   French is 1.5; a number keeps its unit: "30%" is not "30 minutes"), the links it carries
-   and the names it mentions. Weights are inverse document frequencies within the set, so
+   French is 1.5; a number keeps its unit: "30%" is not "30 minutes") and the links it
+   carries. Weights are inverse document frequencies within the set, so
    the talk's own subject ("cover crops" in a cover-crop talk) counts for little and a rare
    shared number, name or link counts for much: this is how posts in different languages
    meet. Two groups join while their average cosine similarity is at least `THRESHOLD`.
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .models import Post
-from .ranking import (_confidence, _substance, _text_features, link_pairs, raw_engagement, same_person,
+from .ranking import (_confidence, _handle_stem, _name_key, _substance, _text_features, link_pairs, raw_engagement,
                       same_takeaway)
 from .words import STOP, fold, is_cjk, tokens
 
@@ -51,7 +51,6 @@ NEIGHBOURS = 12  # partners each post keeps for the clustering
 NEAR_DUPLICATE_HINT = 0.3  # pairs at least this similar are checked for being near-duplicates
 MIN_SIMILARITY = 0.02  # weaker pairs count as unrelated (keeps the clustering small)
 W_WORD, W_NUMBER, W_LINK = 1.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
-IDF_POWER = 1.0  # inverse document frequency, as is
 MAX_CHARS = 1000  # of a long post (a blog recap), read no further: its gist comes first
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+(?:[.,]\d+)?)\s*(%|‰|[^\W\d_]+)?")
@@ -81,10 +80,6 @@ class Point:
     def ids(self) -> list[str]:
         return [p.id for p in self.members]
 
-    @property
-    def others(self) -> list[Post]:
-        return self.members[1:]
-
 
 def key_points(posts: Sequence[Post], limit: int | None = None, context: str = "") -> list[Point]:
     """Group `posts` (takeaways) into points, most supported and substantial first.
@@ -106,14 +101,16 @@ def group_points(posts: Sequence[Post], context: str = "") -> list[tuple[list[in
     vectors = _vectors(posts, set(features(context)) if context else set())
     sims = _pair_similarities(vectors)
     clusters = _average_linkage(_near_duplicates(posts, sims), sims)
+    owner = {i: c for c, members in enumerate(clusters) for i in members}
+    total = [0.0] * len(posts)
+    for (i, j), s in sims.items():
+        if owner[i] == owner[j]:
+            total[i] += s
+            total[j] += s
     out = []
     for members in clusters:
-        central = {}
-        for i in members:
-            total = sum(sims.get((min(i, j), max(i, j)), 0.0) for j in members if j != i)
-            central[i] = total / (len(members) - 1) if len(members) > 1 else 0.0
         members = sorted(members)
-        out.append((members, {i: central[i] for i in members}))
+        out.append((members, {i: total[i] / max(1, len(members) - 1) for i in members}))
     return out
 
 
@@ -168,7 +165,7 @@ def _vectors(posts: Sequence[Post], ignore: set[str]) -> list[dict[str, float]]:
     n = len(posts)
     vectors = []
     for f in raw:
-        v = {k: w * math.log((n + 1) / df[k]) ** IDF_POWER for k, w in f.items() if k not in ignore}
+        v = {k: w * math.log((n + 1) / df[k]) for k, w in f.items() if k not in ignore}
         norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
         # What only this post says counts in its length, but can match nothing: left out.
         vectors.append({k: x / norm for k, x in v.items() if df[k] > 1})
@@ -216,7 +213,8 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
 
 
 def _posting_cap(n: int) -> int:
-    """Posts a probe feature may be in: all of a talk's few hundred, fewer of a huge set."""
+    """Posts a probe feature may be in: MAX_POSTING, more in a large set (where one point may
+    have hundreds of posts), growing with √n so the work stays near-linear."""
     return max(MAX_POSTING, int(8 * math.sqrt(n)))
 
 
@@ -292,21 +290,37 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
 
 def _point(posts: list[Post], central_by_index: dict[int, float]) -> Point:
     central = list(central_by_index.values())
+    rich = [_substance(_text_features(p.text or "")[1], p) for p in posts]
 
     def clarity(k: int) -> tuple:
         p = posts[k]
         length = len(p.text or "")
         fit = 1.0 if 60 <= length <= 320 else 0.6 if length < 60 else max(0.3, 320 / length)
-        return (round(central[k] + 0.3 * fit + 0.2 * _confidence(p) + 0.1 * _substance(_text_features(p.text or "")[1], p), 4),
+        return (round(central[k] + 0.3 * fit + 0.2 * _confidence(p) + 0.1 * rich[k], 4),
                 raw_engagement(p), -p.created_at.timestamp())
 
-    best = posts[max(range(len(posts)), key=clarity)]
+    k = max(range(len(posts)), key=clarity)
+    best = posts[k]
     rest = sorted((p for p in posts if p is not best), key=lambda p: (p.created_at, p.id))
-    people: list[Post] = []
-    for p in posts:
-        if not any(same_person(p, q) for q in people):
-            people.append(p)
     engagement = sum(raw_engagement(p) for p in posts)
-    score = (0.5 * _confidence(best) + 0.3 * _substance(_text_features(best.text or "")[1], best)
-             + 0.2 * min(1.0, math.log1p(engagement) / math.log1p(1000)))
-    return Point(post=best, members=[best] + rest, support=len(people), score=round(score, 4))
+    score = (0.5 * _confidence(best) + 0.3 * rich[k] + 0.2 * min(1.0, math.log1p(engagement) / math.log1p(1000)))
+    return Point(post=best, members=[best] + rest, support=people(posts), score=round(score, 4))
+
+
+def people(posts: Sequence[Post]) -> int:
+    """How many people wrote `posts`: one person's posts on two networks count once (the
+    same handle, display name or handle stem, as `ranking.same_person` tells)."""
+    seen: set[str] = set()
+    count = 0
+    for p in posts:
+        a = p.author
+        keys = {"h:" + a.handle.lower()} if a.handle else set()
+        name, stem = _name_key(a.name), _handle_stem(a.handle)
+        if len(name) >= 3:
+            keys.add("n:" + name)
+        if len(stem) >= 3:
+            keys.add("s:" + stem)
+        if not keys & seen:
+            count += 1
+        seen |= keys
+    return count
