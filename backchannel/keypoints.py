@@ -45,8 +45,8 @@ from .words import STOP, fold, is_cjk, tokens
 
 THRESHOLD = 0.05  # average cosine similarity at which two groups are one point
 PREFIX = 4  # letters of a word kept, so inflections and cognates meet
-PROBES = 8  # features (the rarest) each post finds its candidate partners with
-MAX_POSTING = 100  # a feature in more posts than this (or 8·√n) finds no partners (bounds the cost)
+PROBES = 6  # features (the rarest) each post finds its candidate partners with
+MAX_POSTING = 30  # posts holding a feature that a post looks at (bounds the cost per post)
 NEIGHBOURS = 12  # partners each post keeps for the clustering
 NEAR_DUPLICATE_HINT = 0.3  # pairs at least this similar are checked for being near-duplicates
 MIN_SIMILARITY = 0.02  # weaker pairs count as unrelated (keeps the clustering small)
@@ -176,27 +176,24 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
     """Cosine similarity between each post and its NEIGHBOURS likeliest partners.
 
     A post looks for partners through its PROBES rarest features (a point's posts share at
-    least one rare word, number or link; common words alone make no point), skipping a
-    feature found in more than `_posting_cap(n)` posts; the partners scoring best on those
-    features are compared in full. The clustering needs no more than the nearest partners,
+    least one rare word, number or link), among the first MAX_POSTING posts holding each;
+    the partners scoring best on those features are compared in full. The clustering needs no more than the nearest partners,
     and a large set would otherwise carry millions of weak pairs.
     """
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, v in enumerate(vectors):
         for k, x in v.items():
             postings[k].append((i, x))
-    cap = _posting_cap(len(vectors))
+    cap = MAX_POSTING
     sims: dict[tuple[int, int], float] = {}
     for i, v in enumerate(vectors):
         partial: dict[int, float] = defaultdict(float)
         for k in sorted(v, key=lambda k: len(postings[k]))[:PROBES]:
-            found = postings[k]
-            if len(found) <= cap:
-                x = v[k]
-                for j, y in found:
-                    partial[j] += x * y
+            x = v[k]
+            for j, y in postings[k][:cap]:
+                partial[j] += x * y
         partial.pop(i, None)
-        best = heapq.nlargest(2 * NEIGHBOURS, partial, key=partial.__getitem__) if len(partial) > 2 * NEIGHBOURS \
+        best = heapq.nlargest(NEIGHBOURS, partial, key=partial.__getitem__) if len(partial) > NEIGHBOURS \
             else list(partial)
         scored = []
         for j in best:
@@ -210,12 +207,6 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
         for s, pair in heapq.nlargest(NEIGHBOURS, scored):
             sims[pair] = s
     return sims
-
-
-def _posting_cap(n: int) -> int:
-    """Posts a probe feature may be in: MAX_POSTING, more in a large set (where one point may
-    have hundreds of posts), growing with √n so the work stays near-linear."""
-    return max(MAX_POSTING, int(8 * math.sqrt(n)))
 
 
 def _near_duplicates(posts: Sequence[Post], sims: dict[tuple[int, int], float]) -> list[list[int]]:
