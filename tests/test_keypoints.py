@@ -139,3 +139,19 @@ def test_numbers_are_read_the_way_each_language_writes_them(text, expected):
 
 def test_no_posts_no_points():
     assert key_points([]) == []
+
+
+def test_a_point_many_people_made_stays_one_point_in_a_large_set():
+    rng = random.Random(1)
+    asides = ["honestly", "wow", "so true", "great point", "from the keynote", "noted", "must remember",
+              "mind blown", "yes", "", "today", "team take note"]
+    popular = [post(f"p{i}", f"{rng.choice(asides)}: a backup you have never restored is not a backup. "
+                             f"Test your restores. {rng.choice(asides)}", f"u{i}@x.example", minutes=i)
+               for i in range(80)]
+    vocabulary = [f"{a}{b}" for a in ("ka", "re", "to", "mi", "sa", "lo", "ven", "dor") for b in
+                  ("tri", "pla", "qua", "ster", "ion", "ment", "ber", "gan", "fel", "rox")]
+    others = [post(f"o{i}", " ".join(rng.choices(vocabulary, k=rng.randint(8, 30))), f"o{i}@x.example", minutes=i)
+              for i in range(300)]
+    points = key_points(popular + others)
+    top = points[0]
+    assert top.support == 80 and sorted(top.ids) == sorted(p.id for p in popular)
