@@ -4,7 +4,8 @@ The build reads in order: load → group → render → copy static → index fo
 
 - load: the archive's posts, minus blocked ones, each with its day, talk and permalink
   (`digest_model.load`);
-- group: days, talks, kinds, people, links, hashtags, top takeaways (`digest_model.group`);
+- group: days, talks, kinds, people, links, hashtags, top takeaways, key points
+  (`digest_model.group`; key points are grouped when a page first asks for them);
 - render: every page through Jinja2 (`digest_pages`), plus feed.xml, recap.md and
   posts.jsonl (`digest_feeds`), written only when their bytes change (`digest_write`);
 - copy static: CSS, JS and icons from the templates' `static/` folders;

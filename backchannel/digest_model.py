@@ -5,6 +5,9 @@ pages need (its day in the event's time zone, its permalink path, its talk, fing
 of what its page shows and what the search indexes). `group()` sorts the items into days,
 talks and kinds, and counts sources, people, links and hashtags for the front page.
 
+`Grouped.key_points()` gives the distinct points of a talk's, a day's or the event's
+takeaways (`backchannel.keypoints`), worked out once per talk and per day.
+
 Talks and ranking come from elsewhere (the schedule and the ranking modules); this module
 only needs objects with the listed attributes and a function, and has simple fallbacks.
 """
