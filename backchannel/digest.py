@@ -100,6 +100,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
     site = site_info(config, talk_list, static)
     signature = site_signature(site, dirs, talk_list, config)
     writer = SiteWriter(out, signature, full=full)
+    grouped.points_cache = writer.extra.get("keypoints") or {}
     indexer = None
     try:
         renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
@@ -134,6 +135,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         state = writer.extra.get("search", {})
         shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
         writer.write("search/index.html", renderer.search_page(shards))
+        writer.extra["keypoints"] = grouped.points_state()
         stats = writer.finish()
     except BaseException:
         if indexer:

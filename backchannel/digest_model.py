@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from .blocklist import Blocker
 from .config import Config
-from .keypoints import key_points
+from .keypoints import Groups, group_points, key_points
 from .models import Post
 from .sanitize import clean_text, safe_url
 
@@ -177,6 +177,12 @@ class Grouped:
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
+    points_cache: dict = field(default_factory=dict, repr=False)  # groupings of an earlier build
+    _points_used: dict = field(default_factory=dict, repr=False)
+
+    def points_state(self) -> dict:
+        """The groupings this build used, for the next build's `points_cache`."""
+        return dict(self._points_used)
 
     @property
     def named_people(self) -> list[Person]:
@@ -215,14 +221,33 @@ class Grouped:
         if memo not in self._points:
             t = section.talk
             context = " ".join([t.title, *t.speakers]) if t else section.title
-            self._points[memo] = key_points_of([it for it in section.items if it.kind == "takeaway"], context)
+            self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
         return self._points[memo]
 
     def _loose_points(self, day: Section) -> list[KeyPoint]:
         memo = ("day-loose", day.key)
         if memo not in self._points:
-            self._points[memo] = key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
+            self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
         return self._points[memo]
+
+    def _key_points_of(self, items: list[Item], context: str = "") -> list[KeyPoint]:
+        """Key points of `items`; their grouping reused from the last build while the posts'
+        texts, links and authors are the same (grouping a big event takes seconds)."""
+        if not items:
+            return []
+        memo = _hash(repr((context, [(it.sfp, it.post.url, it.post.links) for it in items])), 10)
+        posts = [it.post for it in items]
+        index = {it.post.id: i for i, it in enumerate(items)}
+        cached = self.points_cache.get(memo)
+        try:
+            groups = [([index[pid] for pid in ids], {index[pid]: c for pid, c in zip(ids, central)})
+                      for ids, central in cached] if cached else None
+        except (KeyError, TypeError, ValueError):
+            groups = None  # a cache from another version: group again
+        if groups is None:
+            groups = group_points(posts, context)
+        self._points_used[memo] = [[[posts[i].id for i in g], [round(c[i], 6) for i in g]] for g, c in groups]
+        return key_points_of(items, context, groups)
 
     def _best(self, section: Section, limit: int) -> dict[str, list[Ranked]] | list[Ranked]:
         if section.type == "kind":
@@ -386,13 +411,13 @@ def _ranker(rank: Ranker | None) -> Callable[[Sequence[Item], int], list[Ranked]
     return ranked
 
 
-def key_points_of(items: Sequence[Item], context: str = "") -> list[KeyPoint]:
+def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[KeyPoint]:
     """Takeaway items grouped into key points (`backchannel.keypoints`), best first."""
     if not items:
         return []
     by_id = {it.post.id: it for it in items}
     return [KeyPoint(by_id[p.post.id], tuple(by_id[m.id] for m in p.members), p.support, p.score)
-            for p in key_points([it.post for it in items], context=context)]
+            for p in key_points([it.post for it in items], context=context, groups=groups)]
 
 
 def point_order(p: KeyPoint) -> tuple:

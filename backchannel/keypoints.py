@@ -81,21 +81,28 @@ class Point:
         return [p.id for p in self.members]
 
 
-def key_points(posts: Sequence[Post], limit: int | None = None, context: str = "") -> list[Point]:
+Groups = list[tuple[list[int], dict[int, float]]]
+
+
+def key_points(posts: Sequence[Post], limit: int | None = None, context: str = "",
+               groups: Groups | None = None) -> list[Point]:
     """Group `posts` (takeaways) into points, most supported and substantial first.
 
     `context` is text every post may name without making a point by it: the talk's title
-    and speakers."""
+    and speakers. `groups` is `group_points(posts, context)` worked out before (a build
+    keeps it while the posts' texts stay the same); likes may have changed since, so the
+    clearest post and the order are worked out again."""
     posts = list(posts)
     if not posts:
         return []
-    groups = group_points(posts, context)
+    if groups is None:
+        groups = group_points(posts, context)
     points = [_point([posts[i] for i in g], sims) for g, sims in groups]
     points.sort(key=lambda pt: (-pt.support, -pt.score, pt.post.created_at, pt.post.id))
     return points[:limit] if limit is not None else points
 
 
-def group_points(posts: Sequence[Post], context: str = "") -> list[tuple[list[int], dict[int, float]]]:
+def group_points(posts: Sequence[Post], context: str = "") -> Groups:
     """Indices of `posts` that make the same point, each group with every member's average
     similarity to the others (its centrality)."""
     vectors = _vectors(posts, set(features(context)) if context else set())
