@@ -4,7 +4,8 @@ The build reads in order: load → group → render → copy static → index fo
 
 - load: the archive's posts, minus blocked ones and those a moderator hid (`moderation`),
   each with its day, talk and permalink (`digest_model.load`);
-- group: days, talks, kinds, people, links, hashtags, top takeaways (`digest_model.group`);
+- group: days, talks, kinds, people, links, hashtags, top takeaways, key points
+  (`digest_model.group`; key points are grouped when a page first asks for them);
 - render: every page through Jinja2 (`digest_pages`), plus feed.xml, recap.md and
   posts.jsonl (`digest_feeds`) and the venue wall (`wall`), written only when their bytes
   change (`digest_write`);
@@ -110,6 +111,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
     site = site_info(config, talk_list, static)
     signature = site_signature(site, dirs, talk_list, config)
     writer = SiteWriter(out, signature, full=full)
+    grouped.points_cache = writer.extra.get("keypoints") or {}
     indexer = None
     try:
         renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
@@ -151,6 +153,7 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
         state = writer.extra.get("search", {})
         shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
         writer.write("search/index.html", renderer.search_page(shards))
+        writer.extra["keypoints"] = grouped.points_state()
         stats = writer.finish()
         wall.write_moderation(out, archive, config, wall.local_time(config))
     except BaseException:

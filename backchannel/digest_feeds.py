@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Iterator
 
-from .digest_model import Grouped, Item, Ranked
+from .digest_model import Grouped, Item, KeyPoint, Ranked
 from .models import Post, format_time
 from .sanitize import clean_html, safe_url, text_to_html
 
@@ -111,6 +111,7 @@ def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
         people = len(g.people)
         facts = f"{len(g.items):,} posts from {people:,} {'person' if people == 1 else 'people'}"
         out += [(md(dates) + ". " if dates else "") + facts + (f". The full digest: <{base}>" if base else "."), ""]
+    out += _points_block("Key points", g.key_points(limit=10), when, talks=True)
     out += _block("Top takeaways", g.top_takeaways[:10], when)
     for s in g.talk_sections:
         ranked = g.highlights(s)["takeaway"][:5]
@@ -118,6 +119,7 @@ def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
             t = s.talk
             meta = ", ".join(x for x in (when(t.start) if t.start else "", t.room, ", ".join(t.speakers)) if x)
             out += _block(f"{s.title}" + (f" ({meta})" if meta else ""), ranked, when)
+            out += _points_block("Key points", g.key_points(s, limit=5), when, level=3)
     for d in g.days:
         loose = [it for it in d.items if it.kind == "takeaway" and not it.talk]
         ranked = g.rank(loose, 5)
@@ -136,6 +138,26 @@ def _block(heading: str, ranked: list[Ranked], when) -> list[str]:
         cw = f"(CW: {md(p.content_warning)}) " if p.content_warning else ""
         lines.append(f"- {cw}“{md(one_line(p.text, 280))}” — {md_link(name, p.author.url)}, "
                      f"{md_link(when(p.created_at), p.url)}")
+    return lines + [""]
+
+
+def _points_block(heading: str, points: list[KeyPoint], when, level: int = 2, talks: bool = False) -> list[str]:
+    """Each point: how many people made it, its clearest post, and every post making it."""
+    if not points:
+        return []
+    lines = [f"{'#' * level} {md(heading)}", ""]
+    for kp in points:
+        p = kp.item.post
+        name = p.author.name or p.author.handle or "someone"
+        cw = f"(CW: {md(p.content_warning)}) " if p.content_warning else ""
+        who = f"{kp.support:,} {'person' if kp.support == 1 else 'people'}"
+        talk = f" (“{md(kp.item.talk.title)}”)" if talks and kp.item.talk else ""
+        line = (f"- **{who}**{talk}: {cw}“{md(one_line(p.text, 280))}” — {md_link(name, p.author.url)}, "
+                f"{md_link(when(p.created_at), p.url)}")
+        if kp.similar:
+            line += "; also " + ", ".join(md_link(m.post.author.name or m.post.author.handle or "someone", m.post.url)
+                                          for m in kp.similar)
+        lines.append(line)
     return lines + [""]
 
 

@@ -5,6 +5,9 @@ pages need (its day in the event's time zone, its permalink path, its talk, fing
 of what its page shows and what the search indexes). `group()` sorts the items into days,
 talks and kinds, and counts sources, people, links and hashtags for the front page.
 
+`Grouped.key_points()` gives the distinct points of a talk's, a day's or the event's
+takeaways (`backchannel.keypoints`), worked out once per talk and per day.
+
 Talks and ranking come from elsewhere (the schedule and the ranking modules); this module
 only needs objects with the listed attributes and a function, and has simple fallbacks.
 """
@@ -23,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from .blocklist import Blocker
 from .config import Config
+from .keypoints import Groups, group_points, key_points
 from .models import Post
 from .sanitize import clean_text, safe_url
 
@@ -32,6 +36,7 @@ KIND_TITLES = {"takeaway": "Takeaways", "question": "Questions", "resource": "Re
 KIND_LABELS = {"takeaway": "Takeaway", "question": "Question", "resource": "Resource",
                "shoutout": "Shout-out", "other": "Other"}
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
+POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
@@ -85,6 +90,21 @@ class Ranked:
 
     item: Item
     similar: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A distinct point takeaways made (see `backchannel.keypoints`): its clearest post, every
+    post making it (the clearest first) and how many people made it."""
+
+    item: Item
+    members: tuple[Item, ...]
+    support: int
+    score: float = 0.0
+
+    @property
+    def similar(self) -> tuple[Item, ...]:
+        return self.members[1:]
 
 
 @dataclass
@@ -156,6 +176,13 @@ class Grouped:
     rank: Callable[[Sequence[Item], int], list[Ranked]]
 
     _highlights: dict = field(default_factory=dict, repr=False)
+    _points: dict = field(default_factory=dict, repr=False)
+    points_cache: dict = field(default_factory=dict, repr=False)  # groupings of an earlier build
+    _points_used: dict = field(default_factory=dict, repr=False)
+
+    def points_state(self) -> dict:
+        """The groupings this build used, for the next build's `points_cache`."""
+        return dict(self._points_used)
 
     @property
     def named_people(self) -> list[Person]:
@@ -168,6 +195,59 @@ class Grouped:
         if memo not in self._highlights:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
+
+    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[KeyPoint]:
+        """The distinct points of a talk's takeaways; of a day (its talks' points and its
+        takeaways outside any talk); of the event (section None). Most supported first."""
+        memo = (section.type, section.key) if section else ("event", "")
+        if memo not in self._points:
+            if section is None:
+                found = [p for t in self.talk_sections for p in self._talk_points(t)]
+                found += [p for d in self.days for p in self._loose_points(d)]
+            elif section.type == "talk":
+                found = self._talk_points(section)
+            elif section.type == "day":
+                talks = {it.talk.id for it in section.items if it.talk and it.kind == "takeaway"}
+                found = [p for t in self.talk_sections if t.talk and t.talk.id in talks
+                         for p in self._talk_points(t) if p.item.day == section.key]
+                found += self._loose_points(section)
+            else:
+                found = []
+            self._points[memo] = sorted(found, key=point_order)
+        return self._points[memo][:limit]
+
+    def _talk_points(self, section: Section) -> list[KeyPoint]:
+        memo = ("talk-all", section.key)
+        if memo not in self._points:
+            t = section.talk
+            context = " ".join([t.title, *t.speakers]) if t else section.title
+            self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
+        return self._points[memo]
+
+    def _loose_points(self, day: Section) -> list[KeyPoint]:
+        memo = ("day-loose", day.key)
+        if memo not in self._points:
+            self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
+        return self._points[memo]
+
+    def _key_points_of(self, items: list[Item], context: str = "") -> list[KeyPoint]:
+        """Key points of `items`; their grouping reused from the last build while the posts'
+        texts, links and authors are the same (grouping a big event takes seconds)."""
+        if not items:
+            return []
+        memo = _hash(repr((context, [(it.sfp, it.post.url, it.post.links) for it in items])), 10)
+        posts = [it.post for it in items]
+        index = {it.post.id: i for i, it in enumerate(items)}
+        cached = self.points_cache.get(memo)
+        try:
+            groups = [([index[pid] for pid in ids], {index[pid]: c for pid, c in zip(ids, central)})
+                      for ids, central in cached] if cached else None
+        except (KeyError, TypeError, ValueError):
+            groups = None  # a cache from another version: group again
+        if groups is None:
+            groups = group_points(posts, context)
+        self._points_used[memo] = [[[posts[i].id for i in g], [round(c[i], 6) for i in g]] for g, c in groups]
+        return key_points_of(items, context, groups)
 
     def _best(self, section: Section, limit: int) -> dict[str, list[Ranked]] | list[Ranked]:
         if section.type == "kind":
@@ -350,6 +430,19 @@ def _ranker(rank: Ranker | None) -> Callable[[Sequence[Item], int], list[Ranked]
         return out[:limit]
 
     return ranked
+
+
+def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[KeyPoint]:
+    """Takeaway items grouped into key points (`backchannel.keypoints`), best first."""
+    if not items:
+        return []
+    by_id = {it.post.id: it for it in items}
+    return [KeyPoint(by_id[p.post.id], tuple(by_id[m.id] for m in p.members), p.support, p.score)
+            for p in key_points([it.post for it in items], context=context, groups=groups)]
+
+
+def point_order(p: KeyPoint) -> tuple:
+    return (-p.support, -p.score, p.item.post.created_at, p.item.post.id)
 
 
 def popular(items: Sequence[Item]) -> list[Item]:

@@ -187,7 +187,7 @@ class Renderer:
     def section_page(self, section: Section, prev: Section | None, next: Section | None,
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
-                           highlights=highlights,
+                           highlights=highlights, points=self.grouped.key_points(section),
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
 
     def chunk_page(self, section: Section, n: int) -> str:
@@ -318,9 +318,10 @@ def plan(grouped: Grouped, renderer: Renderer, built: datetime) -> Iterator[tupl
 def _section_pages(section: Section, prev: Section | None, nxt: Section | None, renderer: Renderer):
     hl = renderer.grouped.highlights(section)
     shown = [fps(v) for v in hl.values()] if isinstance(hl, dict) else fps(hl)
+    points = [(p.support, tuple(m.fp for m in p.members)) for p in renderer.grouped.key_points(section)]
     chunks = section.chunks
     # Every post of the section is part of the key: the TOC and a day's chart depend on all.
-    page_key = key(section.type, section.key, section.title, section.talk, shown, fps(section.items),
+    page_key = key(section.type, section.key, section.title, section.talk, shown, points, fps(section.items),
                    prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path))
     yield (f"{section.path}index.html", page_key,
            lambda: renderer.section_page(section, prev, nxt, hl))

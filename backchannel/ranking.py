@@ -123,9 +123,9 @@ def merge_groups(posts: Sequence[Post], shingles: Sequence[array] | None = None)
             parent[max(a, b)] = min(a, b)
 
     for i, j in sorted(_candidate_pairs(shingles)):
-        if _same_takeaway(posts[i], posts[j], set(shingles[i]), set(shingles[j])):
+        if same_takeaway(posts[i], posts[j], set(shingles[i]), set(shingles[j])):
             union(i, j)
-    for i, j in _link_pairs(posts):
+    for i, j in link_pairs(posts):
         union(i, j)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(posts)):
@@ -161,11 +161,14 @@ def _candidate_pairs(shingles: Sequence[array]) -> set[tuple[int, int]]:
         wanted.update(chosen)
     # How many posts hold each probe, in a fixed table (a collision only makes a probe look
     # commoner); most probes are unique to their post and need no postings at all.
-    df = array("I", bytes(4 * (_TABLE + 1)))
+    # The table grows with the probes, up to _TABLE: a few hundred posts (a talk's takeaways,
+    # grouped into key points) need kilobytes, not 16 MB.
+    mask = min(_TABLE, (1 << max(8, (4 * len(wanted)).bit_length())) - 1)
+    df = array("I", bytes(4 * (mask + 1)))
     for sh in shingles:
         for h in wanted.intersection(sh):
-            df[h & _TABLE] += 1
-    wanted = {h for h in wanted if 1 < df[h & _TABLE] <= DF_CAP}
+            df[h & mask] += 1
+    wanted = {h for h in wanted if 1 < df[h & mask] <= DF_CAP}
     del df
     postings: dict[int, list[int]] = defaultdict(list)
     for i, sh in enumerate(shingles):
@@ -182,7 +185,7 @@ def _candidate_pairs(shingles: Sequence[array]) -> set[tuple[int, int]]:
     return pairs
 
 
-def _same_takeaway(a: Post, b: Post, sa: set[int], sb: set[int]) -> bool:
+def same_takeaway(a: Post, b: Post, sa: set[int], sb: set[int]) -> bool:
     inter = len(sa & sb)
     if not inter:
         return False
@@ -218,7 +221,7 @@ def _handle_stem(handle: str) -> str:
     return re.sub(r"[^a-z0-9]", "", stem)
 
 
-def _link_pairs(posts: Sequence[Post]) -> list[tuple[int, int]]:
+def link_pairs(posts: Sequence[Post]) -> list[tuple[int, int]]:
     """(i, j) where post i links to post j (quote posts, shares of a collected post)."""
     by_url: dict[str, int] = {}
     for j, p in enumerate(posts):

@@ -14,6 +14,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(free -g | awk '/Mem:/ {
 $PY benchmarks/ingest.py "$MID"
 $PY benchmarks/classify_bench.py --posts "$MID"
 $PY benchmarks/talk_matching.py "$MID"
+$PY benchmarks/keypoints_bench.py "$MID"
 $PY benchmarks/search.py "$BIG" --rounds 20
 $PY benchmarks/digest.py "$MID"
 $PY benchmarks/digest.py "$BIG"

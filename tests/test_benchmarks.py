@@ -18,7 +18,8 @@ def test_every_benchmark_runs_and_prints_its_table(tmp_path):
     result = subprocess.run(["bash", str(ROOT / "benchmarks" / "run_all.sh"), "--smoke"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    for heading in ("ingest of 1000 posts", "| classify_text |", "talk matching: 1000 posts against 200 talks", "search on 2000 posts", "digest of 2000 posts",
+    for heading in ("ingest of 1000 posts", "| classify_text |", "talk matching: 1000 posts against 200 talks",
+                    "Key points: 1,000 takeaways grouped", "search on 2000 posts", "digest of 2000 posts",
                     "in-browser search on the digest of 2000 posts", "`backchannel run` on 2000 posts",
                     "`backchannel import` of twarc2 JSONL"):
         assert heading in result.stdout, heading

@@ -150,6 +150,50 @@ def test_day_pages_hold_each_days_posts_and_chart(site):
     assert read(site, "days/2026-09-01/index.html").one("a", rel="next").attrs["href"].endswith("2026-09-02/index.html")
 
 
+def key_point_rows(page: Page) -> list[tuple[int, str, list[str]]]:
+    """(people, the clearest post's original URL, every other member's permalink) per point."""
+    section = page.one("section", **{"aria-labelledby": "points-h"})
+    rows = []
+    for li in page.by_class("point"):
+        if section not in li.ancestors:
+            continue
+        support = int(next(e for e in page.by_class("point-support") if li in e.ancestors).text.split()[0])
+        [url] = card_urls(page, li)
+        members = [a.attrs["href"] for a in page.find("a") if li in a.ancestors
+                   and any(e.attrs.get("class") == "point-members" for e in a.ancestors)]
+        rows.append((support, url, members))
+    return rows
+
+
+def test_a_talk_page_opens_with_its_key_points_every_member_one_click_away(site):
+    page = read(site, "talks/pyconex-101/index.html")
+    headings = [h.text for h in page.find("h2")]
+    assert headings.index("Key points") < headings.index("All posts, in order")
+    rows = key_point_rows(page)
+    takeaways = [r for r in RECORDS if r["session"] == "pyconex-101" and r["kind"] == "takeaway"]
+    # every takeaway of the talk is in exactly one point, shown or linked
+    shown = [BY_URL[url]["id"] for _, url, _ in rows] + [Path(m).stem for _, _, ms in rows for m in ms]
+    assert sorted(shown) == sorted(r["id"] for r in takeaways)
+    support = [n for n, _, _ in rows]
+    assert support == sorted(support, reverse=True) and support[0] >= 2
+    # the three posts on "boring technology" (a quote, its Bluesky echo, a blog entry) are one point
+    top_members = {BY_URL[rows[0][1]]["author"]["name"]} | {
+        next(r for r in RECORDS if r["id"] == Path(m).stem)["author"]["name"] for m in rows[0][2]}
+    assert top_members == {"Katherine Johnson", "Linus", "Hedy Lamarr"}
+    for _, _, members in rows:
+        for href in members:
+            assert (site / "talks" / "pyconex-101" / href).resolve().is_file()
+
+
+def test_day_and_front_pages_and_the_recap_carry_the_key_points(site):
+    day = key_point_rows(read(site, "days/2026-09-01/index.html"))
+    front = key_point_rows(read(site, "index.html"))
+    assert day and front and front[0] == (3, day[0][1], [m.replace("../../", "") for m in day[0][2]])
+    recap = (site / "recap.md").read_text()
+    assert recap.index("## Key points") < recap.index("## Top takeaways")
+    assert "- **3 people** (“Keynote: The joy of boring technology”)" in recap
+
+
 @pytest.mark.parametrize("kind", ["takeaway", "question", "resource", "shoutout"])
 def test_each_kind_has_a_page(site, kind):
     page = read(site, f"kinds/{kind}/index.html")

@@ -76,6 +76,36 @@ def test_a_rebuild_rewrites_only_the_pages_whose_content_changed(tmp_path):
     assert len(written) < 15
 
 
+def test_key_point_groupings_are_kept_between_builds_while_the_posts_say_the_same(tmp_path):
+    cfg = event.config(tmp_path)
+    manifest = cfg.digest.output / ".backchannel-digest.json"
+    with event.fill(cfg, RECORDS) as archive:
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        kept = json.loads(manifest.read_text())["extra"]["keypoints"]
+        # a grouping is a list of points, each its post ids and their centrality
+        keynote = [ids for grouping in kept.values() for ids, _ in grouping if len(ids) == 3]
+        assert keynote, kept
+        liked = dict(RECORDS[2], metrics=dict(RECORDS[2]["metrics"], likes=999))
+        archive.store([Post.from_dict(liked)])  # likes change: the grouping is reused
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        assert json.loads(manifest.read_text())["extra"]["keypoints"] == kept
+        # proof that it is read back: a grouping written in the manifest is what the page shows
+        data = json.loads(manifest.read_text())
+        for grouping in data["extra"]["keypoints"].values():
+            grouping[:] = [[[pid], [0.0]] for ids, _ in grouping for pid in ids]  # every post alone
+        manifest.write_text(json.dumps(data))
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        page = read(cfg.digest.output, "talks/pyconex-101/index.html")
+        assert "3 people" not in page.visible_text and "1 person" in page.visible_text
+        fresh = new_post(1, "2026-09-01T08:10:00Z", session="pyconex-101")
+        archive.store([Post.from_dict(fresh)])  # a new takeaway: that talk is grouped again
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        again = json.loads(manifest.read_text())["extra"]["keypoints"]
+    assert again != kept and any(fresh["id"] in ids for grouping in again.values() for ids, _ in grouping)
+    assert len(again) == len(kept)  # groupings no longer used are not kept
+    assert any(len(ids) == 3 for grouping in again.values() for ids, _ in grouping)  # grouped afresh
+
+
 def test_a_post_deleted_at_the_source_disappears_from_every_page(tmp_path):
     cfg = event.config(tmp_path)
     gone = RECORDS[7]
