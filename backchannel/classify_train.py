@@ -33,6 +33,7 @@ from .classify_features import extract
 from .models import KINDS
 
 DATA_DIR = Path(__file__).parent / "classifier_data"
+TRAIN_FILES = [DATA_DIR / "train.jsonl", DATA_DIR / "train_demo.jsonl"]
 Example = tuple[list[tuple[str, float]], int]
 
 
@@ -143,15 +144,19 @@ def report(gold: list[int], pred: list[int]) -> dict[str, dict[str, float]]:
     return table
 
 
-def cross_val_scores(rows: list[dict], **fit_args) -> list[list[float]]:
+def cross_val_scores(rows: list[dict], folds: list[dict[str, list[float]]] | None = None,
+                     **fit_args) -> list[list[float]]:
     """Out-of-fold logits for every row, holding out one language at a time.
 
     Many training posts exist in several languages, so random folds would test on
     translations of training posts. Holding out a whole language tests on wording the
-    model has never seen, which is what new events and new authors look like.
+    model has never seen, which is what new events and new authors look like. Pass a
+    list as `folds` to get, per row, the weights that scored it (for error analysis).
     """
     langs = sorted({r.get("lang") or "?" for r in rows})
     out: list[list[float]] = [[] for _ in rows]
+    if folds is not None:
+        folds[:] = [{} for _ in rows]
     for lang in langs:
         held = [i for i, r in enumerate(rows) if (r.get("lang") or "?") == lang]
         held_set = set(held)
@@ -160,6 +165,8 @@ def cross_val_scores(rows: list[dict], **fit_args) -> list[list[float]]:
         for i in held:
             items = extract(rows[i]["text"], rows[i].get("lang"), rows[i].get("source")).items()
             out[i] = scores_for(weights, items)
+            if folds is not None:
+                folds[i] = weights
     return out
 
 
@@ -199,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--takeaway-precision", type=float, default=0.95)
     args = parser.parse_args(argv)
-    rows = load_corpus(args.data or [DATA_DIR / "train.jsonl", DATA_DIR / "train_demo.jsonl"])
+    rows = load_corpus(args.data or TRAIN_FILES)
     gold = [KINDS.index(r["kind"]) for r in rows]
     fit_args = {"epochs": args.epochs, "l2": args.l2}
     cv = cross_val_scores(rows, **fit_args)
