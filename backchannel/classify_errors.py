@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import classify_train as train
-from .classify import load_model
+from .classify import classify_text, load_model
 from .classify_features import extract
 from .models import KINDS
 
@@ -57,6 +57,28 @@ def blame(rows: list[dict], gold: list[int], pred: list[int],
     return [(pair, name, v) for (pair, name), v in push.most_common(top)]
 
 
+def markdown(rows: list[dict], gold: list[int], pred: list[int], probs: list[float]) -> str:
+    """README tables: per kind, per language, and score reliability."""
+    table = train.report(gold, pred)
+    out = ["| kind | precision | recall | F1 | posts |", "|---|---:|---:|---:|---:|"]
+    for kind in KINDS:
+        r = table[kind]
+        out.append(f"| {kind} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} "
+                   f"| {int(r['support'])} |")
+    out += [f"| **macro** | | | **{table['macro']['f1']:.2f}** | {len(rows)} |", "",
+            "| language | macro-F1 | takeaway precision | takeaway recall | posts |",
+            "|---|---:|---:|---:|---:|"]
+    for lang in sorted({r.get("lang") or "?" for r in rows}):
+        idx = [i for i, r in enumerate(rows) if (r.get("lang") or "?") == lang]
+        t = train.report([gold[i] for i in idx], [pred[i] for i in idx])
+        out.append(f"| {lang} | {t['macro']['f1']:.2f} | {t['takeaway']['precision']:.2f} "
+                   f"| {t['takeaway']['recall']:.2f} | {len(idx)} |")
+    out += ["", "| score | posts | mean score | share right |", "|---|---:|---:|---:|"]
+    for span, n, mean, right in train.reliability(probs, [g == p for g, p in zip(gold, pred)]):
+        out.append(f"| {span} | {n} | {mean:.2f} | {right:.2f} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", action="append", type=Path,
@@ -64,10 +86,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval", type=Path, help="score this labelled file with the shipped model")
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--show", action="store_true", help="print the misclassified posts")
+    parser.add_argument("--markdown", action="store_true",
+                        help="with --eval: only print the README tables (kinds, languages, "
+                             "score reliability)")
     args = parser.parse_args(argv)
+    if args.markdown and args.eval:
+        rows = train.load_corpus([args.eval])
+        results = [classify_text(r["text"], r.get("lang"), r.get("source")) for r in rows]
+        print(markdown(rows, [KINDS.index(r["kind"]) for r in rows],
+                       [KINDS.index(k) for k, _ in results], [p for _, p in results]))
+        return
     if args.eval:
         rows = train.load_corpus([args.eval])
-        model_weights, offsets = load_model()
+        model_weights, offsets, _ = load_model()
         scores = [train.scores_for(model_weights, extract(r["text"], r.get("lang"),
                                                           r.get("source")).items()) for r in rows]
         weights = [model_weights] * len(rows)
