@@ -38,8 +38,6 @@ from .classify_features import extract
 from .models import KINDS, Post
 
 MODEL_FILE = "model.json"
-
-
 Model = tuple[dict[str, list[float]], list[float], list[list[float]]]
 
 
@@ -54,7 +52,8 @@ def load_model() -> Model:
     model = json.loads(raw)
     if tuple(model["kinds"]) != KINDS or len(model["offsets"]) != len(KINDS):
         raise RuntimeError(f"classifier model has kinds {model['kinds']}, expected {KINDS}")
-    return model["weights"], model["offsets"], model.get("calibration") or [[0.0, 0.0], [1.0, 1.0]]
+    identity = [[0.0, 0.0], [1.0, 1.0]]  # a model trained before calibration existed
+    return model["weights"], model["offsets"], model.get("calibration") or identity
 
 
 def calibrate(prob: float, table: list[list[float]]) -> float:

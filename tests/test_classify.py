@@ -26,9 +26,11 @@ TRAIN_FILES = [TRAIN, TRAIN_DEMO, TRAIN.with_name("train_setA.jsonl")]
 SET_B = DEV.with_name("kinds_setB.jsonl")
 SET_B_OTHER = DEV.with_name("kinds_setB_other_languages.jsonl")
 LANGS = {"en", "de", "es", "fr", "pt", "nl", "ja"}
-# Measured on set B with the shipped model (README, "Post kinds"), minus a small margin.
-SET_B_FLOOR = {"takeaway_precision": 0.0, "takeaway_recall": 0.0, "macro": 0.0,
-               "kind_f1": 0.0, "lang_macro": 0.0, "other_languages_macro": 0.0, "ece": 1.0}
+# Measured on set B with the shipped model (README, "Post kinds"), minus a small margin:
+# takeaway P 0.88 R 0.97, macro-F1 0.92, lowest kind F1 0.87 (other), lowest language
+# 0.87 (fr), Italian/Polish/Korean/Swedish 0.76, calibration error 0.043.
+SET_B_FLOOR = {"takeaway_precision": 0.86, "takeaway_recall": 0.94, "macro": 0.90,
+               "kind_f1": 0.84, "lang_macro": 0.84, "other_languages_macro": 0.73, "ece": 0.07}
 
 
 def load(path):
@@ -130,6 +132,18 @@ def test_held_out_set_meets_the_targets(set_b):
         idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
         _, lang_macro = scores([gold[i] for i in idx], [pred[i] for i in idx])
         assert lang_macro >= SET_B_FLOOR["lang_macro"], (lang, lang_macro)
+
+
+def test_takeaways_scored_0_9_or_more_are_right(set_b):
+    """What the digest's "top takeaways" draws on: the confident takeaways are trustworthy.
+
+    Measured: 105 posts, precision 1.00, recall 0.83 of all takeaways.
+    """
+    rows, results = set_b
+    confident = [r["kind"] for r, (k, p) in zip(rows, results) if k == "takeaway" and p >= 0.9]
+    takeaways = sum(r["kind"] == "takeaway" for r in rows)
+    assert confident.count("takeaway") / len(confident) >= 0.96
+    assert confident.count("takeaway") / takeaways >= 0.80
 
 
 def test_languages_we_do_not_claim_stay_usable():
