@@ -183,6 +183,13 @@ def test_isotonic_calibration_is_monotone_and_pools_violators():
     assert small == [[0.7, 0.5]]  # too few posts for a step of their own
 
 
+def test_shipped_calibration_is_monotone_so_ranking_by_score_is_kept():
+    _, _, table = classify.load_model()
+    xs, ys = [x for x, _ in table], [y for _, y in table]
+    assert len(table) >= 5 and xs == sorted(xs) and ys == sorted(ys)
+    assert 0.0 <= ys[0] and ys[-1] <= 1.0
+
+
 def test_language_hint_is_optional(dev):
     """Without `lang` the classifier guesses the language and stays nearly as good."""
     pred = [classify_text(r["text"])[0] for r in dev]
