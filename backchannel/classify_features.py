@@ -38,7 +38,8 @@ MONEY_RE = re.compile(r"[$€£¥]\s?\d|\d\s?(?:€|円|dollars?|euros?|reais|\$
 PCT_OFF_RE = re.compile(r"\d\s?%\s?(?:off|rabatt|de descuento|korting|de desconto|オフ|de réduction)"
                         r"|-\d+\s?%|\d+%オフ", re.I)
 QUOTE_RE = re.compile(r"[\"“”„«»「」『』]")
-THREAD_RE = re.compile(r"🧵|\b\d{1,2}/\d{1,2}?\s*$|\(\d+/\d+\)")
+THREAD_RE = re.compile(r"🧵|^\s*\(?\d{1,2}/\d{0,2}\)?(?:\s|$)|\b\d{1,2}/\d{1,2}?\s*$|\(\d+/\d+\)")
+BULLET_RE = re.compile(r"^[ \t]*(?:[-•*・▶►✅✔→]|\d{1,2}[.)])[ \t]+\S", re.M)
 CAPS_RE = re.compile(r"\b[A-Z]{4,}\b")
 NUMBER_RE = re.compile(r"\d")
 ARROW_URL_RE = re.compile(r"(?:[:：→➡👉👇]|->)\s*https?://")
@@ -389,6 +390,8 @@ def _surface_features(raw: str, body: str, feats: dict[str, float]) -> None:
                           ("repost", REPOST_RE)):
         if pattern.search(body if name != "thread" else raw):
             feats["S:" + name] = 1.0
+    if len(BULLET_RE.findall(raw)) >= 2:
+        feats["S:bullets"] = 1.0
     if len(QUOTE_RE.findall(body)) >= 2:
         feats["S:quote"] = 1.0
     head = body.lstrip()[:40]
@@ -457,6 +460,11 @@ def _conjunctions(feats: dict[str, float], groups: set[str], units: int, n_urls:
         feats["C:q_1p"] = 1.0
     if asked and "second_person" in groups:
         feats["C:q_2p"] = 1.0
+    for group in ("irony", "rhetorical", "reveal"):
+        if asked and group in groups:
+            feats["C:q_" + group] = 1.0
+    if "S:q:then" in feats and substance:
+        feats["C:q_answered"] = 1.0
     if groups & {"thanks", "praise", "congrats"}:
         feats["C:praise_" + ("bare" if not substance and units <= 14 else "subst")] = 1.0
     if len(substance) >= 2:

@@ -343,6 +343,62 @@ LEXICON: dict[str, dict[str, str]] = {
         "ja": "草|ww|笑|助けて",
     },
     # Personal pronouns: first person narrates, second person addresses readers.
+    # Irony and complaint: the words say one thing, the post means "look at this mess".
+    "irony": {
+        "en": "can't make this up|cannot make this up|can't make it up|chef's kiss|sorry not sorry"
+              "|because of course|of course the|love that for us|what could possibly go wrong"
+              "|what could go wrong|said no one|nothing says|the irony|ironic*|so much for"
+              "|yet another|great another|oh great|oh good|thanks for nothing|ugh|sigh|smh"
+              "|why is it always|every single time|truly inspiring|how convenient|peak",
+        "de": "kann man sich nicht ausdenken|kann sich das nicht ausdenken|nicht ausdenken|ironie"
+              "|ironisch*|na toll|na super|na klasse|mal wieder|schon wieder|wie immer"
+              "|frage für einen freund|sorry not sorry|typisch|seufz|ernsthaft|echt jetzt"
+              "|wer hat eigentlich|jedes mal",
+        "es": "no se puede inventar|no te lo puedes inventar|ironía|irónic*|qué maravilla"
+              "|cómo no|como siempre|otra vez|una vez más|pregunto por un amigo|típico|clásico"
+              "|muy saludable todo|en serio|cada vez|nada como",
+        "fr": "ça ne s'invente pas|on ne peut pas inventer|ironie|ironique*|comme d'hab"
+              "|comme d'habitude|encore une fois|encore un|je demande pour un ami|typique"
+              "|classique|sérieusement|chaque fois|rien de tel|évidemment",
+        "pt": "não dá pra inventar|não dá para inventar|ironia|irônic*|como sempre|de novo"
+              "|mais uma vez|pergunto por um amigo|típico|clássico|sério mesmo|toda vez"
+              "|nada como|claro que",
+        "nl": "je kunt het niet verzinnen|niet te verzinnen|kun je niet verzinnen|ironie"
+              "|ironisch*|natuurlijk weer|zoals altijd|alweer|weer eens|vraag voor een vriend"
+              "|typisch|klassiek|serieus|nou echt|echt zo moeilijk|elke keer",
+        "ja": "皮肉|またか|いつも通り|相変わらず|お約束|毎回|なんで|なぜか|さすが",
+    },
+    # Questions that want company, not an answer ("just me?", "anyone else?").
+    "rhetorical": {
+        "en": "anyone else|just me|only me|is it just me|am i the only|who decided|why do all"
+              "|why does every|why is every|raise your hand|who else|be honest|you too",
+        "de": "nur ich|nur mir|bin ich die einzige|bin ich der einzige|geht das nur mir so"
+              "|wer hat entschieden|warum haben alle|warum müssen|ihr auch|wer noch|geht es euch",
+        "es": "solo yo|sólo yo|soy el único|soy la única|a alguien más|alguien más|quién decidió"
+              "|por qué todos|por qué todas|vosotros también|ustedes también",
+        "fr": "vous aussi|moi seul|je suis le seul|je suis la seule|suis-je le seul"
+              "|suis-je la seule|qui a décidé|pourquoi tous|pourquoi toutes|c'est moi ou",
+        "pt": "só eu|alguém mais|sou o único|sou a única|quem decidiu|por que todo|por que toda"
+              "|vocês também|é impressão minha",
+        "nl": "alleen ik|ben ik de enige|wie heeft bedacht|wie bedenkt|waarom hebben alle"
+              "|jullie ook|wie nog meer|is het nou",
+        "ja": "私だけ|自分だけ|僕だけ|俺だけ|みんなも|あるある|わかる人|分かる人",
+    },
+    # A question the post answers itself ("Did you know...? Turns out...").
+    "reveal": {
+        "en": "did you know|turns out|it turns out|the answer|answer|spoiler|the reason is"
+              "|here's why|here is why|guess what",
+        "de": "wusstet ihr|wussten sie|wusstest du|stellt sich heraus|die antwort|antwort"
+              "|spoiler|der grund|deshalb",
+        "es": "sabías que|sabíais que|sabían que|resulta que|la respuesta|respuesta|spoiler"
+              "|la razón|el motivo",
+        "fr": "saviez-vous|vous saviez que|le saviez-vous|tu savais que|il s'avère|la réponse"
+              "|réponse|spoiler|la raison",
+        "pt": "você sabia|sabia que|sabiam que|vocês sabiam|acontece que|a resposta|resposta"
+              "|spoiler|o motivo|a razão",
+        "nl": "wist je dat|wisten jullie|blijkt|bleek|het antwoord|antwoord|spoiler|de reden",
+        "ja": "ご存知|ご存じでしたか|知ってました|実は|答えは|正解は|理由は|なぜなら",
+    },
     "first_person": {
         "en": "i|i'm|i've|my|me|we|our|us",
         "de": "ich|mein*|mir|mich|wir|uns|unser*",
@@ -389,6 +445,7 @@ EMOJI_CLASSES: dict[str, str] = {
     "pointer": "👉👇➡→🔗📎📄📑🎥📹📺🎬📊📈🎨🧵📝📚",
     "laugh": "😂🤣😅😆😄🙃😬😭😩😴🤯😱🫠😵🥲",
     "thinking": "🤔❓❔🧐",
+    "eyeroll": "🙄🤷😒😤🫤🤦",
     "insight": "💡📌⚠🧠",
     "travel": "🚆🚄✈🚕☕🍱🍻🎒📸☀🚌🚗🍕🥐🍷🐈",
     "money": "💰💸🚀🤑🎁🛒🚨",

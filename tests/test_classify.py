@@ -1,8 +1,10 @@
-"""The post classifier: quality on the labelled development set, and the JSONL contract.
+"""The post classifier: quality on labelled sets it was not trained on, and the JSONL contract.
 
 The development set (tests/data/classify_dev.jsonl) was written separately from the
-training corpus (backchannel/classifier_data/train.jsonl): other events, other authors'
-voices, other wording. The quality test fails when the issue's targets are missed.
+training corpus (backchannel/classifier_data/train.jsonl): other events, other wording.
+Set B (tests/data/kinds_setB*.jsonl, see kinds_setB.md) was written by someone who saw
+only the kind definitions; it is held out: never trained or tuned on, only measured here.
+The quality tests fail when the figures in the README drop (with a small margin).
 """
 
 import doctest
@@ -20,7 +22,15 @@ from backchannel.models import KINDS, Post
 DEV = Path(__file__).parent / "data" / "classify_dev.jsonl"
 TRAIN = Path(classify_train.__file__).parent / "classifier_data" / "train.jsonl"
 TRAIN_DEMO = TRAIN.with_name("train_demo.jsonl")
+TRAIN_FILES = [TRAIN, TRAIN_DEMO, TRAIN.with_name("train_setA.jsonl")]
+SET_B = DEV.with_name("kinds_setB.jsonl")
+SET_B_OTHER = DEV.with_name("kinds_setB_other_languages.jsonl")
 LANGS = {"en", "de", "es", "fr", "pt", "nl", "ja"}
+# Measured on set B with the shipped model (README, "Post kinds"), minus a small margin:
+# takeaway P 0.88 R 0.97, macro-F1 0.92, lowest kind F1 0.87 (other), lowest language
+# 0.87 (fr), Italian/Polish/Korean/Swedish 0.76, calibration error 0.043.
+SET_B_FLOOR = {"takeaway_precision": 0.86, "takeaway_recall": 0.94, "macro": 0.90,
+               "kind_f1": 0.84, "lang_macro": 0.84, "other_languages_macro": 0.73, "ece": 0.07}
 
 
 def load(path):
@@ -61,8 +71,8 @@ def test_dev_set_is_large_varied_and_separate_from_training(dev):
         assert {r["kind"] for r in dev if r["lang"] == lang} == set(KINDS), lang
     assert {r["source"] for r in dev} >= {"mastodon", "bluesky", "rss"}
     assert len({r["id"] for r in dev}) == len(dev)
-    train_texts = {r["text"] for r in load(TRAIN) + load(TRAIN_DEMO)}
-    assert len(train_texts) >= 1000
+    train_texts = {r["text"] for path in TRAIN_FILES for r in load(path)}
+    assert len(train_texts) >= 1900
     assert not [r["id"] for r in dev if r["text"] in train_texts]
 
 
@@ -86,6 +96,98 @@ def test_dev_set_meets_the_targets(dev):
     assert precision >= 0.85, report
     assert recall >= 0.70, report
     assert macro >= 0.75, report
+
+
+@pytest.fixture(scope="module")
+def set_b():
+    rows = load(SET_B)
+    return rows, [classify_text(r["text"], r.get("lang"), r.get("source")) for r in rows]
+
+
+def test_held_out_set_is_balanced_and_not_in_the_training_data(set_b):
+    rows, _ = set_b
+    other = load(SET_B_OTHER)
+    assert len(rows) == 420 and len(other) == 160
+    assert {r["lang"]: 60 for r in rows} == {lang: sum(r["lang"] == lang for r in rows)
+                                             for lang in LANGS}
+    assert {r["lang"] for r in other} == {"it", "pl", "ko", "sv"}
+    train_texts = {r["text"] for path in TRAIN_FILES for r in load(path)}
+    assert not [r["id"] for r in rows + other if r["text"] in train_texts]
+
+
+def test_held_out_set_meets_the_targets(set_b):
+    """The README's figures on set B, each with a small margin below what was measured."""
+    rows, results = set_b
+    gold, pred = [r["kind"] for r in rows], [k for k, _ in results]
+    table, macro = scores(gold, pred)
+    report = render(table, macro)
+    print(report)
+    precision, recall, _ = table["takeaway"]
+    assert precision >= SET_B_FLOOR["takeaway_precision"], report
+    assert recall >= SET_B_FLOOR["takeaway_recall"], report
+    assert macro >= SET_B_FLOOR["macro"], report
+    for kind in KINDS:
+        assert table[kind][2] >= SET_B_FLOOR["kind_f1"], (kind, report)
+    for lang in sorted(LANGS):
+        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        _, lang_macro = scores([gold[i] for i in idx], [pred[i] for i in idx])
+        assert lang_macro >= SET_B_FLOOR["lang_macro"], (lang, lang_macro)
+
+
+def test_takeaways_scored_0_9_or_more_are_right(set_b):
+    """What the digest's "top takeaways" draws on: the confident takeaways are trustworthy.
+
+    Measured: 105 posts, precision 1.00, recall 0.83 of all takeaways.
+    """
+    rows, results = set_b
+    confident = [r["kind"] for r, (k, p) in zip(rows, results) if k == "takeaway" and p >= 0.9]
+    takeaways = sum(r["kind"] == "takeaway" for r in rows)
+    assert confident.count("takeaway") / len(confident) >= 0.96
+    assert confident.count("takeaway") / takeaways >= 0.80
+
+
+def test_languages_we_do_not_claim_stay_usable():
+    rows = load(SET_B_OTHER)
+    pred = [classify_text(r["text"], r.get("lang"), r.get("source"))[0] for r in rows]
+    table, macro = scores([r["kind"] for r in rows], pred)
+    print(render(table, macro))
+    assert macro >= SET_B_FLOOR["other_languages_macro"]
+
+
+def test_scores_are_calibrated_on_the_held_out_set(set_b):
+    """Among posts scored about p, about p are right: per bin of ≥ 30 posts, and overall."""
+    rows, results = set_b
+    right = [k == r["kind"] for (k, _), r in zip(results, rows)]
+    probs = [p for _, p in results]
+    bins = classify_train.reliability(probs, right)
+    assert sum(n for _, n, _, _ in bins) == len(rows)
+    for span, n, mean, share in bins:
+        if n >= 30:
+            assert abs(mean - share) <= 0.10, (span, n, mean, share)
+    # expected calibration error: the post-weighted gap between score and share right
+    ece = sum(n * abs(mean - share) for _, n, mean, share in bins) / len(rows)
+    assert ece <= SET_B_FLOOR["ece"], bins
+    high = [ok for ok, p in zip(right, probs) if p >= 0.9]
+    assert len(high) >= 150 and sum(high) / len(high) >= 0.9
+
+
+def test_isotonic_calibration_is_monotone_and_pools_violators():
+    points = [(0.5, 0.0)] * 30 + [(0.6, 1.0)] * 30 + [(0.7, 0.0)] * 30 + [(0.9, 1.0)] * 40
+    knots = classify_train.isotonic(points)
+    ys = [y for _, y in knots]
+    assert ys == sorted(ys) and knots[0] == [0.5, 0.0] and knots[-1] == [0.9, 1.0]
+    assert [0.65, 0.5] in knots  # 0.6 (all right) and 0.7 (all wrong) pooled into one step
+    assert classify.calibrate(0.2, knots) == 0.0 and classify.calibrate(0.99, knots) == 1.0
+    assert classify.calibrate(0.775, knots) == pytest.approx(0.75)
+    small = classify_train.isotonic([(0.5, 1.0)] * 5 + [(0.9, 0.0)] * 5)
+    assert small == [[0.7, 0.5]]  # too few posts for a step of their own
+
+
+def test_shipped_calibration_is_monotone_so_ranking_by_score_is_kept():
+    _, _, table = classify.load_model()
+    xs, ys = [x for x, _ in table], [y for _, y in table]
+    assert len(table) >= 5 and xs == sorted(xs) and ys == sorted(ys)
+    assert 0.0 <= ys[0] and ys[-1] <= 1.0
 
 
 def test_language_hint_is_optional(dev):
@@ -215,7 +317,7 @@ def test_hostile_input_stays_linear():
 
 def test_training_pipeline_learns_a_usable_model(dev):
     """A quick retrain (few epochs) from the shipped corpus already separates the kinds."""
-    rows = classify_train.load_corpus([TRAIN])
+    rows = classify_train.load_corpus([TRAIN])  # one writer only: the quick test stays quick
     weights = classify_train.fit(classify_train.featurize(rows), epochs=3)
     pred = [KINDS[classify_train.decide(
         classify_train.scores_for(weights, extract(r["text"], r["lang"], r["source"]).items()),
