@@ -25,14 +25,21 @@ from .live import RunStatus
 from .sanitize import terminal_text
 
 HEADER = "backchannel run — Ctrl-C stops after storing what is in flight"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
 
 
 def safe(text: object, limit: int = 110) -> str:
     """A source's text on one line, its control characters (terminal escapes) made visible."""
-    line = _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else f"\\x{ord(m.group()):02x}", str(text))
+    line = _CONTROL.sub(lambda m: _visible(m.group()), str(text))
     line = " ".join(line.split())
     return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _visible(char: str) -> str:
+    if char in "\t\n\r":
+        return " "
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
 
 
 def _when(value: str | None) -> datetime | None:
