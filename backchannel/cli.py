@@ -136,7 +136,12 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     from .live import Runner
     from .status import Display
     from .statusfile import StatusWriter
+    from .review import queue_length
     from .wall import ModerationWatch
+
+    def review_queue(cfg, archive):
+        """Approve mode: the review queue's length, shown in `run` and `status` after each refresh."""
+        return (lambda: queue_length(archive, cfg)) if cfg.moderation.mode == "approve" else None
 
     cfg = load_config(config_path, data_dir, required=True)
     collectors = make_collectors(cfg, os.environ, sources)
@@ -151,7 +156,8 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
         build = None if no_digest else digest_builder(cfg)
         runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
                         recheck_hours=recheck, on_change=display.update, warnings=verbose,
-                        moderation=None if no_digest else ModerationWatch(cfg, writer.archive))
+                        moderation=None if no_digest else ModerationWatch(cfg, writer.archive),
+                        review_queue=review_queue(cfg, writer.archive))
         display.update(runner.status)
         with display, StatusWriter(cfg.data_dir, display.snapshot):
             display.log(f"collecting {', '.join(c.name for c in collectors)} into {cfg.data_dir}"

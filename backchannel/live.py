@@ -144,7 +144,8 @@ class Runner:
                  refresh: float, build: Callable[[], None] | None = None,
                  log: Callable[[str], None] = lambda line: None,
                  recheck_hours: float | None = None, on_change: Callable[[RunStatus], None] | None = None,
-                 warnings: bool = False, moderation: Callable[[], int] | None = None):
+                 warnings: bool = False, moderation: Callable[[], int] | None = None,
+                 review_queue: Callable[[], int] | None = None):
         self.writer = writer
         self.collectors = collectors
         self.refresh = refresh
@@ -162,6 +163,7 @@ class Runner:
         # `moderation()` returns how many moderation actions arrived since it was last asked
         # (`backchannel hide` from another terminal): the digest is then refreshed at once.
         self.moderation = moderation
+        self.review_queue = review_queue  # approve mode: posts waiting for `backchannel review`
         self._next_check = 0.0
 
     # -- the writer (main thread) ----------------------------------------------------------
@@ -264,6 +266,11 @@ class Runner:
             self.log(f"digest: error: {self.status.digest_error}")
         finally:
             self.status.digest_building = None
+        if self.review_queue:
+            try:
+                self.status.extra["review queue"] = self.review_queue()
+            except Exception as exc:  # a count for the display; collecting goes on
+                self.log(f"review queue: error: {exc!r}")
         self.on_change(self.status)
 
     # -- the collectors (one thread each) --------------------------------------------------

@@ -40,6 +40,11 @@ def waiting(archive: Archive, config: Config, mod: State, skipped: set[str]) -> 
             yield pid, "approve mode: new posts wait for approval before the wall"
 
 
+def queue_length(archive: Archive, config: Config) -> int:
+    """How many posts wait in the review queue now."""
+    return sum(1 for _ in waiting(archive, config, state(archive), set()))
+
+
 def still_waiting(mod: State, post_id: str) -> bool:
     return post_id not in mod.hidden and (post_id in mod.held or post_id not in mod.approved)
 

@@ -101,3 +101,22 @@ def test_account_age_is_read_from_each_source_and_unknown_is_not_held(tmp_path):
     assert moderation.hold_reasons(sky, cfg, None) == ["account created 1 day ago"]
     assert moderation.hold_reasons(make_post(2, raw={"account": {"created_at": "not a date"}}), cfg, None) == []
     assert moderation.hold_reasons(make_post(3, source="rss"), cfg, None) == []
+
+
+def test_the_review_queue_length_reaches_run_status(tmp_path):
+    """Approve mode: `run` and `status` show how many posts wait for `backchannel review`."""
+    from backchannel.live import Runner
+    from backchannel.review import queue_length
+
+    cfg = approve_config(tmp_path)
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
+    writer.store(posts())
+    waiting = queue_length(writer.archive, cfg)
+    assert waiting == 5  # four held, and the one plain post waiting for approval before the wall
+    moderation.record(writer.archive, posts()[0].id, "approve")
+    runner = Runner(writer, [], {}, 60, lambda: None, log=lambda line: None,
+                    review_queue=lambda: queue_length(writer.archive, cfg))
+    runner._build()
+    assert runner.status.extra == {"review queue": 4}
+    assert runner.status.as_dict()["extra"] == {"review queue": 4}
+    writer.close()
