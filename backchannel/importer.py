@@ -226,6 +226,8 @@ def _sniff(head: bytes, name: str) -> str:
     from .importers import FORMATS, sniff
 
     found = sniff(head)
+    if not found and (name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz")) or name in ("-", "<stdin>")):
+        found = "jsonl"  # named as JSON lines (or standard input, as always): each line is reported
     if not found:
         raise InputError(f"{name}: cannot tell the file's format; pass --format "
                          f"({', '.join(FORMATS)})")

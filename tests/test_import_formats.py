@@ -506,3 +506,12 @@ def test_progress_reports_bytes_read_of_the_file(tmp_path):
     assert len(seen) >= 2 and all(total == size for _, total in seen)
     assert [b for b, _ in seen] == sorted(b for b, _ in seen) and 0 < seen[0][0] < size
     assert report.bytes_read == size
+
+
+def test_a_jsonl_file_whose_first_line_is_broken_is_still_read_line_by_line(tmp_path):
+    """Found by the fuzz test: a garbage first line must not hide the good lines after it."""
+    good = {"id": "p1", "source": "import", "created_at": "2026-09-01T10:00:00Z", "text": "kept"}
+    (tmp_path / "in.jsonl").write_bytes(b"g\x8aj\n" + json.dumps(good).encode() + b"\n")
+    result = run(tmp_path, tmp_path / "in.jsonl")
+    assert result.exit_code == 1 and "in.jsonl:1:" in result.output
+    assert [p["text"] for p in exported(tmp_path)] == ["kept"]

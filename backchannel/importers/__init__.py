@@ -96,8 +96,8 @@ def sniff(head: bytes) -> str | None:
             return "twarc2"
         if b'"id_str"' in text:
             return "twarc1"
-    if text[:1] in (b"{", b"["):
-        return "jsonl"  # JSON lines of no known shape: our own format reports what each line lacks
+    if any(line.lstrip()[:1] in (b"{", b"[") for line in text.split(b"\n")[:20]):
+        return "jsonl"  # JSON lines of no known shape (a broken one first, too): each line is reported
     return None
 
 
