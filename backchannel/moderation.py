@@ -30,12 +30,12 @@ from .archive import Archive
 from .config import Moderation as Settings
 from .errors import InputError
 from .models import Post, format_time, parse_time
+from . import sanitize
 
 ACTIONS = ("hide", "unhide", "pin", "unpin", "approve", "hold")
 AUTOMATIC = "backchannel"  # the `by` of holds the writer makes
 _PERMALINK = re.compile(r"/posts/\d{4}-\d{2}-\d{2}/\d{2}/([^/]+)\.html$")
 _MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?")
-_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def account_created(post: Post) -> datetime | None:
 
 def terminal_text(value: str | None, limit: int | None = None) -> str:
     """A post's text made safe to print: no escape sequences, no bidi tricks, one line."""
-    text = " ".join(_TERMINAL_UNSAFE.sub(" ", value or "").split())
+    text = " ".join(sanitize.terminal_text(value or "").split())
     return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
