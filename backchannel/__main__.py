@@ -1,3 +1,3 @@
-from .cli import main
+from backchannel.cli.main import main
 
 main()

@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import BackchannelError
-from .models import Author, Media, Metrics, Post, format_time, parse_time
-from .validate import problems
+from backchannel.errors import BackchannelError
+from backchannel.models import Author, Media, Metrics, Post, format_time, parse_time
+from backchannel.validate import problems
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (

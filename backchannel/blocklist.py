@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .config import Blocklist
-from .models import Post
+from backchannel.config import Blocklist
+from backchannel.models import Post
 
 
 class Blocker:

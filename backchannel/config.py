@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
-from .models import utc
-from .sanitize import safe_url
-from .validate import RANGE, in_range
+from backchannel.errors import ConfigError
+from backchannel.models import utc
+from backchannel.sanitize import safe_url
+from backchannel.validate import RANGE, in_range
 
 DEFAULT_CONFIG = "backchannel.toml"
 DATA_DIR_NAME = ".backchannel"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .classify import classify_post
-from .config import Config
-from .models import Post
-from .schedule import Talk, load_schedule
-from .sessions import Matcher
+from backchannel.classify.classifier import classify_post
+from backchannel.config import Config
+from backchannel.models import Post
+from backchannel.talks.programme import Talk, load_schedule
+from backchannel.talks.matcher import Matcher
 
 
 def load_talks(cfg: Config) -> list[Talk]:

@@ -14,7 +14,7 @@ class BackchannelError(click.ClickException):
             self.exit_code = exit_code
 
     def format_message(self) -> str:
-        from .sanitize import terminal_text  # messages quote files, servers and posts
+        from backchannel.sanitize import terminal_text  # messages quote files, servers and posts
 
         return terminal_text(self.message)
 

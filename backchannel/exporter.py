@@ -6,7 +6,7 @@ import csv
 import json
 from typing import Iterable, TextIO
 
-from .models import Post
+from backchannel.models import Post
 
 FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
@@ -53,7 +53,7 @@ MODERATION_COLUMNS = ("n", "post_id", "action", "reason", "at", "by")
 
 def export_moderation(archive, out: TextIO, fmt: str = "jsonl") -> int:
     """Write the archive's moderation log (oldest first); returns how many actions."""
-    from .moderation import actions
+    from backchannel.moderation import actions
 
     log = actions(archive)
     if fmt == "jsonl":

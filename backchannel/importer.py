@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable
 
-from .models import Media, Post
-from .pipeline import Writer
-from .sanitize import clean_html, clean_text, safe_url
-from .validate import post_from_dict
+from backchannel.models import Media, Post
+from backchannel.pipeline import Writer
+from backchannel.sanitize import clean_html, clean_text, safe_url
+from backchannel.validate import post_from_dict
 
 BATCH = 2000
 # Bytes per line (4 MiB). A post is a few KB; the longest an export can hold is a blog post
@@ -152,9 +152,9 @@ def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
     `progress(report)` is called after every batch; `report.bytes_read` /
     `report.bytes_total` say how far the file is read.
     """
-    from .importers import FORMATS, reader
-    from .importers.containers import kind, open_archive
-    from .importers.stream import Counted
+    from backchannel.importers import FORMATS, reader
+    from backchannel.importers.containers import kind, open_archive
+    from backchannel.importers.stream import Counted
 
     counted = Counted.wrap(stream)
     name = str(getattr(stream, "name", "-"))
@@ -222,8 +222,8 @@ def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] |
 
 
 def _sniff(head: bytes, name: str) -> str:
-    from .errors import InputError
-    from .importers import FORMATS, sniff
+    from backchannel.errors import InputError
+    from backchannel.importers import FORMATS, sniff
 
     found = sniff(head)
     if not found and (name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz")) or name in ("-", "<stdin>")):

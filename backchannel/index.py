@@ -22,11 +22,11 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.writing import LockError
 
-from .archive import Archive
-from .errors import BackchannelError, LockedError
-from .models import Post
-from .progress import NO_PROGRESS, Progress
-from .validate import EARLIEST, LATEST
+from backchannel.archive import Archive
+from backchannel.errors import BackchannelError, LockedError
+from backchannel.models import Post
+from backchannel.progress import NO_PROGRESS, Progress
+from backchannel.validate import EARLIEST, LATEST
 
 # Whoosh's posting pool for a batch. A commit also merges small segments, and a merge pours
 # their postings into this pool: with 256 MB, importing a large archive grew to 350 MB RSS
@@ -273,7 +273,7 @@ class Index:
         writer lock for a moment and catches up; if another writer holds it, or the data dir
         is read-only, the results may be incomplete and the note says so.
         """
-        from .lock import WriterLock
+        from backchannel.lock import WriterLock
 
         behind = self.behind(archive)
         if not behind:

@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import BackchannelError, LockedError
+from backchannel.errors import BackchannelError, LockedError
 
 
 class WriterLock:

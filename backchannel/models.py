@@ -175,6 +175,6 @@ class Post:
         Every type and range is checked (`backchannel.validate`), so what this accepts,
         every later stage accepts too.
         """
-        from .validate import post_from_dict
+        from backchannel.validate import post_from_dict
 
         return post_from_dict(data)

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import unquote, urlsplit
 
-from .archive import Archive
-from .config import Moderation as Settings
-from .errors import InputError
-from .models import Post, format_time, parse_time
-from . import sanitize
+from backchannel.archive import Archive
+from backchannel.config import Moderation as Settings
+from backchannel.errors import InputError
+from backchannel.models import Post, format_time, parse_time
+from backchannel import sanitize
 
 ACTIONS = ("hide", "unhide", "pin", "unpin", "approve", "hold")
 AUTOMATIC = "backchannel"  # the `by` of holds the writer makes
@@ -171,7 +171,7 @@ def _name_in_url(ref: str) -> str | None:
 
 
 def _by_file_name(archive: Archive, name: str) -> str | None:
-    from .digest_model import file_name
+    from backchannel.digest.model import file_name
 
     if archive.db.execute("SELECT 1 FROM posts WHERE id = ?", (name,)).fetchone():
         return name

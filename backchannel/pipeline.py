@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Sequence
 
-from .archive import Archive, StoreResult
-from .blocklist import Blocker
-from .config import Config, secret_values
-from .errors import BackchannelError
-from .index import Index
-from .models import Post
-from .moderation import AUTOMATIC, hold_reasons, record
+from backchannel.archive import Archive, StoreResult
+from backchannel.blocklist import Blocker
+from backchannel.config import Config, secret_values
+from backchannel.errors import BackchannelError
+from backchannel.index import Index
+from backchannel.models import Post
+from backchannel.moderation import AUTOMATIC, hold_reasons, record
 
 Enrich = Callable[[list[Post]], None]
 

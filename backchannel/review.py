@@ -15,12 +15,12 @@ import termios
 import tty
 from typing import Callable, Iterator
 
-from .archive import Archive
-from .blocklist import Blocker
-from .config import Config
-from .digest_pages import source_label
-from .moderation import State, record, state, terminal_text
-from .wall import refresh_moderation, shows
+from backchannel.archive import Archive
+from backchannel.blocklist import Blocker
+from backchannel.config import Config
+from backchannel.digest.pages import source_label
+from backchannel.moderation import State, record, state, terminal_text
+from backchannel.wall import refresh_moderation, shows
 
 KEYS = "a approve · h hide · s skip · q quit"
 

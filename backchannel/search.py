@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from whoosh import highlight, qparser, query as Q
 
-from .archive import Archive
-from .errors import InputError
-from .index import Index, schema, seconds
-from .models import KINDS, Post
-from .validate import RANGE, in_range
+from backchannel.archive import Archive
+from backchannel.errors import InputError
+from backchannel.index import Index, schema, seconds
+from backchannel.models import KINDS, Post
+from backchannel.validate import RANGE, in_range
 
 SORTS = ("relevance", "newest", "popular")
 FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created", "likes"}

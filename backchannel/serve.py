@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import InputError
+from backchannel.errors import InputError
 
 HOST = "127.0.0.1"
 MAX_PATH = 2048  # characters of a request path; longer ones get 414

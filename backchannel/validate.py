@@ -18,8 +18,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from .models import KINDS, Author, Media, Metrics, Post, parse_time, utc
-from .sanitize import safe_url
+from backchannel.models import KINDS, Author, Media, Metrics, Post, parse_time, utc
+from backchannel.sanitize import safe_url
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2106, 1, 1, tzinfo=timezone.utc)  # the index counts seconds in 32 bits (to 2106-02-07)

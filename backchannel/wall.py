@@ -22,13 +22,13 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .archive import Archive
-from .config import Config, Wall
-from .digest_model import KIND_LABELS, Grouped, Item, file_name, load
-from .digest_pages import source_label
-from .digest_write import atomic_write
-from .models import Post
-from .moderation import State, state as moderation_state, version as moderation_version
+from backchannel.archive import Archive
+from backchannel.config import Config, Wall
+from backchannel.digest.model import KIND_LABELS, Grouped, Item, file_name, load
+from backchannel.digest.pages import source_label
+from backchannel.digest.writer import atomic_write
+from backchannel.models import Post
+from backchannel.moderation import State, state as moderation_state, version as moderation_version
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TEXT = 280  # characters of a post on the wall: a blog recap must not fill the screen

@@ -16,12 +16,12 @@ import random
 import time
 from pathlib import Path
 
-from backchannel import classify
-from backchannel.classify import classify_lines, classify_records, classify_text
+from backchannel.classify import classifier as classify
+from backchannel.classify.classifier import classify_lines, classify_records, classify_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = [ROOT / "tests" / "data" / "classify_dev.jsonl",
-           ROOT / "backchannel" / "classifier_data" / "train.jsonl"]
+           ROOT / "backchannel" / "classify" / "data" / "train.jsonl"]
 
 
 def make_posts(n: int, seed: int = 1) -> list[dict]:

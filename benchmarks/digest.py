@@ -25,13 +25,13 @@ OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built
 sys.path.insert(0, str(HERE))
 
 from backchannel.config import load  # noqa: E402
-from backchannel.digest import build  # noqa: E402
+from backchannel.digest.builder import build  # noqa: E402
 from backchannel.enrich import load_talks, make_enricher  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.models import Post, parse_time  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
-from backchannel.ranking import rank  # noqa: E402
+from backchannel.digest.ranking import rank  # noqa: E402
 from synth import posts as synth_posts, write_event  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backchannel.keypoints import key_points  # noqa: E402
+from backchannel.digest.keypoints import key_points  # noqa: E402
 from backchannel.models import Post  # noqa: E402
 from synth import posts as synth_posts, schedule  # noqa: E402
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from backchannel.classify import classify_post  # noqa: E402
+from backchannel.classify.classifier import classify_post  # noqa: E402
 from backchannel.models import Post  # noqa: E402
-from backchannel.schedule import load_schedule  # noqa: E402
-from backchannel.sessions import Matcher  # noqa: E402
+from backchannel.talks.programme import load_schedule  # noqa: E402
+from backchannel.talks.matcher import Matcher  # noqa: E402
 
 FORMATS = {".json": "pretalx/frab JSON", ".xml": "frab XML", ".ics": "iCalendar"}
 DATA_FILES = {"posts.jsonl", "labels.jsonl", "talks.csv"}

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import synth  # noqa: E402
 
 from backchannel.models import Post  # noqa: E402
-from backchannel.schedule import parse_schedule  # noqa: E402
-from backchannel.sessions import Matcher  # noqa: E402
+from backchannel.talks.programme import parse_schedule  # noqa: E402
+from backchannel.talks.matcher import Matcher  # noqa: E402
 
 START = datetime(2026, 9, 1, 7, 0, tzinfo=timezone.utc)
 TARGET = 5000  # posts/s (issue 15)

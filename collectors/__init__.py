@@ -1,1 +1,1 @@
-"""Collectors fetch and normalise posts from one kind of source. See `collectors.base`."""
+"""Collectors fetch and normalise posts from one kind of source. See `backchannel.collectors.base`."""

@@ -60,13 +60,13 @@ def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] 
     wanted = set(only)
     made: list[Collector] = []
     if config.mastodon and (not wanted or "mastodon" in wanted):
-        from collectors.mastodon import MastodonCollector
+        from backchannel.collectors.mastodon.collector import MastodonCollector
         made.append(MastodonCollector(config, _dir(config), env))
     if config.bluesky and (not wanted or "bluesky" in wanted):
-        from collectors.bluesky import BlueskyCollector
+        from backchannel.collectors.bluesky.collector import BlueskyCollector
         made.append(BlueskyCollector(config, _dir(config), env))
     if config.rss and (not wanted or "rss" in wanted):
-        from collectors.rss import RssCollector
+        from backchannel.collectors.rss.collector import RssCollector
         made.append(RssCollector(config, _dir(config), env))
     return made
 

@@ -1,6 +1,6 @@
 """Write the demo event's hand-labelled posts as classifier training data.
 
-    python scripts/demo_training_data.py     # → backchannel/classifier_data/train_demo.jsonl
+    python scripts/demo_training_data.py     # → backchannel/classify/data/train_demo.jsonl
 
 The demo's posts (scripts/demo_event/posts_day*.txt) were written by a different hand than
 `train.jsonl`, each with the kind its writer meant. Training on both writers' posts
@@ -39,7 +39,7 @@ def labelled(path: Path, day: int) -> list[dict]:
 
 
 def main() -> None:
-    target = ROOT / "backchannel" / "classifier_data" / "train_demo.jsonl"
+    target = ROOT / "backchannel" / "classify" / "data" / "train_demo.jsonl"
     rows = [r for day in (1, 2) for r in labelled(ROOT / "scripts" / "demo_event" / f"posts_day{day}.txt", day)]
     target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} posts → {target}")

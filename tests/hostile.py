@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from backchannel.serve import serve_in_thread
 from factories import many_posts
 from fixtures.digest import event

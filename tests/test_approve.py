@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from backchannel import moderation
 from backchannel.archive import Archive
 from backchannel.config import parse
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from backchannel.index import Index
 from backchannel.models import Author
 from backchannel.pipeline import Writer
@@ -105,7 +105,7 @@ def test_account_age_is_read_from_each_source_and_unknown_is_not_held(tmp_path):
 
 def test_the_review_queue_length_reaches_run_status(tmp_path):
     """Approve mode: `run` and `status` show how many posts wait for `backchannel review`."""
-    from backchannel.live import Runner
+    from backchannel.run import Runner
     from backchannel.review import queue_length
 
     cfg = approve_config(tmp_path)

@@ -26,8 +26,8 @@ from bluesky_server import (
     BlueskyServer, external_embed, images_embed, link_facet, make_post, mention_facet, quote_embed,
     rate_limited, record_with_media, tag_facet, xrpc_error,
 )
-from collectors.bluesky import BlueskyCollector
-from collectors.bluesky_session import SESSION_FILE
+from backchannel.collectors.bluesky.collector import BlueskyCollector
+from backchannel.collectors.bluesky.login import SESSION_FILE
 from loopback import Loopback, Response
 
 HANDLE = "collector.test"

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backchannel.digest import build
-from backchannel.digest_model import file_name, talks_from
+from backchannel.digest.builder import build
+from backchannel.digest.model import file_name, talks_from
 from backchannel.models import Post
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event

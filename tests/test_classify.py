@@ -1,7 +1,7 @@
 """The post classifier: quality on labelled sets it was not trained on, and the JSONL contract.
 
 The development set (tests/data/classify_dev.jsonl) was written separately from the
-training corpus (backchannel/classifier_data/train.jsonl): other events, other wording.
+training corpus (backchannel/classify/data/train.jsonl): other events, other wording.
 Set B (tests/data/kinds_setB*.jsonl, see kinds_setB.md) was written by someone who saw
 only the kind definitions; it is held out: never trained or tuned on, only measured here.
 The quality tests fail when the figures in the README drop (with a small margin).
@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from backchannel import classify, classify_train
-from backchannel.classify import classify_lines, classify_post, classify_records, classify_text
-from backchannel.classify_features import extract, guess_lang
+from backchannel.classify import classifier as classify, train as classify_train
+from backchannel.classify.classifier import classify_lines, classify_post, classify_records, classify_text
+from backchannel.classify.features import extract, guess_lang
 from backchannel.models import KINDS, Post
 
 DEV = Path(__file__).parent / "data" / "classify_dev.jsonl"
-TRAIN = Path(classify_train.__file__).parent / "classifier_data" / "train.jsonl"
+TRAIN = Path(classify_train.__file__).parent / "data" / "train.jsonl"
 TRAIN_DEMO = TRAIN.with_name("train_demo.jsonl")
 TRAIN_FILES = [TRAIN, TRAIN_DEMO, TRAIN.with_name("train_setA.jsonl")]
 SET_B = DEV.with_name("kinds_setB.jsonl")

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from backchannel.models import KINDS
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from loopback import Loopback, Response
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel import config
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from backchannel.errors import ConfigError
 
 GOOD = """

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from backchannel.archive import Archive
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from mastodon_server import FakeMastodon, Person
 
 START = datetime.now(timezone.utc) - timedelta(hours=3)

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from mastodon import Mastodon
 
 from backchannel.archive import Archive
-from backchannel.cli import cli
-from backchannel.cli_demo import demo
+from backchannel.cli.main import cli
+from backchannel.cli.demo import demo
 from backchannel.demo.event import load, read_json
 from backchannel.demo.server import DemoServer
 from backchannel.models import make_id

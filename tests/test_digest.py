@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
@@ -374,7 +374,7 @@ def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
 
 
 def test_a_ranking_function_plugs_in_and_credits_merged_posts(tmp_path):
-    """The seam for backchannel.ranking: items with `.post` and `.members`."""
+    """The seam for backchannel.digest.ranking: items with `.post` and `.members`."""
 
     class Item:
         def __init__(self, post, members):

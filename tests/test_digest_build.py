@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from backchannel.cli_digest import build as build_command, serve as serve_command
-from backchannel.digest import build
-from backchannel.digest_chart import activity, nice_max
-from backchannel.digest_feeds import record
-from backchannel.digest_model import load, talks_from
+from backchannel.cli.digest import build as build_command, serve as serve_command
+from backchannel.digest.builder import build
+from backchannel.digest.chart import activity, nice_max
+from backchannel.digest.feeds import record
+from backchannel.digest.model import load, talks_from
 from backchannel.models import Post
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event
@@ -264,9 +264,9 @@ def test_a_hostile_post_id_cannot_leave_the_posts_folder(hostile_site):
 
 
 def test_the_permalink_layout_is_rendered_once_and_equals_a_full_render(hostile_site):
-    from backchannel.digest_model import group
-    from backchannel.digest_pages import POST_ROOT, Renderer, make_env, view
-    from backchannel.digest import site_info, static_files, template_dirs
+    from backchannel.digest.model import group
+    from backchannel.digest.pages import POST_ROOT, Renderer, make_env, view
+    from backchannel.digest.builder import site_info, static_files, template_dirs
 
     cfg = event.config(hostile_site.parent)
     talks = talks_from(event.talks() + [event.HOSTILE_TALK])
@@ -373,7 +373,7 @@ def test_both_commands_have_help_with_an_example():
 
 
 def test_two_builds_of_the_same_folder_do_not_run_at_once(tmp_path):
-    from backchannel.digest_write import SiteWriter
+    from backchannel.digest.writer import SiteWriter
     from backchannel.errors import LockedError
 
     holder = SiteWriter(tmp_path / "site", "sig")

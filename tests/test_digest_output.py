@@ -14,7 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from fixtures.digest import event
 
 EXPECTED = Path(__file__).parent / "fixtures" / "digest" / "expected"

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel import config
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 SECTIONS = {

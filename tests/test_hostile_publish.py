@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backchannel.cli import cli
-from backchannel.digest_model import file_name
+from backchannel.cli.main import cli
+from backchannel.digest.model import file_name
 from hostile import assert_clean, cli_run, good, write_lines
 from loopback import Response
 from mastodon_server import FakeMastodon, Person

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from backchannel.digest_write import MANIFEST
+from backchannel.digest.writer import MANIFEST
 from hostile import ROOT, assert_clean, cli_run, good, run, write_lines
 
 

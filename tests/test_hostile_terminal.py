@@ -125,8 +125,8 @@ def test_stats_on_a_tty(tmp_path):
 def test_run_log_lines_and_status_print_inert(live):
     import io
 
-    from backchannel.live import RunStatus
-    from backchannel.status import Display
+    from backchannel.run import RunStatus
+    from backchannel.run_display import Display
 
     out = io.StringIO()
     display = Display(out, live=live)

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from factories import many_posts, write_jsonl
 
 

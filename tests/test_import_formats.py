@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from backchannel.importers import sniff
 from car_writer import Repo, cid_of
 
@@ -485,7 +485,7 @@ def test_a_gzipped_twarc_file_is_read_as_it_is(tmp_path):
 
 
 def test_progress_reports_bytes_read_of_the_file(tmp_path):
-    from backchannel.cli_common import close_writer, open_writer
+    from backchannel.cli.common import close_writer, open_writer
     from backchannel.config import Config
     from backchannel.importer import import_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backchannel.keypoints import key_points, numbers
+from backchannel.digest.keypoints import key_points, numbers
 from backchannel.models import Author, Metrics, Post
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)

@@ -19,9 +19,9 @@ import requests
 
 from backchannel import config as configuration
 from backchannel.models import Post, make_id
-from collectors.base import Batch
-from collectors.mastodon import TOKEN_VAR, MastodonCollector
-from collectors.mastodon_client import parse_tokens
+from backchannel.collectors.base import Batch
+from backchannel.collectors.mastodon.collector import TOKEN_VAR, MastodonCollector
+from backchannel.collectors.mastodon.client import parse_tokens
 from loopback import Loopback, Request, Response
 from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
 
@@ -862,7 +862,7 @@ def test_against_mastodon_mock(tmp_path):
     from click.testing import CliRunner
 
     from backchannel.archive import Archive
-    from backchannel.cli import cli
+    from backchannel.cli.main import cli
 
     testing = pytest.importorskip("mastodon_mock.testing")
     from mastodon_mock.config import SeedAccount, SeedConfig
@@ -928,7 +928,7 @@ def test_collect_once_end_to_end_with_the_archive(tmp_path):
     """`backchannel collect --once` twice over three servers, then `--recheck` after a deletion."""
     from click.testing import CliRunner
 
-    from backchannel.cli import cli
+    from backchannel.cli.main import cli
 
     with FakeMastodon(supports_any=False) as a, FakeMastodon(supports_any=False) as b, \
             FakeMastodon(supports_any=False) as c:

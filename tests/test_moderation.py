@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from backchannel import moderation
 from backchannel.archive import Archive
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from backchannel.config import parse
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from backchannel.errors import ConfigError, InputError
 from backchannel.models import Post
 from factories import write_jsonl
@@ -72,7 +72,7 @@ def test_a_post_is_found_by_id_source_url_digest_page_or_wall_link(site):
         assert resolve(TROLL_URL + "/") == TROLL
         assert resolve(f"https://digest.example/pyconex/posts/2026-09-01/09/{TROLL}.html") == TROLL
         assert resolve(f"http://127.0.0.1:8000/wall/#post-{TROLL}") == TROLL
-        from backchannel.digest_model import file_name
+        from backchannel.digest.model import file_name
         odd = file_name("odd id/with:chars")
         assert odd.startswith("x-")
         assert resolve(f"http://127.0.0.1:8000/posts/2026-09-01/08/{odd}.html") == "odd id/with:chars"

@@ -16,13 +16,22 @@ def test_wheel_contains_every_package_and_its_data(tmp_path):
                     "-q", "-w", str(tmp_path), str(ROOT)], check=True)
     wheel = next(tmp_path.glob("backchannel-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"backchannel/cli.py", "backchannel/starter.toml", "collectors/base.py",
-                "backchannel/classifier_data/model.json", "backchannel/demo/data/schedule.json",
+    expected = {"backchannel/cli/main.py", "backchannel/starter.toml", "backchannel/collectors/base.py",
+                "backchannel/classify/data/model.json", "backchannel/demo/data/schedule.json",
                 "backchannel/demo/data/mastodon-a.json", "backchannel/demo/data/bluesky.json",
-                "site_templates/__init__.py"}
+                "backchannel/site_templates/__init__.py"}
     assert expected <= names
-    shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "site_templates").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+    shipped = {"backchannel/" + p.relative_to(ROOT).as_posix()
+               for p in (ROOT / "site_templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert shipped <= names, shipped - names
+    # The wheel claims one import name: a generic top-level `collectors` would clash with
+    # the PyPI distribution of that name.
+    top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top == {"backchannel"}, top
+    # Every module of the checkout is in the wheel (pyproject lists the packages by hand).
+    modules = {("backchannel/" if folder != "backchannel" else "") + p.relative_to(ROOT).as_posix()
+               for folder in ("backchannel", "collectors", "site_templates")
+               for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts}
+    assert modules <= names, modules - names
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not any(n.startswith(("tests/", "output/", "benchmarks/")) for n in names)

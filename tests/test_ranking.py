@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from backchannel.models import Author, Metrics, Post
-from backchannel.ranking import merge_groups, rank, rank_takeaways, same_person
+from backchannel.digest.ranking import merge_groups, rank, rank_takeaways, same_person
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -137,7 +137,7 @@ def test_a_prolific_author_does_not_fill_a_top_list():
     from datetime import datetime, timedelta, timezone
 
     from backchannel.models import Author, Metrics, Post
-    from backchannel.ranking import rank
+    from backchannel.digest.ranking import rank
 
     start = datetime(2026, 9, 1, 9, tzinfo=timezone.utc)
     topics = ["backups need a restore drill every quarter", "pricing pages should show the total first",

@@ -21,9 +21,9 @@ import pytest
 
 from backchannel import config as config_mod
 from backchannel.errors import SourceError
-from collectors.base import Batch
-from collectors.opml import OpmlError, read_opml
-from collectors.rss import RssCollector
+from backchannel.collectors.base import Batch
+from backchannel.collectors.rss.opml import OpmlError, read_opml
+from backchannel.collectors.rss.collector import RssCollector
 from loopback import Loopback, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"

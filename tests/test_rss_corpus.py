@@ -24,7 +24,7 @@ import feedparser
 import pytest
 
 from backchannel import config as config_mod
-from collectors.rss import RssCollector
+from backchannel.collectors.rss.collector import RssCollector
 from loopback import Request, Response
 from test_rss import fast_loopback, hostile_markup, unsafe_urls
 

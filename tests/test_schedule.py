@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backchannel.errors import InputError
-from backchannel.schedule import (ScheduleError, Talk, find_handles, find_hashtags, find_people, load_schedule,
+from backchannel.talks.programme import (ScheduleError, Talk, find_handles, find_hashtags, find_people, load_schedule,
                                   parse_schedule)
 from loopback import Loopback, Response
 

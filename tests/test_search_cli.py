@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 from factories import many_posts, write_jsonl
 
 CONFIG = """

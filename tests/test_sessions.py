@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backchannel.models import Author, Post
-from backchannel.schedule import load_schedule
-from backchannel.sessions import Matcher, match
+from backchannel.talks.programme import load_schedule
+from backchannel.talks.matcher import Matcher, match
 
 TZ = ZoneInfo("Europe/Berlin")
 HERE = Path(__file__).parent / "fixtures" / "schedules"

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 from rich.console import Console
 
-from backchannel import statusfile
-from backchannel.live import RunStatus, SourceStatus
-from backchannel.status import Display, safe, view
+from backchannel import status_file as statusfile
+from backchannel.run import RunStatus, SourceStatus
+from backchannel.run_display import Display, safe, view
 
 NOW = datetime(2026, 9, 1, 10, 0, tzinfo=timezone.utc)
 

@@ -49,8 +49,8 @@ def test_matches_and_reasons_are_the_same_in_every_process():
     # Sets iterate in a different order per process (string hashing is seeded): the matcher
     # must not depend on it, or a rebuilt digest would differ from the last one.
     script = ("import json, sys; sys.path.insert(0, 'benchmarks'); from pathlib import Path; "
-              "import talk_accuracy as ta; from backchannel.schedule import load_schedule; "
-              "from backchannel.sessions import Matcher; folder = Path('tests/data/talks/dev'); "
+              "import talk_accuracy as ta; from backchannel.talks.programme import load_schedule; "
+              "from backchannel.talks.matcher import Matcher; folder = Path('tests/data/talks/dev'); "
               "posts, _ = ta.load_set(folder); s = load_schedule(folder / 'programme.ics'); "
               "m = Matcher(s.talks, s.timezone); print(json.dumps([m.match(p) for p in posts]))")
     runs = [subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backchannel.models import Author, Post
-from backchannel.schedule import parse_schedule
-from backchannel.sessions import Matcher
+from backchannel.talks.programme import parse_schedule
+from backchannel.talks.matcher import Matcher
 
 TZ = ZoneInfo("Europe/Berlin")
 TALKS = [  # id, day, start, minutes, room, title, type, people [(name, handle)], abstract

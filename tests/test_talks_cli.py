@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from backchannel.cli import cli
+from backchannel.cli.main import cli
 
 SCHEDULES = Path(__file__).parent / "fixtures" / "schedules"
 VECTOR = "6f1c2a9e-0d4b-5b8e-9c1a-000000000002"

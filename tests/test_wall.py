@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backchannel import moderation
-from backchannel.digest import build
+from backchannel.digest.builder import build
 from backchannel.serve import serve_in_thread
 from backchannel.wall import refresh_moderation
 from fixtures.digest import event

@@ -6,6 +6,6 @@ for small teams, classrooms and shops. Its payloads (`data/`) are rendered by
 and RSS/Atom APIs; `run.run_demo` points the collectors at it and builds the digest.
 """
 
-from .run import DemoResult, run_demo
+from backchannel.demo.run import DemoResult, run_demo
 
 __all__ = ["DemoResult", "run_demo"]

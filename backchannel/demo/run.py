@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ..errors import InputError
-from ..pipeline import SourceReport
-from .event import SampleEvent, load
-from .server import DemoServer
+from backchannel.errors import InputError
+from backchannel.pipeline import SourceReport
+from backchannel.demo.event import SampleEvent, load
+from backchannel.demo.server import DemoServer
 
 MARK = "# Written by `backchannel demo`"
 SITES = ("mastodon-a", "mastodon-b", "bluesky", "blogs")
@@ -43,13 +43,13 @@ class DemoResult:
 def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | None = None,
              on_error: Callable[[str], None] | None = None) -> DemoResult:
     """Collect the sample event into `directory` (idempotent: a second run adds nothing)."""
-    from collectors.base import make_collectors
-    from collectors.bluesky_session import HANDLE_VAR, PASSWORD_VAR
+    from backchannel.collectors.base import make_collectors
+    from backchannel.collectors.bluesky.login import HANDLE_VAR, PASSWORD_VAR
 
-    from ..cli_common import close_writer, digest_builder, open_writer
-    from ..config import load as load_config
-    from ..pipeline import collect_round
-    from ..stats import compute
+    from backchannel.cli.common import close_writer, digest_builder, open_writer
+    from backchannel.config import load as load_config
+    from backchannel.pipeline import collect_round
+    from backchannel.counts import compute
 
     event = load()
     config_path = config_path or directory / "backchannel.toml"

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from .event import SampleEvent
+from backchannel.demo.event import SampleEvent
 
 
 @dataclass
@@ -94,7 +94,7 @@ class DemoServer:
     """The sample event's services on 127.0.0.1, one port per site, served from threads."""
 
     def __init__(self, event: SampleEvent, ports: dict[str, int] | None = None):
-        from .sites import BlogSite, BlueskySite, MastodonSite
+        from backchannel.demo.sites import BlogSite, BlueskySite, MastodonSite
 
         a, b = event.mastodon
         self.sites: dict[str, Any] = {

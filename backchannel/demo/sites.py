@@ -26,8 +26,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Iterable
 from urllib.parse import unquote, urlencode
 
-from .event import FeedPayload, MastodonPayload
-from .server import Request, Response
+from backchannel.demo.event import FeedPayload, MastodonPayload
+from backchannel.demo.server import Request, Response
 
 JSON = "application/json; charset=utf-8"
 

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ..errors import InputError
+from backchannel.errors import InputError
 
 
 @dataclass
@@ -59,17 +59,17 @@ FORMATS = {f.name: f for f in (
 def reader(name: str) -> Reader:
     """The read function for a format name (see FORMATS)."""
     if name == "twarc2":
-        from .twarc2 import read
+        from backchannel.importers.twarc2 import read
     elif name == "twarc1":
-        from .twarc1 import read
+        from backchannel.importers.twarc1 import read
     elif name == "tweets-js":
-        from .tweets_js import read
+        from backchannel.importers.tweets_js import read
     elif name == "tags-csv":
-        from .tags_csv import read
+        from backchannel.importers.tags_csv import read
     elif name == "outbox":
-        from .outbox import read
+        from backchannel.importers.outbox import read
     elif name == "bluesky-car":
-        from .bluesky_car import read
+        from backchannel.importers.bluesky_car import read
     else:
         raise InputError(f"no reader for format {name!r}")
     return read

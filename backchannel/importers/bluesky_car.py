@@ -21,9 +21,9 @@ from typing import Any, BinaryIO, Iterator
 
 import libipld
 
-from collectors.bluesky_normalize import BadPost, adult_labels, normalize, web_url
+from backchannel.collectors.bluesky.normalize import BadPost, adult_labels, normalize, web_url
 
-from . import Item
+from backchannel.importers import Item
 
 POSTS = "app.bsky.feed.post"
 PROFILE = "app.bsky.actor.profile/self"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO, Callable
 
-from ..errors import InputError
+from backchannel.errors import InputError
 
 Sibling = Callable[[str], "bytes | None"]  # the bytes of a file beside the one read, or None
 _TWEETS = re.compile(r"(^|/)data/tweets?(-part\d+)?\.js$")

@@ -17,13 +17,13 @@ import json
 from typing import Any, BinaryIO, Iterator
 from urllib.parse import urlsplit
 
-from collectors.mastodon_normalize import Malformed, normalize, skip_reason
+from backchannel.collectors.mastodon.normalize import Malformed, normalize, skip_reason
 
-from ..errors import InputError
-from ..sanitize import safe_url
-from . import Item
-from .containers import Sibling, folder_sibling
-from .jsonarray import items
+from backchannel.errors import InputError
+from backchannel.sanitize import safe_url
+from backchannel.importers import Item
+from backchannel.importers.containers import Sibling, folder_sibling
+from backchannel.importers.jsonarray import items
 
 PUBLIC = {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
 _KINDS = {"image": "image", "video": "video", "audio": "audio"}

@@ -20,8 +20,8 @@ import json
 import re
 from typing import BinaryIO, Iterator
 
-from . import Item
-from .twitter import Entity, Tweet, WEB, to_post, twitter_time, v1_entities
+from backchannel.importers import Item
+from backchannel.importers.twitter import Entity, Tweet, WEB, to_post, twitter_time, v1_entities
 
 NEEDED = ("from_user", "text", "created_at")
 _STATUS = re.compile(r"/status(?:es)?/(\d+)")

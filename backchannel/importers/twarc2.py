@@ -15,10 +15,10 @@ import re
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, Iterator
 
-from ..sanitize import clean_text, safe_url
-from . import Item
-from .jsonlines import json_lines
-from .twitter import Entity, Tweet, WEB, best_video, to_post, tweet_id, twitter_time, user_skip, withheld
+from backchannel.sanitize import clean_text, safe_url
+from backchannel.importers import Item
+from backchannel.importers.jsonlines import json_lines
+from backchannel.importers.twitter import Entity, Tweet, WEB, best_video, to_post, tweet_id, twitter_time, user_skip, withheld
 
 
 def read(stream: BinaryIO, name: str, sibling=None) -> Iterator[Item]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO, Iterator
 
-from ..errors import InputError
-from . import Item
-from .containers import Sibling, folder_sibling
-from .jsonarray import items, skip_assignment
-from .twarc1 import parse
-from .twitter import to_post
+from backchannel.errors import InputError
+from backchannel.importers import Item
+from backchannel.importers.containers import Sibling, folder_sibling
+from backchannel.importers.jsonarray import items, skip_assignment
+from backchannel.importers.twarc1 import parse
+from backchannel.importers.twitter import to_post
 
 
 def read(stream: BinaryIO, name: str, sibling: Sibling | None = None) -> Iterator[Item]:

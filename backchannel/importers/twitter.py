@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..models import format_time, make_id, parse_time
-from ..sanitize import clean_text, safe_url
+from backchannel.models import format_time, make_id, parse_time
+from backchannel.sanitize import clean_text, safe_url
 
 SOURCE = "twitter"
 WEB = "https://twitter.com"

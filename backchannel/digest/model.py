@@ -1,0 +1,488 @@
+"""What the digest shows, worked out from the archive: load posts, then group them.
+
+`load()` turns the archive's posts (minus blocked ones) into `Item`s: a Post plus what the
+pages need (its day in the event's time zone, its permalink path, its talk, fingerprints
+of what its page shows and what the search indexes). `group()` sorts the items into days,
+talks and kinds, and counts sources, people, links and hashtags for the front page.
+
+`Grouped.key_points()` gives the distinct points of a talk's, a day's or the event's
+takeaways (`backchannel.digest.keypoints`), worked out once per talk and per day.
+
+Talks and ranking come from elsewhere (the schedule and the ranking modules); this module
+only needs objects with the listed attributes and a function, and has simple fallbacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from backchannel.blocklist import Blocker
+from backchannel.config import Config
+from backchannel.digest.keypoints import Groups, group_points, key_points
+from backchannel.models import Post
+from backchannel.sanitize import clean_text, safe_url
+
+KIND_PAGES = ("takeaway", "question", "resource", "shoutout")  # "other" has no page of its own
+KIND_TITLES = {"takeaway": "Takeaways", "question": "Questions", "resource": "Resources",
+               "shoutout": "Shout-outs", "other": "Other"}
+KIND_LABELS = {"takeaway": "Takeaway", "question": "Question", "resource": "Resource",
+               "shoutout": "Shout-out", "other": "Other"}
+TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
+POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
+CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
+
+Ranker = Callable[[Sequence[Post], int], Sequence[Any]]
+"""`rank(takeaways, limit)`: the best `limit` takeaways, best first. Each item is a Post, or
+an object with `.post` (the one shown) and optionally `.members` or `.similar` (the posts
+merged into it, credited as "also said by"), like `backchannel.digest.ranking.rank`'s items."""
+
+
+@dataclass(frozen=True)
+class Talk:
+    """A talk as the digest shows it; built from any object with id, title, start, end,
+    room and speakers (strings or objects with `.name`)."""
+
+    id: str
+    slug: str
+    title: str
+    start: datetime | None = None
+    end: datetime | None = None
+    room: str = ""
+    speakers: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"talks/{self.slug}/"
+
+
+@dataclass(eq=False)
+class Item:
+    """One published post and where it sits in the digest."""
+
+    post: Post
+    kind: str  # takeaway, question, resource, shoutout or other
+    day: str  # YYYY-MM-DD in the event's time zone
+    hour: str  # HH in the event's time zone
+    local: datetime  # created_at in the event's time zone
+    path: str  # the permalink, relative to the site root: posts/<day>/<hour>/<id>.html
+    talk: Talk | None
+    fp: str  # fingerprint of everything a page shows about this post
+    sfp: str  # fingerprint of what the search index holds about it
+
+    @property
+    def engagement(self) -> int:
+        m = self.post.metrics
+        return m.likes + 2 * m.reposts + m.replies + m.quotes
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An entry of a ranked list: the post shown and the near-duplicates merged into it."""
+
+    item: Item
+    similar: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A distinct point takeaways made (see `backchannel.digest.keypoints`): its clearest post, every
+    post making it (the clearest first) and how many people made it."""
+
+    item: Item
+    members: tuple[Item, ...]
+    support: int
+    score: float = 0.0
+
+    @property
+    def similar(self) -> tuple[Item, ...]:
+        return self.members[1:]
+
+
+@dataclass
+class Section:
+    """A day, a talk or a kind: its posts in time order, shown inline or in chunk pages."""
+
+    type: str  # day, talk or kind
+    key: str
+    title: str
+    path: str  # folder relative to the site root, ending in "/"
+    items: list[Item] = field(default_factory=list)
+    talk: Talk | None = None
+
+    @property
+    def chunks(self) -> list[list[Item]]:
+        return [self.items[i:i + CHUNK] for i in range(0, len(self.items), CHUNK)]
+
+    @property
+    def inline(self) -> bool:
+        return len(self.items) <= CHUNK
+
+    def chunk_path(self, n: int) -> str:
+        return f"{self.path}page-{n}.html"
+
+
+@dataclass
+class Person:
+    name: str
+    handle: str
+    url: str | None
+    source: str
+    posts: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    latest: Item | None = None
+    named: bool = False  # opted in to being listed (Mastodon's `discoverable`); else only counted
+
+
+@dataclass
+class SharedLink:
+    url: str
+    posts: int = 0
+    people: set = field(default_factory=set)
+    first: Item | None = None
+
+    @property
+    def label(self) -> str:
+        parts = urlsplit(self.url)
+        host = (parts.hostname or "").removeprefix("www.")
+        rest = parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+        label = host + rest
+        return label if len(label) <= 70 else label[:67] + "…"
+
+
+@dataclass
+class Grouped:
+    """Everything the pages show, grouped once; templates only read it."""
+
+    items: list[Item]
+    talks: list[Talk]
+    days: list[Section]
+    talk_sections: list[Section]
+    kinds: list[Section]
+    by_source: dict[str, int]
+    people: list[Person]
+    links: list[SharedLink]
+    tags: list[tuple[str, int]]
+    top_takeaways: list[Ranked]
+    open_questions: list[Item]
+    rank: Callable[[Sequence[Item], int], list[Ranked]]
+
+    _highlights: dict = field(default_factory=dict, repr=False)
+    _points: dict = field(default_factory=dict, repr=False)
+    points_cache: dict = field(default_factory=dict, repr=False)  # groupings of an earlier build
+    _points_used: dict = field(default_factory=dict, repr=False)
+
+    def points_state(self) -> dict:
+        """The groupings this build used, for the next build's `points_cache`."""
+        return dict(self._points_used)
+
+    @property
+    def named_people(self) -> list[Person]:
+        """The people who may be named (the others are only counted)."""
+        return [p for p in self.people if p.named]
+
+    def highlights(self, section: Section, limit: int = 8) -> dict[str, list[Ranked]] | list[Ranked]:
+        """A day's or talk's best posts of each kind; a kind's ranked list. Worked out once."""
+        memo = (section.type, section.key)
+        if memo not in self._highlights:
+            self._highlights[memo] = self._best(section, limit)
+        return self._highlights[memo]
+
+    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[KeyPoint]:
+        """The distinct points of a talk's takeaways; of a day (its talks' points and its
+        takeaways outside any talk); of the event (section None). Most supported first."""
+        memo = (section.type, section.key) if section else ("event", "")
+        if memo not in self._points:
+            if section is None:
+                found = [p for t in self.talk_sections for p in self._talk_points(t)]
+                found += [p for d in self.days for p in self._loose_points(d)]
+            elif section.type == "talk":
+                found = self._talk_points(section)
+            elif section.type == "day":
+                talks = {it.talk.id for it in section.items if it.talk and it.kind == "takeaway"}
+                found = [p for t in self.talk_sections if t.talk and t.talk.id in talks
+                         for p in self._talk_points(t) if p.item.day == section.key]
+                found += self._loose_points(section)
+            else:
+                found = []
+            self._points[memo] = sorted(found, key=point_order)
+        return self._points[memo][:limit]
+
+    def _talk_points(self, section: Section) -> list[KeyPoint]:
+        memo = ("talk-all", section.key)
+        if memo not in self._points:
+            t = section.talk
+            context = " ".join([t.title, *t.speakers]) if t else section.title
+            self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
+        return self._points[memo]
+
+    def _loose_points(self, day: Section) -> list[KeyPoint]:
+        memo = ("day-loose", day.key)
+        if memo not in self._points:
+            self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
+        return self._points[memo]
+
+    def _key_points_of(self, items: list[Item], context: str = "") -> list[KeyPoint]:
+        """Key points of `items`; their grouping reused from the last build while the posts'
+        texts, links and authors are the same (grouping a big event takes seconds)."""
+        if not items:
+            return []
+        memo = _hash(repr((context, [(it.sfp, it.post.url, it.post.links) for it in items])), 10)
+        posts = [it.post for it in items]
+        index = {it.post.id: i for i, it in enumerate(items)}
+        cached = self.points_cache.get(memo)
+        try:
+            groups = [([index[pid] for pid in ids], {index[pid]: c for pid, c in zip(ids, central)})
+                      for ids, central in cached] if cached else None
+        except (KeyError, TypeError, ValueError):
+            groups = None  # a cache from another version: group again
+        if groups is None:
+            groups = group_points(posts, context)
+        self._points_used[memo] = [[[posts[i].id for i in g], [round(c[i], 6) for i in g]] for g, c in groups]
+        return key_points_of(items, context, groups)
+
+    def _best(self, section: Section, limit: int) -> dict[str, list[Ranked]] | list[Ranked]:
+        if section.type == "kind":
+            if section.key == "takeaway":
+                return self.top_takeaways
+            order = open_first if section.key == "question" else popular
+            return [Ranked(it) for it in order(section.items)[:TOP]]
+        by_kind: dict[str, list[Item]] = defaultdict(list)
+        for it in section.items:
+            by_kind[it.kind].append(it)
+        return {
+            "takeaway": self.rank(by_kind["takeaway"], limit),
+            "question": [Ranked(it) for it in open_first(by_kind["question"])[:limit]],
+            "resource": [Ranked(it) for it in popular(by_kind["resource"])[:limit]],
+            "shoutout": [Ranked(it) for it in popular(by_kind["shoutout"])[:limit]],
+        }
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
+    """Normalise the schedule's talks (any objects with the Talk attributes), in time order."""
+    talks, slugs = [], set()
+    for obj in objects or ():
+        talk_id = str(getattr(obj, "id", "") or "")
+        if not talk_id:
+            continue
+        slug = file_name(talk_id)
+        while slug.lower() in slugs:  # two ids that sanitise to the same name (or differ in case)
+            slug = "x-" + _hash(slug + "\0" + talk_id, 10)
+        slugs.add(slug.lower())
+        speakers = tuple(clean_text(str(getattr(s, "name", s)), 200) for s in getattr(obj, "speakers", ()) or ())
+        talks.append(Talk(
+            id=talk_id, slug=slug,
+            title=clean_text(str(getattr(obj, "title", "") or ""), 300) or talk_id,
+            start=getattr(obj, "start", None), end=getattr(obj, "end", None),
+            room=clean_text(str(getattr(obj, "room", "") or ""), 200),
+            speakers=tuple(s for s in speakers if s)))
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    return sorted(talks, key=lambda t: (t.start or far, t.room, t.title))
+
+
+def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None) -> list[Item]:
+    """Published items, oldest first: blocked posts are left out, as at collection time, and
+    so are posts a moderator hid or that wait for review (`moderation`, a moderation.State)."""
+    tz = config.event.tz
+    blocker = Blocker(config.blocklist, hold_words=config.moderation.mode == "approve")
+    by_id = {t.id: t for t in talks}
+    items = []
+    strict = config.consent.strict
+    for post in posts:
+        if blocker and blocker.blocks(post):
+            continue
+        if strict and post.source == "mastodon" and not post.searchable:
+            continue  # consent rules apply at build time too: a stricter rule needs no recollect
+        if moderation is not None and not moderation.published(post.id):
+            continue
+        local = post.created_at.astimezone(tz)
+        day, hour = local.strftime("%Y-%m-%d %H").split()
+        kind = post.kind if post.kind in KIND_TITLES else "other"
+        talk = by_id.get(post.session) if post.session else None
+        fp, sfp = fingerprints(post, kind, day, talk)
+        items.append(Item(post, kind, day, hour, local, f"posts/{day}/{hour}/{file_name(post.id)}.html", talk,
+                          fp, sfp))
+    # Archive.posts() yields oldest first already; sorting keeps other iterables right too.
+    if any(a.post.created_at > b.post.created_at for a, b in zip(items, items[1:])):
+        items.sort(key=lambda it: (it.post.created_at, it.post.id))
+    unique_paths(items)
+    return items
+
+
+def file_name(value: str) -> str:
+    """`value` itself when it is a safe file name, else a stable hash of it (`x-…`).
+
+    Names starting with `x-` are reserved for hashes (an id that looks like one is hashed
+    too), so no post's own id can take another post's file name.
+    """
+    if _SAFE_NAME.fullmatch(value) and value[:2].lower() != "x-":
+        return value
+    return "x-" + _hash(value, 10)
+
+
+def unique_paths(items: list[Item]) -> None:
+    """One page per post: ids that differ only in case (one file on macOS and Windows) get
+    their hashed name instead, so two posts never share a permalink."""
+    seen: set[str] = set()
+    for it in items:
+        folded = it.path.lower()
+        if folded in seen:
+            folder = it.path.rsplit("/", 1)[0]
+            it.path = f"{folder}/x-{_hash(it.post.id, 10)}.html"
+            folded = it.path.lower()
+        seen.add(folded)
+
+
+def fingerprints(post: Post, kind: str, day: str, talk: Talk | None) -> tuple[str, str]:
+    """(what a page shows, what the search indexes) about the post, each as a short hash.
+
+    The first changes with anything shown (like counts too); the second only with what
+    Pagefind indexes, so new likes re-render a page without re-indexing its shard.
+    """
+    searched = repr((post.id, post.source, post.author.handle, post.author.name, post.text, post.html,
+                     post.lang, post.content_warning, kind, day, talk.id if talk else None,
+                     post.searchable, post.named))
+    m = post.metrics
+    shown = repr((post.url, post.author.url, post.created_at.isoformat(),
+                  post.edited_at.isoformat() if post.edited_at else None, post.tags, post.links,
+                  [(x.type, x.url, x.preview_url, x.alt) for x in post.media], post.reply_to, post.is_repost,
+                  m.likes, m.reposts, m.replies, m.quotes, post.sensitive, post.kind, post.score,
+                  post.session, post.session_reason))
+    return _hash(searched + shown, 8), _hash(searched, 8)
+
+
+def _hash(text: str, size: int) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=size).hexdigest()
+
+
+# -- group -----------------------------------------------------------------------------------
+
+
+def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | None = None) -> Grouped:
+    """Sort items into days, talks and kinds, and count what the front page shows."""
+    ranker = _ranker(rank)
+    days: dict[str, Section] = {}
+    by_talk: dict[str, list[Item]] = defaultdict(list)
+    by_kind: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.day not in days:
+            days[it.day] = Section("day", it.day, day_title(it.local), f"days/{it.day}/")
+        days[it.day].items.append(it)
+        if it.talk:
+            by_talk[it.talk.id].append(it)
+        by_kind[it.kind].append(it)
+    talk_sections = [Section("talk", t.slug, t.title, t.path, by_talk.get(t.id, []), talk=t) for t in talks]
+    kinds = [Section("kind", k, KIND_TITLES[k], f"kinds/{k}/", by_kind.get(k, [])) for k in KIND_PAGES]
+    hidden = set(config.event.hashtags)
+    return Grouped(
+        items=items, talks=talks, days=list(days.values()), talk_sections=talk_sections, kinds=kinds,
+        by_source=dict(Counter(it.post.source for it in items).most_common()),
+        people=people(items), links=shared_links(items),
+        tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
+        top_takeaways=ranker(by_kind["takeaway"], TOP),
+        open_questions=open_first(by_kind["question"])[:8],
+        rank=ranker,
+    )
+
+
+def day_title(local: datetime) -> str:
+    return f"{local:%A}, {local.day} {local:%B %Y}"
+
+
+def default_rank(items: Sequence[Item], limit: int) -> list[Ranked]:
+    """Fallback ranking: classifier score × engagement, no merging of near-duplicates."""
+    def weight(it: Item) -> float:
+        score = it.post.score if it.post.score is not None else 0.5
+        return score * (1 + math.log1p(it.engagement))
+
+    best = sorted(items, key=lambda it: (-weight(it), it.post.created_at, it.post.id))
+    return [Ranked(it) for it in best[:limit]]
+
+
+def _ranker(rank: Ranker | None) -> Callable[[Sequence[Item], int], list[Ranked]]:
+    """Adapt a Post-level ranking function (the seam for backchannel.digest.ranking) to Items."""
+    if rank is None:
+        return default_rank
+
+    def ranked(items: Sequence[Item], limit: int) -> list[Ranked]:
+        if not items:
+            return []
+        by_id = {it.post.id: it for it in items}
+        out = []
+        for entry in rank([it.post for it in items], limit):
+            post = getattr(entry, "post", entry)
+            if post.id not in by_id:
+                continue
+            others = getattr(entry, "members", None) or getattr(entry, "similar", None) or ()
+            similar = [by_id[p.id] for p in others if p.id in by_id and p.id != post.id]
+            out.append(Ranked(by_id[post.id], tuple(similar)))
+        return out[:limit]
+
+    return ranked
+
+
+def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[KeyPoint]:
+    """Takeaway items grouped into key points (`backchannel.digest.keypoints`), best first."""
+    if not items:
+        return []
+    by_id = {it.post.id: it for it in items}
+    return [KeyPoint(by_id[p.post.id], tuple(by_id[m.id] for m in p.members), p.support, p.score)
+            for p in key_points([it.post for it in items], context=context, groups=groups)]
+
+
+def point_order(p: KeyPoint) -> tuple:
+    return (-p.support, -p.score, p.item.post.created_at, p.item.post.id)
+
+
+def popular(items: Sequence[Item]) -> list[Item]:
+    return sorted(items, key=lambda it: (-it.engagement, it.post.created_at, it.post.id))
+
+
+def open_first(items: Sequence[Item]) -> list[Item]:
+    """Questions nobody has replied to yet first, the most liked of them first."""
+    return sorted(items, key=lambda it: (it.post.metrics.replies > 0, -it.engagement,
+                                         it.post.created_at, it.post.id))
+
+
+def people(items: list[Item]) -> list[Person]:
+    """Everyone who posted, most active first."""
+    found: dict[tuple[str, str], Person] = {}
+    for it in items:
+        a = it.post.author
+        key = (it.post.source, (a.handle or a.name).lower())
+        person = found.get(key)
+        if person is None:
+            person = found[key] = Person(a.name or a.handle, a.handle, safe_url(a.url), it.post.source)
+        person.posts += 1
+        person.kinds[it.kind] += 1
+        person.latest = it
+        person.named = it.post.named  # the newest post carries the author's newest choice
+    return sorted(found.values(), key=lambda p: (-p.posts, p.name.lower(), p.handle))
+
+
+def shared_links(items: list[Item]) -> list[SharedLink]:
+    """Links posts shared, by how many posts shared them."""
+    found: dict[str, SharedLink] = {}
+    for it in items:
+        own = it.post.url
+        for raw in dict.fromkeys(it.post.links):
+            url = safe_url(raw)
+            if not url or url == own:
+                continue
+            link = found.get(url)
+            if link is None:
+                link = found[url] = SharedLink(url, first=it)
+            link.posts += 1
+            link.people.add(it.post.author.handle or it.post.author.name)
+    return sorted(found.values(), key=lambda s: (-s.posts, -len(s.people), s.url))

@@ -1,0 +1,332 @@
+"""The digest's pages: the Jinja2 environment, what each page is given, and which pages exist.
+
+Templates come from the user's `[digest] templates` folder first, then the packaged
+`site_templates` (found with importlib.resources, the source tree second). Autoescape is on
+for every template; the only markup marked safe is a post's body after `clean_html`.
+
+Pages that list posts are keyed by the fingerprints of the posts they show, so an
+incremental build renders only the pages whose posts changed (see `digest_write`). A post
+card is rendered once and reused by every page at the same depth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+
+from backchannel.digest.chart import activity
+from backchannel.digest.model import KIND_LABELS, KIND_TITLES, Grouped, Item, Ranked, Section
+from backchannel.sanitize import clean_html, safe_url, text_to_html
+
+FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
+SOURCE_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog", "twitter": "Twitter", "import": "Imported"}
+LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+             "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
+             "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",
+             "cs": "Czech", "uk": "Ukrainian", "ru": "Russian", "tr": "Turkish", "ca": "Catalan"}
+POST_ROOT = "../../../"  # permalinks live at posts/<day>/<hour>/<id>.html
+LIST_ROOT = "../../"  # day, talk and kind pages: days/<day>/, talks/<id>/, kinds/<kind>/
+EXCERPT = 600  # characters of a long post shown in a list before "read the whole post"
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def template_dirs(override: Path | None) -> list[Path]:
+    """The user's folder first, then the packaged templates."""
+    dirs = [Path(override)] if override else []
+    try:
+        packaged = Path(str(files("backchannel.site_templates")))
+    except (ModuleNotFoundError, TypeError):
+        packaged = Path(__file__).resolve().parents[2] / "site_templates"
+    return dirs + [packaged]
+
+
+def make_env(override: Path | None, cache: Path | None = None) -> jinja2.Environment:
+    """Autoescaping everywhere; compiled templates cached in `cache` when it can be written
+    (compiling them costs a quarter of a second, every refresh)."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(override)])
+    bytecode = None
+    if cache:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache))
+        except OSError:
+            pass
+    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, bytecode_cache=bytecode)
+    env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
+    return env
+
+
+@dataclass
+class SiteInfo:
+    """What every page knows about the site (passed to templates as `site`)."""
+
+    title: str
+    event: str
+    hashtags: list[str]
+    tz: ZoneInfo
+    dates: str  # "1–2 September 2026", or "" when unknown
+    has_talks: bool
+    remote_media: bool
+    base_url: str
+    version: str
+    asset_tag: str  # changes with the CSS/JS, to bust caches
+
+    @property
+    def csp(self) -> str:
+        """Nothing leaves the site; Pagefind's own script, worker and WebAssembly may run."""
+        img = "'self' https:" if self.remote_media else "'self'"
+        return ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+                f"connect-src 'self'; img-src {img}; style-src 'self'; font-src 'self'; "
+                "manifest-src 'self'; base-uri 'none'; form-action 'self'")
+
+
+class Renderer:
+    """Renders pages and post cards with one Jinja2 environment."""
+
+    def __init__(self, env: jinja2.Environment, site: SiteInfo, grouped: Grouped):
+        self.env = env
+        self.site = site
+        self.grouped = grouped
+        self.cards: dict[tuple[str, str], bytes] = {}
+        self._card = env.get_template("card.html")
+        env.globals.update(site=site, card=self.card, kind_titles=KIND_TITLES, kind_labels=KIND_LABELS,
+                           source_label=source_label, language_name=language_name, when=self.when,
+                           talk_when=self.talk_when)
+        # A post's body, shared by cards and permalinks: a global macro, loaded once.
+        env.globals["post_body"] = env.get_template("_body.html").module.post_body
+        self._post_shell = self._shell("post.html", POST_ROOT)
+
+    # -- formatting helpers (template globals) ----------------------------------------------
+
+    def when(self, dt: datetime, style: str = "day") -> str:
+        """"Tue 1 Sep, 14:05" (style "day"), "Tue 1 Sep" ("date") or "14:05" ("time"), local."""
+        local = dt.astimezone(self.site.tz)
+        if style == "time":
+            return local.strftime("%H:%M")
+        if style == "date":
+            return local.strftime("%a {} %b").format(local.day)
+        return local.strftime("%a {} %b, %H:%M").format(local.day)
+
+    def talk_when(self, talk) -> str:
+        if not talk.start:
+            return ""
+        text = self.when(talk.start)
+        return text + (f"–{self.when(talk.end, 'time')}" if talk.end else "")
+
+    # -- posts -------------------------------------------------------------------------------
+
+    def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None) -> Markup:
+        """A post as shown in lists; cached per depth, since links are relative.
+
+        Cached as UTF-8 bytes: a str holding one "↗" takes two bytes per character, and a
+        full build keeps 100,000 cards.
+        """
+        key = (item.post.id, root)
+        cached = None if similar else self.cards.get(key)
+        if cached is None:
+            html = self._card.render(item=item, v=v or view(item), root=root, similar=similar)
+            if similar:
+                return Markup(html)
+            cached = self.cards[key] = html.encode("utf-8", "surrogatepass")
+        return Markup(cached.decode("utf-8", "surrogatepass"))
+
+    def _shell(self, name: str, root: str) -> tuple[list[str], jinja2.Template] | None:
+        """The layout of `name` around its blocks, rendered once (pages differ only inside
+        `title` and `main`). None when the template needs a full render per page: it
+        overrides other blocks, does not extend base.html, or its layout reads page data."""
+        template = self.env.get_template(name)
+        source = self.env.loader.get_source(self.env, name)[0]
+        extends = self.env.parse(source).find(jinja2.nodes.Extends)
+        if set(template.blocks) - {"title", "main"} or extends is None or \
+                getattr(extends.template, "value", None) != "base.html":
+            return None
+        probe = self.env.from_string('{% extends "base.html" %}{% block title %}\x00{% endblock %}'
+                                     '{% block main %}\x00{% endblock %}')
+        try:
+            parts = probe.render(root=root).split("\x00")
+        except jinja2.UndefinedError:
+            return None
+        return (parts, template) if len(parts) == 3 else None
+
+    def render(self, template: str, root: str = "", **context: Any) -> str:
+        return self.env.get_template(template).render(root=root, **context)
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def post_page(self, item: Item) -> str:
+        """A permalink: the post in full. The layout around it is rendered once per build.
+
+        The post's card for the lists is rendered at the same time, from the same view, so
+        its body is sanitised once.
+        """
+        full = view(item, full=True)
+        context = {"root": POST_ROOT, "item": item, "v": full}
+        if not self._post_shell:
+            page = self.render("post.html", **context)
+        else:
+            (head, middle, tail), template = self._post_shell
+            ctx = template.new_context(context)
+            page = "".join([head, *template.blocks["title"](ctx), middle, *template.blocks["main"](ctx), tail])
+        if (item.post.id, LIST_ROOT) not in self.cards:
+            self.card(item, LIST_ROOT, v=full if len(item.post.text) <= EXCERPT else view(item))
+        return page
+
+    def section_page(self, section: Section, prev: Section | None, next: Section | None,
+                     highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
+        return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
+                           highlights=highlights, points=self.grouped.key_points(section),
+                           chart=activity(section.items, self.site.tz) if section.type == "day" else None)
+
+    def chunk_page(self, section: Section, n: int) -> str:
+        chunks = section.chunks
+        return self.render("chunk.html", LIST_ROOT, section=section, n=n, items=chunks[n - 1],
+                           count=len(chunks))
+
+    def front_page(self, built: datetime) -> str:
+        g = self.grouped
+        busiest = sorted((s for s in g.talk_sections if s.items), key=lambda s: -len(s.items))[:6]
+        return self.render("front.html", "", g=g, built=self.when(built), busiest_talks=busiest,
+                           people_count=len(g.people), chart=activity(g.items, self.site.tz))
+
+    def talks_page(self) -> str:
+        by_day: dict[str, list[Section]] = {}
+        for s in self.grouped.talk_sections:
+            label = self.when(s.talk.start, "date") if s.talk.start else "Unscheduled"
+            by_day.setdefault(label, []).append(s)
+        return self.render("talks.html", "../", by_day=by_day)
+
+    def people_page(self, limit: int = 500) -> str:
+        named = self.grouped.named_people
+        return self.render("people.html", "../", people=named[:limit], total=len(self.grouped.people),
+                           named=len(named))
+
+    def links_page(self, limit: int = 300) -> str:
+        links = self.grouped.links
+        return self.render("links.html", "../", links=links[:limit], total=len(links))
+
+    def search_page(self, shards: list[str]) -> str:
+        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters())
+
+    def search_filters(self) -> list[tuple[str, str, list[tuple[str, int]]]]:
+        """(name, label, [(value, posts)]) of each search filter, as the post pages declare them.
+
+        Rendered into the search page rather than asked of Pagefind: once Pagefind has
+        loaded a filter it counts it for every result of every search, which costs ~100 ms
+        per filter at 100,000 posts; a filter nobody uses is never loaded this way.
+        """
+        counts: dict[str, Counter] = {name: Counter() for name, _ in FILTERS}
+        for it in self.grouped.items:
+            counts["kind"][KIND_LABELS[it.kind]] += 1
+            counts["source"][source_label(it.post.source)] += 1
+            counts["day"][it.day] += 1
+            if it.talk:
+                counts["talk"][it.talk.title] += 1
+            counts["language"][language_name(it.post.lang)] += 1
+        out = []
+        for name, label in FILTERS:
+            found = counts[name]
+            order = sorted(found.items()) if name == "day" else sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+            if len(order) > 1:
+                out.append((name, label, order))
+        return out
+
+    def not_found_page(self) -> str:
+        # Served for any missing path, so its links are absolute: from base_url when known.
+        path = urlsplit(self.site.base_url).path if self.site.base_url else ""
+        return self.render("404.html", path.rstrip("/") + "/")
+
+
+def view(item: Item, full: bool = False, body: str | None = None) -> dict[str, Any]:
+    """Display values of a post, each either plain text (escaped later) or checked markup.
+
+    The body is sanitised again here (or passed in, sanitised): the archive may have been
+    filled by other means than the collectors.
+    """
+    p = item.post
+    a = p.author
+    name = a.name or a.handle or "Someone"
+    long = not full and len(p.text) > EXCERPT
+    if long:
+        body = text_to_html(p.text[:EXCERPT].rsplit(" ", 1)[0] + " …")
+    elif body is None:
+        body = clean_html(p.html) if p.html else text_to_html(p.text)
+    return {
+        "name": name,
+        "handle": a.handle if a.handle and a.handle != name else "",
+        "author_url": safe_url(a.url),
+        "initials": "".join(w[0] for w in name.split()[:2]).upper() or "?",
+        "hue": int(hashlib.blake2b((a.handle or name).encode(), digest_size=2).hexdigest(), 16) % 8,
+        "url": safe_url(p.url),
+        "body": Markup(body),
+        "truncated": long,
+        "lang": p.lang if p.lang and _LANG.fullmatch(p.lang) else None,
+        "media": [m for m in ({"type": x.type, "url": safe_url(x.url), "preview": safe_url(x.preview_url),
+                               "alt": x.alt} for x in p.media) if m["url"]],
+        "links": [u for u in (safe_url(x) for x in p.links) if u],
+        "iso": p.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source.title())
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return "Unknown"
+    return LANGUAGES.get(code.split("-")[0].lower(), code)
+
+
+def key(*parts: Any) -> str:
+    """A short hash of what a page is made from."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+
+
+def fps(items) -> tuple[str, ...]:
+    return tuple((r.item.fp, tuple(s.fp for s in r.similar)) if isinstance(r, Ranked) else r.fp for r in items)
+
+
+def plan(grouped: Grouped, renderer: Renderer, built: datetime) -> Iterator[tuple[str, str | None, Any]]:
+    """Every page but the post pages and the search page, as (path, key or None for "always
+    render", render function)."""
+    yield "index.html", None, lambda: renderer.front_page(built)
+    if grouped.talks:
+        yield "talks/index.html", None, renderer.talks_page
+    yield "people/index.html", None, renderer.people_page
+    yield "links/index.html", None, renderer.links_page
+    yield "404.html", None, renderer.not_found_page
+    for sections in (grouped.days, grouped.talk_sections, grouped.kinds):
+        for i, section in enumerate(sections):
+            prev = sections[i - 1] if i > 0 else None
+            nxt = sections[i + 1] if i + 1 < len(sections) else None
+            yield from _section_pages(section, prev, nxt, renderer)
+
+
+def _section_pages(section: Section, prev: Section | None, nxt: Section | None, renderer: Renderer):
+    hl = renderer.grouped.highlights(section)
+    shown = [fps(v) for v in hl.values()] if isinstance(hl, dict) else fps(hl)
+    points = [(p.support, tuple(m.fp for m in p.members)) for p in renderer.grouped.key_points(section)]
+    chunks = section.chunks
+    # Every post of the section is part of the key: the TOC and a day's chart depend on all.
+    page_key = key(section.type, section.key, section.title, section.talk, shown, points, fps(section.items),
+                   prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path))
+    yield (f"{section.path}index.html", page_key,
+           lambda: renderer.section_page(section, prev, nxt, hl))
+    if section.inline:
+        return
+    for n, chunk in enumerate(chunks, 1):
+        yield (section.chunk_path(n), key(section.path, section.title, n, len(chunks) == n, fps(chunk)),
+               lambda n=n: renderer.chunk_page(section, n))

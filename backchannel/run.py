@@ -1,0 +1,345 @@
+"""`backchannel run`: poll every source on its own interval, through one writer, for days.
+
+Shape: one thread per collector fetches and puts each `Batch` on a queue; the main thread is
+the only writer — it stores batches (archive, then index), refreshes the digest when
+something changed, and keeps the status. A collector thread waits until its round's batches
+are stored before it reads its cursors for the next round, so cursors never run ahead.
+
+Stopping: Ctrl-C (SIGINT) or SIGTERM sets a flag; the writer stores what is already queued,
+then exits. `kill -9` loses at most the batches not yet committed, whose cursors were not
+saved either: the next start fetches them again and the archive's upsert keeps one copy.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from backchannel.archive import Archive
+from backchannel.errors import BackchannelError
+from backchannel.pipeline import SourceReport, Writer, apply_batch
+
+RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
+MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+@dataclass
+class SourceStatus:
+    """What the status display shows for one source."""
+
+    name: str
+    interval: float
+    polls: int = 0
+    last_poll: datetime | None = None
+    next_poll: datetime | None = None
+    last_new: int = 0
+    total_new: int = 0
+    total_updated: int = 0
+    total_deleted: int = 0
+    requests: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason, since start
+    errors: int = 0
+    last_error: str | None = None
+    polling: bool = False
+    # Hook for what only some sources know, shown as extra columns by `run` and `status`:
+    # label → a number or a short string, e.g. {"jetstream lag": "2.1 s"} for Bluesky's live
+    # stream. The feature that knows the value sets it (from any thread); nothing else
+    # needs to change for it to be shown, written to the status file and printed by --json.
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        return "polling" if self.polling else ("waiting" if self.polls else "starting")
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "state": self.state, "interval": self.interval, "polls": self.polls,
+                "last_poll": _iso(self.last_poll), "next_poll": _iso(self.next_poll),
+                "last_new": self.last_new, "total_new": self.total_new, "total_updated": self.total_updated,
+                "total_deleted": self.total_deleted, "requests": self.requests,
+                "skipped": dict(self.skipped), "errors": self.errors, "last_error": self.last_error,
+                "extra": dict(self.extra)}
+
+
+@dataclass
+class RunStatus:
+    sources: dict[str, SourceStatus] = field(default_factory=dict)
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    archive_total: int = 0
+    digest: bool = True  # False with --no-digest
+    digest_builds: int = 0
+    last_digest: datetime | None = None
+    digest_seconds: float | None = None  # how long the last refresh took
+    digest_building: datetime | None = None  # when the refresh going on now began
+    digest_error: str | None = None
+    # Hook for run-wide figures of other features, shown on the summary line: label → a
+    # number or a short string, e.g. {"moderation queue": 4} when approve mode is on.
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """The status as plain JSON data: what the status file holds and `status --json` prints."""
+        return {"started": _iso(self.started), "archive_total": self.archive_total,
+                "new_since_start": sum(s.total_new for s in self.sources.values()),
+                "sources": [s.as_dict() for s in list(self.sources.values())],
+                "digest": {"enabled": self.digest, "builds": self.digest_builds,
+                           "last": _iso(self.last_digest),
+                           "seconds": None if self.digest_seconds is None else round(self.digest_seconds, 1),
+                           "building_since": _iso(self.digest_building), "error": self.digest_error},
+                "extra": dict(self.extra)}
+
+
+class ChildBuild:
+    """`backchannel build` of a config, run as a child process; returns a one-line summary."""
+
+    def __init__(self, cfg):
+        self.cmd = [sys.executable, "-m", "backchannel", "build", "--json", "--data-dir", str(cfg.data_dir)]
+        if cfg.path:
+            self.cmd += ["--config", str(cfg.path)]
+
+    def __call__(self) -> "BuildSummary":
+        proc = subprocess.run(self.cmd, capture_output=True, text=True)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode not in (0, 1) or not lines:
+            why = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+            raise BackchannelError(f"digest build failed: {why}")
+        report = json.loads(lines[-1])
+        problem = (report.get("search") or {}).get("error")
+        if problem:
+            raise BackchannelError(f"digest written, but its search index failed: {problem}")
+        return BuildSummary(report)
+
+
+@dataclass
+class BuildSummary:
+    report: dict
+
+    def summary(self) -> str:
+        r = self.report
+        return (f"Built {r['posts']} posts: {r['written']} files written, {r['unchanged']} unchanged, "
+                f"{r['removed']} removed in {r['seconds']:.1f} s")
+
+
+@dataclass
+class _Item:
+    source: str
+    batch: object
+    done: threading.Event
+
+
+class Runner:
+    """Runs collectors concurrently and feeds their batches through one `Writer`."""
+
+    def __init__(self, writer: Writer, collectors: list, intervals: dict[str, float],
+                 refresh: float, build: Callable[[], None] | None = None,
+                 log: Callable[[str], None] = lambda line: None,
+                 recheck_hours: float | None = None, on_change: Callable[[RunStatus], None] | None = None,
+                 warnings: bool = False, moderation: Callable[[], int] | None = None,
+                 review_queue: Callable[[], int] | None = None):
+        self.writer = writer
+        self.collectors = collectors
+        self.refresh = refresh
+        self.build = build
+        self.log = log
+        self.recheck_hours = recheck_hours
+        self.on_change = on_change or (lambda status: None)
+        self.warnings = warnings
+        self.queue: queue.Queue[_Item] = queue.Queue(maxsize=64)
+        self.stop = threading.Event()
+        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors},
+                                digest=build is not None)
+        self.status.archive_total = writer.archive.count()
+        self._dirty = False
+        # `moderation()` returns how many moderation actions arrived since it was last asked
+        # (`backchannel hide` from another terminal): the digest is then refreshed at once.
+        self.moderation = moderation
+        self.review_queue = review_queue  # approve mode: posts waiting for `backchannel review`
+        self._next_check = 0.0
+
+    # -- the writer (main thread) ----------------------------------------------------------
+
+    def run(self, max_seconds: float | None = None) -> RunStatus:
+        """Until stopped (signal, `stop.set()`, or `max_seconds`); returns the final status."""
+        self._install_signals()
+        threads = [threading.Thread(target=self._poll_loop, args=(c,), name=f"poll-{c.name}", daemon=True)
+                   for c in self.collectors]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        next_build = time.monotonic()
+        if self.build:
+            self._build()  # a complete digest from the start, even before anything new arrives
+        while not self.stop.is_set():
+            if deadline and time.monotonic() >= deadline:
+                self.stop.set()
+                break
+            try:
+                item = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                item = None
+            if item:
+                self._store(item)
+            if self.moderation and time.monotonic() >= self._next_check:
+                self._next_check = time.monotonic() + MODERATION_CHECK
+                if self._moderated():
+                    next_build = time.monotonic()
+            if self.build and self._dirty and time.monotonic() >= next_build:
+                self._build()
+                next_build = time.monotonic() + self.refresh
+        self._drain()
+        if self.build and self._dirty:
+            self._build()
+        self.log("stopped; everything fetched so far is stored")
+        return self.status
+
+    def _store(self, item: _Item) -> None:
+        report = SourceReport(item.source)
+        try:
+            apply_batch(self.writer, item.source, item.batch, report)
+        finally:
+            item.done.set()
+        s = self.status.sources[item.source]
+        s.last_new += report.added
+        s.total_new += report.added
+        s.total_updated += report.updated
+        s.total_deleted += report.deleted
+        s.requests += report.requests
+        for reason, n in report.skipped.items():
+            s.skipped[reason] = s.skipped.get(reason, 0) + n
+        for warning in report.warnings if self.warnings else ():
+            self.log(f"{item.source}: warning: {warning}")
+        for error in report.errors:
+            s.errors += 1
+            s.last_error = error
+            self.log(f"{item.source}: error: {error}")
+        if report.added or report.updated or report.deleted:
+            self._dirty = True
+            self.status.archive_total += report.added - report.deleted
+            left_out = report.left_out()
+            self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted"
+                     + (f"; {left_out}" if left_out else ""))
+        self.on_change(self.status)
+
+    def _moderated(self) -> bool:
+        try:
+            n = self.moderation()
+        except Exception as exc:  # the wall file is a convenience; collecting goes on
+            self.log(f"moderation: error: {exc!r}")
+            return False
+        if n:
+            self.log(f"moderation: {n} new action{'s' if n != 1 else ''}; refreshing the digest")
+            self._dirty = True
+        return bool(n)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._store(self.queue.get_nowait())
+            except queue.Empty:
+                return
+
+    def _build(self) -> None:
+        began = time.monotonic()
+        self.status.digest_building = datetime.now(timezone.utc)
+        self.on_change(self.status)
+        try:
+            report = self.build()
+            if hasattr(report, "summary"):
+                self.log(f"digest: {report.summary()}")
+            self.status.digest_builds += 1
+            self.status.last_digest = datetime.now(timezone.utc)
+            self.status.digest_seconds = time.monotonic() - began
+            self.status.digest_error = None
+            self._dirty = False
+        except BackchannelError as exc:
+            self.status.digest_error = exc.format_message()
+            self.log(f"digest: error: {self.status.digest_error}")
+        finally:
+            self.status.digest_building = None
+        if self.review_queue:
+            try:
+                self.status.extra["review queue"] = self.review_queue()
+            except Exception as exc:  # a count for the display; collecting goes on
+                self.log(f"review queue: error: {exc!r}")
+        self.on_change(self.status)
+
+    # -- the collectors (one thread each) --------------------------------------------------
+
+    def _poll_loop(self, collector) -> None:
+        status = self.status.sources[collector.name]
+        reader = Archive(self.writer.archive.path)  # its own read connection (WAL: readers don't block)
+        last_recheck = 0.0
+        try:
+            while not self.stop.is_set():
+                status.polling, status.last_new = True, 0
+                self.on_change(self.status)
+                waits: list[threading.Event] = []
+                self._poll_once(collector.name, lambda: collector.collect(reader.cursors(collector.name)), waits)
+                if self.recheck_hours and time.monotonic() - last_recheck > RECHECK_EVERY:
+                    since = datetime.now(timezone.utc) - timedelta(hours=self.recheck_hours)
+                    recent = list(reader.posts(source=collector.name, since=since))
+                    self._poll_once(collector.name, lambda: collector.recheck(recent), waits)
+                    last_recheck = time.monotonic()
+                for done in waits:  # the next round reads cursors that include this round's
+                    while not done.wait(0.2) and not self.stop.is_set():
+                        pass
+                status.polls += 1
+                status.polling = False
+                status.last_poll = datetime.now(timezone.utc)
+                status.next_poll = status.last_poll + timedelta(seconds=status.interval)
+                self.on_change(self.status)
+                self.stop.wait(status.interval)
+        finally:
+            reader.close()
+
+    def _poll_once(self, name: str, batches: Callable, waits: list[threading.Event]) -> None:
+        """Queue every batch `batches()` yields; a failure becomes an error batch."""
+        try:
+            self._feed(name, batches(), waits)
+        except BackchannelError as exc:
+            self._report(name, exc.format_message(), waits)
+        except Exception as exc:  # one collector's bug must not stop the others
+            self._report(name, f"unexpected error: {exc!r}", waits)
+
+    def _feed(self, name: str, batches, waits: list[threading.Event]) -> None:
+        for batch in batches:
+            item = _Item(name, batch, threading.Event())
+            while not self.stop.is_set():
+                try:
+                    self.queue.put(item, timeout=0.2)
+                    waits.append(item.done)
+                    break
+                except queue.Full:
+                    continue
+            if self.stop.is_set():
+                break
+
+    def _report(self, name: str, message: str, waits: list[threading.Event]) -> None:
+        from backchannel.collectors.base import Batch
+
+        item = _Item(name, Batch(errors=[message]), threading.Event())
+        self.queue.put(item)
+        waits.append(item.done)
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def stop(signum, frame):
+            if self.stop.is_set():
+                raise KeyboardInterrupt  # a second Ctrl-C: stop now
+            self.log("stopping: storing what is in flight …")
+            self.stop.set()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)

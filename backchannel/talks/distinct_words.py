@@ -1,0 +1,230 @@
+"""How distinctive a post's words are for each talk: BM25 over everything a talk's entry says.
+
+    index = TalkWords(talks)
+    for talk_id, score, words in index.score(content_words(post.text)):
+        ...  # score 1.0 ≈ one word that only this talk's abstract uses
+
+Each talk is one document: its title and subtitle (counted three times, as people quote
+titles), abstract, description, track and type. Speaker names and the talk's own hashtags
+are left out (they are evidence of their own), so a programme that repeats the speakers in
+its description (iCalendar) scores like one that lists them apart (JSON). A word is worth
+its inverse document frequency among the talks, so "vector" in a programme with one
+vector talk counts much more than "security" in a programme with ten, and less the more
+common it is in the talk's language and in English (word frequencies from `wordfreq`):
+"honest" or "morning" in one abstract are no reason to think a post is about that talk,
+"copyleft" is. Two title words next to each other in a post ("small web", "feature flags")
+count one more. Scores are divided by the worth of a rare word only one talk uses, so they
+read the same for 9 talks or 900.
+
+The module also holds the few word lists the matcher needs to read a post like an
+attendee: posts about the event as a whole, and about being there (food, queues, wifi).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from operator import itemgetter
+from collections import Counter, defaultdict
+from typing import Iterable
+
+from backchannel.talks.programme import Talk
+from backchannel.words import STOP, content_words, stem, tokens, words
+
+K1, B = 1.2, 0.5  # BM25 saturation and length normalisation (abstracts vary a lot in length)
+TITLE_BOOST = 3  # a title word counts as this many abstract words
+TOP = 5  # talks scored per post
+FLOOR = 0.35  # a word worth less than a third of a rare, distinctive one is not indexed
+COMMON_SHARE = 0.12  # a word in more than this share of the talks (and 3 or more) is not distinctive
+Z_COMMON, Z_RARE = 5.5, 3.5  # Zipf frequencies: a word this common counts nothing, this rare fully
+BIGRAM = 1.0  # two adjacent title words in the post add this much
+LANGS = ("en", "de", "es", "fr", "pt", "nl", "ja")  # languages whose word frequencies are read
+
+# Words every programme and every post use; distinctive among talks by accident only.
+GENERIC = frozenset(stem(t) for w in """
+also really very much many well like lot lots good best better nice cool amazing awesome love loved
+one two three first second next last other way ways thing things part people person everyone
+here now just still make makes making made get gets got see seen look looking know learn learned
+learning think thought want need needs show shows shown share shared sharing speaker speakers
+slides slide question questions answer audience room hall stage live stream video recording
+time times day days year years minute minutes hour hours start started end ended
+introduction intro overview outlook lessons lesson story stories case practical hands
+open source free tool tools work works working team teams project projects world
+can't don't it's i'm we're you're that's what's
+auch sehr viel viele gut toll neue neuen heute jetzt hier gibt mal schon
+muy mucho bien bueno nueva nuevo aquí ahora hay
+très bien bon bonne nouveau nouvelle ici maintenant
+muito bem bom boa novo nova aqui agora
+""".split() for t in tokens(w))
+
+# A post about the event as a whole, not the talk on stage ("what a conference!").
+EVENT_WORDS = frozenset(stem(t) for w in """
+conference conf event everyone everybody organisers organizers organizing organising volunteers
+attendees week edition sponsors sponsor
+konferenz veranstaltung tagung alle orga organisation
+conferencia evento todos organizadores
+conférence événement évènement tous organisateurs
+conferência evento todos organizadores
+conferentie evenement iedereen organisatie
+カンファレンス イベント 皆さん
+""".split() for t in tokens(w))
+
+# Being there rather than listening: food, queues, wifi, travel, the next break.
+LOGISTICS_WORDS = frozenset(stem(t) for w in """
+coffee lunch breakfast dinner food snack snacks pizza queue line wifi password badge lanyard
+registration cloakroom toilet toilets restroom bathroom shuttle bus taxi train flight airport
+parking hotel party afterparty drinks beer tonight tomorrow swag sticker stickers merch booth expo charger
+raffle chair chairs seat seats building stairs floor freezing cold warm heating jumper sweater water
+kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
+café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
+déjeuner dîner repas file toilettes navette vol fête bière
+almoço jantar lanche fila banheiro voo festa cerveja
+koffie lunch eten rij trein feest bier borrel
+コーヒー ランチ 昼食 懇親会 ビール
+""".split() for t in tokens(w))
+
+
+# Words that say the post is about a talk, even when it also mentions coffee or the venue.
+TALK_WORDS = frozenset(stem(t) for w in """
+talk talks keynote speaker speakers slides slide panel panelists presentation demo lightning workshop
+vortrag vortrags folien referent referentin sprecherin charla charlas ponente diapositivas
+exposé conférencière conférencier présentation palestra palestrante lezing spreker
+講演 発表 登壇
+""".split() for t in tokens(w))
+
+# Kinds of programme item people name instead of the title ("the keynote", "this panel").
+KIND_WORDS = frozenset(stem(t) for w in """
+keynote panel lightning workshop tutorial podium podiumsdiskussion relampago eclair
+""".split() for t in tokens(w))
+
+# Words a speaker uses when posting about their own talk afterwards.
+OWN_TALK_WORDS = frozenset(stem(t) for w in """
+slides slide deck talk recording video code repo notebook thanks thank came coming questions qs
+folien vortrag danke aufzeichnung diapositivas charla gracias grabación transparents merci
+palestra obrigado obrigada lezing bedankt dank
+""".split() for t in tokens(w))
+
+
+# Short forms people write for what abstracts spell out.
+ALIASES = {stem(k): tuple(words(v)) for k, v in {
+    "wasm": "webassembly", "k8s": "kubernetes", "llm": "language model", "llms": "language models",
+    "js": "javascript", "ts": "typescript", "pg": "postgresql", "postgres": "postgresql", "a11y": "accessibility",
+    "otel": "opentelemetry", "ml": "machine learning", "ai": "artificial intelligence", "infra": "infrastructure",
+    "db": "database", "auth": "authentication", "k8": "kubernetes", "gh": "github", "ci": "continuous integration",
+}.items()}
+
+
+class TalkWords:
+    """A BM25 index over the talks' texts; `score` ranks talks for a post's words."""
+
+    def __init__(self, talks: Iterable[Talk]):
+        talks = list(talks)
+        docs: dict[str, Counter] = {}
+        self.titles: dict[str, set[str]] = {}
+        self.bigrams: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for talk in talks:
+            docs[talk.id], self.titles[talk.id] = _document(talk)
+            for pair in title_bigrams(talk.title):
+                self.bigrams[pair].append(talk.id)
+        n = max(len(docs), 1)
+        df: Counter = Counter()
+        for doc in docs.values():
+            df.update(doc.keys())
+        avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
+        unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
+        self.bigram_words = {w for pair in self.bigrams for w in pair}
+        rarity = _Rarity(talks)
+        self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
+        for tid, doc in docs.items():
+            norm = K1 * (1 - B + B * sum(doc.values()) / avg)
+            worth = self.worth[tid] = {}
+            for w, tf in doc.items():
+                if df[w] > max(2, COMMON_SHARE * n):
+                    continue
+                idf = math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5)) / unit
+                value = idf * rarity(w, tid) * tf * (K1 + 1) / (tf + norm)
+                if value >= FLOOR:
+                    worth[w] = value
+                    self.index[w].append((tid, value))
+
+    def score(self, post_words: Iterable[str], post_bigrams: Iterable[tuple[str, str]] = (), least: float = 0.0,
+              top: int = TOP) -> dict[str, tuple[float, list[str], bool]]:
+        """talk id → (score, the words that matched (best first), whether they are all title words),
+        for the `top` talks scoring at least `least` (only the best few can decide a match)."""
+        totals: dict[str, float] = {}
+        index = self.index
+        for w in sorted(index.keys() & post_words):  # in order: the same sums in every process
+            for tid, s in index[w]:
+                totals[tid] = totals.get(tid, 0.0) + s
+        pairs: dict[str, list[str]] = {}
+        for pair in post_bigrams:
+            for tid in self.bigrams.get(pair, ()):
+                totals[tid] = totals.get(tid, 0.0) + BIGRAM
+                pairs.setdefault(tid, []).append(" ".join(pair))
+        best = [item for item in totals.items() if item[1] >= least]
+        if len(best) > top:
+            best = heapq.nlargest(top, best, key=itemgetter(1))
+        out = {}
+        for tid, total in best:
+            worth = self.worth[tid]
+            hit = worth.keys() & post_words
+            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=lambda w: (-worth[w], w)),
+                        hit <= self.titles[tid])
+        return out
+
+
+def title_bigrams(text: str) -> set[tuple[str, str]]:
+    """Adjacent content words of a title or post ("feature flags" → ("feature", "flag"))."""
+    seq = [w for w in words(text) if w not in STOP and len(w) > 1]
+    return set(zip(seq, seq[1:]))
+
+
+class _Rarity:
+    """How rare a word is in everyday language: 1 for rare, 0 for the most common words.
+
+    Looked up in English and in the talk's own language (its abstract's function words
+    tell which), with `wordfreq`'s lists; a word no list knows (jargon, names) is rare.
+    """
+
+    def __init__(self, talks: list[Talk]):
+        from backchannel.classify.features import guess_lang
+
+        self.langs = {t.id: {"en", guess_lang(f"{t.title} {t.abstract}")} & set(LANGS) for t in talks}
+        self.cache: dict[tuple[str, frozenset], float] = {}
+
+    def __call__(self, word: str, tid: str) -> float:
+        langs = frozenset(self.langs[tid])
+        key = (word, langs)
+        if key not in self.cache:
+            z = max((_zipf(lang).get(form, 0.0) for lang in langs for form in (word, word + "s")), default=0.0)
+            self.cache[key] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
+        return self.cache[key]
+
+
+_ZIPF: dict[str, dict[str, float]] = {}
+
+
+def _zipf(lang: str) -> dict[str, float]:
+    """Word → Zipf frequency (log10 of uses per billion words) for one language."""
+    if lang not in _ZIPF:
+        from wordfreq import get_frequency_dict
+
+        _ZIPF[lang] = {w: math.log10(f * 1e9) for w, f in get_frequency_dict(lang, wordlist="small").items() if f > 0}
+    return _ZIPF[lang]
+
+
+def _document(talk: Talk) -> tuple[Counter, set[str]]:
+    """The talk's words with their counts (title words boosted), and its title words."""
+    own = set()
+    for name in talk.speakers:
+        own.update(content_words(name))
+    for tag in talk.hashtags:
+        own.update(content_words("#" + tag))
+    title = [w for w in content_words(f"{talk.title} {talk.subtitle}") if w not in GENERIC and not w.isdigit()]
+    rest = [w for w in content_words(" ".join(filter(None, (talk.abstract, talk.track, talk.kind))))
+            if w not in GENERIC and w not in own and w not in KIND_WORDS and not w.isdigit()]
+    doc = Counter(rest)
+    for w in title:
+        doc[w] += TITLE_BOOST
+    return doc, set(title)

@@ -1,0 +1,523 @@
+"""Attach each post to the talk it is about, and say why.
+
+    matcher = Matcher(schedule.talks, tz="Europe/Berlin")
+    post.session, post.session_reason = matcher.match(post)
+
+Every talk a post could belong to collects *evidence*, each piece with a weight and a
+sentence for the reader:
+
+=================  ======  ================================================================
+evidence           weight  when
+=================  ======  ================================================================
+hashtag            10 / 6  the post uses the talk's own hashtag ("Hashtag: #x", a field);
+                           6 for a tag its abstract or description uses in prose ("follow
+                           along with #x"); a tag several talks share counts for less
+link               8       the post links to the talk's page
+handle             6       the post mentions a speaker's handle (``@ada@example.social``)
+handle_name        4       it mentions a handle that spells a speaker's name (``@martak``
+                           for Marta Kowalczyk) and no talk has that handle
+name               4 / 3   the post names a speaker ("Ada Lovelace"); 3 for a first name
+                           ("Stefan just said ...") while that speaker is on stage
+title / words      ≤ 6     the post uses words distinctive of the talk: BM25 over its title
+                           (boosted), abstract, description, track and type, each word
+                           weighed by its rarity among the talks and in everyday language
+                           (`talk_words`)
+title_full         6       the post names every distinctive word of the title
+kind               2 / 3   "the keynote", "this panel": the one of that kind running (2),
+                           else the only one that day (3)
+author             2       a speaker wrote the post
+author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
+                           after it, or up to 12 h after it saying "slides", "my talk", ...
+during             3       written while the talk ran
+overrun            2.5     written up to 20 min after it ended, no other talk begun in that
+                           room (1 if the next talk there has begun)
+early              1       written up to 10 min before it began
+room               3       names the talk's room, written during it (or its overrun), unless
+                           the post is about the room itself ("Hall B is freezing")
+track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
+only talk          1       written during it while no other talk ran, unless the post is
+                           about the event as a whole or about being there (food, queues)
+same day           1.5     written later the same day (adds to what the post says only)
+later              1       written on one of the two days after it (likewise)
+=================  ======  ================================================================
+
+Then the evidence is weighed as an attendee would. What a post says about a talk on a
+later day counts half (a CFP grumble the day before is not about the talk yet). A mention
+of a person (handle, name) in a post written during *another* talk is often a reference
+("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words such as
+"yesterday", "earlier" or "said" (which also discount topic words). When a post says
+something that points at one talk, talks that only have timing on their side count half:
+a question about this morning's talk asked during the afternoon one is about the
+morning's. Hashtags, handles and names that more than a quarter of the talks share belong
+to the event, not to a talk, and count nothing. The best talk wins when it scores at
+least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
+the post says, at least twice its score; otherwise the post belongs to no talk (only to
+its day). So timing alone never picks between two parallel talks, and a post naming two
+talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
+the winning evidence, strongest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from backchannel.models import Post
+from backchannel.talks.programme import Talk, find_handles
+from backchannel.talks.distinct_words import ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords
+from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
+
+THRESHOLD = 3.5
+MARGIN = 1.5
+W_HASHTAG, W_PROSE_TAG, W_LINK, W_HANDLE, W_NAME = 10.0, 6.0, 8.0, 6.0, 4.0
+W_WORDS, W_WORDS_MAX, W_TITLE_FULL, W_WORDS_MIN = 2.0, 6.0, 6.0, 1.0
+W_AUTHOR, W_AUTHOR_NEAR = 2.0, 4.0
+W_KIND_RUNNING, W_KIND_DAY, W_FIRST_NAME = 2.0, 3.0, 3.0
+W_DURING, W_OVERRUN, W_SUPERSEDED, W_EARLY = 3.0, 2.5, 1.0, 1.0
+W_SAME_DAY, W_LATER = 1.5, 1.0
+W_ROOM, W_TRACK, W_TRACK_TAGGED, W_ONLY = 3.0, 1.0, 2.0, 1.0
+REFERENCE, REFERENCE_CUED = 0.6, 0.4
+ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points at another
+BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
+DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
+SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
+AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
+LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
+PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
+CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
+                 "kind")  # what the post says
+TIME_KINDS = ("during", "overrun", "overrun_free", "early")
+_TRAILING = ("room", "track", "author", "same_day", "later", "only")
+_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "author_near",
+          "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
+          "only")
+# Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
+REFERENCE_CUES = frozenset(stem(t) for w in """
+yesterday earlier said mentioned last previous morning remember recalled
+gestern vorhin vorher sagte erwähnte letzte
+ayer antes dijo mencionó pasada anterior
+disait mentionné dernier dernière
+ontem disse mencionou passada
+gisteren eerder zei noemde vorige
+昨日 先日
+""".split() for t in tokens(w))
+_HREF = re.compile(r'href="([^"]+)"')
+_TAG = re.compile(r"#(\w+)")
+_SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
+_BUCKET = 300  # seconds per time bucket of the talk index
+NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
+_STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
+MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
+MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
+
+
+@dataclass
+class Evidence:
+    kind: str  # one of _ORDER
+    weight: float
+    detail: str = ""  # the tag, handle, name, title words or minutes the sentence shows
+
+
+_LONG = {  # the strongest evidence names the talk ...
+    "hashtag": "uses #{d}, the hashtag of {t}", "link": "links to the page of {t}",
+    "handle": "mentions @{d} (speaker of {t})", "name": "names {d} (speaker of {t})",
+    "handle_name": "mentions @{d}, by the name {n} (speaker of {t})",
+    "kind": "mentions '{d}', and {t} is the one {n}",
+    "title": "uses words of the title {t} ({d})", "title_full": "names the title {t}",
+    "words": "uses words of the abstract of {t} ({d})",
+    "during": "written during {t} ({s})", "overrun": "written {d} min after {t} ended ({s})",
+    "overrun_free": "written {d} min after {t} ended ({s}), before the next talk there",
+    "early": "written just before {t} began ({s})", "author": "is by @{d}, a speaker of {t}",
+    "author_near": "is by @{d}, a speaker of {t}, {n}",
+    "room": "mentions '{d}', the room of {t}", "track": "mentions the track '{d}' of {t}",
+    "same_day": "written later the same day as {t}", "later": "written {d} after {t}",
+    "only": "no talk but {t} was running then",
+}
+_SHORT = {  # ... the others refer to it
+    "hashtag": "uses its hashtag #{d}", "link": "links to its page", "handle": "mentions its speaker @{d}",
+    "handle_name": "mentions @{d}, by the name its speaker {n}", "kind": "mentions '{d}' ({n})",
+    "name": "names its speaker {d}", "title": "uses words of its title ({d})", "title_full": "names its title",
+    "words": "uses words of its abstract ({d})",
+    "during": "written during it ({s})", "overrun": "written {d} min after it ended ({s})",
+    "overrun_free": "written {d} min after it ended ({s}), before the next talk there",
+    "early": "written just before it began ({s})", "author": "is by its speaker @{d}",
+    "author_near": "is by its speaker @{d}, {n}",
+    "room": "mentions '{d}'", "track": "mentions its track '{d}'", "same_day": "written later that day",
+    "later": "written {d} after it", "only": "no other talk was running then",
+}
+
+
+@dataclass
+class Candidate:
+    """A talk a post may belong to, with what points at it."""
+
+    talk: Talk
+    evidence: list[Evidence] = field(default_factory=list)
+    span: str = ""  # "Hall A, 10:00–10:45" in the event's time zone
+    referenced: bool = False  # its speaker was mentioned during another talk ("as @ada said")
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.weight for e in self.evidence), 3)
+
+    def says(self) -> float:
+        """The weight of what the post says about this talk (not when it was written)."""
+        return sum(e.weight for e in self.evidence if e.kind in CONTENT_KINDS)
+
+    def reason(self) -> str:
+        """One sentence: the strongest evidence naming the talk, then the rest."""
+        # Hints (room, track, ...) qualify other evidence: they never lead the sentence.
+        ev = sorted(self.evidence, key=lambda e: (e.kind in _TRAILING, -e.weight, _ORDER.index(e.kind)))
+        t = f"'{self.talk.title}'"
+
+        def say(table: dict[str, str], e: Evidence) -> str:
+            detail, _, more = e.detail.partition("|")  # "ada@example.social|before it began"
+            return table[e.kind].format(d=detail, t=t, s=self.span, n=more)
+
+        parts = [say(_LONG, ev[0])] + [say(_SHORT, e) for e in ev[1:]]
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+class Matcher:
+    """Matches posts to talks; build once per schedule, then call `match` per post."""
+
+    def __init__(self, talks: Iterable[Talk], tz: str | ZoneInfo | None = None, *,
+                 overrun: timedelta = timedelta(minutes=20), early: timedelta = timedelta(minutes=10),
+                 timing_alone: bool = True):
+        self.talks = list(talks)
+        self.by_id = {t.id: t for t in self.talks}
+        self.tz = ZoneInfo(tz) if isinstance(tz, str) else (tz or timezone.utc)
+        self.overrun, self.early, self.timing_alone = overrun, early, timing_alone
+        self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
+        self._index_people()
+        self.words = TalkWords(self.talks)
+        self.rooms = {r: " " + " ".join(tokens(r)) + " " for r in {t.room for t in self.talks if t.room}}
+        self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
+        self._index_times()
+        self.spans = {t.id: self._span(t) for t in self.talks}
+        self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
+        self.kinds: dict[tuple[date, str], list[Talk]] = defaultdict(list)  # "keynote" on a day → talks
+        for talk in self.talks:
+            for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title))))):
+                self.kinds[(self.talk_day[talk.id], w)].append(talk)
+
+    # --- precomputation -------------------------------------------------------------
+
+    def _index_people(self) -> None:
+        self.by_tag: dict[str, list[Talk]] = defaultdict(list)
+        self.by_handle: dict[str, list[Talk]] = defaultdict(list)
+        self.by_url: dict[str, list[Talk]] = defaultdict(list)
+        self.by_name: dict[str, list[Talk]] = defaultdict(list)
+        for talk in self.talks:
+            for tag in dict.fromkeys(([talk.hashtag] if talk.hashtag else []) + talk.hashtags):
+                self.by_tag[tag].append(talk)
+            for handle in talk.speaker_handles:
+                self.by_handle[handle].append(talk)
+            if talk.url:
+                self.by_url[_url_key(talk.url)].append(talk)
+            for name in dict.fromkeys(talk.speakers):
+                self.by_name[name].append(talk)
+        for table in (self.by_tag, self.by_handle, self.by_name):
+            for key in [k for k, v in table.items() if len(v) > self.shared]:
+                del table[key]  # the event's own tag, account or organiser
+        self.by_name_word: dict[str, list[tuple[str, frozenset[str], list[Talk]]]] = defaultdict(list)
+        self.by_full_name: dict[str, list[Talk]] = {}
+        for name, talks in self.by_name.items():
+            toks = frozenset(words(name))
+            if len(toks) >= 2:  # one-word names ("Linus") are too ambiguous on their own
+                key = max(toks, key=len)  # any word works; a long one is looked up less
+                self.by_name_word[key].append((name, toks, talks))
+                self.by_full_name[" ".join(words(name))] = talks
+        self.by_name_key = _name_keys(self.by_name)
+        self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
+        # First names, as written ("Stefan"): said while that speaker is on stage they name them.
+        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for n in t.speakers
+                                   if len(parts := n.split()) >= 2 and len(first := parts[0]) >= 3 and first.istitle()]
+                            for t in self.talks}
+        # "@ada" without a server: only when one speaker handle has that user name.
+        locals_: dict[str, set[str]] = defaultdict(set)
+        for handle in self.by_handle:
+            locals_[handle.split("@")[0].split(".")[0]].add(handle)
+        self.by_local = {k: next(iter(v)) for k, v in locals_.items() if len(v) == 1}
+
+    def _index_times(self) -> None:
+        self.buckets: dict[int, list[Talk]] = defaultdict(list)
+        self.next_in_room: dict[str, datetime | None] = {}
+        by_room: dict[str, list[Talk]] = defaultdict(list)
+        for talk in self.talks:
+            first = int((talk.start - self.early).timestamp()) // _BUCKET
+            last = int((talk.end + self.overrun).timestamp()) // _BUCKET
+            for b in range(first, last + 1):
+                self.buckets[b].append(talk)
+            if talk.room:
+                by_room[talk.room].append(talk)
+        for talk in self.talks:
+            later = [o.start for o in by_room.get(talk.room or "", []) if o is not talk and o.start > talk.start]
+            self.next_in_room[talk.id] = min(later) if later else None
+
+    # --- matching -------------------------------------------------------------------
+
+    def match(self, post: Post) -> tuple[str | None, str | None]:
+        """The id of the post's talk and why, or (None, None) when it belongs to its day only."""
+        ranked = self.candidates(post)
+        if not ranked or ranked[0].score < THRESHOLD:
+            return None, None
+        if len(ranked) > 1:
+            first, second = ranked[0], ranked[1]
+            if first.score - second.score < MARGIN:
+                return None, None
+            if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score:
+                return None, None  # it names two talks, neither clearly more
+        return ranked[0].talk.id, ranked[0].reason()
+
+    def day(self, post: Post) -> date:
+        """The local date a post belongs to (in the event's time zone)."""
+        return post.created_at.astimezone(self.tz).date()
+
+    def candidates(self, post: Post) -> list[Candidate]:
+        """Every talk with some evidence for this post, best first (for `--explain` and tests)."""
+        found: dict[str, Candidate] = {}
+
+        def add(talk: Talk, ev: Evidence) -> None:
+            cand = found.get(talk.id)
+            if cand is None:
+                cand = found[talk.id] = Candidate(talk)
+            cand.evidence.append(ev)
+
+        text = post.text[:MAX_CHARS] if post.text else ""
+        toks = tokens(text)
+        tokset = {_STEMS.get(t) or _stem(t) for t in set(toks)}
+        joined = " " + " ".join(toks) + " "
+        hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
+        self._content(post, text, hrefs, tokset, add)
+        self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
+        self._author(post, tokset, add)
+        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
+        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, add)
+        self._kinds(post.created_at, tokset, running, add)
+        if self.timing_alone and len(running) == 1 and not being_there:
+            # One talk on, and the post is not about the event or about being there: about it.
+            found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
+        self._adjust(found, running, post, tokset)
+        for cand in found.values():
+            cand.span = self.spans[cand.talk.id]
+        return sorted(found.values(), key=lambda c: (-c.score, c.talk.start, c.talk.id))
+
+    def _content(self, post: Post, text: str, hrefs: list[str], tokset: set[str], add) -> None:
+        tags = {t.lower() for t in post.tags} | ({m.lower() for m in _TAG.findall(text)} if "#" in text else set())
+        for tag in sorted(tags):
+            talks = self.by_tag.get(tag, [])
+            for talk in talks:  # a tag only in the prose may be a community's too (#rust): less
+                weight = W_HASHTAG if tag == talk.hashtag else W_PROSE_TAG
+                add(talk, Evidence("hashtag", weight / len(talks), tag))
+        for url in sorted({_url_key(u) for u in post.links + hrefs}):
+            for talk in self.by_url.get(url, []):
+                add(talk, Evidence("link", W_LINK))
+        for handle in self._mentions(text, hrefs):
+            for talk in self.by_handle.get(handle, []):
+                add(talk, Evidence("handle", W_HANDLE, handle))
+            if handle not in self.by_handle:
+                name, talks = self._named_by(handle)
+                for talk in talks:
+                    add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
+        for w in sorted(tokset & self.by_name_word.keys()):
+            for name, need, talks in self.by_name_word[w]:
+                if need <= tokset:
+                    for talk in talks:
+                        add(talk, Evidence("name", W_NAME, name))
+
+    def _mentions(self, text: str, hrefs: list[str]) -> list[str]:
+        handles = find_handles(text) if "@" in text or "bsky.app" in text else []
+        for href in hrefs:
+            handles += [h for h in find_handles(href) if h not in handles]
+        for m in _SHORT_MENTION.finditer(text) if "@" in text else ():
+            full = self.by_local.get(m.group(1).lower())
+            if full and full not in handles:
+                handles.append(full)
+        return handles
+
+    def _words(self, head: list[str], tokset: set[str], add) -> None:
+        """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
+        post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
+        post_words = {w for w in set(head) if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
+        pairs = []
+        if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
+            seq = [w for w in head if w in post_words]
+            pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
+        post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
+        titles = self.words.titles
+        for tid, (score, matched, in_title) in self.words.score(post_words, pairs, W_WORDS_MIN / W_WORDS).items():
+            weight = min(W_WORDS_MAX, W_WORDS * score)
+            if weight < W_WORDS_MIN:
+                continue
+            talk = self.by_id[tid]
+            if len(titles[tid]) >= 2 and titles[tid] <= tokset:
+                add(talk, Evidence("title_full", max(weight, W_TITLE_FULL)))
+            else:
+                kind = "title" if in_title else "words"
+                add(talk, Evidence(kind, round(weight, 2), ", ".join(matched[:4])))
+
+    def _author(self, post: Post, tokset: set[str], add) -> None:
+        """A speaker's own post: announcing the talk before it, sharing slides after it."""
+        author = (post.author.handle or "").lower().lstrip("@")
+        key = (author, post.author.name)
+        talks = self._speakers.get(key)
+        if talks is None:
+            talks = self.by_handle.get(author, [])
+            if not talks and author:
+                talks = self._named_by(author)[1]
+            if not talks and post.author.name:
+                talks = self.by_full_name.get(" ".join(words(post.author.name)), [])
+            if len(self._speakers) > 100_000:
+                self._speakers.clear()
+            self._speakers[key] = talks
+        if not talks:
+            return
+        shown = author or post.author.name
+        when = post.created_at
+        after = AUTHOR_LATE if tokset & OWN_TALK_WORDS else AUTHOR_AFTER  # "slides from my talk" that evening
+        near = [t for t in talks if t.start - AUTHOR_BEFORE <= when < t.end + after]
+        nearest = min(near, key=lambda t: abs((t.start - when).total_seconds())) if near else None
+        for talk in talks:
+            if talk is nearest:
+                if when < talk.start:
+                    how = "before it began"
+                elif when < talk.end:
+                    how = "while it ran"
+                else:
+                    how = f"{int((when - talk.end).total_seconds() // 60)} min after it ended"
+                add(talk, Evidence("author_near", W_AUTHOR_NEAR, f"{shown}|{how}"))
+            else:
+                add(talk, Evidence("author", W_AUTHOR, shown))
+
+    def _named_by(self, handle: str) -> tuple[str, list[Talk]]:
+        """The speaker a handle's user name spells ("martak", "anabeltran", "cdubois"), if one does."""
+        user = handle.split("@")[0] if "@" in handle else handle.split(".")[0]
+        key = re.sub(r"[._\-\d]+", "", fold(user))
+        return self.by_name_key.get(key, ("", []))
+
+    def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
+        """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
+        for w in sorted(KIND_WORDS & tokset):
+            talks = self.kinds.get((when.astimezone(self.tz).date(), w), [])
+            now = [t for t in talks if t.id in running]
+            if len(now) == 1:
+                add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
+            elif len(talks) == 1:
+                add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
+
+    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
+        """Evidence from when the post was written (and room/track hints); returns running talks."""
+        # "Hall B is freezing": a post about the room itself says nothing about the talk in it.
+        rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
+        tracks = {r for r, phrase in self.tracks.items() if phrase in joined}
+        running: list[Talk] = []
+        for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
+            if talk.start <= when < talk.end:
+                add(talk, Evidence("during", W_DURING))
+                running.append(talk)
+            elif talk.end <= when < talk.end + self.overrun:
+                after = str(int((when - talk.end).total_seconds() // 60))
+                nxt = self.next_in_room.get(talk.id)
+                if nxt is not None and nxt <= when:  # the next talk there has begun: a weak hint only
+                    add(talk, Evidence("overrun", W_SUPERSEDED, after))
+                    continue
+                add(talk, Evidence("overrun_free", W_OVERRUN, after))
+                running.append(talk)
+            elif talk.start - self.early <= when < talk.start:
+                add(talk, Evidence("early", W_EARLY))
+        for talk in running:
+            for first, pattern in self.first_names[talk.id]:
+                if first in text and pattern.search(text):  # "Stefan just said ..."
+                    add(talk, Evidence("name", W_FIRST_NAME, first))
+            if talk.room in rooms:
+                add(talk, Evidence("room", W_ROOM, talk.room.lower()))
+            if talk.track in tracks and not KIND_WORDS & set(words(talk.track)):
+                phrase = self.tracks[talk.track]
+                tagged = phrase.replace(" ", "") in tags or f"{phrase}track " in joined
+                add(talk, Evidence("track", W_TRACK_TAGGED if tagged else W_TRACK, talk.track))
+        return {t.id for t in running}
+
+    def _adjust(self, found: dict[str, Candidate], running: set[str], post: Post, tokset: set[str]) -> None:
+        """Discount references made during another talk, talks of later days and timing the post
+        says nothing about; credit talks the post names after they ended."""
+        cued = not tokset.isdisjoint(REFERENCE_CUES)
+        own = not tokset.isdisjoint(OWN_TALK_WORDS)
+        day = post.created_at.astimezone(self.tz).date()
+        kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        pointed = False
+        for tid, cand in found.items():
+            has = kinds[tid]
+            by_speaker = "author" in has or "author_near" in has
+            if self.talk_day[tid] > day and not by_speaker:
+                for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
+                    e.weight *= BEFORE
+            if running and tid not in running and has.isdisjoint(TIME_KINDS):
+                for e in cand.evidence:
+                    if e.kind in PERSON_KINDS and not by_speaker:
+                        e.weight *= REFERENCE_CUED if cued else REFERENCE
+                        cand.referenced = True
+                    elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
+                        e.weight *= REFERENCE_CUED
+            # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
+            pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+        for tid, cand in found.items():
+            says = cand.says()
+            if not says:
+                if pointed:
+                    for e in cand.evidence:
+                        if e.kind in TIME_KINDS or e.kind == "only":
+                            e.weight *= ELSEWHERE
+                continue
+            if cand.referenced or cand.talk.end > post.created_at or not kinds[tid].isdisjoint(TIME_KINDS):
+                continue
+            talk_day = self.talk_day[tid]
+            if talk_day == day:
+                cand.evidence.append(Evidence("same_day", W_SAME_DAY))
+            elif (days := (day - talk_day).days) <= LATER_DAYS:
+                cand.evidence.append(Evidence("later", W_LATER, f"{days} day" + ("s" if days != 1 else "")))
+
+    def _span(self, talk: Talk) -> str:
+        """Where and when, for reasons: "Hall A, 10:00–10:45" in the event's time zone."""
+        start, end = talk.start.astimezone(self.tz), talk.end.astimezone(self.tz)
+        times = f"{start:%H:%M}–{end:%H:%M}"
+        return f"{talk.room}, {times}" if talk.room else times
+
+
+def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
+    """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
+    return Matcher(talks, tz).match(post)
+
+
+def _stem(token: str) -> str:
+    if len(_STEMS) > 200_000:  # bound memory on endless streams of new words
+        _STEMS.clear()
+    _STEMS[token] = stem(token)
+    return _STEMS[token]
+
+
+def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:
+    """User names a speaker's handle is likely to have → (name, talks): "Marta Kowalczyk" →
+    martakowalczyk, marta_k, martak, mkowalczyk, marta, kowalczyk (keys two names share are dropped)."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for name in by_name:
+        parts = [re.sub(r"[^\w]", "", p) for p in fold(name).split()]
+        parts = [p for p in parts if p]
+        if len(parts) < 2:
+            continue
+        first, last = parts[0], parts[-1]
+        for key in (first + last, "".join(parts), first + last[0], first[0] + last, last + first, first, last):
+            if len(key) >= 4:
+                keys[key].add(name)
+    return {k: (next(iter(v)), by_name[next(iter(v))]) for k, v in keys.items() if len(v) == 1}
+
+
+def _url_key(url: str) -> str:
+    return url.split("://", 1)[-1].split("#")[0].rstrip("/").lower()
+
+
+__all__ = ["Matcher", "Candidate", "Evidence", "match"]
