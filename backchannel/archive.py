@@ -3,7 +3,7 @@
 Tables (plain, documented in the README; `sqlite3` and Datasette open them as they are):
 
 - `posts`: one row per post, the Post fields as columns (lists as JSON text), the raw
-  payload as the source sent it, and what the pipeline derived (kind, score, session).
+  payload as the source sent it, and what the pipeline derived (kind, score, talk).
 - `tombstones`: ids of posts deleted at the source; a tombstoned id is never stored again.
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
 - `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
@@ -55,8 +55,8 @@ CREATE TABLE IF NOT EXISTS posts (
     content_warning TEXT,
     kind TEXT,
     score REAL,
-    session TEXT,
-    session_reason TEXT,
+    talk TEXT,
+    talk_reason TEXT,
     indexable INTEGER,                 -- consent facts as the source stated them: 1, 0 or NULL
     discoverable INTEGER,
     raw TEXT,                          -- the payload as the source sent it (JSON)
@@ -103,7 +103,7 @@ COLUMNS = (
     "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at",
     "edited_at", "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost",
     "likes", "reposts", "replies", "quotes", "sensitive", "content_warning", "kind", "score",
-    "session", "session_reason", "indexable", "discoverable", "raw", "hash", "first_seen", "updated_at", "seq",
+    "talk", "talk_reason", "indexable", "discoverable", "raw", "hash", "first_seen", "updated_at", "seq",
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM posts"
 
@@ -276,15 +276,15 @@ class Archive:
         return bool(found or not known)
 
     def set_derived(self, items: Iterable[tuple[str, str | None, float | None, str | None, str | None]]) -> int:
-        """Save (id, kind, score, session, session_reason) for posts; bumps their seq."""
+        """Save (id, kind, score, talk, talk_reason) for posts; bumps their seq."""
         with self._transaction():
             seq = self._next_seq()
             n = 0
-            for post_id, kind, score, session, reason in items:
+            for post_id, kind, score, talk, reason in items:
                 n += self.db.execute(
-                    "UPDATE posts SET kind = ?, score = ?, session = ?, session_reason = ?, seq = ? "
-                    "WHERE id = ? AND (kind IS NOT ? OR score IS NOT ? OR session IS NOT ? OR session_reason IS NOT ?)",
-                    (kind, score, session, reason, seq, post_id, kind, score, session, reason)).rowcount
+                    "UPDATE posts SET kind = ?, score = ?, talk = ?, talk_reason = ?, seq = ? "
+                    "WHERE id = ? AND (kind IS NOT ? OR score IS NOT ? OR talk IS NOT ? OR talk_reason IS NOT ?)",
+                    (kind, score, talk, reason, seq, post_id, kind, score, talk, reason)).rowcount
             if not n:
                 self._set_seq(seq - 1)
         return n
@@ -404,8 +404,8 @@ def _row(post: Post) -> dict[str, Any]:
         "is_repost": int(post.is_repost), "likes": post.metrics.likes, "reposts": post.metrics.reposts,
         "replies": post.metrics.replies, "quotes": post.metrics.quotes,
         "sensitive": int(post.sensitive), "content_warning": post.content_warning,
-        "kind": post.kind, "score": post.score, "session": post.session,
-        "session_reason": post.session_reason,
+        "kind": post.kind, "score": post.score, "talk": post.talk,
+        "talk_reason": post.talk_reason,
         "indexable": _flag(post.indexable), "discoverable": _flag(post.discoverable),
         "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
         "hash": content_hash(post),
@@ -425,14 +425,15 @@ def _post(row: tuple) -> Post:
         reply_to=r["reply_to"], is_repost=bool(r["is_repost"]),
         metrics=Metrics(r["likes"], r["reposts"], r["replies"], r["quotes"]),
         sensitive=bool(r["sensitive"]), content_warning=r["content_warning"],
-        kind=r["kind"], score=r["score"], session=r["session"], session_reason=r["session_reason"],
+        kind=r["kind"], score=r["score"], talk=r["talk"], talk_reason=r["talk_reason"],
         indexable=None if r["indexable"] is None else bool(r["indexable"]),
         discoverable=None if r["discoverable"] is None else bool(r["discoverable"]),
         raw=json.loads(r["raw"]) if r["raw"] else None,
     )
 
 
-NEW_COLUMNS = ("indexable", "discoverable")  # added after the first release
+NEW_COLUMNS = ("indexable", "discoverable", "talk", "talk_reason")  # added or renamed after the first release
+RENAMED = {"session": "talk", "session_reason": "talk_reason"}  # "talk" is the word for a programme item
 
 
 def _has_columns(db: sqlite3.Connection) -> bool:
@@ -443,9 +444,13 @@ def _has_columns(db: sqlite3.Connection) -> bool:
 def _migrate(db: sqlite3.Connection) -> None:
     """Add the columns later versions introduced to an archive made by an earlier one."""
     have = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    for old, new in RENAMED.items():
+        if old in have and new not in have:
+            db.execute(f"ALTER TABLE posts RENAME COLUMN {old} TO {new}")
+            have.add(new)
     for name in NEW_COLUMNS:
         if name not in have:
-            db.execute(f"ALTER TABLE posts ADD COLUMN {name} INTEGER")
+            db.execute(f"ALTER TABLE posts ADD COLUMN {name} {'TEXT' if name.startswith('talk') else 'INTEGER'}")
 
 
 def _flag(value: bool | None) -> int | None:

@@ -18,13 +18,13 @@ def load_talks(cfg: Config) -> list[Talk]:
 
 
 def make_enricher(cfg: Config, talks: list[Talk] | None = None):
-    """A function that fills kind, score, session and session_reason on posts, in place."""
+    """A function that fills kind, score, talk and talk_reason on posts, in place."""
     matcher = Matcher(talks, cfg.event.tz) if talks else None
 
     def enrich(posts: list[Post]) -> None:
         for post in posts:
             post.kind, post.score = classify_post(post)
             if matcher:  # after the kind: a post with no pointer may attach by timing alone
-                post.session, post.session_reason = matcher.match(post)
+                post.talk, post.talk_reason = matcher.match(post)
 
     return enrich

@@ -12,7 +12,7 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "id", "source", "url", "author_handle", "author_name", "author_url", "created_at", "edited_at",
     "text", "lang", "tags", "links", "reply_to", "is_repost", "likes", "reposts", "replies",
-    "quotes", "sensitive", "content_warning", "kind", "score", "session", "session_reason",
+    "quotes", "sensitive", "content_warning", "kind", "score", "talk", "talk_reason",
 )
 
 

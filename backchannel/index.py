@@ -105,7 +105,7 @@ def schema() -> Schema:
         tags=KEYWORD(commas=True, lowercase=True, scorable=False),
         lang=ID(),
         kind=ID(),
-        session=ID(),
+        talk=ID(),
         created=Moment(),
         # `likes:>10` works in queries: one term per value (shift_step=0) instead of eight,
         # counts being small numbers. The other counts are only sorted by, so they are
@@ -136,7 +136,7 @@ def document(post: Post) -> dict:
         "tags": ",".join(post.tags),
         "lang": (post.lang or "").lower().split("-")[0] or "und",
         "kind": post.kind or "other",
-        "session": post.session or "none",
+        "talk": post.talk or "none",
         "created": seconds(post.created_at),
         "likes": post.metrics.likes,
         "reposts": post.metrics.reposts,
@@ -172,6 +172,9 @@ class Index:
                 self._ix = whoosh_index.create_in(str(self.path), schema())
                 self.indexed_seq = 0
             else:
+                if self.outdated:
+                    raise BackchannelError(f"{self.path}: the search index was made by an earlier version; "
+                                           "run `backchannel reindex` once to bring it up to date")
                 self._ix = whoosh_index.open_dir(str(self.path))
         return self._ix
 
@@ -221,8 +224,18 @@ class Index:
             self.indexed_seq = seq
         return n
 
+    @property
+    def outdated(self) -> bool:
+        """Made by an earlier version whose fields differ (before `session` became `talk`)."""
+        if self._ix is not None or not self.exists:
+            return False
+        return set(whoosh_index.open_dir(str(self.path)).schema.names()) != set(schema().names())
+
     def catch_up(self, archive: Archive) -> int:
-        """Index whatever the archive changed since this index last caught up."""
+        """Index whatever the archive changed since this index last caught up (everything,
+        into a fresh index, when an earlier version made this one)."""
+        if self.outdated:
+            return self.rebuild(archive)
         since = self.indexed_seq if self.exists else 0
         if self.exists and since >= archive.seq:
             return 0

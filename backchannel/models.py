@@ -90,7 +90,7 @@ class Post:
     sanitised (nh3, http/https links only) and safe to place in a page. `uri` is the
     canonical identity at the source (Mastodon status `uri`, Bluesky `at://` URI, feed entry
     id) and `raw` the payload as the service sent it; neither is part of the JSONL schema.
-    `kind`, `score`, `session` and `session_reason` are derived later by the pipeline.
+    `kind`, `score`, `talk` and `talk_reason` are derived later by the pipeline.
     """
 
     id: str
@@ -114,8 +114,8 @@ class Post:
     raw: Any = None
     kind: str | None = None
     score: float | None = None
-    session: str | None = None
-    session_reason: str | None = None
+    talk: str | None = None
+    talk_reason: str | None = None
     # Consent facts as the source stated them (see `searchable` and `named`): Mastodon's
     # account flags; None where the source has none or did not say.
     indexable: bool | None = None
@@ -142,7 +142,7 @@ class Post:
         return consent_given(self.source, self.discoverable)
 
     def to_dict(self, derived: bool = True) -> dict[str, Any]:
-        """The Post JSONL object; `derived=False` leaves out kind/score/session."""
+        """The Post JSONL object; `derived=False` leaves out kind/score/talk."""
         data = {
             "id": self.id,
             "source": self.source,
@@ -164,8 +164,8 @@ class Post:
             "consent": {"indexable": self.indexable, "discoverable": self.discoverable},
         }
         if derived:
-            data.update(kind=self.kind, score=self.score, session=self.session,
-                        session_reason=self.session_reason)
+            data.update(kind=self.kind, score=self.score, talk=self.talk,
+                        talk_reason=self.talk_reason)
         return data
 
     @classmethod

@@ -1,6 +1,6 @@
 """The one writer: every change to the archive and the index goes through `Writer.store`.
 
-Order per batch: drop blocked posts → derive kind/score/session → archive (posts, tombstones,
+Order per batch: drop blocked posts → derive kind/score/talk → archive (posts, tombstones,
 then cursors, one transaction) → in approve mode, hold new posts with spam shapes for a
 moderator → index. The archive commits first; if the process dies
 before the index commits, the next `Writer` catches the index up from the archive's `seq`.

@@ -24,7 +24,7 @@ from backchannel.models import KINDS, Post
 from backchannel.validate import RANGE, in_range
 
 SORTS = ("relevance", "newest", "popular")
-FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "session", "created", "likes"}
+FIELDS = {"text", "name", "author", "source", "tags", "tag", "lang", "kind", "talk", "created", "likes"}
 _FIELD_REF = re.compile(r'(?:^|[\s(])[+-]?([A-Za-z_]+):(?!//)')
 
 
@@ -34,7 +34,7 @@ class Filters:
     author: list[str] = field(default_factory=list)
     tag: list[str] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
-    session: list[str] = field(default_factory=list)
+    talk: list[str] = field(default_factory=list)
     lang: list[str] = field(default_factory=list)
     since: datetime | None = None  # aware
     until: datetime | None = None  # aware, exclusive
@@ -136,7 +136,7 @@ def _filter_queries(f: Filters) -> list:
     any_of("author", [a.lstrip("@").lower() for a in f.author])
     any_of("tags", [t.lstrip("#").lower() for t in f.tag])
     any_of("kind", f.kind)
-    any_of("session", f.session)
+    any_of("talk", f.talk)
     any_of("lang", [lang.lower() for lang in f.lang])
     if f.since or f.until:
         if f.since and f.until and f.until <= f.since:

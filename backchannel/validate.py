@@ -107,8 +107,8 @@ def post_from_dict(data: Any) -> Post:
         tags=[t.lower().lstrip("#") for t in r.strings("tags")], links=r.strings("links"),
         reply_to=r.optional("reply_to"), is_repost=r.boolean("is_repost"),
         sensitive=r.boolean("sensitive"), content_warning=r.optional("content_warning"),
-        edited_at=r.time("edited_at", required=False), session=r.optional("session"),
-        session_reason=r.optional("session_reason"),
+        edited_at=r.time("edited_at", required=False), talk=r.optional("talk"),
+        talk_reason=r.optional("talk_reason"),
     )
     if r.problems:
         raise InvalidPost(r.problems)
@@ -166,7 +166,7 @@ def problems(post: Post) -> list[str]:
     if isinstance(post.source, str) and _UNPRINTABLE.search(post.source):
         out.append("field 'source' must be a name without spaces or control characters")
     url("url", post.url)
-    for name in ("url", "lang", "reply_to", "content_warning", "uri", "kind", "session", "session_reason"):
+    for name in ("url", "lang", "reply_to", "content_warning", "uri", "kind", "talk", "talk_reason"):
         text(name, getattr(post, name), optional=True)
     moment("created_at", post.created_at)
     moment("edited_at", post.edited_at, optional=True)

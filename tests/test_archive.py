@@ -115,3 +115,46 @@ def test_deleted_posts_leave_the_index(tmp_path):
     assert search(writer.index, writer.archive, "deleted").hits
     writer.store(deleted=[post.id], source="mastodon")
     assert search(writer.index, writer.archive, "deleted").total == 0
+
+
+def test_an_archive_and_index_from_before_the_talk_rename_are_brought_up_to_date(tmp_path):
+    """`session`/`session_reason` became `talk`/`talk_reason` before 1.0: the archive renames
+    its columns on open, and the next writer (or a search that may take the lock) rebuilds an
+    old index from the archive."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from backchannel.cli import cli
+    from backchannel.index import Index
+
+    config = tmp_path / "backchannel.toml"
+    config.write_text('[event]\nname = "Old"\nhashtags = ["old"]\n')
+    data = tmp_path / ".backchannel"
+    archive = Archive.in_dir(data)
+    archive.store([make_post(1, "old #old", id="m-1", talk="t-1", talk_reason="title words")])
+    archive.close()
+    db = sqlite3.connect(data / "archive.db")
+    db.execute("ALTER TABLE posts RENAME COLUMN talk TO session")
+    db.execute("ALTER TABLE posts RENAME COLUMN talk_reason TO session_reason")
+    db.commit()
+    db.close()
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID
+    old = Index.in_dir(data).path
+    old.mkdir(parents=True)
+    import copy
+
+    from backchannel.index import schema as current
+    schema = copy.deepcopy(current())  # schema() is shared: change a copy
+    schema.remove("talk")
+    schema.add("session", ID())
+    whoosh_index.create_in(str(old), schema).close()
+
+    again = Archive.in_dir(data)
+    assert next(again.posts()).talk == "t-1" and next(again.posts()).talk_reason == "title words"
+    again.close()
+    runner = CliRunner()
+    found = runner.invoke(cli, ["search", "old", "--talk", "t-1", "--json", "--config", str(config)])
+    assert found.exit_code == 0 and '"m-1"' in found.output  # the first writer rebuilt the index
+    assert not Index.in_dir(data).outdated

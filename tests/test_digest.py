@@ -126,7 +126,7 @@ def test_each_talk_has_a_page_with_its_posts(site, talk):
     meta = page.by_class("talk-meta")[0].text
     assert talk.room in meta and talk.speakers[0] in meta
     section = page.one("section", **{"aria-labelledby": "all-h"})
-    expected = [r["url"] for r in RECORDS if r["session"] == talk.id]
+    expected = [r["url"] for r in RECORDS if r["talk"] == talk.id]
     assert card_urls(page, section) == expected
 
 
@@ -137,7 +137,7 @@ def test_talks_overview_lists_every_talk_with_its_count(site):
     for talk, row in zip(event.talks(), rows):
         cells = row.text.split()
         assert talk.title in " ".join(cells)
-        assert cells[-1] == str(sum(r["session"] == talk.id for r in RECORDS))
+        assert cells[-1] == str(sum(r["talk"] == talk.id for r in RECORDS))
 
 
 def test_day_pages_hold_each_days_posts_and_chart(site):
@@ -170,7 +170,7 @@ def test_a_talk_page_opens_with_its_key_points_every_member_one_click_away(site)
     headings = [h.text for h in page.find("h2")]
     assert headings.index("Key points") < headings.index("All posts, in order")
     rows = key_point_rows(page)
-    takeaways = [r for r in RECORDS if r["session"] == "pyconex-101" and r["kind"] == "takeaway"]
+    takeaways = [r for r in RECORDS if r["talk"] == "pyconex-101" and r["kind"] == "takeaway"]
     # every takeaway of the talk is in exactly one point, shown or linked
     shown = [BY_URL[url]["id"] for _, url, _ in rows] + [Path(m).stem for _, _, ms in rows for m in ms]
     assert sorted(shown) == sorted(r["id"] for r in takeaways)
@@ -227,7 +227,7 @@ def test_permalink_credits_the_author_links_the_original_and_says_why(site):
     assert original and all(a.attrs["rel"] == "nofollow noopener ugc" for a in original)
     profile = [a for a in page.find("a") if a.attrs.get("href") == record["author"]["url"]]
     assert profile and profile[0].text == record["author"]["name"]
-    assert f"Why: {record['session_reason']}" in page.visible_text
+    assert f"Why: {record['talk_reason']}" in page.visible_text
     assert "Vector search without a vector database" in page.one("nav", **{"aria-label": "Breadcrumb"}).text
 
 

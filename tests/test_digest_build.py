@@ -60,7 +60,7 @@ def test_a_rebuild_rewrites_only_the_pages_whose_content_changed(tmp_path):
         assert again.written == 0 and again.removed == 0 and again.unchanged == first.files
         assert mtimes(cfg.digest.output) == before
 
-        fresh = new_post(1, "2026-09-02T14:05:00Z", session="pyconex-202")
+        fresh = new_post(1, "2026-09-02T14:05:00Z", talk="pyconex-202")
         archive.store([Post.from_dict(fresh)])
         third = build(cfg, archive, talks=talks, now=event.NOW, search=False)
     written = set(third.written_paths)
@@ -97,7 +97,7 @@ def test_key_point_groupings_are_kept_between_builds_while_the_posts_say_the_sam
         build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
         page = read(cfg.digest.output, "talks/pyconex-101/index.html")
         assert "3 people" not in page.visible_text and "1 person" in page.visible_text
-        fresh = new_post(1, "2026-09-01T08:10:00Z", session="pyconex-101")
+        fresh = new_post(1, "2026-09-01T08:10:00Z", talk="pyconex-101")
         archive.store([Post.from_dict(fresh)])  # a new takeaway: that talk is grouped again
         build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
         again = json.loads(manifest.read_text())["extra"]["keypoints"]
@@ -218,7 +218,7 @@ def test_posts_jsonl_holds_every_published_post_with_what_was_derived(hostile_si
     assert len(data) == len(RECORDS) + len(event.hostile_records())
     by_id = {d["id"]: d for d in data}
     ada = next(r for r in RECORDS if "SQLite FTS5" in r["text"])
-    assert by_id[ada["id"]]["kind"] == "takeaway" and by_id[ada["id"]]["session"] == "pyconex-102"
+    assert by_id[ada["id"]]["kind"] == "takeaway" and by_id[ada["id"]]["talk"] == "pyconex-102"
     assert "raw" not in by_id[ada["id"]]
     for rec in RECORDS:  # the fast serialiser says exactly what Post.to_dict says
         post = Post.from_dict(rec)

@@ -31,8 +31,8 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")  # our own colours, on a terminal only
 
 
 def hostile_posts(tmp_path, attack: str) -> None:
-    rec = good(1, text=f"zebra {attack} crossing", content_warning=f"cw {attack}", session="talk-1",
-               session_reason=f"why {attack}", author={"handle": f"ada{attack}@example.social", "name": f"Ada {attack}"})
+    rec = good(1, text=f"zebra {attack} crossing", content_warning=f"cw {attack}", talk="talk-1",
+               talk_reason=f"why {attack}", author={"handle": f"ada{attack}@example.social", "name": f"Ada {attack}"})
     result = cli_run(tmp_path, "import", str(write_lines(tmp_path / "in.jsonl", [rec, good(2)])))
     assert result.exit_code == 0, result.output
 
@@ -58,7 +58,7 @@ def test_search_json_escapes_what_a_terminal_would_act_on(tmp_path, name):
     result = cli_run(tmp_path, "search", "zebra", "--json")
     assert_inert(result.stdout)
     hit = json.loads(result.stdout.splitlines()[0])
-    assert hit["id"] == "import-good1" and hit["session_reason"].startswith("why")
+    assert hit["id"] == "import-good1" and hit["talk_reason"].startswith("why")
 
 
 def test_stats_prints_source_names_inert(tmp_path):

@@ -73,7 +73,7 @@ def test_export_jsonl_imports_again_unchanged(tmp_path):
     exported = invoke(tmp_path, "export").output
     assert len(exported.splitlines()) == 20
     first = json.loads(exported.splitlines()[0])
-    assert {"kind", "score", "session", "session_reason"} <= first.keys()
+    assert {"kind", "score", "talk", "talk_reason"} <= first.keys()
     other = tmp_path / "other"
     result = CliRunner().invoke(cli, ["import", "-", "--data-dir", str(other)], input=exported)
     assert "Imported 20 new posts" in result.output

@@ -31,12 +31,12 @@ def test_posts_get_a_talk_and_a_reason(tmp_path):
     assert runner.invoke(cli, ["import", "-", "--config", str(config)], input=data).exit_code == 0
     exported = {p["id"]: p for p in map(json.loads, runner.invoke(
         cli, ["export", "--config", str(config)]).output.splitlines())}
-    assert exported["a"]["session"] == VECTOR and "vecscale" in exported["a"]["session_reason"]
-    assert exported["b"]["session"] == THREATS and "hall b" in exported["b"]["session_reason"].lower()
-    assert exported["c"]["session"] is None
+    assert exported["a"]["talk"] == VECTOR and "vecscale" in exported["a"]["talk_reason"]
+    assert exported["b"]["talk"] == THREATS and "hall b" in exported["b"]["talk_reason"].lower()
+    assert exported["c"]["talk"] is None
     explained = runner.invoke(cli, ["search", "attackers", "--explain", "--config", str(config)])
     assert f"talk: {THREATS} · why:" in explained.output
-    only = runner.invoke(cli, ["search", "--session", VECTOR, "--json", "--config", str(config)])
+    only = runner.invoke(cli, ["search", "--talk", VECTOR, "--json", "--config", str(config)])
     assert [json.loads(line)["id"] for line in only.output.splitlines()] == ["a"]
 
 

@@ -174,7 +174,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
 @click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
 @click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
-@click.option("--session", multiple=True, help="A talk's id from the schedule (repeatable).")
+@click.option("--talk", multiple=True, help="A talk's id from the schedule (repeatable).")
 @click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
 @click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")
 @click.option("--until", help="Up to this date (inclusive) or date-time (exclusive).")
@@ -184,10 +184,10 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--explain", is_flag=True, help="Show which talk each post belongs to, and why.")
 @click.option("--include-hidden", is_flag=True, help="Also posts a moderator hid (`backchannel hide`).")
-def search(config_path, data_dir, query, source, author, tag, kind, session, lang, since, until,
+def search(config_path, data_dir, query, source, author, tag, kind, talk, lang, since, until,
            sort, limit, as_json, explain, include_hidden):
     """Search the archive. QUERY uses Whoosh syntax: words, "a phrase", AND/OR/NOT,
-    field:value (author, tag, source, kind, session, lang), created:>20260901.
+    field:value (author, tag, source, kind, talk, lang), created:>20260901.
 
     Exit code 0 with hits, 1 with none, 2 for a bad query.
 
@@ -201,7 +201,7 @@ def search(config_path, data_dir, query, source, author, tag, kind, session, lan
 
     cfg = load_config(config_path, data_dir)
     tz = cfg.event.tz
-    filters = Filters(list(source), list(author), list(tag), list(kind), list(session), list(lang),
+    filters = Filters(list(source), list(author), list(tag), list(kind), list(talk), list(lang),
                       parse_moment(since, tz) if since else None,
                       parse_moment(until, tz, end=True) if until else None)
     archive_path = cfg.data_dir / "archive.db"
@@ -296,7 +296,7 @@ def import_(config_path, data_dir, file, fmt, event_only, quiet):
 @click.option("--moderation", "moderation_log", is_flag=True,
               help="Export the moderation log (every hide, pin, approve … as JSONL) instead of posts.")
 def export(config_path, data_dir, fmt, output, source, include_hidden, moderation_log):
-    """Export the archive as Post JSONL or CSV, with kind, score and session; or, with
+    """Export the archive as Post JSONL or CSV, with kind, score and talk; or, with
     --moderation, its moderation log.
 
     Posts a moderator hid are left out unless --include-hidden.

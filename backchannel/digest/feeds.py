@@ -1,6 +1,6 @@
 """The digest's non-HTML files: `feed.xml` (Atom, the top takeaways), `recap.md` (a Markdown
 recap per talk, to paste into a blog post or newsletter) and `posts.jsonl` (the published
-posts in the Post JSONL schema, with kind, score and session).
+posts in the Post JSONL schema, with kind, score and talk).
 
 Untrusted text is handled per format: the feed is built with ElementTree (always
 well-formed; characters XML cannot hold are dropped) and its HTML content is sanitised
@@ -183,5 +183,5 @@ def record(p: Post) -> dict:
         "metrics": {"likes": m.likes, "reposts": m.reposts, "replies": m.replies, "quotes": m.quotes},
         "sensitive": p.sensitive, "content_warning": p.content_warning, "edited_at": format_time(p.edited_at),
         "consent": {"indexable": p.indexable, "discoverable": p.discoverable},
-        "kind": p.kind, "score": p.score, "session": p.session, "session_reason": p.session_reason,
+        "kind": p.kind, "score": p.score, "talk": p.talk, "talk_reason": p.talk_reason,
     }

@@ -309,7 +309,7 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: A
         local = post.created_at.astimezone(tz)
         day, hour = local.strftime("%Y-%m-%d %H").split()
         kind = post.kind if post.kind in KIND_TITLES else "other"
-        talk = by_id.get(post.session) if post.session else None
+        talk = by_id.get(post.talk) if post.talk else None
         fp, sfp = fingerprints(post, kind, day, talk)
         items.append(Item(post, kind, day, hour, local, f"posts/{day}/{hour}/{file_name(post.id)}.html", talk,
                           fp, sfp))
@@ -358,7 +358,7 @@ def fingerprints(post: Post, kind: str, day: str, talk: Talk | None) -> tuple[st
                   post.edited_at.isoformat() if post.edited_at else None, post.tags, post.links,
                   [(x.type, x.url, x.preview_url, x.alt) for x in post.media], post.reply_to, post.is_repost,
                   m.likes, m.reposts, m.replies, m.quotes, post.sensitive, post.kind, post.score,
-                  post.session, post.session_reason))
+                  post.talk, post.talk_reason))
     return _hash(searched + shown, 8), _hash(searched, 8)
 
 

@@ -1,7 +1,7 @@
 """Attach each post to the talk it is about, and say why.
 
     matcher = Matcher(schedule.talks, tz="Europe/Berlin")
-    post.session, post.session_reason = matcher.match(post)
+    post.talk, post.talk_reason = matcher.match(post)
 
 Every talk a post could belong to collects *evidence*, each piece with a weight and a
 sentence for the reader:
