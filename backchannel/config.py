@@ -18,16 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backchannel.errors import ConfigError
 from backchannel.models import utc
+from backchannel.names import BLUESKY_HANDLE, COLLECTED_SOURCES, MASTODON_TOKEN, SECRET_VARS
 from backchannel.sanitize import safe_url
 from backchannel.validate import RANGE, in_range
 
 DEFAULT_CONFIG = "backchannel.toml"
 DATA_DIR_NAME = ".backchannel"
-SECRET_VARS = (
-    "BACKCHANNEL_MASTODON_TOKEN",
-    "BACKCHANNEL_BLUESKY_HANDLE",
-    "BACKCHANNEL_BLUESKY_APP_PASSWORD",
-)
 
 
 @dataclass
@@ -155,10 +151,10 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
     found = secrets(environ)
     values = []
     for name, value in found.items():
-        if name == "BACKCHANNEL_BLUESKY_HANDLE":
+        if name == BLUESKY_HANDLE:
             continue
         values.append(value.strip())
-        if name == "BACKCHANNEL_MASTODON_TOKEN":
+        if name == MASTODON_TOKEN:
             values += [item.rpartition("=")[2] for item in value.replace(",", " ").split()]
     return sorted({v for v in values if len(v) >= 8}, key=len, reverse=True)
 
@@ -216,7 +212,7 @@ def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -
     base = path.parent
     event = _event(r, r.table(raw, "event", required=True))
     sources = r.table(raw, "sources")
-    r.only(sources, "sources", {"mastodon", "bluesky", "rss"})
+    r.only(sources, "sources", set(COLLECTED_SOURCES))
     cfg = Config(
         path=path,
         data_dir=_data_dir(data_dir, base),

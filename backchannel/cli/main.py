@@ -14,6 +14,7 @@ from backchannel.cli.common import (Group, close_writer, color_on, common, conso
                          open_writer, progress_for)
 from backchannel.errors import BackchannelError, InputError
 from backchannel.importers import FORMATS as IMPORT_FORMATS
+from backchannel.names import COLLECTED_SOURCES
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -49,7 +50,7 @@ def init(config_path, data_dir, force):
 @cli.command()
 @common
 @click.option("--once", is_flag=True, help="Poll every source once and exit (the default; `run` keeps polling).")
-@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+@click.option("--source", "sources", multiple=True, type=click.Choice(COLLECTED_SOURCES),
               help="Only these sources (repeatable).")
 @click.option("--recheck", type=float, default=None, metavar="HOURS",
               help="Also re-check posts of the last HOURS: edits replace, deletions are removed.")
@@ -108,7 +109,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
 
 @cli.command()
 @common
-@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+@click.option("--source", "sources", multiple=True, type=click.Choice(COLLECTED_SOURCES),
               help="Only these sources (repeatable).")
 @click.option("--no-digest", is_flag=True, help="Collect only; don't refresh the digest.")
 @click.option("--recheck", type=float, default=None, metavar="HOURS",
