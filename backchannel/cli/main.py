@@ -37,13 +37,13 @@ def init(config_path, data_dir, force):
 
     Example: backchannel init --config pycon/backchannel.toml
     """
-    from importlib.resources import files
+    from backchannel.config import DEFAULT_CONFIG, starter
 
-    target = config_path or Path("backchannel.toml")
+    target = config_path or Path(DEFAULT_CONFIG)
     if target.exists() and not force:
         raise InputError(f"{target}: already exists (use --force to overwrite)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("backchannel").joinpath("starter.toml").read_text("utf-8"), "utf-8")
+    target.write_text(starter(), "utf-8")
     click.echo(f"Wrote {target}. Edit [event] and the sources, then run: backchannel collect --once")
 
 
