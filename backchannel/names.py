@@ -24,3 +24,8 @@ MASTODON_TOKEN = "BACKCHANNEL_MASTODON_TOKEN"  # a token, or `host=TOKEN` pairs 
 BLUESKY_HANDLE = "BACKCHANNEL_BLUESKY_HANDLE"  # public: not scrubbed from what is stored
 BLUESKY_APP_PASSWORD = "BACKCHANNEL_BLUESKY_APP_PASSWORD"
 SECRET_VARS = (MASTODON_TOKEN, BLUESKY_HANDLE, BLUESKY_APP_PASSWORD)
+
+
+def one_of(names: tuple[str, ...]) -> str:
+    """"a, b or c", for help texts and messages."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"

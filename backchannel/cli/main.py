@@ -14,7 +14,7 @@ from backchannel.cli.common import (Group, close_writer, color_on, common, conso
                          open_writer, progress_for)
 from backchannel.errors import BackchannelError, InputError
 from backchannel.importers import FORMATS as IMPORT_FORMATS
-from backchannel.names import COLLECTED_SOURCES
+from backchannel.names import COLLECTED_SOURCES, KINDS, SOURCES, one_of
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -171,10 +171,10 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @cli.command()
 @common
 @click.argument("query", default="")
-@click.option("--source", multiple=True, help="mastodon, bluesky, rss or import (repeatable).")
+@click.option("--source", multiple=True, help=f"{one_of(SOURCES)} (repeatable).")
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
 @click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
-@click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
+@click.option("--kind", multiple=True, help=f"{one_of(KINDS)} (repeatable).")
 @click.option("--talk", multiple=True, help="A talk's id from the schedule (repeatable).")
 @click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
 @click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")
