@@ -1,6 +1,7 @@
 """The config: defaults, validation messages that name file and key, never a traceback."""
 
 import re
+from dataclasses import fields
 from datetime import datetime, timezone
 
 import pytest
@@ -153,9 +154,10 @@ def test_left_out_keys_take_their_declared_defaults(tmp_path):
     assert cfg.event.timezone == "UTC" and cfg.event.start is None and cfg.event.keywords == []
 
 
-def test_the_sources_tables_are_the_collected_sources():
+def test_the_sources_tables_are_the_collected_sources_and_each_table_is_a_config_attribute():
     tables = {s.name for s in config.SECTIONS if s.name.startswith("sources.")}
     assert tables == {f"sources.{name}" for name in COLLECTED_SOURCES}
+    assert [f.name for f in fields(config.Config)][2:] == [s.attr for s in config.SECTIONS]
 
 
 def test_init_writes_the_starter_declared_with_the_keys(tmp_path):
