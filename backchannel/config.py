@@ -27,6 +27,7 @@ from backchannel.names import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, MASTODON_TOK
 DEFAULT_CONFIG = "backchannel.toml"
 DATA_DIR_NAME = ".backchannel"
 MODERATION_MODES = ("post", "approve")
+WIDTH = 100  # of the starter's lines
 
 
 @table
@@ -314,11 +315,14 @@ def starter() -> str:
                      f"come from the environment ({', '.join(SECRET_VARS)}). Every key is explained in the "
                      "README's config reference.")
     for section in SECTIONS:
-        body = [f"[{section.name}]"]
+        body = [f"# [{section.name}]" if section.commented else f"[{section.name}]"]
         for name, key in keys(section.record).items():
-            body += _comment(key.help) + [_assignment(name, key)]
-        lines += ["", *_comment(section.help)]
-        lines += [line if line.startswith("#") or not section.commented else f"# {line}" for line in body]
+            line = _assignment(name, key)
+            if section.commented and not line.startswith("#"):
+                line = f"# {line}"
+            inline = f"{line + '  ':<28}# {key.help}"
+            body += [inline] if len(inline) <= WIDTH else _comment(key.help) + [line]
+        lines += ["", *_comment(section.help), *body]
     return "\n".join(lines) + "\n"
 
 
@@ -330,7 +334,7 @@ def _assignment(name: str, key: Key) -> str:
 
 
 def _comment(text: str) -> list[str]:
-    return textwrap.wrap(text, 92, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+    return textwrap.wrap(text, WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
 
 
 def reference() -> str:
