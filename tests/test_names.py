@@ -6,6 +6,7 @@ copy, naming the file and line.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(p for folder in ("backchannel", "collectors") for p in (ROOT / folder).rglob("*.py")
                  if p != ROOT / "backchannel" / "names.py")
 SETS = {"source names": set(names.SOURCES), "kinds": set(names.KINDS)}
+TEMPLATES = sorted((ROOT / "site_templates").rglob("*.html"))
 
 
 def is_table(node: ast.AST) -> bool:
@@ -61,3 +63,22 @@ def test_a_copy_is_caught(text, expected):
 ])
 def test_a_name_used_as_a_value_is_not_a_copy(text):
     assert copies(text) == []
+
+
+def listed_in_template(text: str) -> list[str]:
+    """Two declared names quoted one after the other (`("takeaway", "question", …)`)."""
+    found = []
+    for what, declared in SETS.items():
+        name = "|".join(sorted(declared))
+        found += [what for _ in re.finditer(rf"""["']({name})["']\s*,\s*["']({name})["']""", text)]
+    return found
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_no_template_lists_the_kinds_or_sources(path):
+    """Templates loop over `kind_titles` (names.KIND_TITLES) instead of their own list."""
+    assert listed_in_template(path.read_text("utf-8")) == []
+
+
+def test_a_template_list_is_caught():
+    assert listed_in_template('{% for k in ("takeaway", "question") %}') == ["kinds"]
