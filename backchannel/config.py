@@ -272,7 +272,6 @@ def load(path: str | Path | None = None, data_dir: str | Path | None = None,
     return parse(raw, path.resolve(), data_dir)
 
 
-
 def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -> Config:
     """Check a TOML document against the declared tables and keys, and build the Config."""
     only(raw, {s.name.partition(".")[0] for s in SECTIONS}, Where(path, ""))
