@@ -24,7 +24,8 @@ from typing import Callable
 
 from backchannel.archive import Archive
 from backchannel.config import Config, Wall
-from backchannel.digest.model import KIND_LABELS, Grouped, Item, file_name, load
+from backchannel.digest.model import Grouped, Item, file_name, load
+from backchannel.names import KIND_LABELS
 from backchannel.digest.pages import source_label
 from backchannel.digest.writer import atomic_write
 from backchannel.models import Post

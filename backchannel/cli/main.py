@@ -14,6 +14,7 @@ from backchannel.cli.common import (Group, close_writer, color_on, common, conso
                          open_writer, progress_for)
 from backchannel.errors import BackchannelError, InputError
 from backchannel.importers import FORMATS as IMPORT_FORMATS
+from backchannel.names import COLLECTED_SOURCES, KINDS, SOURCES, one_of
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -36,20 +37,20 @@ def init(config_path, data_dir, force):
 
     Example: backchannel init --config pycon/backchannel.toml
     """
-    from importlib.resources import files
+    from backchannel.config import DEFAULT_CONFIG, starter
 
-    target = config_path or Path("backchannel.toml")
+    target = config_path or Path(DEFAULT_CONFIG)
     if target.exists() and not force:
         raise InputError(f"{target}: already exists (use --force to overwrite)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("backchannel").joinpath("starter.toml").read_text("utf-8"), "utf-8")
+    target.write_text(starter(), "utf-8")
     click.echo(f"Wrote {target}. Edit [event] and the sources, then run: backchannel collect --once")
 
 
 @cli.command()
 @common
 @click.option("--once", is_flag=True, help="Poll every source once and exit (the default; `run` keeps polling).")
-@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+@click.option("--source", "sources", multiple=True, type=click.Choice(COLLECTED_SOURCES),
               help="Only these sources (repeatable).")
 @click.option("--recheck", type=float, default=None, metavar="HOURS",
               help="Also re-check posts of the last HOURS: edits replace, deletions are removed.")
@@ -108,7 +109,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
 
 @cli.command()
 @common
-@click.option("--source", "sources", multiple=True, type=click.Choice(["mastodon", "bluesky", "rss"]),
+@click.option("--source", "sources", multiple=True, type=click.Choice(COLLECTED_SOURCES),
               help="Only these sources (repeatable).")
 @click.option("--no-digest", is_flag=True, help="Collect only; don't refresh the digest.")
 @click.option("--recheck", type=float, default=None, metavar="HOURS",
@@ -170,10 +171,10 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @cli.command()
 @common
 @click.argument("query", default="")
-@click.option("--source", multiple=True, help="mastodon, bluesky, rss or import (repeatable).")
+@click.option("--source", multiple=True, help=f"{one_of(SOURCES)} (repeatable).")
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
 @click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
-@click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
+@click.option("--kind", multiple=True, help=f"{one_of(KINDS)} (repeatable).")
 @click.option("--talk", multiple=True, help="A talk's id from the schedule (repeatable).")
 @click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
 @click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")

@@ -28,13 +28,10 @@ from backchannel.blocklist import Blocker
 from backchannel.config import Config
 from backchannel.digest.keypoints import Groups, group_points, key_points
 from backchannel.models import Post
+from backchannel.names import KIND_TITLES, KINDS
 from backchannel.sanitize import clean_text, safe_url
 
-KIND_PAGES = ("takeaway", "question", "resource", "shoutout")  # "other" has no page of its own
-KIND_TITLES = {"takeaway": "Takeaways", "question": "Questions", "resource": "Resources",
-               "shoutout": "Shout-outs", "other": "Other"}
-KIND_LABELS = {"takeaway": "Takeaway", "question": "Question", "resource": "Resource",
-               "shoutout": "Shout-out", "other": "Other"}
+KIND_PAGES = tuple(k for k in KINDS if k != "other")  # "other" has no page of its own
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
 POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone

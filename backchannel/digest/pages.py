@@ -26,11 +26,11 @@ import jinja2
 from markupsafe import Markup
 
 from backchannel.digest.chart import activity
-from backchannel.digest.model import KIND_LABELS, KIND_TITLES, Grouped, Item, Ranked, Section
+from backchannel.digest.model import Grouped, Item, Ranked, Section
+from backchannel.names import KIND_LABELS, KIND_TITLES, SOURCE_LABELS
 from backchannel.sanitize import clean_html, safe_url, text_to_html
 
 FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
-SOURCE_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog", "twitter": "Twitter", "import": "Imported"}
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
              "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
              "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",

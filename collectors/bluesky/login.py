@@ -24,11 +24,11 @@ from atproto_client.exceptions import (
 from atproto_core.exceptions import AtProtocolError
 
 from backchannel.errors import SourceError
+from backchannel.names import BLUESKY_APP_PASSWORD as PASSWORD_VAR
+from backchannel.names import BLUESKY_HANDLE as HANDLE_VAR
 from backchannel.sanitize import clean_text
 
 SESSION_FILE = "bluesky-session.txt"
-HANDLE_VAR = "BACKCHANNEL_BLUESKY_HANDLE"
-PASSWORD_VAR = "BACKCHANNEL_BLUESKY_APP_PASSWORD"
 TOKEN_ERRORS = {"ExpiredToken", "InvalidToken"}
 
 

@@ -33,6 +33,7 @@ from mastodon.return_types import PaginationInfo
 
 from backchannel import __version__
 from backchannel.models import parse_time
+from backchannel.names import MASTODON_TOKEN as TOKEN_VAR
 from backchannel.sanitize import clean_text
 
 from backchannel.collectors.mastodon.normalize import valid_domain
@@ -40,7 +41,6 @@ from backchannel.collectors.mastodon.normalize import valid_domain
 if TYPE_CHECKING:  # the collector carries the tunables (retries, waits) the session reads
     from backchannel.collectors.mastodon.collector import MastodonCollector
 
-TOKEN_VAR = "BACKCHANNEL_MASTODON_TOKEN"
 USER_AGENT = f"backchannel/{__version__} (conference backchannel collector)"
 RETRY_STATUS = {500, 502, 503, 504}
 _RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
