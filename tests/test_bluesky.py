@@ -28,6 +28,7 @@ from bluesky_server import (
 )
 from backchannel.collectors.bluesky.collector import BlueskyCollector
 from backchannel.collectors.bluesky.login import SESSION_FILE
+from backchannel.collectors.retry import Retry
 from loopback import Loopback, Response
 
 HANDLE = "collector.test"
@@ -88,9 +89,8 @@ def make_config(url: str, tmp_path: Path, tags=("pycon",), allow_adult=False, ti
 def make_collector(server_url: str, tmp_path: Path, password: str = PASSWORD, **kw) -> BlueskyCollector:
     cfg = make_config(server_url, tmp_path, **kw)
     env = {"BACKCHANNEL_BLUESKY_HANDLE": HANDLE, "BACKCHANNEL_BLUESKY_APP_PASSWORD": password}
-    c = BlueskyCollector(cfg, tmp_path / "data", env)
-    c.retries, c.backoff, c.max_backoff, c.max_ratelimit_wait = 2, 0.01, 0.05, 5.0
-    return c
+    retry = Retry(retries=2, backoff=0.01, max_backoff=0.05, max_wait=5.0)
+    return BlueskyCollector(cfg, tmp_path / "data", env, retry=retry)
 
 
 @pytest.fixture

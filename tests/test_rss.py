@@ -24,6 +24,7 @@ from backchannel.errors import SourceError
 from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
+from backchannel.collectors.retry import Clock
 from loopback import Loopback, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
@@ -105,10 +106,20 @@ def make_config(tmp_path: Path, feeds: list, **rss):
     return config_mod.parse(raw, tmp_path / "backchannel.toml")
 
 
+class StoppedClock(Clock):
+    """A clock that stands at one moment: inside the event, or before it."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
 def collect(cfg, cursors: dict | None = None, clock: datetime = IN_EVENT) -> tuple[list[Batch], dict]:
     """Run one collect round; return its batches and the cursors as the pipeline would store them."""
     stored = dict(cursors or {})
-    collector = RssCollector(cfg, cfg.data_dir, {}, clock=lambda: clock)
+    collector = RssCollector(cfg, cfg.data_dir, {}, clock=StoppedClock(clock))
     batches = list(collector.collect(dict(stored)))
     for batch in batches:
         stored.update(batch.cursors)
