@@ -80,11 +80,11 @@ class BlueskyCollector:
         self.tags = list(config.event.hashtags)
         self.start = config.event.start
         self.end = config.event.end
-        handle = (env.get(HANDLE_VAR) or "").strip().lstrip("@")
-        self.session = BlueskySession(self.service, handle, env.get(PASSWORD_VAR) or "",
-                                      Path(data_dir), self.source.timeout)
         self.retry = retry
         self.clock = clock or Clock()
+        handle = (env.get(HANDLE_VAR) or "").strip().lstrip("@")
+        self.session = BlueskySession(self.service, handle, env.get(PASSWORD_VAR) or "",
+                                      Path(data_dir), self.source.timeout, self.clock)
         # Paging bounds (instance attributes: tests make them small).
         self.max_pages = 100  # per walk and run; a longer backfill goes on in the next run
         self.page_size = 100
