@@ -206,9 +206,9 @@ def undeclared_imports(modules: dict[str, Path], root: Path = ROOT) -> list[str]
 
 def test_the_installed_layout_is_what_the_rules_are_checked_on():
     modules = installed_modules()
-    for name in ("backchannel.cli.main", "backchannel.collectors.base", "backchannel.collectors.retry",
-                 "backchannel.collectors.mastodon.client", "backchannel.talks.programme",
-                 "backchannel.digest.builder", "backchannel.site_templates"):
+    for name in ("backchannel", "backchannel.cli", "backchannel.digest", "backchannel.collectors.base",
+                 "backchannel.collectors.retry", "backchannel.collectors.mastodon.client",
+                 "backchannel.talks.programme", "backchannel.site_templates"):
         assert name in modules, name
     on_disk = {p for folder in ("backchannel", "collectors", "site_templates")
                for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts}
