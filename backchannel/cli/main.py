@@ -68,7 +68,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
     """
     import os
 
-    from backchannel.collectors.base import make_collectors
+    from backchannel.collectors.registry import make_collectors
 
     from backchannel.pipeline import collect_round
     from backchannel.cli.output import echo_problems
@@ -132,7 +132,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     """
     import os
 
-    from backchannel.collectors.base import make_collectors
+    from backchannel.collectors.registry import make_collectors
 
     from backchannel.run import Runner
     from backchannel.run_display import Display

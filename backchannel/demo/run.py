@@ -43,7 +43,7 @@ class DemoResult:
 def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | None = None,
              on_error: Callable[[str], None] | None = None) -> DemoResult:
     """Collect the sample event into `directory` (idempotent: a second run adds nothing)."""
-    from backchannel.collectors.base import make_collectors
+    from backchannel.collectors.registry import make_collectors
     from backchannel.collectors.bluesky.login import HANDLE_VAR, PASSWORD_VAR
 
     from backchannel.cli.common import close_writer, digest_builder, open_writer
