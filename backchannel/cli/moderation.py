@@ -20,13 +20,11 @@ ALREADY = {"hide": "already hidden", "unhide": "not hidden", "pin": "already pin
 
 
 def _open_archive(cfg):
+    """The archive (writable: the moderation log is in it), which must exist already."""
     from backchannel.archive import Archive
+    from backchannel.checks import archive_path
 
-    path = cfg.data_dir / "archive.db"
-    if not path.exists():
-        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
-                         "`backchannel import` first, or pass --data-dir)")
-    return Archive(path)
+    return Archive(archive_path(cfg.data_dir))
 
 
 def _describe(post) -> str:
