@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from backchannel.cli.common import common, load_config, progress_for
+from backchannel.exporter import FORMATS as EXPORT_FORMATS
 from backchannel.importers import FORMATS as IMPORT_FORMATS
 
 
@@ -67,7 +68,7 @@ def import_(config_path, data_dir, file, fmt, event_only, quiet):
 
 @click.command()
 @common
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
 # A plain path, opened only when there is something to write: an export that finds nothing
 # leaves no file behind.
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), default=None,

@@ -7,15 +7,17 @@ import sys
 import click
 
 from backchannel.cli.common import color_on, common, load_config
+from backchannel.models import KINDS, SOURCES
 
 
 @click.command()
 @common
 @click.argument("query", default="")
-@click.option("--source", multiple=True, help="mastodon, bluesky, rss or import (repeatable).")
+@click.option("--source", multiple=True,
+              help=f"{', '.join(SOURCES[:-1])} or {SOURCES[-1]}, or another source an import brought (repeatable).")
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
 @click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
-@click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
+@click.option("--kind", multiple=True, help=f"{', '.join(KINDS[:-1])} or {KINDS[-1]} (repeatable).")
 @click.option("--talk", multiple=True, help="A talk's id from the schedule (repeatable).")
 @click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
 @click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")
