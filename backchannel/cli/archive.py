@@ -33,8 +33,8 @@ def import_(config_path, data_dir, file, fmt, event_only, quiet):
 
     Example: backchannel import --event twitter-2023-01-20-ab12.zip
     """
+    from backchannel.cli.output import import_problems, import_summary
     from backchannel.importer import import_into
-    from backchannel.sanitize import terminal_text
 
     cfg = load_config(config_path, data_dir, required=event_only)
     with progress_for(quiet) as progress:
@@ -49,19 +49,10 @@ def import_(config_path, data_dir, file, fmt, event_only, quiet):
 
         report = import_into(cfg, file, fmt, event_only, tick)
         tick(report)
-    where = "{}:{}:" if report.unit == "line" else "{}: " + report.unit + " {}:"
-    name = getattr(file, "name", "<stdin>")
-    for number, problem in report.bad[:20]:
-        click.echo(terminal_text(f"{where.format(name, number)} {problem}"), err=True)
-    if len(report.bad) > 20:
-        click.echo(f"… and {len(report.bad) - 20} more bad {report.unit}s", err=True)
-    extra = "".join(f", {n} {what}" for n, what in (
-        (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
-        (report.blocked, "blocked"), (len(report.bad), f"bad {report.unit}s skipped")) if n)
+    for line in import_problems(report, getattr(file, "name", "<stdin>")):
+        click.echo(line, err=True)
     if not quiet:
-        click.echo(f"Imported {report.added} new posts, {report.updated} updated{extra}.")
-        for reason, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]):
-            click.echo(f"Left out {n}: {reason}")
+        click.echo(import_summary(report))
     if report.bad:
         sys.exit(2 if not (report.good or report.skipped) else 1)
 

@@ -33,7 +33,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
 
     Example: backchannel collect --once --recheck 6
     """
-    from backchannel.cli.output import echo_problems
+    from backchannel.cli.output import echo_problems, source_summary
     from backchannel.pipeline import collect as collect_once
 
     cfg = load_config(config_path, data_dir, required=True)
@@ -47,10 +47,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
         if as_json:
             click.echo(json.dumps(r.as_dict()))
         elif not quiet:
-            left_out = r.left_out()
-            click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
-                       + (f", {r.blocked} blocked" if r.blocked else "") + (f"; {left_out}" if left_out else "")
-                       + f" ({r.requests} requests)")
+            click.echo(source_summary(r))
         if not as_json:
             echo_problems(r, verbose)
     if any(r.errors for r in reports):
