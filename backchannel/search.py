@@ -10,7 +10,7 @@ import heapq
 import re
 import sys
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -200,7 +200,7 @@ def search_archive(data_dir: Path, text: str, filters: Filters, sort: str = "rel
 
     path = archive_path(data_dir)
     with Archive(path, readonly=True) as archive:
-        filters.source = sources(filters.source, archive)
+        filters = replace(filters, source=sources(filters.source, archive))
         index = Index.in_dir(data_dir)
         try:
             note = index.catch_up_for_reading(archive, data_dir)
