@@ -145,3 +145,13 @@ def test_nothing_outside_cli_imports_from_it():
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.startswith("backchannel.cli")]
     assert offenders == []
+
+
+@pytest.mark.parametrize("command", ["collect", "run"])
+def test_collect_and_run_share_the_no_sources_check(tmp_path, command):
+    config = tmp_path / "backchannel.toml"
+    config.write_text('[event]\nname = "X"\nhashtags = ["x"]\n\n[sources.rss]\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    result = CliRunner().invoke(cli, [command, "--config", str(config), "--source", "bluesky"])
+    assert result.exit_code == 2
+    assert f"{config}: no sources configured among --source bluesky" in result.output
+    assert not (tmp_path / ".backchannel" / "archive.db").exists()
