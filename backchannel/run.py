@@ -343,3 +343,32 @@ class Runner:
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+
+
+def run_event(config, env, display, only=(), digest: bool = True, recheck_hours: float | None = None,
+              warnings: bool = False, stop_after: float | None = None) -> RunStatus:
+    """`backchannel run`: collect from every configured source (or only the named ones), each on
+    its interval, through one writer, and refresh the digest, until stopped (or `stop_after`
+    seconds). `display` (see `run_display.Display`) shows and logs the status; the same status
+    is written to the data dir for `backchannel status`."""
+    from backchannel.checks import collectors as configured
+    from backchannel.pipeline import open_writer
+    from backchannel.review import queue_length
+    from backchannel.status_file import StatusWriter
+    from backchannel.wall import ModerationWatch
+
+    made = configured(config, env, only)
+    intervals = {name: section.interval for name, section in
+                 (("mastodon", config.mastodon), ("bluesky", config.bluesky), ("rss", config.rss)) if section}
+    with open_writer(config) as writer:
+        archive = writer.archive
+        approve = config.moderation.mode == "approve"  # the queue is shown in `run` and `status`
+        runner = Runner(writer, made, intervals, config.digest.refresh, ChildBuild(config) if digest else None,
+                        log=display.log, recheck_hours=recheck_hours, on_change=display.update,
+                        warnings=warnings, moderation=ModerationWatch(config, archive) if digest else None,
+                        review_queue=(lambda: queue_length(archive, config)) if approve else None)
+        display.update(runner.status)
+        with display, StatusWriter(config.data_dir, display.snapshot):
+            display.log(f"collecting {', '.join(c.name for c in made)} into {config.data_dir}"
+                        + (f"; digest in {config.digest.output}" if digest else ""))
+            return runner.run(max_seconds=stop_after)

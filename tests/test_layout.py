@@ -34,8 +34,6 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 KNOWN_UNTIL_ISSUE_14_MERGES = {
     # issue-14e (one loopback server stack for the tests and the demo) removes it.
     "cycle: backchannel.demo.server -> backchannel.demo.sites -> backchannel.demo.server",
-    # issue-14c (one writer context manager in the library) removes it.
-    "backchannel.demo.run imports backchannel.cli.common",
     # On no branch yet: `Post.from_dict` (models) calls `validate.post_from_dict`, which builds
     # Posts. Removing it means moving Post.from_dict's callers (about 25, mostly tests and
     # benchmarks other branches edit) to `validate.post_from_dict`.

@@ -1,4 +1,4 @@
-"""`backchannel demo`: the first thing to run after installing. Registered in `cli.py`."""
+"""`backchannel demo`: the first thing to run after installing. Registered in `cli/main.py`."""
 
 from __future__ import annotations
 
