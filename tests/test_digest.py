@@ -3,7 +3,6 @@ counts checked against the fixture event (tests/fixtures/digest/)."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from datetime import datetime
@@ -12,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backchannel.digest.builder import build
+from backchannel.digest import build
+from backchannel.digest.ranking import rank_takeaways
 from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
@@ -25,9 +25,9 @@ BY_URL = {r["url"]: r for r in RECORDS}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("event")
-    cfg = event.config(root)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(root, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     return cfg.digest.output
 
 
@@ -47,11 +47,6 @@ def find_record(text: str) -> dict:
 def card_urls(page: Page, container) -> list[str]:
     """Original-post URLs of the cards inside `container`, in order."""
     return [a.attrs["href"] for a in page.by_class("original") if container in a.ancestors]
-
-
-def weight(r: dict) -> float:
-    m = r["metrics"]
-    return r["score"] * (1 + math.log1p(m["likes"] + 2 * m["reposts"] + m["replies"] + m["quotes"]))
 
 
 # -- the front page -----------------------------------------------------------------------------
@@ -84,12 +79,13 @@ def test_the_activity_chart_counts_every_post_by_hour(site):
     assert f"with {busiest[1]} posts" in page.one("desc").text
 
 
-def test_top_takeaways_are_ranked_by_score_and_engagement(site):
+def test_top_takeaways_are_the_rankings_best(site):
     page = read(site, "index.html")
-    section = page.one("section", **{"aria-labelledby": "top-h"})
-    shown = card_urls(page, section)
-    takeaways = sorted((r for r in RECORDS if r["kind"] == "takeaway"), key=lambda r: -weight(r))
-    assert shown == [r["url"] for r in takeaways[:10]]
+    shown = card_urls(page, page.one("section", **{"aria-labelledby": "top-h"}))
+    best = rank_takeaways([Post.from_dict(r) for r in RECORDS], limit=10)
+    assert len(shown) == 10 and shown == [entry.item.url for entry in best]
+    authors = Counter(BY_URL[u]["author"]["handle"] for u in shown[:6])
+    assert max(authors.values()) == 2  # the most prolific poster does not fill the top of the list
 
 
 def test_open_questions_come_unanswered_first(site):
@@ -304,8 +300,8 @@ def test_nothing_is_loaded_from_anywhere_else(site):
 def test_remote_media_only_when_the_config_allows_it(tmp_path):
     cfg = event.config(tmp_path, digest={"allow_remote_media": True})
     record = find_record("Lunch spread")
-    with event.fill(cfg, [record]) as archive:
-        build(cfg, archive, now=event.NOW, search=False)
+    event.fill(cfg, [record]).close()
+    build(cfg, now=event.NOW, search=False)
     page = Page(permalink(cfg.digest.output, record).read_text())
     img = page.one("img")
     assert img.attrs["src"] == record["media"][0]["preview_url"]
@@ -348,9 +344,10 @@ def test_pages_have_landmarks_headings_and_alt_text(site):
 
 
 def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
-    cfg = event.config(tmp_path, blocklist={"accounts": ["alan@example.social"], "words": ["spoilers"]})
-    with event.fill(cfg, RECORDS) as archive:
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(tmp_path, blocklist={"accounts": ["alan@example.social"], "words": ["spoilers"]},
+                       schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    report = build(cfg, now=event.NOW, search=False)
     blocked = [r for r in RECORDS if r["author"]["handle"] == "alan@example.social"
                or "spoilers" in (r["content_warning"] or "").lower()]
     assert report.posts == len(RECORDS) - len(blocked)
@@ -363,8 +360,8 @@ def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
 
 def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
     cfg = event.config(tmp_path)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, now=event.NOW, search=False)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     site = cfg.digest.output
     assert not (site / "talks").exists()
     front = read(site, "index.html")
@@ -373,26 +370,27 @@ def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
     assert not Page(permalink(site, find_record("SQLite FTS5")).read_text()).find(**{"data-pagefind-filter": "talk"})
 
 
-def test_a_ranking_function_plugs_in_and_credits_merged_posts(tmp_path):
-    """The seam for backchannel.digest.ranking: items with `.post` and `.members`."""
-
-    class Item:
-        def __init__(self, post, members):
-            self.post, self.members = post, members
-
-    def rank(posts, limit):
-        posts = sorted(posts, key=lambda p: p.created_at)
-        return [Item(posts[-1], [posts[-1], *posts[:2]])][:limit]
-
-    cfg = event.config(tmp_path)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), rank=rank, now=event.NOW, search=False)
+def test_a_cross_post_is_one_top_takeaway_crediting_both_copies(tmp_path):
+    """The build ranks as `backchannel.digest.ranking` does: the same person's Bluesky copy of a
+    takeaway (cut to 300 characters, a link back) is merged into the Mastodon post."""
+    original = find_record("SQLite FTS5")
+    copy = {**original, "id": "bluesky-crosspost", "source": "bluesky", "created_at": "2026-09-01T08:43:00Z",
+            "url": "https://bsky.app/profile/ada.bsky.example/post/3kx", "text": original["text"][:90] + "…",
+            "html": "", "author": {"handle": "ada.bsky.example", "name": "Ada Lovelace 🦋",
+                                   "url": "https://bsky.app/profile/ada.bsky.example"}}
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS + [copy]).close()
+    build(cfg, now=event.NOW, search=False)
     page = read(cfg.digest.output, "index.html")
     section = page.one("section", **{"aria-labelledby": "top-h"})
-    takeaways = [r for r in RECORDS if r["kind"] == "takeaway"]
-    assert card_urls(page, section) == [takeaways[-1]["url"]]
-    similar = page.by_class("similar")[0].text
-    assert "Also said by" in similar and takeaways[0]["author"]["name"] in similar
+    shown = card_urls(page, section)
+    assert original["url"] in shown and copy["url"] not in shown  # the complete text represents both
+    similar = [el for el in page.by_class("similar") if section in el.ancestors]
+    assert len(similar) == 1 and " ".join(similar[0].text.split()) == "Also said by Ada Lovelace 🦋."
+    card = next(a for a in similar[0].ancestors if a.tag == "article")
+    assert [a.attrs["href"] for a in page.by_class("original") if card in a.ancestors] == [original["url"]]
+    credit = [a.attrs["href"] for a in page.links() if similar[0] in a.ancestors]
+    assert credit == ["posts/2026-09-01/10/bluesky-crosspost.html"]
 
 
 def test_a_users_templates_override_the_packaged_ones(tmp_path):
@@ -401,9 +399,9 @@ def test_a_users_templates_override_the_packaged_ones(tmp_path):
     (mine / "front.html").write_text('{% extends "base.html" %}{% block main %}<h1>Our own front page</h1>'
                                      '<p>{{ g.items|length }} posts, {{ "<b>" }}</p>{% endblock %}')
     (mine / "static" / "style.css").write_text("body { color: rebeccapurple; }")
-    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     site = cfg.digest.output
     front = read(site, "index.html")
     assert front.one("h1").text == "Our own front page"
@@ -411,3 +409,4 @@ def test_a_users_templates_override_the_packaged_ones(tmp_path):
     assert (site / "static" / "style.css").read_text() == "body { color: rebeccapurple; }"
     assert (site / "static" / "search.js").exists()
     assert read(site, "talks/index.html").one("h1").text == "Talks"  # the rest is packaged
+

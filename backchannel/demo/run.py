@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from backchannel.errors import InputError
+from backchannel.errors import BackchannelError, InputError
 from backchannel.pipeline import SourceReport
 from backchannel.demo.event import SampleEvent, load
 from backchannel.demo.server import DemoServer
@@ -46,7 +46,8 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
     from backchannel.collectors.base import make_collectors
     from backchannel.collectors.bluesky.login import HANDLE_VAR, PASSWORD_VAR
 
-    from backchannel.cli.common import close_writer, digest_builder, open_writer
+    from backchannel import digest
+    from backchannel.cli.common import close_writer, open_writer
     from backchannel.config import load as load_config
     from backchannel.pipeline import collect_round
     from backchannel.counts import compute
@@ -67,7 +68,9 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
             second = collect_round(writer, collectors, recheck_hours=_hours_since(cfg.event.start),
                                    on_error=on_error)
             server.stop()  # the digest needs no network
-            digest_builder(cfg)()
+            report = digest.build(cfg)
+            if report.search and report.search.error:
+                raise BackchannelError(f"digest written, but its search index failed: {report.search.error}")
             stats = compute(writer.archive, cfg.event.tz)
         finally:
             close_writer(writer)

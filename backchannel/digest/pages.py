@@ -26,7 +26,8 @@ import jinja2
 from markupsafe import Markup
 
 from backchannel.digest.chart import activity
-from backchannel.digest.model import KIND_LABELS, KIND_TITLES, Grouped, Item, Ranked, Section
+from backchannel.digest.model import KIND_LABELS, KIND_TITLES, Grouped, Item, Section
+from backchannel.digest.ranking import Ranked
 from backchannel.sanitize import clean_html, safe_url, text_to_html
 
 FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
