@@ -13,6 +13,7 @@ import pytest
 
 from backchannel.digest import build
 from backchannel.digest.ranking import rank_takeaways
+from backchannel.errors import BackchannelError
 from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
@@ -409,4 +410,40 @@ def test_a_users_templates_override_the_packaged_ones(tmp_path):
     assert (site / "static" / "style.css").read_text() == "body { color: rebeccapurple; }"
     assert (site / "static" / "search.js").exists()
     assert read(site, "talks/index.html").one("h1").text == "Talks"  # the rest is packaged
+
+
+def test_a_users_template_extends_the_packaged_one_of_the_same_name(tmp_path):
+    """`default:NAME` is the packaged template: an override changes one block and keeps the rest,
+    and every page built on base.html (the permalinks too) gets the change."""
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "base.html").write_text('{% extends "default:base.html" %}'
+                                    '{% block head_search %}<p class="sponsor">Hosted by {{ "<Example & Co>" }}</p>'
+                                    '{{ super() }}{% endblock %}')
+    (mine / "post.html").write_text('{% extends "default:post.html" %}'
+                                    '{% block main %}<p class="notice">Posted under #{{ site.hashtags[0] }}</p>'
+                                    '{{ super() }}{% endblock %}')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
+    site = cfg.digest.output
+    front = read(site, "index.html")
+    assert front.by_class("sponsor")[0].text == "Hosted by <Example & Co>"  # autoescaped, as text
+    assert front.find("section", **{"aria-labelledby": "top-h"})  # the packaged front page around it
+    assert front.find("input", type="search")  # what the block held before: super()
+    record = find_record("SQLite FTS5")
+    post = Page(permalink(site, record).read_text())
+    assert post.by_class("notice")[0].text == "Posted under #pyconex"
+    assert post.by_class("sponsor") and record["url"] in [a.attrs["href"] for a in post.by_class("original")]
+    assert read(site, "talks/index.html").by_class("sponsor")  # pages without an override of their own
+
+
+def test_a_template_that_extends_itself_is_one_line_naming_it(tmp_path):
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "base.html").write_text('{% extends "base.html" %}{% block foot %}x{% endblock %}')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
+    event.fill(cfg, RECORDS[:3]).close()
+    with pytest.raises(BackchannelError, match=r'base\.html extends itself; the packaged one is "default:base\.html"'):
+        build(cfg, now=event.NOW, search=False)
 
