@@ -6,8 +6,12 @@ from __future__ import annotations
 import http.client
 import gzip
 import json
+import multiprocessing
 import os
 import re
+import signal
+import threading
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,11 +21,16 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel.cli.digest import build as build_command, serve as serve_command
-from backchannel.digest import build
+from backchannel.archive import Archive
+from backchannel.digest import BuildReport, build
 from backchannel.digest.chart import activity, nice_max
 from backchannel.digest.feeds import record
 from backchannel.digest.model import load
+from backchannel.errors import BackchannelError
+from backchannel.index import Index
 from backchannel.models import Post
+from backchannel.pipeline import Writer
+from backchannel.run import ChildBuild, Runner
 from backchannel.talks.programme import load_schedule
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event
@@ -284,6 +293,58 @@ def test_the_permalink_layout_is_rendered_once_and_equals_a_full_render(hostile_
     for item in items:
         slow = renderer.render("post.html", POST_ROOT, item=item, v=view(item, full=True))
         assert renderer.post_page(item) == slow
+
+
+# -- refreshing during `run` ----------------------------------------------------------------------
+
+
+def test_run_refreshes_the_digest_in_a_child_process_and_gets_its_report_back(tmp_path):
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    with event.fill(cfg, RECORDS) as archive:  # the writer's connection stays open, as in `run`
+        report = ChildBuild(cfg)()
+        assert isinstance(report, BuildReport) and report.posts == len(RECORDS) and report.written == report.files
+        archive.store([Post.from_dict(new_post(1, "2026-09-02T14:05:00Z", talk="pyconex-202"))])
+        again = ChildBuild(cfg)()
+    assert again.posts == len(RECORDS) + 1 and 0 < again.written < 15  # incremental, like `build`
+    assert "Teaching Python to nurses" in read(cfg.digest.output, "talks/index.html").visible_text
+
+
+def test_a_build_that_crashes_is_reported_and_collecting_goes_on(tmp_path):
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
+    writer.store([Post.from_dict(r) for r in RECORDS])
+    lines: list[str] = []
+    runner = Runner(writer, [], {}, 60, ChildBuild(cfg), log=lines.append)
+
+    def kill_the_build():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            children = [c for c in multiprocessing.active_children() if c.name == "backchannel build"]
+            if children:
+                os.kill(children[0].pid, signal.SIGKILL)  # as the kernel's OOM killer would
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_the_build)
+    killer.start()
+    runner._build()
+    killer.join()
+    assert runner.status.digest_error == "digest build failed: the build process died (killed by signal 9)"
+    assert runner.status.digest_builds == 0 and lines == [f"digest: error: {runner.status.digest_error}"]
+    runner._build()  # the next refresh works again
+    writer.close()
+    assert runner.status.digest_error is None and runner.status.digest_builds == 1
+    assert lines[-1].startswith(f"digest: Built the digest of {len(RECORDS)} posts in {cfg.digest.output}")
+
+
+def test_a_broken_template_during_run_is_an_error_naming_it(tmp_path):
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "front.html").write_text('{% extends "default:front.html" %}{% block main %}{{ g.items|length }')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
+    event.fill(cfg, RECORDS[:3]).close()
+    with pytest.raises(BackchannelError, match=r"digest build failed: .*front\.html:1: template error: unexpected '}'"):
+        ChildBuild(cfg)()
 
 
 # -- the chart ---------------------------------------------------------------------------------
