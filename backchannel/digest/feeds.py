@@ -18,7 +18,8 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Iterator
 
-from backchannel.digest.model import Grouped, Item, KeyPoint, rank_items
+from backchannel.digest.keypoints import Point
+from backchannel.digest.model import Grouped, Item, rank_items
 from backchannel.digest.ranking import Ranked
 from backchannel.models import Post, format_time
 from backchannel.sanitize import clean_html, safe_url, text_to_html
@@ -142,7 +143,7 @@ def _block(heading: str, ranked: list[Ranked], when) -> list[str]:
     return lines + [""]
 
 
-def _points_block(heading: str, points: list[KeyPoint], when, level: int = 2, talks: bool = False) -> list[str]:
+def _points_block(heading: str, points: list[Point[Item]], when, level: int = 2, talks: bool = False) -> list[str]:
     """Each point: how many people made it, its clearest post, and every post making it."""
     if not points:
         return []

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from backchannel.blocklist import Blocker
 from backchannel.config import Config
-from backchannel.digest.keypoints import Groups, group_points, key_points
+from backchannel.digest.keypoints import Groups, Point, group_points, key_points
 from backchannel.digest.ranking import Ranked, rank
 from backchannel.models import Post
 from backchannel.sanitize import safe_url
@@ -60,21 +60,6 @@ class Item:
     def engagement(self) -> int:
         m = self.post.metrics
         return m.likes + 2 * m.reposts + m.replies + m.quotes
-
-
-@dataclass(frozen=True)
-class KeyPoint:
-    """A distinct point takeaways made (see `backchannel.digest.keypoints`): its clearest post, every
-    post making it (the clearest first) and how many people made it."""
-
-    item: Item
-    members: tuple[Item, ...]
-    support: int
-    score: float = 0.0
-
-    @property
-    def similar(self) -> tuple[Item, ...]:
-        return self.members[1:]
 
 
 @dataclass
@@ -165,7 +150,7 @@ class Grouped:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
 
-    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[KeyPoint]:
+    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[Point[Item]]:
         """The distinct points of a talk's takeaways; of a day (its talks' points and its
         takeaways outside any talk); of the event (section None). Most supported first."""
         memo = (section.type, section.key) if section else ("event", "")
@@ -185,7 +170,7 @@ class Grouped:
             self._points[memo] = sorted(found, key=point_order)
         return self._points[memo][:limit]
 
-    def _talk_points(self, section: Section) -> list[KeyPoint]:
+    def _talk_points(self, section: Section) -> list[Point[Item]]:
         memo = ("talk-all", section.key)
         if memo not in self._points:
             t = section.talk
@@ -193,13 +178,13 @@ class Grouped:
             self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
         return self._points[memo]
 
-    def _loose_points(self, day: Section) -> list[KeyPoint]:
+    def _loose_points(self, day: Section) -> list[Point[Item]]:
         memo = ("day-loose", day.key)
         if memo not in self._points:
             self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
         return self._points[memo]
 
-    def _key_points_of(self, items: list[Item], context: str = "") -> list[KeyPoint]:
+    def _key_points_of(self, items: list[Item], context: str = "") -> list[Point[Item]]:
         """Key points of `items`; their grouping reused from the last build while the posts'
         texts, links and authors are the same (grouping a big event takes seconds)."""
         if not items:
@@ -371,16 +356,12 @@ def _post_of(item: Item) -> Post:
     return item.post
 
 
-def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[KeyPoint]:
+def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[Point[Item]]:
     """Takeaway items grouped into key points (`backchannel.digest.keypoints`), best first."""
-    if not items:
-        return []
-    by_id = {it.post.id: it for it in items}
-    return [KeyPoint(by_id[p.post.id], tuple(by_id[m.id] for m in p.members), p.support, p.score)
-            for p in key_points([it.post for it in items], context=context, groups=groups)]
+    return key_points(items, context=context, groups=groups, key=_post_of)
 
 
-def point_order(p: KeyPoint) -> tuple:
+def point_order(p: Point[Item]) -> tuple:
     return (-p.support, -p.score, p.item.post.created_at, p.item.post.id)
 
 
