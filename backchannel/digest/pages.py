@@ -176,7 +176,7 @@ class Renderer:
         source = self.env.loader.get_source(self.env, name)[0]
         extends = self.env.parse(source).find(jinja2.nodes.Extends)
         if set(template.blocks) - {"title", "main"} or extends is None or \
-                getattr(extends.template, "value", None) != "base.html":
+                not (isinstance(extends.template, jinja2.nodes.Const) and extends.template.value == "base.html"):
             return None
         probe = self.env.from_string('{% extends "base.html" %}{% block title %}\x00{% endblock %}'
                                      '{% block main %}\x00{% endblock %}')
