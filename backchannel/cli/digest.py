@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from backchannel.cli.common import common, load_config, progress_for
-from backchannel.errors import InputError
 
 
 @click.command()
@@ -37,9 +36,6 @@ def build(config_path, data_dir, output, full, no_search, as_json, quiet):
     from backchannel import digest
 
     cfg = load_config(config_path, data_dir)
-    if not (cfg.data_dir / "archive.db").exists():
-        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
-                         "`backchannel import` first, or pass --data-dir)")
     with progress_for(quiet, as_json) as progress:
         report = digest.build(cfg, output=output, search=not no_search, full=full, progress=progress)
     if as_json or not quiet:
