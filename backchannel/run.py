@@ -108,7 +108,9 @@ class ChildBuild:
     The child reads the archive on its own (WAL lets it read beside the writer); its memory
     goes away with it, and a crash of the build is reported as an error, so `run` stays
     small and keeps collecting however big the event gets. The child is started fresh
-    ("spawn"): `run`'s collector threads are not copied into it.
+    ("spawn"): `run`'s collector threads are not copied into it. As with any spawned
+    process, a script of your own that calls it needs the `if __name__ == "__main__":`
+    guard (the `backchannel` command has it).
     """
 
     def __init__(self, config: Config):
