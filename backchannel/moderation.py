@@ -246,38 +246,6 @@ def moderate(archive: Archive, ref: str, action: str, reason: str = "", by: str 
     return post, None if already else record(archive, post_id, action, reason, by)
 
 
-@dataclass
-class Outcome:
-    """What a moderation command did to one post it was given."""
-
-    ref: str  # as the moderator gave it: an id, a URL, a page
-    post: Post | None = None
-    done: Action | None = None  # None: the post was already in that state (or `error`)
-    error: str | None = None
-
-
-def moderate_all(config, refs: list[str], action: str, reason: str = "", by: str | None = None
-                 ) -> tuple[list[Outcome], bool]:
-    """`hide`, `unhide`, `pin`, `unpin`: `action` on each post `refs` name, in the archive of
-    `config` (which must exist). A ref that names no post is an outcome with an `error`; the
-    others still happen. Returns the outcomes in order, and whether an open wall was brought
-    up to date at once."""
-    from backchannel.checks import archive_path
-    from backchannel.wall import refresh_moderation
-
-    outcomes = []
-    with Archive(archive_path(config.data_dir)) as archive:
-        for ref in refs:
-            try:
-                post, done = moderate(archive, ref, action, reason, by)
-            except InputError as exc:
-                outcomes.append(Outcome(ref, error=exc.format_message()))
-                continue
-            outcomes.append(Outcome(ref, post, done))
-        wall = refresh_moderation(config, archive) if any(o.done for o in outcomes) else False
-    return outcomes, wall
-
-
 def listing(config, log: bool = False) -> list[tuple[str, Action, Post | None]]:
     """`backchannel moderation`: (status, action, its post or None) for what is hidden, pinned
     or held now; with `log`, every action ever taken, oldest first (status '')."""

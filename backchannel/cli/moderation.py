@@ -27,7 +27,7 @@ def _describe(post) -> str:
 
 
 def _act(action: str, config_path, data_dir, posts, reason, by, as_json) -> None:
-    from backchannel.moderation import moderate_all
+    from backchannel.wall import moderate_all
 
     cfg = load_config(config_path, data_dir)
     outcomes, wall = moderate_all(cfg, list(posts), action, reason or "", by)

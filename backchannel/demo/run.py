@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from backchannel.errors import InputError
+from backchannel.errors import BackchannelError, InputError
 from backchannel.pipeline import SourceReport
 from backchannel.demo.event import SampleEvent, load
 from backchannel.demo.server import DemoServer
@@ -46,10 +46,10 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
     from backchannel.collectors.registry import make_collectors
     from backchannel.collectors.bluesky.login import HANDLE_VAR, PASSWORD_VAR
 
+    from backchannel import digest
     from backchannel.config import load as load_config
     from backchannel.counts import compute
     from backchannel.pipeline import collect_round, open_writer
-    from backchannel.run import ChildBuild
 
     event = load()
     config_path = config_path or directory / "backchannel.toml"
@@ -66,7 +66,9 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
             second = collect_round(writer, collectors, recheck_hours=_hours_since(cfg.event.start),
                                    on_error=on_error)
             server.stop()  # the digest needs no network
-            ChildBuild(cfg)()  # the digest, built the way `run` refreshes it
+            report = digest.build(cfg)
+            if report.search and report.search.error:
+                raise BackchannelError(f"digest written, but its search index failed: {report.search.error}")
             stats = compute(writer.archive, cfg.event.tz)
     front = cfg.digest.output / "index.html"
     return DemoResult(config=config_path, data_dir=cfg.data_dir, output=cfg.digest.output,
