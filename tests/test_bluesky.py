@@ -28,7 +28,7 @@ from bluesky_server import (
 )
 from backchannel.collectors.bluesky.collector import BlueskyCollector
 from backchannel.collectors.bluesky.login import SESSION_FILE
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 
 HANDLE = "collector.test"
 PASSWORD = "abcd-efgh-ijkl-mnop"

@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from backchannel.cli.main import cli
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = """

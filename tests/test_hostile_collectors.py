@@ -9,7 +9,7 @@ import json
 import pytest
 
 from hostile import assert_clean, cli_run
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 from mastodon_server import FakeMastodon, Person
 
 CONFIG = """

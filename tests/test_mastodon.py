@@ -22,7 +22,7 @@ from backchannel.models import Post, make_id
 from backchannel.collectors.base import Batch
 from backchannel.collectors.mastodon.collector import TOKEN_VAR, MastodonCollector
 from backchannel.collectors.mastodon.client import parse_tokens
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)

@@ -24,7 +24,7 @@ from backchannel.errors import SourceError
 from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 IN_EVENT = datetime(2026, 5, 15, 12, 0, tzinfo=timezone.utc)

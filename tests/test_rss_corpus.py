@@ -25,7 +25,7 @@ import pytest
 
 from backchannel import config as config_mod
 from backchannel.collectors.rss.collector import RssCollector
-from loopback import Request, Response
+from backchannel.demo.loopback import Request, Response
 from test_rss import fast_loopback, hostile_markup, unsafe_urls
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpora" / "feedparser"

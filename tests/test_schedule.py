@@ -11,7 +11,7 @@ import pytest
 from backchannel.errors import InputError
 from backchannel.talks.programme import (ScheduleError, Talk, find_handles, find_hashtags, find_people, load_schedule,
                                   parse_schedule)
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 
 HERE = Path(__file__).parent / "fixtures" / "schedules"
 FORMATS = ["democon.json", "democon.xml", "democon.ics"]
