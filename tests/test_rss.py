@@ -25,6 +25,7 @@ from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
 from backchannel.demo.loopback import Loopback, Request, Response
+from pipeline_store import PipelineStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 IN_EVENT = datetime(2026, 5, 15, 12, 0, tzinfo=timezone.utc)
@@ -107,12 +108,8 @@ def make_config(tmp_path: Path, feeds: list, **rss):
 
 def collect(cfg, cursors: dict | None = None, clock: datetime = IN_EVENT) -> tuple[list[Batch], dict]:
     """Run one collect round; return its batches and the cursors as the pipeline would store them."""
-    stored = dict(cursors or {})
-    collector = RssCollector(cfg, cfg.data_dir, {}, clock=lambda: clock)
-    batches = list(collector.collect(dict(stored)))
-    for batch in batches:
-        stored.update(batch.cursors)
-    return batches, stored
+    store = PipelineStore(cursors).round(RssCollector(cfg, cfg.data_dir, {}, clock=lambda: clock))
+    return store.batches, store.cursors
 
 
 def posts_of(batches: list[Batch]) -> list:
