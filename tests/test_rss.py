@@ -14,8 +14,7 @@ import socket
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -24,7 +23,7 @@ from backchannel.errors import SourceError
 from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
-from backchannel.demo.loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Request, Response
 from pipeline_store import PipelineStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
@@ -38,28 +37,6 @@ ATOM = "application/atom+xml"
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-def fast_loopback(app: Callable[[Request], Response]) -> Loopback:
-    return Loopback(app)  # Loopback sets TCP_NODELAY on every connection itself
-
-
-@pytest.fixture(scope="module")
-def shared_server():
-    with fast_loopback(lambda req: Response(404)) as server:
-        yield server
-
-
-@pytest.fixture
-def serve(shared_server):
-    """`with serve(app) as server:` points the shared server at `app`, with a fresh log."""
-    @contextmanager
-    def use(app: Callable[[Request], Response]) -> Iterator[Loopback]:
-        shared_server.app = app
-        shared_server.requests = []
-        yield shared_server
-        shared_server.app = lambda req: Response(404)
-    return use
 
 
 class Site:
