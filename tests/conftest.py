@@ -5,7 +5,7 @@
   `[moderation]` section) and `archive` / `writer` follow it.
 - `archive`: the config's SQLite archive, open. `writer`: the library's Writer over the config's
   archive and Whoosh index, behind the one-writer lock (use it *or* `archive`, not both).
-- `pipeline_store`: a collector run through the pipeline's steps, in memory (see pipeline_store.py).
+- `store`: a PipelineStore, a collector's rounds stored as the pipeline stores them, in memory.
 - `loopback_server` (one per session, like httpx's test server) and `serve(app)`: point that
   server at an app for one `with` block, with a fresh request log.
 - `pagefind(site, shards=None)`: what in-browser search finds in a built site.
@@ -67,7 +67,8 @@ def writer(config) -> Iterator[Writer]:
 
 
 @pytest.fixture
-def pipeline_store() -> PipelineStore:
+def store() -> PipelineStore:
+    """A fresh pipeline store; a test that needs a second one (another process) makes it."""
     return PipelineStore()
 
 

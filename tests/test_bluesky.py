@@ -129,7 +129,7 @@ def test_server_payloads_follow_the_lexicon(server, alice):
 
 # --- pagination, runs and cursors ----------------------------------------------------------
 
-def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, tmp_path):
+def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, tmp_path, store):
     wanted = [tagged(alice, i) for i in range(1, 251)]  # three pages of 100
     noise = [
         make_post(alice, "Too early #pycon", START - timedelta(hours=2)),
@@ -138,7 +138,6 @@ def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, t
         make_post(alice, "Next year! #pycon2027", at(40), facets=[tag_facet("Next year! #pycon2027", "#pycon2027")]),
     ]
     server.add(*wanted, *noise)
-    store = PipelineStore()
     collector = make_collector(server.url, tmp_path)
 
     batches = store.round(collector).batches
@@ -167,9 +166,8 @@ def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, t
     assert len(store.ids_yielded) == 280 and server.calls(CREATE) == 1
 
 
-def test_page_budget_leaves_a_walk_that_the_next_run_finishes(server, alice, tmp_path):
+def test_page_budget_leaves_a_walk_that_the_next_run_finishes(server, alice, tmp_path, store):
     server.add(*[tagged(alice, i) for i in range(1, 251)])
-    store = PipelineStore()
     collector = make_collector(server.url, tmp_path)
     collector.max_pages = 1
     store.round(collector)
@@ -183,7 +181,7 @@ def test_page_budget_leaves_a_walk_that_the_next_run_finishes(server, alice, tmp
     assert len(store.ids_yielded) == len(set(store.ids_yielded)) == 255
 
 
-def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path):
+def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path, store):
     t1 = "Loved the keynote #PyCon"
     t2 = "Sprint day! #PYCON #Sprints"
     t3 = "Posted from a client without facets: #Pycon."
@@ -197,7 +195,6 @@ def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path)
         make_post(alice, "#pyconline is another event", at(7), tags=["pyconline"]),
     ]
     server.add(*views)
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     got = {p.text.split("\n")[0]: p for p in store.posts.values()}
     assert set(got) == {t1, t2, "Only in record.tags, not the text", t3, "Sprints only #sprints"}
@@ -320,7 +317,7 @@ def test_client_follows_the_pds_named_in_the_did_document(server, alice, tmp_pat
 
 # --- normalising ----------------------------------------------------------------------------
 
-def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
+def test_facets_use_utf8_byte_offsets(server, alice, tmp_path, store):
     bob = server.account("bob.example.org", "Bob")
     text = ("Café ☕ avec @bob.example.org — slides 👉 example.com/slides #PyCon "
             "日本語のトーク #東京 🎉 ñandú")
@@ -328,7 +325,6 @@ def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
               link_facet(text, "example.com/slides", "https://example.com/slides?a=1&b=2"),
               tag_facet(text, "#PyCon"), tag_facet(text, "#東京")]
     server.add(make_post(alice, text, at(1), facets=facets, langs=["fr", "ja"]))
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     (post,) = store.posts.values()
     assert anchors(post.html) == [
@@ -341,7 +337,7 @@ def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
     assert post.links == ["https://example.com/slides?a=1&b=2"]
 
 
-def test_facet_offsets_written_by_hand(server, alice, tmp_path):
+def test_facet_offsets_written_by_hand(server, alice, tmp_path, store):
     # "é 🎉 #pycon": é is 2 bytes, 🎉 is 4, so '#' starts at byte 8 and the tag ends at 14.
     view = make_post(alice, "é 🎉 #pycon ok", at(1), facets=[
         {"index": {"byteStart": 8, "byteEnd": 14},
@@ -354,14 +350,13 @@ def test_facet_offsets_written_by_hand(server, alice, tmp_path):
          "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://bad.example"}]},
     ])
     server.add(view)
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     (post,) = store.posts.values()
     assert anchors(post.html) == [("https://bsky.app/hashtag/pycon", "#pycon")]
     assert post.text == "é 🎉 #pycon ok" and post.links == []
 
 
-def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
+def test_embeds_reply_counts_and_identity(server, alice, tmp_path, store):
     carol = server.account("carol.test", "Carol")
     parent = tagged(carol, 1)
     quoted = make_post(carol, "Slides are up, all of them", at(2), embed=images_embed("Carol's chart"))
@@ -376,7 +371,6 @@ def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
         make_post(alice, "Me at the slides desk #pycon", at(14),
                   embed=record_with_media(quote_embed(quoted), images_embed("Me, smiling"))),
     )
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     by_text = {p.text.split("\n")[0]: p for p in store.posts.values()}
 
@@ -410,18 +404,17 @@ def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
     assert by_text[parent["record"]["text"]].reply_to is None
 
 
-def test_created_at_is_the_earlier_of_created_and_indexed(server, alice, tmp_path):
+def test_created_at_is_the_earlier_of_created_and_indexed(server, alice, tmp_path, store):
     liar = make_post(alice, "From the future #pycon", at(500), indexed_at=at(20))
     honest = make_post(alice, "Indexed late #pycon", at(30), indexed_at=at(90))
     server.add(liar, honest)
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     times = {p.text: p.created_at for p in store.posts.values()}
     assert times == {"From the future #pycon": at(20), "Indexed late #pycon": at(30)}
     assert all(t.tzinfo is not None and t.utcoffset() == timedelta(0) for t in times.values())
 
 
-def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path):
+def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path, store):
     eve = server.account("eve.test", '<script>alert("x")</script>Eve\u0000 <b>Evil</b>')
     text = '<img src=x onerror=alert(1)> click me javascript:alert(1) #pycon'
     facets = [link_facet(text, "click me", "javascript:alert(1)"), tag_facet(text, "#pycon")]
@@ -430,7 +423,6 @@ def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path):
     images[1]["images"][0]["thumb"] = "data:image/png;base64,AAAA"
     server.add(make_post(eve, text, at(1), facets=facets, embed=images),
                make_post(eve, "card #pycon", at(2), embed=external_embed("data:text/html,<script>", "Bad card")))
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     assert len(store.posts) == 2
     for post in store.posts.values():
@@ -480,10 +472,9 @@ def page_of_250(server, alice):
     return {make_id("bluesky", v["uri"]) for v in views}
 
 
-def test_server_errors_retry_then_skip_the_round_keeping_earlier_pages(server, page_of_250, tmp_path):
+def test_server_errors_retry_then_skip_the_round_keeping_earlier_pages(server, page_of_250, tmp_path, store):
     collector = make_collector(server.url, tmp_path)
     server.inject(SEARCH, xrpc_error(500, "InternalServerError", "Internal Server Error"), after=1, times=3)
-    store = PipelineStore()
     store.round(collector)
     assert len(store.posts) == 100  # page 1 was kept
     assert len(store.errors) == 1
@@ -493,27 +484,24 @@ def test_server_errors_retry_then_skip_the_round_keeping_earlier_pages(server, p
     assert set(store.posts) == page_of_250 and len(store.ids_yielded) == 250
 
 
-def test_a_passing_5xx_or_502_is_retried_without_a_report(server, page_of_250, tmp_path):
+def test_a_passing_5xx_or_502_is_retried_without_a_report(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, xrpc_error(503, "NotEnoughResources", "busy"), after=1)
     server.inject(SEARCH, xrpc_error(502, "UpstreamFailure", "upstream failed"), after=1)
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     assert not store.errors and set(store.posts) == page_of_250
     assert server.calls(SEARCH) == 5
 
 
-def test_rate_limit_waits_for_reset_within_the_bound(server, page_of_250, tmp_path):
+def test_rate_limit_waits_for_reset_within_the_bound(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, rate_limited(2), after=1)
-    store = PipelineStore()
     began = time.monotonic()
     store.round(make_collector(server.url, tmp_path))
     assert time.monotonic() - began >= 0.9  # it waited for ratelimit-reset
     assert not store.errors and set(store.posts) == page_of_250
 
 
-def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250, tmp_path):
+def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, rate_limited(3600), after=1)
-    store = PipelineStore()
     began = time.monotonic()
     store.round(make_collector(server.url, tmp_path))
     assert time.monotonic() - began < 3
@@ -523,38 +511,34 @@ def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250
     assert set(store.posts) == page_of_250
 
 
-def test_bad_request_names_the_problem_and_other_tags_go_on(server, alice, tmp_path):
+def test_bad_request_names_the_problem_and_other_tags_go_on(server, alice, tmp_path, store):
     server.add(tagged(alice, 1, tag="sprints"))
     server.inject(SEARCH, xrpc_error(400, "InvalidRequest", "Error: q is too long"))
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     assert len(store.errors) == 1
     assert "search for #pycon (page 1): the service rejected the request: HTTP 400 (InvalidRequest: Error: q is too long)" in store.errors[0]
     assert len(store.posts) == 1  # #sprints was still collected
 
 
-def test_forbidden_search_says_so_and_stops_the_round(server, alice, tmp_path):
+def test_forbidden_search_says_so_and_stops_the_round(server, alice, tmp_path, store):
     server.add(tagged(alice, 1, tag="sprints"))
     server.search_enabled = False
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     assert len(store.errors) == 1 and server.calls(SEARCH) == 1
     assert "HTTP 403" in store.errors[0] and "refuses search" in store.errors[0]
 
 
-def test_rejected_token_after_renewal_says_check_the_login(server, alice, tmp_path):
+def test_rejected_token_after_renewal_says_check_the_login(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, xrpc_error(401, "InvalidToken", "Token could not be verified"), times=2)
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     assert server.calls(REFRESH) == 1 and len(store.errors) == 1
     assert "HTTP 401" in store.errors[0] and "BACKCHANNEL_BLUESKY_HANDLE" in store.errors[0]
 
 
-def test_timeouts_retry_then_report(server, page_of_250, tmp_path):
+def test_timeouts_retry_then_report(server, page_of_250, tmp_path, store):
     collector = make_collector(server.url, tmp_path, timeout=0.3)
     server.inject(SEARCH, Response.json({"posts": []}, delay=1.0), after=1, times=3)
-    store = PipelineStore()
     store.round(collector)
     assert len(store.posts) == 100 and len(store.errors) == 1
     assert "no answer within 0.3 s (timeout)" in store.errors[0]
@@ -572,7 +556,7 @@ def test_network_errors_are_reported(server, alice, tmp_path):
     assert "gave up after 3 tries" in store.errors[0]
 
 
-def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path):
+def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path, store):
     good = tagged(alice, 1)
     no_uri = tagged(alice, 2)
     no_uri.pop("uri")
@@ -583,7 +567,6 @@ def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path):
     no_author["author"] = "somebody"
     server.add(good, bad_time, no_author)
     server.posts["broken"] = no_uri
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     assert list(store.posts) == [make_id("bluesky", good["uri"])] and not store.errors
     assert len(store.warnings) == 3 and all(w.startswith("Bluesky http://127.0.0.1") for w in store.warnings)
@@ -591,18 +574,16 @@ def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path):
     assert any(f"post {no_author['uri']} has no author" in w for w in store.warnings)
 
 
-def test_an_answer_that_is_not_json_is_an_error(server, alice, tmp_path):
+def test_an_answer_that_is_not_json_is_an_error(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, Response(200, "<html>maintenance</html>", {"Content-Type": "text/html"}))
-    store = PipelineStore()
     store.round(make_collector(server.url, tmp_path))
     assert store.errors == [f"Bluesky {server.url}: search for #pycon (page 1): the answer is not a JSON object"]
 
 
-def test_secrets_never_appear_in_reports(server, alice, tmp_path):
+def test_secrets_never_appear_in_reports(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, xrpc_error(400, "InvalidRequest", f"echo {PASSWORD}"))
-    store = PipelineStore()
     collector = make_collector(server.url, tmp_path)
     store.round(collector)
     session = json.loads((tmp_path / "data" / SESSION_FILE).read_text())["session"]
@@ -616,12 +597,11 @@ def test_secrets_never_appear_in_reports(server, alice, tmp_path):
 
 # --- re-checking ----------------------------------------------------------------------------
 
-def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tmp_path):
+def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tmp_path, store):
     bob = server.account("bob.test", "Bob")
     views = [tagged(alice, i) for i in range(1, 29)] + [tagged(bob, 40)]
     server.add(*views)
     collector = make_collector(server.url, tmp_path)
-    store = PipelineStore()
     store.round(collector)
     assert len(store.posts) == 29
     server.delete(views[0]["uri"])
@@ -638,10 +618,9 @@ def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tm
     assert not any(b.errors for b in batches)
 
 
-def test_recheck_failure_deletes_nothing(server, alice, tmp_path):
+def test_recheck_failure_deletes_nothing(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     collector = make_collector(server.url, tmp_path)
-    store = PipelineStore()
     store.round(collector)
     server.inject("app.bsky.feed.getPosts", xrpc_error(500, "InternalServerError", "boom"), times=3)
     batches = list(collector.recheck(list(store.posts.values())))

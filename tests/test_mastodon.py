@@ -76,7 +76,7 @@ def series(server: FakeMastodon, person: Person, count: int, first: datetime, ta
 
 # -- the done criterion ----------------------------------------------------------------------
 
-def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b, c):
+def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b, c, store):
     alice, bob, carol = Person("alice", a), Person("bob", b), Person("carol", c)
     dave = Person("dave", a, noindex=True)
     shared = [a.publish(alice, f"Takeaway {i} #pycon", tags=["pycon"], created_at=minutes(i)) for i in range(3)]
@@ -89,7 +89,7 @@ def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b,
     b.receive(a.publish(dave, "Please do not index me #pycon", tags=["pycon"], created_at=minutes(30)), a)
     a.publish(alice, "Before the event #pycon", tags=["pycon"], created_at=minutes(-60))
 
-    store = PipelineStore().round(make_collector(tmp_path, [a, b, c]))
+    store.round(make_collector(tmp_path, [a, b, c]))
 
     expected = {s["uri"] for s in shared} | {only_c["uri"]} | {
         s["uri"] for s in b.statuses.values() if s["account"]["username"] == "bob"}
@@ -102,12 +102,12 @@ def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b,
     assert all(p.created_at >= START and p.created_at.tzinfo is not None for p in store.posts.values())
 
 
-def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
+def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a, store):
     alice = Person("alice", a)
     statuses = series(a, alice, 100, minutes(-45))  # 45 before the start, 55 from it on
     collector = make_collector(tmp_path, [a])
 
-    store = PipelineStore().round(collector)
+    store.round(collector)
 
     assert sorted(p.uri for p in store.posts.values()) == sorted(s["uri"] for s in statuses[45:])
     pages = a.timeline_requests()
@@ -120,19 +120,19 @@ def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
     assert store.batches[1].cursors[f"{a.url}|pycon"]["older_than"] == statuses[-40]["id"]
 
 
-def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a):
+def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a, store):
     statuses = series(a, Person("alice", a), 90, minutes(0))
-    store = PipelineStore().round(make_collector(tmp_path, [a], start=None))
+    store.round(make_collector(tmp_path, [a], start=None))
     assert len(store.posts) == 90
     assert len(a.timeline_requests()) == 4  # 40 + 40 + 10 + the empty page that ends it
     assert store.cursors[f"{a.url}|pycon"]["newest"] == statuses[-1]["id"]
 
 
-def test_catch_up_follows_min_id_until_a_page_is_empty(tmp_path, a):
+def test_catch_up_follows_min_id_until_a_page_is_empty(tmp_path, a, store):
     alice = Person("alice", a)
     series(a, alice, 5, minutes(0))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     newest = store.cursors[f"{a.url}|pycon"]["newest"]
     new = series(a, alice, 90, minutes(10))
     before = len(a.requests)
@@ -176,13 +176,13 @@ def test_quiet_round_costs_one_request_per_server_and_hashtag(tmp_path):
         assert [sum("instance" in r.path for r in s.requests[:m]) for s, m in zip((a, b, c), marks)] == [1, 1, 1]
 
 
-def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b):
+def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b, store):
     for server in (a, b):
         person = Person("p", server)
         series(server, person, 3, minutes(0), tag="pycon")
         series(server, person, 2, minutes(5), tag="pyconsprints")
     collector = make_collector(tmp_path, [a, b], tags=("pycon", "pyconsprints"))
-    store = PipelineStore().round(collector)  # backfill, then one request shows any[] works
+    store.round(collector)  # backfill, then one request shows any[] works
     assert store.cursors[a.url] == {"any": True, "tries": 0}
     marks = [len(a.requests), len(b.requests)]
 
@@ -248,7 +248,7 @@ def test_only_public_posts_are_kept(tmp_path):
     assert [p.uri for p in store.posts.values()] == [kept["uri"]]
 
 
-def test_accounts_that_opted_out_stay_out(tmp_path, a):
+def test_accounts_that_opted_out_stay_out(tmp_path, a, store):
     field = lambda name, value: {"name": name, "value": value, "verified_at": None}  # noqa: E731
     people = {
         "noindex": Person("n", a, noindex=True),
@@ -267,7 +267,7 @@ def test_accounts_that_opted_out_stay_out(tmp_path, a):
     }
     for label, person in {**people, **welcome}.items():
         a.publish(person, f"{label} #pycon", tags=["pycon"], created_at=minutes(len(label)))
-    store = PipelineStore().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert sorted(p.text.removesuffix(" #pycon") for p in store.posts.values()) == sorted(welcome)
     assert store.skipped == {"opted out (noindex)": 1, "opted out (#nobot)": 2, "opted out (#noindex)": 1,
                              "opted out (#nobackchannel)": 2}
@@ -280,11 +280,11 @@ def test_accounts_that_opted_out_stay_out(tmp_path, a):
                      "indexable unknown": (None, False, False, False)}
 
 
-def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path, a):
+def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path, a, store):
     a.publish(Person("in", a, indexable=True), "Opted in #pycon", tags=["pycon"], created_at=minutes(1))
     a.publish(Person("out", a), "Default #pycon", tags=["pycon"], created_at=minutes(2))
     a.publish(Person("quiet", a, indexable=None), "Unknown #pycon", tags=["pycon"], created_at=minutes(3))
-    store = PipelineStore().round(make_collector(tmp_path, [a], strict=True))
+    store.round(make_collector(tmp_path, [a], strict=True))
     assert [p.text for p in store.posts.values()] == ["Opted in #pycon"]
     assert store.skipped == {"not opted in to search ([consent] strict)": 2}
 
@@ -318,13 +318,13 @@ def test_content_warning_and_sensitive_flag_are_kept(tmp_path, a):
     assert post.media[0].type == "image" and post.media[0].preview_url == f"{a.url}/media/1s.png"
 
 
-def test_normalised_fields(tmp_path, a, b):
+def test_normalised_fields(tmp_path, a, b, store):
     alice, bob = Person("alice", a, display_name="Alice Example"), Person("bob", b)
     status = a.publish(alice, created_at=minutes(3), tags=["PyCon", "Python"], mentions=[bob], language="de",
                        content=render(a, "Thanks @bob for #PyCon slides https://slides.example/talk #Python", [bob]),
                        in_reply_to_id="1234", favourites_count=4, reblogs_count=2, replies_count=1,
                        card={"url": "https://blog.example/recap", "title": "Recap"})
-    store = PipelineStore().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     post = store.posts[make_id("mastodon", status["uri"])]
     assert post.text == f"Thanks @bob@{b.domain} for #PyCon slides https://slides.example/talk #Python"
     assert post.tags == ["pycon", "python"]
@@ -374,14 +374,14 @@ def test_local_handles_take_the_servers_account_domain(tmp_path):
     ((Response.json({"domain": "<b>evil</b> example", "title": "x"}),), "no valid 'domain' in it"),
     ((bad_json(),), "the server sent invalid JSON"),
 ])
-def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answers, reason):
+def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answers, reason, store):
     a.fail("/api/v2/instance", *answers)
     moved = a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
     moved["account"] = {**moved["account"], "url": "https://social.pycon.example/@alice"}
     plain = a.publish(Person("bob", a), "Hello #pycon", tags=["pycon"], created_at=minutes(2))
     plain["account"] = {**plain["account"], "url": None}
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert sorted(p.author.handle for p in store.posts.values()) == ["alice@social.pycon.example", f"bob@{a.domain}"]
     assert store.warnings == [f"{a.domain}: /api/v2/instance gave no account domain ({reason}); "
                               "handles of its local accounts use the host of their profile URL"]
@@ -390,24 +390,24 @@ def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_pat
     assert sum("instance" in r.path for r in a.requests) == len(answers) and store.warnings == []
 
 
-def test_instance_without_the_trailing_slash_is_tried_too(tmp_path, a):
+def test_instance_without_the_trailing_slash_is_tried_too(tmp_path, a, store):
     """Takahe answers /api/v2/instance but 404 for /api/v2/instance/ (Mastodon.py's spelling)."""
     a.fail("/api/v2/instance/", error(404, "Not found"))
     a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
-    store = PipelineStore().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert [p.author.handle for p in store.posts.values()] == [f"alice@{a.handle_domain}"]
     assert [r.path for r in a.requests if "instance" in r.path] == ["/api/v2/instance/", "/api/v2/instance"]
     assert store.warnings == [] and store.errors == []
 
 
-def test_hashtag_feed_settings_are_explained(tmp_path, a):
+def test_hashtag_feed_settings_are_explained(tmp_path, a, store):
     """Mastodon 4.5 says in /api/v2/instance who may read hashtag feeds."""
     instance = {"domain": a.handle_domain, "configuration": {"timelines_access": {
         "live_feeds": {"local": "public", "remote": "public"},
         "hashtag_feeds": {"local": "authenticated", "remote": "disabled"}}}}
     a.fail("/api/v2/instance", Response.json(instance))
     a.fail("/api/v1/timelines/tag/", error(401, "This API requires an authenticated user"))
-    store = PipelineStore().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert any("only posts of its own accounts come through" in w and "hashtag_feeds.remote = disabled" in w
                for w in store.warnings)
     assert any("hashtag_feeds.local = authenticated" in w and "BACKCHANNEL_MASTODON_TOKEN" in w
@@ -416,12 +416,12 @@ def test_hashtag_feed_settings_are_explained(tmp_path, a):
     assert "hashtag_feeds is 'authenticated' for local posts" in store.errors[0]
 
 
-def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b):
+def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v2/instance", *[error(503)] * 3)
     collector = make_collector(tmp_path, [a, b])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "503" in store.errors[0] and "/api/v2/instance" in store.errors[0]
     assert a.timeline_requests() == [] and f"{a.url}|#instance" not in store.cursors
@@ -458,23 +458,23 @@ def test_a_post_is_the_same_whichever_server_it_came_through(tmp_path):
     assert mine["text"] == "More from @bob@pycon.example #pycon"
 
 
-def test_the_own_servers_copy_is_handed_over_whatever_the_order(tmp_path, a, b, c):
+def test_the_own_servers_copy_is_handed_over_whatever_the_order(tmp_path, a, b, c, store):
     status = a.publish(Person("alice", a), "Great keynote #pycon", tags=["pycon"], created_at=minutes(1),
                        favourites_count=9, reblogs_count=4)
     for server in (b, c):
         server.receive(status, a).update(favourites_count=1, reblogs_count=0)  # what reached each server
-    store = PipelineStore().round(make_collector(tmp_path, [b, c, a]))
+    store.round(make_collector(tmp_path, [b, c, a]))
     assert len(store.yielded) == 1  # one Post, handed over once: nothing for the archive to update
     post = store.yielded[0]
     assert post.raw["_backchannel"] == {"server": a.url} and post.raw["id"] == status["id"]
     assert (post.metrics.likes, post.metrics.reposts) == (9, 4)  # the author's server's counts
 
 
-def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, a, b):
+def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, a, b, store):
     status = a.publish(Person("alice", a), "Slides #pycon", tags=["pycon"], created_at=minutes(1), favourites_count=3)
     b.publish(Person("bob", b), "Hello #pycon", tags=["pycon"], created_at=minutes(0))
     collector = make_collector(tmp_path, [a, b])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     stored = store.posts[make_id("mastodon", status["uri"])]
 
     copy = b.receive(status, a)  # it reaches b late, with b's own counts
@@ -492,13 +492,13 @@ def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, 
     assert [(p.id, p.text) for p in store.yielded] == [(stored.id, "Slides are up #pycon")]
 
 
-def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b):
+def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b, store):
     status = a.publish(Person("alice", a), "Lunch talk #pycon", tags=["pycon"], created_at=minutes(1),
                        favourites_count=9)
     b.receive(status, a)["favourites_count"] = 1
     a.fail("/api/v1/timelines/", *[error(502)] * 3)
     collector = make_collector(tmp_path, [a, b])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert [p.metrics.likes for p in store.yielded] == [1] and len(store.errors) == 1  # a was down: b's copy
     store.round(collector)
     assert [(p.raw["_backchannel"]["server"], p.metrics.likes) for p in store.yielded] == [(a.url, 9)]
@@ -506,7 +506,7 @@ def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b):
     assert store.yielded == [] and store.errors == []
 
 
-def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
+def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c, store):
     alice = Person("alice", a)
     early = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     late = a.publish(alice, "Bye #pycon", tags=["pycon"], created_at=minutes(2))
@@ -515,7 +515,7 @@ def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
     for status in a.statuses.values():
         status["account"]["noindex"] = True  # alice opted out; b's copy does not know yet
     collector = make_collector(tmp_path, [b, c, a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert [p.text for p in store.posts.values()] == ["Hi #pycon"]
     c.receive(late, a)  # a stale copy reaching another server later stays out too
     store.round(collector)
@@ -524,13 +524,13 @@ def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
 
 # -- edits and deletions ---------------------------------------------------------------------
 
-def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
+def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b, store):
     alice = Person("alice", a)
     kept, edited, gone = (a.publish(alice, f"{word} #pycon", tags=["pycon"], created_at=minutes(i))
                           for i, word in enumerate(("Kept", "Typo", "Oops")))
     b.publish(Person("bob", b), "Elsewhere #pycon", tags=["pycon"], created_at=minutes(5))
     collector = make_collector(tmp_path, [a, b])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     a.edit(edited["uri"], "Fixed #pycon")
     a.delete(gone["uri"])
 
@@ -545,22 +545,22 @@ def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
     assert len(rechecks) == 4  # one request per post, each on the server it came from
 
 
-def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a):
+def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a, store):
     alice = Person("alice", a)
     status = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     status["account"]["noindex"] = True  # alice opted out since
     store.take(collector.recheck(list(store.posts.values())))
     assert store.deleted == {make_id("mastodon", status["uri"])}
 
 
-def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a):
+def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a, store):
     """snac answers a boosted post's id with the boost wrapping it: the post is inside."""
     alice, bob = Person("alice", a), Person("bob", a)
     status = a.publish(alice, "Typo #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     fixed = {**status, "content": "<p>Fixed #pycon</p>", "edited_at": "2026-09-01T12:00:00.000Z"}
     wrapper = {**a.publish(bob, "", created_at=minutes(2), visibility="public"), "reblog": fixed, "content": ""}
     wrapper["uri"] = wrapper["uri"] + "/activity"
@@ -570,11 +570,11 @@ def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a):
     assert store.warnings == [] and store.deleted == set()
 
 
-def test_recheck_names_the_request_that_needs_a_token(tmp_path, a):
+def test_recheck_names_the_request_that_needs_a_token(tmp_path, a, store):
     """snac needs a token for GET /api/v1/statuses/:id even for public posts."""
     status = a.publish(Person("alice", a), "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     a.fail("/api/v1/statuses/", error(401, "Unauthorized"))
     store.take(collector.recheck(list(store.posts.values())))
     assert len(store.errors) == 1 and store.deleted == set()
@@ -582,10 +582,10 @@ def test_recheck_names_the_request_that_needs_a_token(tmp_path, a):
     assert "hashtag timelines" not in store.errors[0]
 
 
-def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a):
+def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a, store):
     series(a, Person("alice", a), 3, minutes(0))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     a.fail("/api/v1/statuses/", *[error(502)] * 3)
     store.take(collector.recheck(list(store.posts.values())))
     assert store.deleted == set() and len(store.posts) == 3
@@ -636,55 +636,55 @@ def test_an_unknown_tag_is_just_empty(tmp_path, answer):
         assert store.cursors[f"{a.url}|nosuchtag"] == {"newest": None, "older_than": None}
 
 
-def test_429_waits_for_the_reset_then_goes_on(tmp_path, a):
+def test_429_waits_for_the_reset_then_goes_on(tmp_path, a, store):
     series(a, Person("p", a), 3, minutes(0))
     a.fail("/api/v1/timelines/", too_many(0.4))
     collector = make_collector(tmp_path, [a])
     began = time.monotonic()
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert len(store.posts) == 3 and store.errors == []
     assert len(collector.waits) == 1 and 0.3 < collector.waits[0] <= 0.4  # as X-RateLimit-Reset said
     assert time.monotonic() - began >= 0.3
 
 
-def test_429_beyond_the_bound_skips_the_server_this_round(tmp_path, a, b):
+def test_429_beyond_the_bound_skips_the_server_this_round(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", too_many(3600))
     began = time.monotonic()
-    store = PipelineStore().round(make_collector(tmp_path, [a, b]))
+    store.round(make_collector(tmp_path, [a, b]))
     assert time.monotonic() - began < 2
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "rate limited" in store.errors[0]
 
 
-def test_5xx_is_retried_with_backoff(tmp_path, a):
+def test_5xx_is_retried_with_backoff(tmp_path, a, store):
     series(a, Person("p", a), 3, minutes(0))
     a.fail("/api/v1/timelines/", error(503), error(502))
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert len(store.posts) == 3 and store.errors == []
     assert collector.waits == [0.01, 0.02]
     # the first round asks for the account domain once; then 3 tries of page 1 and the empty page that ends it
     assert store.requests == len(a.requests) == 5
 
 
-def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c):
+def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c, store):
     for server in (a, b, c):
         series(server, Person("p", server), 2, minutes(0))
     b.fail("/api/v1/timelines/", *[error(500)] * 3)
-    store = PipelineStore().round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
+    store.round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
     assert len(store.posts) == 4
     assert len(store.errors) == 1 and b.domain in store.errors[0] and "500" in store.errors[0]
     assert len(b.timeline_requests()) == 3  # three tries, then nothing more from b this round (not even the 2nd tag)
 
 
-def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b):
+def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", *[slow(1.5)] * 3)
     began = time.monotonic()
-    store = PipelineStore().round(make_collector(tmp_path, [a, b], timeout=0.2))
+    store.round(make_collector(tmp_path, [a, b], timeout=0.2))
     assert time.monotonic() - began < 1.5
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "no answer within 0.2 s" in store.errors[0]
@@ -713,11 +713,11 @@ def test_a_hanging_server_does_not_hold_up_the_others(tmp_path):
     assert store.batches[0].errors and dead.domain in store.batches[0].errors[0]  # the config's order
 
 
-def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a):
+def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a, store):
     statuses = series(a, Person("p", a), 100, minutes(0))
     a.fail("/api/v1/timelines/", *[error(503)] * 3, when=lambda r: r.arg("max_id") is not None)
     collector = make_collector(tmp_path, [a])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert len(store.posts) == 40 and len(store.errors) == 1
     assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": statuses[-40]["id"]}
 
@@ -748,12 +748,12 @@ def collect_broken_statuses(tmp_path, a):
     return PipelineStore().round(make_collector(tmp_path, [a])), broken, good
 
 
-def test_an_invalid_json_page_is_reported_and_retried_next_round(tmp_path, a, b):
+def test_an_invalid_json_page_is_reported_and_retried_next_round(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", bad_json())
     collector = make_collector(tmp_path, [a, b])
-    store = PipelineStore().round(collector)
+    store.round(collector)
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "invalid JSON" in store.errors[0] and "#pycon" in store.errors[0]
     assert f"{a.url}|pycon" not in store.cursors
