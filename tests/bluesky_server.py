@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 
 PDS_DID = "did:web:pds.test"
 

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 
 
 def iso(dt: datetime) -> str:

@@ -4,7 +4,6 @@ follow; the feed, recap and JSONL; hostile posts; the chart; `serve` and the com
 from __future__ import annotations
 
 import http.client
-import gzip
 import json
 import multiprocessing
 import os
@@ -139,7 +138,7 @@ def test_a_user_file_in_the_output_folder_is_left_alone(tmp_path):
     assert (cfg.digest.output / "README.md").read_text() == "published by our team\n"
 
 
-def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path):
+def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path, pagefind):
     """Finished days are one shard each; the day going on is indexed hour by hour."""
     cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     site = cfg.digest.output
@@ -165,19 +164,10 @@ def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path):
     for shard in shards:
         assert (site / shard / "pagefind.js").exists()
     # Only accounts that may be searched are in the index (Mastodon: `indexable: true`).
-    indexed = {url.rsplit("/", 1)[1].removesuffix(".html") for url in indexed_urls(site)}
+    indexed = pagefind(site).post_ids
     searchable = {r["id"] for r in RECORDS if Post.from_dict(r).searchable}
     assert indexed == searchable | {new_post(2, "2026-09-02T14:40:00Z")["id"]}
     assert not {r["id"] for r in RECORDS if r["author"]["handle"] == "kat@mastodon.example"} & indexed
-
-
-def indexed_urls(site: Path) -> list[str]:
-    """The page URLs in the Pagefind bundles (fragments: gzip, a signature, then JSON)."""
-    urls = []
-    for fragment in site.glob("pagefind/*/fragment/*.pf_fragment"):
-        data = gzip.decompress(fragment.read_bytes())
-        urls.append(json.loads(data[data.index(b"{"):])["url"])
-    return urls
 
 
 # -- files besides the pages ---------------------------------------------------------------------

@@ -32,8 +32,6 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # list as those branches merge; an entry that no longer happens fails the test, so the list
 # cannot go stale.
 KNOWN_UNTIL_ISSUE_14_MERGES = {
-    # issue-14e (one loopback server stack for the tests and the demo) removes it.
-    "cycle: backchannel.demo.server -> backchannel.demo.sites -> backchannel.demo.server",
     # On no branch yet: `Post.from_dict` (models) calls `validate.post_from_dict`, which builds
     # Posts. Removing it means moving Post.from_dict's callers (about 25, mostly tests and
     # benchmarks other branches edit) to `validate.post_from_dict`.

@@ -11,7 +11,7 @@ import pytest
 from backchannel.errors import InputError
 from backchannel.talks.programme import ScheduleError, Talk, load_schedule, parse_schedule
 from backchannel.talks.reading import find_handles, find_hashtags, find_people
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Response
 
 HERE = Path(__file__).parent / "fixtures" / "schedules"
 FORMATS = ["democon.json", "democon.xml", "democon.ics"]
@@ -191,7 +191,7 @@ def test_handles_are_found_in_text_and_profile_urls(text, handles):
     assert find_handles(text) == handles
 
 
-def test_a_schedule_url_is_fetched_over_http():
+def test_a_schedule_url_is_fetched_over_http(serve):
     body = (HERE / "democon.xml").read_bytes()
 
     def app(req):
@@ -199,7 +199,7 @@ def test_a_schedule_url_is_fetched_over_http():
             return Response(200, body, {"Content-Type": "text/xml"})
         return Response(404, b"not here")
 
-    with Loopback(app) as server:
+    with serve(app) as server:
         url = f"{server.url}/democon-2026/schedule/export/schedule.xml"
         assert len(load_schedule(url, tz="Europe/Berlin").talks) == 9
         with pytest.raises(ScheduleError, match=r"/missing.json: cannot fetch the schedule: HTTP 404"):

@@ -24,7 +24,7 @@ from rich.filesize import decimal
 
 from factories import many_posts, write_jsonl
 from test_run import GrowingFeed, start_run, wait_for_posts, write_config
-from loopback import Loopback
+from backchannel.demo.loopback import Loopback
 
 pytestmark = pytest.mark.slow
 
