@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backchannel.errors import ConfigError
@@ -52,12 +53,20 @@ class MastodonSource:
     timeout: float = 15.0  # seconds per request
 
 
+JETSTREAM_INSTANCES = ("wss://jetstream1.us-east.bsky.network", "wss://jetstream2.us-east.bsky.network",
+                       "wss://jetstream1.us-west.bsky.network", "wss://jetstream2.us-west.bsky.network")
+
+
 @dataclass
 class BlueskySource:
     service: str = "https://bsky.social"  # where to log in (XRPC base URL)
     interval: int = 60
     timeout: float = 15.0
     allow_adult: bool = False  # keep posts their author labelled adult (marked sensitive)
+    # `run` reads these Jetstream instances (websocket URLs; [] = poll search instead).
+    jetstream: list[str] = field(default_factory=lambda: list(JETSTREAM_INSTANCES))
+    appview: str = "https://public.api.bsky.app"  # profiles, labels and counts, without a login
+    replay_hours: float = 24.0  # a Jetstream cursor older than this is filled by search instead
 
 
 @dataclass
@@ -391,13 +400,25 @@ def _bluesky(r: _Reader, t: Any) -> BlueskySource | None:
     s = "sources.bluesky"
     if not isinstance(t, dict):
         raise r.fail(f"[{s}]", "must be a table")
-    r.only(t, s, {"service", "interval", "timeout", "allow_adult"})
+    r.only(t, s, {"service", "interval", "timeout", "allow_adult", "jetstream", "appview", "replay_hours"})
     return BlueskySource(
         service=r.url(r.get(t, s, "service", str, "https://bsky.social"), f"[{s}] service"),
         interval=int(r.positive(t, s, "interval", 60)),
         timeout=float(r.positive(t, s, "timeout", 15.0)),
         allow_adult=r.get(t, s, "allow_adult", bool, False),
+        jetstream=[_websocket_url(r, u, f"[{s}] jetstream")
+                   for u in r.strings(t, s, "jetstream", list(JETSTREAM_INSTANCES))],
+        appview=r.url(r.get(t, s, "appview", str, "https://public.api.bsky.app"), f"[{s}] appview"),
+        replay_hours=float(r.positive(t, s, "replay_hours", 24.0)),
     )
+
+
+def _websocket_url(r: _Reader, value: str, key: str) -> str:
+    """A ws:// or wss:// URL (a Jetstream instance), without a trailing slash."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc or parts.query or parts.fragment:
+        raise r.fail(key, f"not a websocket URL (wss://host): {value!r}")
+    return value.rstrip("/")
 
 
 def _rss(r: _Reader, t: Any) -> RssSource | None:

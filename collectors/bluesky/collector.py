@@ -66,6 +66,7 @@ class BlueskyCollector:
 
     def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str]):
         self.config = config
+        self.data_dir, self.env = Path(data_dir), env
         self.source: BlueskySource = config.bluesky or BlueskySource()
         self.service = self.source.service.rstrip("/")
         self.tags = list(config.event.hashtags)
@@ -120,6 +121,14 @@ class BlueskyCollector:
                     return
                 continue
             yield self._rechecked(chunk, data)
+
+    def live(self):
+        """What `run` reads: Jetstream when instances are configured (the default), else search."""
+        if not self.source.jetstream:
+            return self
+        from backchannel.collectors.bluesky.live import JetstreamCollector
+
+        return JetstreamCollector(self.config, self.data_dir, self.env)
 
     # searching -----------------------------------------------------------------------------
     def _collect_tag(self, tag: str, key: str, cur: "_TagCursor", seen: set[str]) -> Iterator[Batch]:
