@@ -14,7 +14,8 @@ create or update). `/subscribe` honours `wantedCollections` (commits only; ident
 account events go to everyone) and `cursor` (replay from that `time_us`; without one, the
 live tail). `window_us` limits how far back a replay goes: an older cursor is clamped to the
 oldest retained event, as Jetstream does. `duplicate = True` sends every event twice
-(at-least-once delivery); `refuse(n)` answers the next n handshakes with HTTP 503.
+(at-least-once delivery); `refuse(n)` answers the next n handshakes with HTTP 503;
+`rate` paces the sending (events per second, for the benchmark).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class JetstreamServer:
         self.connections: list[dict[str, list[str]]] = []
         self.window_us: int | None = None
         self.duplicate = False
+        self.rate: float | None = None  # events per second per connection (None: as fast as it can)
         self._refuse = 0
         self._generation = 0  # bumped by drop(): open connections end
         self._last_us = 0
@@ -136,12 +138,18 @@ class JetstreamServer:
                     if generation != self._generation:
                         break
                     pending, at = self.events[at:], len(self.events)
+                began, sent = time.monotonic(), 0
                 for _, collection, text in pending:
                     if collection and wanted and collection not in wanted:
                         continue
                     ws.send(text)
                     if self.duplicate:
                         ws.send(text)
+                    sent += 1
+                    if self.rate and sent % 20 == 0:  # paced: sleep off any lead over the rate
+                        ahead = began + sent / self.rate - time.monotonic()
+                        if ahead > 0:
+                            time.sleep(ahead)
         except ConnectionClosed:
             return
         ws.close(1011, "going away")

@@ -190,11 +190,14 @@ class JetstreamCollector:
                 self.waiting = [w for w in self.waiting if (w.did, w.rkey) != (did, rkey)]
                 cid = commit.get("cid") if isinstance(commit.get("cid"), str) else None
                 self.waiting.append(_Waiting(time_us, did, rkey, record, cid))
-            elif uri in self._known:  # edited: no longer under the event's hashtags
+            elif uri in self._known or self._is_waiting(did, rkey):  # edited: no longer under the event's hashtags
                 self._delete(uri)
         elif op == "delete":
-            if uri in self._known or any((w.did, w.rkey) == (did, rkey) for w in self.waiting):
+            if uri in self._known or self._is_waiting(did, rkey):
                 self._delete(uri)
+
+    def _is_waiting(self, did: str, rkey: str) -> bool:
+        return any((w.did, w.rkey) == (did, rkey) for w in self.waiting)
 
     def _delete(self, uri: str) -> None:
         self.waiting = [w for w in self.waiting if post_uri(w.did, w.rkey) != uri]
