@@ -68,10 +68,10 @@ class JetstreamServer:
             self.cond.notify_all()
 
     def create(self, did: str, rkey: str, record: dict[str, Any], *, update: bool = False,
-               collection: str = "app.bsky.feed.post", at_us: int | None = None) -> int:
+               collection: str = "app.bsky.feed.post", at_us: int | None = None, cid: str | None = None) -> int:
+        cid = cid or "bafyrei" + f"{abs(hash((did, rkey, json.dumps(record)))):052d}"[:52]
         commit = {"rev": f"3l{next(_revs):011d}", "operation": "update" if update else "create",
-                  "collection": collection, "rkey": rkey, "record": record,
-                  "cid": "bafyrei" + f"{abs(hash((did, rkey, json.dumps(record)))):052d}"[:52]}
+                  "collection": collection, "rkey": rkey, "record": record, "cid": cid}
         return self._add({"did": did, "kind": "commit", "commit": commit}, collection, at_us)
 
     def delete(self, did: str, rkey: str, collection: str = "app.bsky.feed.post") -> int:
