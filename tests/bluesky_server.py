@@ -258,6 +258,7 @@ class BlueskyServer:
         self.faults: list[list[Any]] = []  # [nsid, good calls to let through, Response]
         self.pds_url: str | None = None  # DID documents name this PDS (default: this server)
         self.search_enabled = True
+        self.public_search = False  # answer searchPosts without a login (first pages only)
         self.lock = threading.Lock()
         self.loop = Loopback(self.handle)
 
@@ -417,9 +418,13 @@ class BlueskyServer:
 
     # feeds -------------------------------------------------------------------------------
     def _search_posts(self, req: Request) -> Response:
-        _, error = self._viewer(req)
-        if error:
-            return error
+        if self.public_search and not _bearer(req):  # a public AppView: no login, but no paging either
+            if req.arg("cursor"):
+                return xrpc_error(400, "InvalidRequest", "Unauthenticated requests may not use cursor")
+        else:
+            _, error = self._viewer(req)
+            if error:
+                return error
         if not self.search_enabled:
             return xrpc_error(403, "Forbidden", "Search is not available for this account")
         q = (req.arg("q") or "").strip()

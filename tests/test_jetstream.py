@@ -325,10 +325,51 @@ def test_without_a_login_a_gap_is_reported_and_kept_for_later(tmp_path, appview,
     c = make_collector(tmp_path, [jetstream.url], appview.url, start=now - timedelta(hours=2),
                        end=now + timedelta(hours=2))
     stored.run(c, connected(c))
-    assert any("needs a login" in e for e in stored.errors)
+    assert any("refuses this without a login" in e for e in stored.errors)
     assert any("is not filled yet" in e for e in stored.errors)
     gaps = stored.archive.cursors("bluesky")[GAPS]
     assert len(gaps) == 1 and gaps[0][0].startswith((now - timedelta(hours=2)).strftime("%Y-%m-%dT%H"))
+
+
+def test_a_gap_is_filled_through_the_public_appview_when_it_answers_without_a_login(
+        tmp_path, appview, jetstream, stored):
+    appview.public_search = True
+    ada = appview.account("ada.example.com")
+    now = datetime.now(timezone.utc)
+    for i in range(5):
+        text = f"Early {i} #PyCon"
+        appview.add(make_post(ada, text, now - timedelta(minutes=50 - i), facets=[tag_facet(text, "#PyCon")]))
+    c = make_collector(tmp_path, [jetstream.url], appview.url, start=now - timedelta(hours=1),
+                       end=now + timedelta(hours=1))
+    stored.run(c, lambda s: s.archive.count() == 5 and c.stream.connected is not None)
+    assert stored.archive.cursors("bluesky")[GAPS] == []
+    assert appview.calls("com.atproto.server.createSession") == 0
+
+
+def test_search_without_a_login_pages_by_time_not_by_cursor(tmp_path, appview):
+    appview.public_search = True
+    ada = appview.account("ada.example.com")
+    start = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    for i in range(250):
+        text = f"Post {i} #PyCon"
+        appview.add(make_post(ada, text, start + timedelta(minutes=i), facets=[tag_facet(text, "#PyCon")]))
+    cfg = make_config(tmp_path, [], appview.url, start=start, end=start + timedelta(days=1))
+    searcher = BlueskyCollector(cfg, tmp_path / "data", {})
+    texts, errors = [], []
+    for batch in searcher.collect({}):
+        texts += [p.text for p in batch.posts]
+        errors += batch.errors
+    assert not errors and len(texts) == len(set(texts)) == 250
+    searches = [r for r in appview.requests if r.path.endswith("searchPosts")]
+    assert len(searches) >= 3 and not any("cursor" in r.query for r in searches)
+    assert appview.calls("com.atproto.server.createSession") == 0
+
+
+def test_search_without_a_login_where_the_appview_refuses_says_what_to_set(tmp_path, appview):
+    cfg = make_config(tmp_path, [], appview.url)
+    batches = list(BlueskyCollector(cfg, tmp_path / "data", {}).collect({}))
+    [error] = [e for b in batches for e in b.errors]
+    assert "refuses this without a login" in error and "BACKCHANNEL_BLUESKY_HANDLE" in error
 
 
 def test_a_clamped_replay_is_noticed_as_a_gap(tmp_path, appview, jetstream, stored):
