@@ -323,12 +323,29 @@ def test_a_gap_longer_than_the_replay_window_is_filled_by_search(tmp_path, appvi
 def test_without_a_login_a_gap_is_reported_and_kept_for_later(tmp_path, appview, jetstream, stored):
     now = datetime.now(timezone.utc)
     c = make_collector(tmp_path, [jetstream.url], appview.url, start=now - timedelta(hours=2),
-                       end=now + timedelta(hours=2))
+                       end=now + timedelta(hours=2), replay_hours=1)
     stored.run(c, connected(c))
     assert any("refuses this without a login" in e for e in stored.errors)
     assert any("is not filled yet" in e for e in stored.errors)
     gaps = stored.archive.cursors("bluesky")[GAPS]
     assert len(gaps) == 1 and gaps[0][0].startswith((now - timedelta(hours=2)).strftime("%Y-%m-%dT%H"))
+
+
+def test_a_first_run_after_the_event_began_replays_from_its_start(tmp_path, appview, jetstream, stored):
+    ada = appview.account("ada.example.com")
+    now = datetime.now(timezone.utc)
+    ten_minutes_ago = int((now - timedelta(minutes=10)).timestamp() * 1_000_000)
+    hour_ago = int((now - timedelta(hours=1)).timestamp() * 1_000_000)
+    for n in range(6):  # the network never stops posting: the replay begins where it was asked to
+        jetstream.create(f"did:plc:other{n:05d}", f"3knoise{n:05d}", record("elsewhere", tag=None),
+                         at_us=hour_ago + n * 10 * 60 * 1_000_000 - 2_000_000)
+    jetstream.create(ada.did, "3kearly00001", record("Before we started #PyCon"), at_us=ten_minutes_ago)
+    c = make_collector(tmp_path, [jetstream.url], appview.url, start=now - timedelta(hours=1),
+                       end=now + timedelta(hours=1))
+    stored.run(c, lambda s: s.archive.count() == 1)
+    asked = int(jetstream.connections[0]["cursor"][0])
+    assert asked <= int((now - timedelta(hours=1)).timestamp() * 1_000_000)
+    assert stored.archive.cursors("bluesky")[GAPS] == []
 
 
 def test_a_gap_is_filled_through_the_public_appview_when_it_answers_without_a_login(
@@ -340,7 +357,7 @@ def test_a_gap_is_filled_through_the_public_appview_when_it_answers_without_a_lo
         text = f"Early {i} #PyCon"
         appview.add(make_post(ada, text, now - timedelta(minutes=50 - i), facets=[tag_facet(text, "#PyCon")]))
     c = make_collector(tmp_path, [jetstream.url], appview.url, start=now - timedelta(hours=1),
-                       end=now + timedelta(hours=1))
+                       end=now + timedelta(hours=1), replay_hours=0.5)
     stored.run(c, lambda s: s.archive.count() == 5 and c.stream.connected is not None)
     assert stored.archive.cursors("bluesky")[GAPS] == []
     assert appview.calls("com.atproto.server.createSession") == 0

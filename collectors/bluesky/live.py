@@ -20,9 +20,9 @@ It is saved in the same transaction as the posts it covers, and held just below 
 post still waiting for its author, so a restart (even after `kill -9`) replays from there;
 the archive's upsert and tombstones absorb the replayed duplicates.
 
-Gaps: when `run` starts with no cursor after the event began, or with a cursor older than
-`replay_hours`, or when Jetstream answers a replay with events far later than asked (its
-window was shorter), the missing span is recorded in cursor `gaps` and filled by search
+Catching up: a first `run` after the event began replays from the event's start. Gaps: when
+that start, or the stored cursor, is older than `replay_hours`, or when Jetstream answers a
+replay with events far later than asked (its window was shorter), the missing span is recorded in cursor `gaps` and filled by search
 (`BlueskyCollector`, which needs a login); a gap that could not be filled stays recorded and
 is tried again at the next start.
 """
@@ -101,7 +101,8 @@ class JetstreamCollector:
         self._next_lookup = 0.0
         self._requests = 0
         self._next_refresh = time.monotonic() + self.refresh_every
-        self._gaps: list[list[str]] = []
+        self._gaps: list[list[str]] = []  # spans to fill by search, as stored in cursor `gaps`
+        self._new_gaps: list[list[str]] = []  # found while streaming, not tried yet
         self._known: set[str] | None = None  # URIs of the stored posts (deletions of others are ignored)
         self._authors: dict[str, str] = {}  # DID → stored handle, for account events
 
@@ -113,14 +114,18 @@ class JetstreamCollector:
         stored = _time_us(cursors.get(CURSOR))
         self._gaps = [g for g in cursors.get(GAPS) or [] if _valid_gap(g)]
         window_us = int(self.source.replay_hours * 3600 * 1_000_000)
-        if stored is None or now_us - stored > window_us:
-            since = _moment(stored) if stored is not None else self.config.event.start
-            self._add_gap(since, _moment(now_us))
+        start = self.config.event.start
+        if stored is None and start is not None and start.timestamp() * 1_000_000 < now_us:
+            stored = int(start.timestamp() * 1_000_000)  # begun late: catch up from the event's start
+        if stored is None:
+            self.position = now_us  # from now on (stored at the first batch, so a restart resumes here)
+        elif now_us - stored > window_us:
+            self._add_gap(_moment(stored), _moment(now_us))
             self.position = now_us
         else:
             self.position = stored
         if self._gaps:
-            yield from self._fill_gaps()
+            yield from self._fill_gaps(list(self._gaps))
         yield from self._stream()
 
     def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
@@ -137,14 +142,17 @@ class JetstreamCollector:
                 self._handle(message)
             if time.monotonic() - last >= self.flush_every or len(self.waiting) >= self.max_waiting:
                 yield self._flush()
-                if self._gaps and self._asked is None:  # Jetstream could not replay as far as asked
-                    yield from self._fill_gaps()
+                if self._new_gaps:  # Jetstream could not replay as far as asked
+                    new, self._new_gaps = self._new_gaps, []
+                    yield from self._fill_gaps(new)
                 if time.monotonic() >= self._next_refresh:
                     yield from self._refresh()
                 last = time.monotonic()
 
     def _resume_from(self) -> int | None:
-        self._asked = self.position
+        # Only a resume from further back than `gap_after` can be clamped; a live one is not.
+        old = self.position is not None and _now_us() - self.position > self.gap_after * 1_000_000
+        self._asked = self.position if old else None
         return self.position
 
     def _handle(self, message: str) -> None:
@@ -173,7 +181,7 @@ class JetstreamCollector:
         """The first event of a connection that resumed: far after the cursor means a gap."""
         asked, self._asked = self._asked, None
         if asked is not None and time_us - asked > self.gap_after * 1_000_000:
-            self._add_gap(_moment(asked), _moment(time_us))
+            self._new_gaps += self._add_gap(_moment(asked), _moment(time_us))
 
     def _commit(self, did: str, time_us: int, commit: Any) -> None:
         if not isinstance(commit, dict) or commit.get("collection") != POST_COLLECTION:
@@ -280,21 +288,23 @@ class JetstreamCollector:
         self.extra["waiting for profiles"] = len(self.waiting)
 
     # gaps ----------------------------------------------------------------------------------
-    def _add_gap(self, since: datetime | None, until: datetime) -> None:
+    def _add_gap(self, since: datetime | None, until: datetime) -> list[list[str]]:
         start, end = self.config.event.start, self.config.event.end
         if since is None or (start and since < start):
             since = start
         if end and until > end:
             until = end
         if since is None or since >= until:
-            return  # no event start to fill from, or nothing of the event in the gap
-        self._gaps.append([_iso(since), _iso(until)])
+            return []  # no event start to fill from, or nothing of the event in the gap
+        gap = [_iso(since), _iso(until)]
+        self._gaps.append(gap)
+        return [gap]
 
-    def _fill_gaps(self) -> Iterator[Batch]:
-        """Search each recorded gap; those filled leave the `gaps` cursor."""
+    def _fill_gaps(self, gaps: list[list[str]]) -> Iterator[Batch]:
+        """Search these gaps; those filled leave the `gaps` cursor, the others wait for the next start."""
         from backchannel.collectors.bluesky.collector import BlueskyCollector
 
-        for gap in list(self._gaps):
+        for gap in gaps:
             since, until = (datetime.fromisoformat(g.replace("Z", "+00:00")) for g in gap)
             search = BlueskyCollector(self.config, self.data_dir, self.env)
             search.start, search.end = since, until
