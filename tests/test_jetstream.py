@@ -294,9 +294,12 @@ def test_malformed_messages_are_skipped_and_counted(tmp_path, appview, jetstream
     jetstream.add_raw(json.dumps({"did": ada.did, "time_us": "soon", "kind": "commit"}))
     jetstream.add_raw(json.dumps({"did": "did:plc:x", "time_us": 1, "kind": "commit", "commit": {
         "operation": "create", "collection": "app.bsky.feed.post", "rkey": "../../x", "record": {}}}))
+    jetstream.add_raw("[" * 100_000 + "]" * 100_000)  # deeper than the JSON parser recurses
+    jetstream.create(ada.did, "3kodd0000001", record("Odd #PyCon", embed={"$type": "app.bsky.embed.images",
+                                                                            "images": [{"image": ["not", "a", "blob"]}]}))
     jetstream.create(ada.did, "3kfine000001", record("Still here #PyCon"))
-    stored.run(c, lambda s: s.archive.count() == 1)
-    assert stored.skipped.get("malformed") == 3
+    stored.run(c, lambda s: s.archive.count() == 2)
+    assert stored.skipped.get("malformed") == 4
     assert all("Traceback" not in w for w in stored.warnings)
 
 

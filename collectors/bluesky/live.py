@@ -158,7 +158,7 @@ class JetstreamCollector:
     def _handle(self, message: str) -> None:
         try:
             event = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than any record has
             self._malformed(f"a message that is not JSON: {message[:80]!r}")
             return
         if not isinstance(event, dict):
@@ -267,6 +267,10 @@ class JetstreamCollector:
             post = normalize(view, self.source.allow_adult)
         except BadPost as exc:
             batch.warnings.append(f"Jetstream: skipped {exc}")
+            batch.skip("malformed")
+            return
+        except Exception as exc:  # a record shape nobody foresaw: skip the post, not the stream
+            batch.warnings.append(f"Jetstream: skipped post {view['uri']}: {type(exc).__name__}: {exc}"[:300])
             batch.skip("malformed")
             return
         if post is None:
