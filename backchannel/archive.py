@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from backchannel.errors import BackchannelError
+from backchannel.errors import BackchannelError, InputError
 from backchannel.models import Author, Media, Metrics, Post, format_time, parse_time
 from backchannel.validate import problems
 
@@ -165,8 +165,6 @@ class Archive:
 
     def _open_readonly(self) -> sqlite3.Connection:
         if not self.path.is_file():
-            from backchannel.checks import no_archive
-
             raise no_archive(self.path.parent)
         uri = self.path.resolve().as_uri()
         db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
@@ -439,6 +437,12 @@ def _post(row: tuple) -> Post:
 
 NEW_COLUMNS = ("indexable", "discoverable", "talk", "talk_reason")  # added or renamed after the first release
 RENAMED = {"session": "talk", "session_reason": "talk_reason"}  # "talk" is the word for a programme item
+
+
+def no_archive(data_dir: Path) -> InputError:
+    """What a command that only reads says in a folder without an archive."""
+    return InputError(f"{data_dir}: no archive here yet (run `backchannel collect` or "
+                      "`backchannel import` first, or pass --data-dir)")
 
 
 def _has_columns(db: sqlite3.Connection) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable
 
+from backchannel.collectors.registry import live
 from backchannel.archive import Archive
 from backchannel.errors import BackchannelError
 from backchannel.pipeline import SourceReport, Writer, apply_batch
@@ -174,7 +175,8 @@ class Runner:
                  warnings: bool = False, moderation: Callable[[], int] | None = None,
                  review_queue: Callable[[], int] | None = None):
         self.writer = writer
-        self.collectors = collectors
+        # A source with a live stream (Bluesky's Jetstream) is read through it.
+        self.collectors = [live(c) for c in collectors]
         self.refresh = refresh
         self.build = build
         self.log = log
@@ -183,8 +185,11 @@ class Runner:
         self.warnings = warnings
         self.queue: queue.Queue[_Item] = queue.Queue(maxsize=64)
         self.stop = threading.Event()
-        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors},
+        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in self.collectors},
                                 digest=build is not None)
+        for c in self.collectors:
+            if isinstance(getattr(c, "extra", None), dict):  # e.g. Jetstream's lag, kept up to date by the collector
+                self.status.sources[c.name].extra = c.extra
         self.status.archive_total = writer.archive.count()
         self._dirty = False
         # `moderation()` returns how many moderation actions arrived since it was last asked
@@ -345,6 +350,8 @@ class Runner:
                 try:
                     self.queue.put(item, timeout=0.2)
                     waits.append(item.done)
+                    if len(waits) > 256:  # a live stream's round never ends: forget the stored ones
+                        waits[:] = [w for w in waits if not w.is_set()]
                     break
                 except queue.Full:
                     continue

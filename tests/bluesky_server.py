@@ -81,6 +81,7 @@ class Account:
     password: str = ""
     display_name: str | None = None
     labels: list[str] = field(default_factory=list)  # self-labels such as "!no-unauthenticated"
+    active: bool = True  # False: deactivated (getProfiles leaves it out)
 
     def view(self) -> dict[str, Any]:
         """app.bsky.actor.defs#profileViewBasic."""
@@ -257,6 +258,7 @@ class BlueskyServer:
         self.faults: list[list[Any]] = []  # [nsid, good calls to let through, Response]
         self.pds_url: str | None = None  # DID documents name this PDS (default: this server)
         self.search_enabled = True
+        self.public_search = False  # answer searchPosts without a login (first pages only)
         self.lock = threading.Lock()
         self.loop = Loopback(self.handle)
 
@@ -317,6 +319,7 @@ class BlueskyServer:
             "com.atproto.server.getSession": self._get_session,
             "app.bsky.feed.searchPosts": self._search_posts,
             "app.bsky.feed.getPosts": self._get_posts,
+            "app.bsky.actor.getProfiles": self._get_profiles,
         }
         route = routes.get(nsid)
         if route is None:
@@ -415,9 +418,13 @@ class BlueskyServer:
 
     # feeds -------------------------------------------------------------------------------
     def _search_posts(self, req: Request) -> Response:
-        _, error = self._viewer(req)
-        if error:
-            return error
+        if self.public_search and not _bearer(req):  # a public AppView: no login, but no paging either
+            if req.arg("cursor"):
+                return xrpc_error(400, "InvalidRequest", "Unauthenticated requests may not use cursor")
+        else:
+            _, error = self._viewer(req)
+            if error:
+                return error
         if not self.search_enabled:
             return xrpc_error(403, "Forbidden", "Search is not available for this account")
         q = (req.arg("q") or "").strip()
@@ -447,13 +454,26 @@ class BlueskyServer:
         return Response.json(out)
 
     def _get_posts(self, req: Request) -> Response:
-        _, error = self._viewer(req)
-        if error:
-            return error
+        if _bearer(req):  # the public AppView answers without a login too
+            _, error = self._viewer(req)
+            if error:
+                return error
         uris = req.query.get("uris", [])
         if len(uris) > 25:
             return xrpc_error(400, "InvalidRequest", "Error: uris must not have more than 25 elements")
         return Response.json({"posts": [self.posts[u] for u in uris if u in self.posts]})
+
+    def _get_profiles(self, req: Request) -> Response:
+        """app.bsky.actor.getProfiles: public; unknown or deactivated actors are left out."""
+        actors = req.query.get("actors", [])
+        if not actors:
+            return xrpc_error(400, "InvalidRequest", "Error: Params must have the property \"actors\"")
+        if len(actors) > 25:
+            return xrpc_error(400, "InvalidRequest", "Error: actors must not have more than 25 elements")
+        by_handle = {a.handle: a for a in self.accounts.values()}
+        found = [self.accounts.get(a) or by_handle.get(a) for a in actors]
+        return Response.json({"profiles": [dict(a.view(), followersCount=0, postsCount=1)
+                                           for a in found if a is not None and a.active]})
 
 
 def _sort_at(view: dict[str, Any]) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from datetime import datetime, timedelta, timezone
@@ -297,10 +298,15 @@ def test_wrong_password_is_one_clear_source_error(server, tmp_path):
 
 
 def test_missing_credentials_name_the_variables(server, tmp_path):
-    cfg = make_config(server.url, tmp_path)
-    with pytest.raises(SourceError, match="BACKCHANNEL_BLUESKY_HANDLE.*BACKCHANNEL_BLUESKY_APP_PASSWORD"):
-        PipelineStore().round(BlueskyCollector(cfg, tmp_path / "data", {}))
-    assert not server.requests
+    """Without a login, search asks the public AppView; one that refuses says what to set."""
+    raw = {"event": {"name": "PyCon Test", "hashtags": ["pycon"]},
+           "sources": {"bluesky": {"service": server.url, "appview": server.url, "timeout": 5}}}
+    cfg = configmod.parse(raw, tmp_path / "backchannel.toml")
+    store = PipelineStore()
+    store.round(BlueskyCollector(cfg, tmp_path / "data", {}))
+    [error] = store.errors
+    assert re.search("BACKCHANNEL_BLUESKY_HANDLE.*BACKCHANNEL_BLUESKY_APP_PASSWORD", error)
+    assert server.calls(CREATE) == 0 and server.calls(SEARCH) == 1
 
 
 def test_login_faults_are_reported_not_raised(server, tmp_path):
