@@ -77,15 +77,18 @@ def load_config(config_path: Path | None, data_dir: Path | None, required: bool 
 def open_writer(cfg):
     """The archive and index of `cfg.data_dir`, behind the one-writer lock."""
     from backchannel.archive import Archive
-    from backchannel.enrich import load_talks, make_enricher
     from backchannel.index import Index
     from backchannel.lock import WriterLock
     from backchannel.pipeline import Writer
+    from backchannel.talks.live import Programme
 
-    talks = load_talks(cfg)
+    programme = Programme.open(cfg)
     lock = WriterLock(cfg.data_dir).acquire()
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
     writer.lock = lock
+    writer.programme = programme
+    for note in programme.notes(programme.sync(writer)):
+        click.echo(note, err=True)
     return writer
 
 

@@ -35,15 +35,18 @@ def build(config_path, data_dir, output, full, no_search, as_json, quiet):
     Example: backchannel build && backchannel serve
     """
     from backchannel.digest.builder import build_from_config
-    from backchannel.enrich import load_talks
     from backchannel.digest.ranking import rank
+    from backchannel.talks.live import talks_for_build
 
     cfg = load_config(config_path, data_dir)
     if not (cfg.data_dir / "archive.db").exists():
         raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
                          "`backchannel import` first, or pass --data-dir)")
+    talks, notes = talks_for_build(cfg)
+    for note in notes if not (quiet or as_json) else ():
+        click.echo(note, err=True)
     with progress_for(quiet, as_json) as progress:
-        report = build_from_config(cfg, talks=load_talks(cfg), rank=rank, output=output,
+        report = build_from_config(cfg, talks=talks, rank=rank, output=output,
                                    search=not no_search, full=full, progress=progress)
     if as_json or not quiet:
         click.echo(json.dumps(report.as_dict()) if as_json else report.summary())

@@ -174,7 +174,8 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
 @click.option("--author", multiple=True, help="A handle, e.g. ada@example.social or ada (repeatable).")
 @click.option("--tag", multiple=True, help="A hashtag, with or without '#' (repeatable).")
 @click.option("--kind", multiple=True, help="takeaway, question, resource, shoutout or other (repeatable).")
-@click.option("--talk", multiple=True, help="A talk's id from the schedule (repeatable).")
+@click.option("--talk", multiple=True,
+              help="A talk: its code or id (PERF01, 101), GUID/UID, or words of its title (repeatable).")
 @click.option("--lang", multiple=True, help="A language code such as en or de (repeatable).")
 @click.option("--since", help="From this date or date-time (event time zone), e.g. 2026-09-01 or 2026-09-01T14:00.")
 @click.option("--until", help="Up to this date (inclusive) or date-time (exclusive).")
@@ -402,6 +403,7 @@ from backchannel.cli.demo import demo  # noqa: E402
 from backchannel.cli.digest import build, serve  # noqa: E402
 from backchannel.cli.moderation import hide, moderation, pin, review, unhide, unpin  # noqa: E402
 from backchannel.cli.status import status  # noqa: E402
+from backchannel.cli.talks import talks  # noqa: E402
 
-for command in (build, serve, demo, status, hide, unhide, pin, unpin, moderation, review):
+for command in (build, serve, demo, status, hide, unhide, pin, unpin, moderation, review, talks):
     cli.add_command(command)

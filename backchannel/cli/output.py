@@ -57,7 +57,7 @@ def hit_text(hit: Hit, rank: int, tz: ZoneInfo, color: bool, explain: bool = Fal
         url = _one_line(post.url)
         lines.append("   " + (click.style(url, fg="cyan") if color else url))
     if explain:
-        lines.append(f"   talk: {_one_line(post.talk) or '— (the day)'}"
+        lines.append(f"   talk: {_one_line(hit.talk or post.talk) or '— (the day)'}"
                      + (f" · why: {_one_line(post.talk_reason)}" if post.talk_reason else ""))
     return "\n".join(lines)
 
