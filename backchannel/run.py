@@ -28,6 +28,7 @@ from backchannel.errors import BackchannelError
 from backchannel.pipeline import SourceReport, Writer, apply_batch
 
 RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
+HEARTBEAT = 600  # seconds without a log line after which `run` says it is still polling
 MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
 
 
@@ -135,6 +136,7 @@ class _Item:
     source: str
     batch: object
     done: threading.Event
+    apply: Callable[[], None] | None = None  # work for the writer other than a batch (a new programme)
 
 
 class Runner:
@@ -150,7 +152,11 @@ class Runner:
         self.collectors = collectors
         self.refresh = refresh
         self.build = build
-        self.log = log
+        self._log = log
+        self._last_said = time.monotonic()
+        self.heartbeat = HEARTBEAT
+        # The programme `open_writer` read ([event] schedule): watched for changes while running.
+        self.programme = getattr(writer, "programme", None)
         self.recheck_hours = recheck_hours
         self.on_change = on_change or (lambda status: None)
         self.warnings = warnings
@@ -166,6 +172,10 @@ class Runner:
         self.review_queue = review_queue  # approve mode: posts waiting for `backchannel review`
         self._next_check = 0.0
 
+    def log(self, line: str) -> None:
+        self._last_said = time.monotonic()
+        self._log(line)
+
     # -- the writer (main thread) ----------------------------------------------------------
 
     def run(self, max_seconds: float | None = None) -> RunStatus:
@@ -173,6 +183,8 @@ class Runner:
         self._install_signals()
         threads = [threading.Thread(target=self._poll_loop, args=(c,), name=f"poll-{c.name}", daemon=True)
                    for c in self.collectors]
+        if self.programme is not None and self.programme.every:
+            threads.append(threading.Thread(target=self._programme_loop, name="programme", daemon=True))
         for t in threads:
             t.start()
         deadline = time.monotonic() + max_seconds if max_seconds else None
@@ -196,6 +208,8 @@ class Runner:
             if self.build and self._dirty and time.monotonic() >= next_build:
                 self._build()
                 next_build = time.monotonic() + self.refresh
+            if time.monotonic() - self._last_said >= self.heartbeat:
+                self.log(self._quiet_line())
         self._drain()
         if self.build and self._dirty:
             self._build()
@@ -203,6 +217,12 @@ class Runner:
         return self.status
 
     def _store(self, item: _Item) -> None:
+        if item.apply:
+            try:
+                item.apply()
+            finally:
+                item.done.set()
+            return
         report = SourceReport(item.source)
         try:
             apply_batch(self.writer, item.source, item.batch, report)
@@ -229,6 +249,34 @@ class Runner:
             self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted"
                      + (f"; {left_out}" if left_out else ""))
         self.on_change(self.status)
+
+    def _quiet_line(self) -> str:
+        """The heartbeat: polls go on and find nothing (or the log would have said so)."""
+        quiet = int(time.monotonic() - self._last_said) // 60
+        polls = ", ".join(f"{s.name} {s.polls} poll{'s' if s.polls != 1 else ''}"
+                          + (f" ({s.errors} errors)" if s.errors else "") for s in self.status.sources.values())
+        return (f"still collecting: nothing new in the last {quiet} min; since start {polls}; "
+                f"archive {self.status.archive_total} posts")
+
+    def _programme_loop(self) -> None:
+        """Look at the programme every few seconds (a file) or minutes (a URL); a changed one is
+        handed to the writer, which matches the stored posts again."""
+        while not self.stop.wait(self.programme.every):
+            try:
+                changed = self.programme.check()
+            except BackchannelError as exc:
+                self.log(f"programme: error: {exc.format_message()} (the last one read stays in use)")
+                continue
+            if changed:
+                item = _Item("programme", None, threading.Event(), apply=self._new_programme)
+                self._feed_item(item, [])
+
+    def _new_programme(self) -> None:
+        moved = self.programme.sync(self.writer)
+        self.log(f"programme changed: {self.programme.schedule.summary()}; stored posts matched again, "
+                 f"{moved} moved")
+        if moved:
+            self._dirty = True
 
     def _moderated(self) -> bool:
         try:
@@ -313,16 +361,18 @@ class Runner:
 
     def _feed(self, name: str, batches, waits: list[threading.Event]) -> None:
         for batch in batches:
-            item = _Item(name, batch, threading.Event())
-            while not self.stop.is_set():
-                try:
-                    self.queue.put(item, timeout=0.2)
-                    waits.append(item.done)
-                    break
-                except queue.Full:
-                    continue
+            self._feed_item(_Item(name, batch, threading.Event()), waits)
             if self.stop.is_set():
                 break
+
+    def _feed_item(self, item: _Item, waits: list[threading.Event]) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                waits.append(item.done)
+                return
+            except queue.Full:
+                continue
 
     def _report(self, name: str, message: str, waits: list[threading.Event]) -> None:
         from backchannel.collectors.base import Batch

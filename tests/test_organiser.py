@@ -86,3 +86,92 @@ def test_one_wrong_address_does_not_lose_the_good_servers_posts(tmp_path, static
         result = collect(tmp_path, static_site, server.url)
     assert result.exit_code == 1
     assert "mastodon: 1 new" in result.output and "not a Mastodon API server" in result.output
+
+
+# --- run: the programme changes while it runs; quiet rounds still say something ---------------
+
+RSS = """<?xml version='1.0'?><rss version='2.0'><channel><title>Notes</title>
+<item><title>Retrieval ranking with embeddings</title><guid isPermaLink='false'>n1</guid>
+<link>https://blog.example/n1</link><pubDate>Wed, 02 Sep 2026 09:10:00 +0000</pubDate>
+<description>Notes from retrieval ranking with embeddings: recall first, then precision</description></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def running_event(tmp_path, monkeypatch):
+    """An event with a programme file and one feed, opened for `run` as the CLI opens it."""
+    import shutil
+    import signal
+    from pathlib import Path
+
+    from backchannel.cli.common import close_writer, open_writer
+    from backchannel.collectors.base import make_collectors
+    from backchannel.config import load
+    from backchannel.talks import live
+
+    monkeypatch.setattr(live, "FILE_EVERY", 0.2)  # our own polling period, shortened for the test
+    shutil.copy(Path(__file__).parent / "fixtures" / "schedules" / "broken" / "missing_start.json",
+                tmp_path / "schedule.json")
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with Loopback(lambda req: Response(200, RSS, {"Content-Type": "application/rss+xml"})) as feed:
+        config = tmp_path / "backchannel.toml"
+        config.write_text('[event]\nname = "DemoCon"\nhashtags = ["democon"]\ntimezone = "Europe/Berlin"\n'
+                          f'schedule = "schedule.json"\n[sources.rss]\nfeeds = [{{ url = "{feed.url}/feed.xml", '
+                          'all = true }]\ninterval = 1\n')
+        cfg = load(config, None, required=True)
+        writer = open_writer(cfg)
+        try:
+            yield cfg, writer, make_collectors(cfg, {})
+        finally:
+            close_writer(writer)
+            signal.signal(signal.SIGINT, handlers[0])
+            signal.signal(signal.SIGTERM, handlers[1])
+
+
+def test_run_matches_stored_posts_again_when_the_programme_file_changes(running_event, tmp_path):
+    from test_talks_programme import fix_retrieval_talk
+
+    from backchannel.run import Runner
+
+    cfg, writer, collectors = running_event
+    lines: list[str] = []
+    runner = Runner(writer, collectors, {"rss": 0.5}, refresh=60, log=lines.append)
+    fixer = threading.Timer(1.5, fix_retrieval_talk, args=(tmp_path / "schedule.json",))
+    fixer.start()
+    runner.run(max_seconds=4)
+    fixer.join()
+    changed = [line for line in lines if line.startswith("programme changed")]
+    assert changed == ["programme changed: schedule.json: 9 talks, 2 rooms, 2 days; stored posts matched "
+                       "again, 1 moved"], lines
+    post = next(writer.archive.posts())
+    assert post.talk == "6f1c2a9e-0d4b-5b8e-9c1a-000000000008"
+    assert [r["code"] for r in writer.archive.talk_rows()].count("RET008") == 1
+
+
+def test_run_says_it_is_still_collecting_when_rounds_find_nothing(running_event):
+    from backchannel.run import Runner
+
+    cfg, writer, collectors = running_event
+    lines: list[str] = []
+    runner = Runner(writer, collectors, {"rss": 0.3}, refresh=60, log=lines.append)
+    runner.heartbeat = 1.0
+    runner.run(max_seconds=3.5)
+    quiet = [line for line in lines if line.startswith("still collecting: nothing new")]
+    assert quiet and "rss" in quiet[-1] and "polls" in quiet[-1] and "archive 1 posts" in quiet[-1], lines
+
+
+def test_log_lines_carry_date_time_and_the_events_offset_and_utc_for_json():
+    import io
+    import re
+    from zoneinfo import ZoneInfo
+
+    from backchannel.run import RunStatus
+    from backchannel.run_display import Display
+
+    out = io.StringIO()
+    display = Display(stream=out, live=False, tz=ZoneInfo("Asia/Tokyo"))
+    display.log("rss: 1 new")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00 rss: 1 new\n", out.getvalue())
+    display.update(RunStatus())
+    entry = display.snapshot()["log"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["at"]) and entry["line"] == "rss: 1 new"

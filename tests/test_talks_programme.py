@@ -22,10 +22,10 @@ from backchannel.talks.programme import load_schedule
 from backchannel.cli.main import cli
 
 SCHEDULES = Path(__file__).parent / "fixtures" / "schedules"
-CORPUS = Path("/work/shared/corpora/programmes")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "programmes"  # where CI clones it
 if not CORPUS.is_dir():
-    CORPUS = Path(__file__).parent.parent.parent.parent / "shared" / "corpora" / "programmes"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared programme corpus is not here")
+    CORPUS = Path("/work/shared/corpora/programmes")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpora/programmes is not here")
 
 POSTS = [
     {"id": "ret", "source": "mastodon", "created_at": "2026-09-02T09:10:00Z",

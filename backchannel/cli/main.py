@@ -151,7 +151,7 @@ def run(config_path, data_dir, sources, no_digest, recheck, quiet, verbose, log_
     intervals = {name: section.interval for name, section in
                  (("mastodon", cfg.mastodon), ("bluesky", cfg.bluesky), ("rss", cfg.rss)) if section}
     writer = open_writer(cfg)
-    display = Display(quiet=quiet, log_file=log_file, console=console())
+    display = Display(quiet=quiet, log_file=log_file, console=console(), tz=cfg.event.tz)
     try:
         build = None if no_digest else digest_builder(cfg)
         runner = Runner(writer, collectors, intervals, cfg.digest.refresh, build, log=display.log,
