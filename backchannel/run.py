@@ -25,7 +25,7 @@ from typing import Callable
 
 from backchannel.archive import Archive
 from backchannel.errors import BackchannelError
-from backchannel.pipeline import SourceReport, Writer, apply_batch
+from backchannel.pipeline import Counts, SourceReport, Writer, apply_batch
 
 RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
 HEARTBEAT = 600  # seconds without a log line after which `run` says it is still polling
@@ -51,6 +51,9 @@ class SourceStatus:
     total_deleted: int = 0
     requests: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason, since start
+    seen: int = 0  # posts the source showed, since start: kept + left out
+    kept: int = 0
+    servers: dict[str, Counts] = field(default_factory=dict)  # the same per server or feed, since start
     errors: int = 0
     last_error: str | None = None
     polling: bool = False
@@ -70,6 +73,8 @@ class SourceStatus:
                 "last_new": self.last_new, "total_new": self.total_new, "total_updated": self.total_updated,
                 "total_deleted": self.total_deleted, "requests": self.requests,
                 "skipped": dict(self.skipped), "errors": self.errors, "last_error": self.last_error,
+                "seen": self.seen, "kept": self.kept,
+                "servers": {name: c.as_dict() for name, c in list(self.servers.items())},
                 "extra": dict(self.extra)}
 
 
@@ -236,6 +241,10 @@ class Runner:
         s.requests += report.requests
         for reason, n in report.skipped.items():
             s.skipped[reason] = s.skipped.get(reason, 0) + n
+        s.seen += report.seen
+        s.kept += report.kept
+        for name, counts in report.servers.items():
+            s.servers.setdefault(name, Counts()).add(counts)
         for warning in report.warnings if self.warnings else ():
             self.log(f"{item.source}: warning: {warning}")
         for error in report.errors:

@@ -106,6 +106,11 @@ def summary(data: dict, now: datetime) -> list[Text]:
     if data.get("extra"):
         lines.append(Text(" · ".join(f"{safe(k, 30)}: {safe(v, 30)}" for k, v in data["extra"].items())))
     for s in data["sources"]:
+        servers = s.get("servers") or {}
+        if len(servers) > 1 or any(c["left_out"] or c["errors"] for c in servers.values()):
+            for name, c in servers.items():
+                counts = safe(describe(c), 200)
+                lines.append(Text(f"{safe(s['name'], 30)} · {safe(name, 60)}: since start {counts}"))
         if s.get("skipped"):
             parts = ", ".join(f"{n} {safe(why, 40)}" for why, n in
                               sorted(s["skipped"].items(), key=lambda kv: (-kv[1], kv[0])))
@@ -115,6 +120,13 @@ def summary(data: dict, now: datetime) -> list[Text]:
     if d["error"]:
         lines.append(Text(f"digest error: {safe(d['error'])}", style="red"))
     return lines
+
+
+def describe(counts: dict) -> str:
+    """One server's counts from the status data: `seen 7, kept 3, left out: 4 not public`."""
+    from backchannel.pipeline import Counts
+
+    return Counts(counts["seen"], counts["kept"], dict(counts["left_out"]), counts["errors"]).describe()
 
 
 def view(data: dict, now: datetime | None = None, header: str | None = None) -> Group:

@@ -4,6 +4,7 @@ archive, the CLI as typed."""
 
 import functools
 import json
+import json
 import threading
 from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -175,3 +176,24 @@ def test_log_lines_carry_date_time_and_the_events_offset_and_utc_for_json():
     display.update(RunStatus())
     entry = display.snapshot()["log"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["at"]) and entry["line"] == "rss: 1 new"
+
+
+def test_collect_counts_seen_kept_and_left_out_per_server(tmp_path):
+    with FakeMastodon() as a, FakeMastodon() as b:
+        recent = now() - timedelta(minutes=5)
+        a.publish(Person("ada", a), "Lesson: shard by tenant", tags=["democon"], created_at=recent)
+        a.publish(Person("bot", a, note="<p>I post things #nobot</p>"), "Daily digest", tags=["democon"],
+                  created_at=recent)
+        b.publish(Person("grace", b), "Threat models first", tags=["democon"], created_at=recent)
+        config = tmp_path / "backchannel.toml"
+        config.write_text(CONFIG.format(instances=f'"{a.url}", "{b.url}"'))
+        result = CliRunner().invoke(cli, ["collect", "--once", "--config", str(config)])
+        as_json = CliRunner().invoke(cli, ["collect", "--once", "--json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("mastodon: 2 new, 0 updated, 0 deleted; left out: 1 opted out (#nobot); "
+                               "seen 3, kept 2 (")
+    assert f"  {a.domain}: seen 2, kept 1, left out: 1 opted out (#nobot)" in lines
+    assert f"  {b.domain}: seen 1, kept 1" in lines
+    report = json.loads(as_json.stdout.splitlines()[0])
+    assert report["servers"][b.domain] == {"seen": 0, "kept": 0, "left_out": {}, "errors": 0}  # nothing new

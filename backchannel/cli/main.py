@@ -71,6 +71,7 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
 
     from backchannel.pipeline import collect_round
     from backchannel.cli.output import echo_problems
+    from backchannel.sanitize import terminal_text as safe
 
     cfg = load_config(config_path, data_dir, required=True)
     collectors = make_collectors(cfg, os.environ, sources)
@@ -97,10 +98,8 @@ def collect(config_path, data_dir, once, sources, recheck, as_json, verbose, qui
         if as_json:
             click.echo(json.dumps(r.as_dict()))
             continue
-        left_out = r.left_out()
-        click.echo(f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
-                   + (f", {r.blocked} blocked" if r.blocked else "") + (f"; {left_out}" if left_out else "")
-                   + f" ({r.requests} requests)")
+        for line in r.lines():
+            click.echo(safe(line))
         echo_problems(r, verbose)
     if failed:
         sys.exit(1)
