@@ -197,3 +197,22 @@ def test_collect_counts_seen_kept_and_left_out_per_server(tmp_path):
     assert f"  {b.domain}: seen 1, kept 1" in lines
     report = json.loads(as_json.stdout.splitlines()[0])
     assert report["servers"][b.domain] == {"seen": 0, "kept": 0, "left_out": {}, "errors": 0}  # nothing new
+
+
+def test_printed_hints_run_without_activating_the_venv(tmp_path):
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(sys.executable), "backchannel")
+    if not os.path.isfile(script):
+        pytest.skip("not installed as a script next to this Python")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # as in a new shell, the venv not activated
+    done = subprocess.run([script, "init", "--config", str(tmp_path / "backchannel.toml")], env=env,
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    hint = done.stdout.split("then run: ", 1)[1].strip()
+    assert not hint.startswith("backchannel ")  # not on PATH here: the hint names the script
+    again = subprocess.run(shlex.split(hint.replace("collect --once", "--version")), env=env,
+                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert again.returncode == 0 and "backchannel" in again.stdout

@@ -43,7 +43,9 @@ def init(config_path, data_dir, force):
         raise InputError(f"{target}: already exists (use --force to overwrite)")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(files("backchannel").joinpath("starter.toml").read_text("utf-8"), "utf-8")
-    click.echo(f"Wrote {target}. Edit [event] and the sources, then run: backchannel collect --once")
+    from backchannel.hints import program
+
+    click.echo(f"Wrote {target}. Edit [event] and the sources, then run: {program()} collect --once")
 
 
 @cli.command()
