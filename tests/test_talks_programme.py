@@ -222,3 +222,19 @@ def test_a_programme_file_is_read_again_only_when_it_changed(tmp_path):
     fix_retrieval_talk(path)
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
     assert len(watch.read_if_changed("Europe/Berlin").talks) == 9
+
+
+def test_the_readmes_example_programmes_read_the_same_in_every_format():
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("Minimal programmes, one per format", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:json|xml)?\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        schedule = load_schedule(block.encode(), "Europe/Berlin", name="example")
+        assert schedule.warnings == []
+        [talk] = schedule.talks
+        assert (talk.code, talk.title, talk.room, talk.speakers, talk.hashtag) == \
+            ("VEC002" if "VEC002" in block else "102", "Vector search at scale", "Hall A", ["Ada Lovelace"], "vecscale")
+        assert talk.start.isoformat() == "2026-09-01T08:00:00+00:00"
