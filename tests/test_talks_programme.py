@@ -238,3 +238,12 @@ def test_the_readmes_example_programmes_read_the_same_in_every_format():
         assert (talk.code, talk.title, talk.room, talk.speakers, talk.hashtag) == \
             ("VEC002" if "VEC002" in block else "102", "Vector search at scale", "Hall A", ["Ada Lovelace"], "vecscale")
         assert talk.start.isoformat() == "2026-09-01T08:00:00+00:00"
+
+
+def test_without_a_programme_imported_talks_stay_as_they_were(tmp_path):
+    config = tmp_path / "backchannel.toml"
+    config.write_text('[event]\nname = "x"\nhashtags = ["democon"]\n')
+    post = dict(POSTS[1], talk="VEC002-guid", talk_reason="from another archive")
+    import_posts(config, [post])
+    assert run(config, "reindex").exit_code == 0
+    assert exported(config)["vec"]["talk"] == "VEC002-guid"

@@ -80,8 +80,11 @@ class Programme:
         return True
 
     def changed_since_match(self, archive) -> bool:
-        """Whether the archive's posts were matched with another programme than this one."""
-        return archive.meta("talks_hash") != fingerprint(self.talks)
+        """Whether the archive's posts were matched with another programme than this one.
+
+        Without a programme the posts keep the talks they have (an import of another
+        archive's export brings its own)."""
+        return self.schedule is not None and archive.meta("talks_hash") != fingerprint(self.talks)
 
     def sync(self, writer) -> int:
         """Make the writer match with these talks; if the archive's posts were matched with

@@ -67,7 +67,7 @@ def listing(cfg) -> tuple[list[Row], list[str]]:
     programme = Programme.open(cfg)
     with Archive(path, readonly=True) as archive:
         stored = archive.talk_rows()
-        stale = programme.schedule is not None and programme.changed_since_match(archive)
+        stale = programme.changed_since_match(archive)
     notes = programme.notes(0)
     if stale:
         notes.append("the programme changed since the posts were matched: `backchannel reindex` (or "
