@@ -12,12 +12,13 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "id", "source", "url", "author_handle", "author_name", "author_url", "created_at", "edited_at",
     "text", "lang", "tags", "links", "reply_to", "is_repost", "likes", "reposts", "replies",
-    "quotes", "sensitive", "content_warning", "kind", "score", "talk", "talk_reason",
+    "quotes", "sensitive", "content_warning", "kind", "score", "talk", "talk_code", "talk_reason",
 )
 
 
-def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl") -> int:
-    """Write posts to `out`; returns how many. CSV joins lists with spaces."""
+def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl", codes: dict[str, str] | None = None) -> int:
+    """Write posts to `out`; returns how many. CSV joins lists with spaces and adds each
+    post's `talk_code` (from `codes`: talk id → the code organisers use, `talks` table)."""
     n = 0
     if fmt == "jsonl":
         for post in posts:
@@ -31,7 +32,7 @@ def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl") -> int:
         d.update({
             "author_handle": post.author.handle, "author_name": post.author.name,
             "author_url": post.author.url, "tags": " ".join(post.tags), "links": " ".join(post.links),
-            **d["metrics"],
+            "talk_code": (codes or {}).get(post.talk) if post.talk else None, **d["metrics"],
         })
         writer.writerow({k: _cell(d.get(k)) for k in CSV_COLUMNS})
         n += 1

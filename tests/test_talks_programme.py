@@ -247,3 +247,13 @@ def test_without_a_programme_imported_talks_stay_as_they_were(tmp_path):
     import_posts(config, [post])
     assert run(config, "reindex").exit_code == 0
     assert exported(config)["vec"]["talk"] == "VEC002-guid"
+
+
+def test_the_csv_export_shows_the_talks_code_beside_its_id(tmp_path):
+    import csv
+    import io
+
+    config = event(tmp_path, SCHEDULES / "democon.json")
+    import_posts(config)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(run(config, "export", "--format", "csv").stdout))}
+    assert rows["vec"]["talk_code"] == "VEC002" and rows["vec"]["talk"] == "6f1c2a9e-0d4b-5b8e-9c1a-000000000002"

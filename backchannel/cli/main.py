@@ -317,7 +317,8 @@ def export(config_path, data_dir, fmt, output, source, include_hidden, moderatio
             else:
                 hidden = set() if include_hidden else set(moderation_state(archive).hidden)
                 posts = (p for p in archive.posts(source=source) if p.id not in hidden)
-                n, what = run_export(posts, output, fmt), "posts"
+                codes = {row["id"]: row["code"] for row in archive.talk_rows() if row["code"]}
+                n, what = run_export(posts, output, fmt, codes), "posts"
             output.flush()  # a full device fails here at the latest, as one line, not at exit
         except OSError as exc:
             try:
