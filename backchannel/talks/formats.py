@@ -18,7 +18,7 @@ import icalendar
 
 from backchannel.models import utc
 from backchannel.talks.programme import (Context, ItemError, Talk, find_handles, find_hashtags, find_people, find_talk_hashtag,
-                       parse_duration, talk_code, parse_start, plain, safe_url, text, zone)
+                       parse_duration, parse_start, plain, safe_url, talk_code, text, zone)
 
 Found = list[tuple[Talk, str]]
 
@@ -51,7 +51,8 @@ def read_json(data: bytes, ctx: Context) -> Found:
             if not isinstance(events, list):
                 raise ctx.fail(f"{label}, room {room!r}: must be a list of talks")
             for e, event in enumerate(events, 1):
-                where = f"{label}, room {room!r}, event {e}" + _titled(event.get("title") if isinstance(event, dict) else None)
+                title = event.get("title") if isinstance(event, dict) else None
+                where = f"{label}, room {room!r}, event {e}" + _titled(title)
                 try:
                     found.append((_json_talk(event, day, room, ctx), where))
                 except ItemError as exc:
