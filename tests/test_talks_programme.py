@@ -257,3 +257,15 @@ def test_the_csv_export_shows_the_talks_code_beside_its_id(tmp_path):
     import_posts(config)
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(run(config, "export", "--format", "csv").stdout))}
     assert rows["vec"]["talk_code"] == "VEC002" and rows["vec"]["talk"] == "6f1c2a9e-0d4b-5b8e-9c1a-000000000002"
+
+
+def test_build_on_a_read_only_data_dir_says_it_shows_the_last_match(tmp_path):
+    from test_hostile_crash import read_only
+
+    config = event(tmp_path, SCHEDULES / "broken" / "missing_start.json")
+    import_posts(config)
+    fix_retrieval_talk(tmp_path / "schedule.json")
+    result = read_only(tmp_path / ".backchannel", "build", "--no-search", "--config", config,
+                       "-o", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert b"read-only: this build shows the last match" in result.stderr and b"Traceback" not in result.stderr

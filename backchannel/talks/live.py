@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -213,7 +214,7 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
     matched with another programme, they are matched again first if no other process is
     writing (a running `run` does that itself when it sees the change)."""
     from backchannel.archive import Archive
-    from backchannel.errors import LockedError
+    from backchannel.errors import BackchannelError, LockedError
     from backchannel.index import Index
     from backchannel.lock import WriterLock
 
@@ -231,6 +232,10 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
         notes.append("the programme changed since the posts were matched; the running `run` matches "
                      "them again (this build shows the last match)")
         return programme.talks, notes
+    except BackchannelError:  # a read-only data dir: build still works, with the last match
+        notes.append("the programme changed since the posts were matched, but this data dir is read-only: "
+                     "this build shows the last match (`backchannel reindex` where it is writable matches again)")
+        return programme.talks, notes
     try:
         with Archive(path) as archive:
             index = Index.in_dir(cfg.data_dir)
@@ -238,6 +243,10 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
                 moved = programme.store(archive, index)
             finally:
                 index.close()
+    except (sqlite3.Error, OSError) as exc:
+        notes.append(f"the programme changed since the posts were matched, but they could not be matched "
+                     f"again here ({exc}); this build shows the last match")
+        return programme.talks, notes
     finally:
         lock.release()
     return programme.talks, programme.notes(moved)
