@@ -8,7 +8,9 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
 - `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
   the current state of a post is its actions replayed (`backchannel.moderation`).
-- `meta`: the archive's own counters (`seq`).
+- `talks`: the programme the posts were last matched with (id, code, title, room, start,
+  end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
+- `meta`: the archive's own counters (`seq`), and `talks_hash`: which programme that was.
 
 Every write that changes a post or a tombstone takes the next `seq` number, so readers (the
 search index, the digest) can ask "what changed since N" and catch up after a crash.
@@ -92,6 +94,16 @@ CREATE TABLE IF NOT EXISTS moderation (
     by TEXT NOT NULL DEFAULT ''        -- who: a login name, or "backchannel" for automatic holds
 );
 CREATE INDEX IF NOT EXISTS moderation_post ON moderation (post_id, n);
+CREATE TABLE IF NOT EXISTS talks (
+    id TEXT PRIMARY KEY,               -- pretalx/frab guid, iCalendar UID (what posts.talk holds)
+    code TEXT,                         -- pretalx code (PERF01) or frab id (101)
+    title TEXT NOT NULL,
+    room TEXT,
+    start TEXT NOT NULL,               -- ISO 8601 UTC
+    "end" TEXT NOT NULL,
+    speakers TEXT NOT NULL DEFAULT '[]',  -- JSON list of names
+    url TEXT
+);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -287,6 +299,32 @@ class Archive:
             if not n:
                 self._set_seq(seq - 1)
         return n
+
+    def replace_talks(self, rows: Iterable[dict[str, Any]], fingerprint: str) -> None:
+        """Replace the `talks` table with the programme's talks and remember which one it is."""
+        with self._transaction():
+            self.db.execute("DELETE FROM talks")
+            self.db.executemany(
+                'INSERT OR REPLACE INTO talks (id, code, title, room, start, "end", speakers, url) '
+                "VALUES (:id, :code, :title, :room, :start, :end, :speakers, :url)", list(rows))
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('talks_hash', ?)", (fingerprint,))
+
+    def talk_rows(self) -> list[dict[str, Any]]:
+        """The stored programme, by start, with each talk's number of posts."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'talks'").fetchone():
+            return []  # an archive from before the talks table, opened read-only
+        counts = dict(self.db.execute("SELECT talk, count(*) FROM posts WHERE talk IS NOT NULL GROUP BY talk"))
+        cols = ("id", "code", "title", "room", "start", "end", "speakers", "url")
+        rows = [dict(zip(cols, r)) for r in self.db.execute(
+            'SELECT id, code, title, room, start, "end", speakers, url FROM talks ORDER BY start, room, title')]
+        for row in rows:
+            row["speakers"] = json.loads(row["speakers"])
+            row["posts"] = counts.get(row["id"], 0)
+        return rows
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ before the index commits, the next `Writer` catches the index up from the archiv
 
 from __future__ import annotations
 
+import logging
+
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +28,12 @@ from backchannel.progress import NO_PROGRESS, Progress
 Enrich = Callable[[list[Post]], None]
 
 
+# What the library tells the organiser along the way (the programme read, posts matched again);
+# the command line prints it on standard error.
+NOTES = logging.getLogger("backchannel.notes")
+NOTES.setLevel(logging.INFO)
+
+
 @dataclass
 class SourceReport:
     """What one source did in one round (for the CLI, `run`'s status and `--json`)."""
@@ -40,6 +48,22 @@ class SourceReport:
     skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept: int = 0  # stored: new, updated or unchanged
+    servers: dict[str, "Counts"] = field(default_factory=dict)  # the same, per server or feed
+
+    @property
+    def seen(self) -> int:
+        """Posts the source showed us this round: kept, blocked or left out."""
+        return self.kept + self.blocked + sum(self.skipped.values())
+
+    def lines(self) -> list[str]:
+        """The summary `collect` prints: the source, then each of its servers when it has several."""
+        left_out = self.left_out()
+        head = (f"{self.source}: {self.added} new, {self.updated} updated, {self.deleted} deleted"
+                + (f", {self.blocked} blocked" if self.blocked else "") + (f"; {left_out}" if left_out else "")
+                + f"; seen {self.seen}, kept {self.kept} ({self.requests} requests)")
+        servers = [f"  {name}: {c.describe()}" for name, c in self.servers.items()] if len(self.servers) > 1 else []
+        return [head, *servers]
 
     def left_out(self) -> str:
         """`left out: 3 not public, 1 opted out (#nobot)`, or '' when nothing was."""
@@ -50,7 +74,34 @@ class SourceReport:
         return {"source": self.source, "added": self.added, "updated": self.updated,
                 "deleted": self.deleted, "unchanged": self.unchanged, "blocked": self.blocked,
                 "skipped": dict(self.skipped), "requests": self.requests, "warnings": self.warnings,
-                "errors": self.errors}
+                "errors": self.errors, "seen": self.seen, "kept": self.kept,
+                "servers": {name: c.as_dict() for name, c in self.servers.items()}}
+
+
+@dataclass
+class Counts:
+    """What one server (or feed) showed: seen, kept, left out by reason, failures."""
+
+    seen: int = 0
+    kept: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+
+    def add(self, other: "Counts") -> None:
+        self.seen += other.seen
+        self.kept += other.kept
+        self.errors += other.errors
+        for reason, n in other.left_out.items():
+            self.left_out[reason] = self.left_out.get(reason, 0) + n
+
+    def describe(self) -> str:
+        """`seen 7, kept 3, left out: 3 not public, 1 blocked; 1 error`."""
+        parts = [f"{n} {why}" for why, n in sorted(self.left_out.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return (f"seen {self.seen}, kept {self.kept}" + (f", left out: {', '.join(parts)}" if parts else "")
+                + (f"; {self.errors} error{'s' if self.errors != 1 else ''}" if self.errors else ""))
+
+    def as_dict(self) -> dict:
+        return {"seen": self.seen, "kept": self.kept, "left_out": dict(self.left_out), "errors": self.errors}
 
 
 class Writer:
@@ -112,17 +163,21 @@ def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
     making an empty one. Another process holding the lock is a `LockedError`.
     """
     from backchannel.checks import archive_path
-    from backchannel.enrich import load_talks, make_enricher
     from backchannel.lock import WriterLock
+    from backchannel.talks.live import Programme
 
     if not create:
         archive_path(config.data_dir)
-    talks = load_talks(config)  # a broken programme stops the command before it takes the lock
+    programme = Programme.open(config)  # a broken programme stops the command before it takes the lock
     with WriterLock(config.data_dir):
         archive, index = Archive.in_dir(config.data_dir), None
         try:
             index = Index.in_dir(config.data_dir)
-            writer = Writer(config, archive, index, make_enricher(config, talks))
+            writer = Writer(config, archive, index)
+            writer.programme = programme
+            # The programme's summary, and posts matched again if it changed since the last match.
+            for note in programme.notes(programme.sync(writer)):
+                NOTES.info(note)
         except BaseException:
             if index is not None:
                 index.close()
@@ -225,3 +280,8 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     report.requests += batch.requests
     report.warnings += scrub(list(batch.warnings) + result.rejected, writer.secrets)
     report.errors += scrub(list(batch.errors), writer.secrets)
+    kept = len(result.added) + len(result.updated) + result.unchanged
+    report.kept += kept
+    left_out = dict(batch.skipped, **({"blocked": blocked} if blocked else {}))
+    counts = Counts(kept + sum(left_out.values()), kept, left_out, len(batch.errors))
+    report.servers.setdefault(getattr(batch, "origin", "") or source, Counts()).add(counts)

@@ -34,6 +34,7 @@ class Batch:
     requests: int = 0  # HTTP requests this step made (for `stats` and the polling-cost check)
     skipped: dict[str, int] = field(default_factory=dict)  # posts seen and left out, by reason
     forget: list[str] = field(default_factory=list)  # authors (handles) who opted out: drop all their posts
+    origin: str = ""  # the server or feed it came from, for per-server counts ('' for the source as a whole)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n

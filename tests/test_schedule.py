@@ -58,7 +58,7 @@ def test_bytes_work_like_a_path_and_all_day_entries_are_skipped_with_a_warning()
     data = (HERE / "democon.ics").read_bytes()
     schedule = load_schedule(data, name="programme.ics")
     assert len(schedule.talks) == 9
-    assert schedule.warnings == ["programme.ics: event 10 (UID 'democon-2026-registration'): "
+    assert schedule.warnings == ["programme.ics: event 10 (UID 'democon-2026-registration') 'Registration desk open': "
                                  "an all-day entry, not a talk (skipped)"]
 
 
@@ -91,10 +91,13 @@ def test_the_benchmark_shape_without_zone_and_with_rooms_on_events_reads():
 
 
 @pytest.mark.parametrize("name, message", [
-    ("missing_start.json", "missing_start.json: day 2, room 'Hall A', event 2: missing 'start'"),
-    ("bad_duration.xml", "bad_duration.xml: day 1, room 'Hall B', event 1: 'duration' is not a duration "
+    ("missing_start.json", "missing_start.json: day 2, room 'Hall A', event 2 'Retrieval ranking with embeddings': "
+                           "missing 'start'"),
+    ("bad_duration.xml", "bad_duration.xml: day 1, room 'Hall B', event 1 'Threat modelling for small businesses': "
+                         "'duration' is not a duration "
                          "like 00:45: 'forty-five minutes'"),
-    ("no_dtstart.ics", "no_dtstart.ics: event 2 (UID '6f1c2a9e-0d4b-5b8e-9c1a-000000000002'): missing DTSTART"),
+    ("no_dtstart.ics", "no_dtstart.ics: event 2 (UID '6f1c2a9e-0d4b-5b8e-9c1a-000000000002') "
+                       "'Vector search at scale': missing DTSTART"),
     ("truncated.json", "truncated.json: not valid JSON ("),
     ("bad_timezone.json", "bad_timezone.json: unknown time zone 'Mars/Olympus_Mons'"),
     ("billion_laughs.xml", "billion_laughs.xml: XML with a DOCTYPE or entity declarations is refused"),
@@ -142,8 +145,8 @@ def test_a_missing_file_and_a_duplicate_id_are_errors(tmp_path):
     with pytest.raises(ScheduleError, match="schedule file not found"):
         load_schedule(tmp_path / "nope.json")
     twice = {"guid": "same", "title": "A", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30"}
-    with pytest.raises(ScheduleError, match=r"day 1, room 'Hall A', event 2: the id 'same' is used twice "
-                                            r"\(also by day 1, room 'Hall A', event 1\)"):
+    with pytest.raises(ScheduleError, match=r"day 1, room 'Hall A', event 2 'B': the id 'same' is used twice "
+                                            r"\(also by day 1, room 'Hall A', event 1 'A'\)"):
         parse_schedule(_frab([twice, dict(twice, title="B")]), "dup.json")
 
 

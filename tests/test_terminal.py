@@ -158,7 +158,7 @@ feeds = [{{ url = "{server.url}/feed.xml", all = true }}]
         piped = on_pipes("collect", "--once", "--config", str(config))
         code, quiet = on_terminal("collect", "--once", "--quiet", "--config", str(config))
     assert piped.returncode == 0 and piped.stderr == ""
-    assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted (1 requests)\n"
+    assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted; seen 80, kept 80 (1 requests)\n"  # 40 stored before
     assert code == 0 and quiet.strip() == ""
 
 

@@ -38,7 +38,8 @@ from backchannel.digest.model import group, load
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
 from backchannel.digest.search_index import Indexer, SearchReport, plan_shards
 from backchannel.digest.writer import SiteWriter
-from backchannel.enrich import load_talks
+from backchannel.pipeline import NOTES
+from backchannel.talks.live import talks_for_build
 from backchannel.errors import BackchannelError
 from backchannel.moderation import state as moderation_state
 from backchannel import wall
@@ -94,9 +95,11 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
     out = Path(output or config.digest.output)
     check_output(out, config)
     now = now or datetime.now(timezone.utc)
+    talks, notes = talks_for_build(config)  # matched again first if the programme changed
+    for note in notes:
+        NOTES.info(note)
     with Archive.in_dir(config.data_dir, readonly=True) as archive, _template_errors():
         # load
-        talks = load_talks(config)
         mod = moderation_state(archive)
         progress.stage("load", archive.count(), "posts")
         items = load(config, _counted(archive.posts(raw=False), progress, "load"), talks, mod)

@@ -22,7 +22,7 @@ import icalendar
 from backchannel.models import utc
 from backchannel.sanitize import safe_url
 from backchannel.talks.reading import (Context, ItemError, find_handles, find_hashtags, find_people, find_talk_hashtag,
-                                       parse_duration, parse_start, plain, text, zone)
+                                       parse_duration, parse_start, plain, talk_code, text, zone)
 
 Fields = dict[str, Any]  # the keyword arguments of `backchannel.talks.programme.Talk`
 Found = list[tuple[Fields, str]]
@@ -56,7 +56,8 @@ def read_json(data: bytes, ctx: Context) -> Found:
             if not isinstance(events, list):
                 raise ctx.fail(f"{label}, room {room!r}: must be a list of talks")
             for e, event in enumerate(events, 1):
-                where = f"{label}, room {room!r}, event {e}"
+                title = event.get("title") if isinstance(event, dict) else None
+                where = f"{label}, room {room!r}, event {e}" + _titled(title)
                 try:
                     found.append((_json_talk(event, day, room, ctx), where))
                 except ItemError as exc:
@@ -97,12 +98,14 @@ def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Fields:
         description=plain(ev.get("abstract")) + "\n" + plain(ev.get("description")),
         names=names, handles=handles, hashtags=own,
         url=ev.get("url") if isinstance(ev.get("url"), str) else None,
+        code=talk_code(ev.get("code"), ev.get("id") if ev.get("guid") else None, ev.get("url")),
     )
 
 
 def _talk(*, ident: object, title: object, subtitle: object, start: datetime, end: datetime,
           room: str | None, track: str | None, kind: str | None, description: str,
-          names: list[str], handles: list[str], hashtags: list[str], url: str | None) -> Fields:
+          names: list[str], handles: list[str], hashtags: list[str], url: str | None,
+          code: str | None = None) -> Fields:
     """A `Talk`'s fields from what a reader found, plus what the programme's text says anywhere.
 
     Every format ends here, so a talk reads the same from JSON, XML and iCalendar: hashtags
@@ -123,7 +126,14 @@ def _talk(*, ident: object, title: object, subtitle: object, start: datetime, en
         speakers=names, speaker_handles=list(dict.fromkeys(handles)),
         hashtag=labelled[0] if labelled else None, url=safe_url(url) if url else None,
         subtitle=subtitle, abstract=text(description, 6000), kind=kind, hashtags=tags,
+        code=code if code != text(str(ident), 300) else None,
     )
+
+
+def _titled(title: Any) -> str:
+    """` 'Talk X'` for a message about an item, when it has a title."""
+    title = text(title, 80) if isinstance(title, str) else ""
+    return f" {title!r}" if title else ""
 
 
 def _name(value: Any) -> str | None:
@@ -233,7 +243,7 @@ def read_xml(data: bytes, ctx: Context) -> Found:
         for room in day.findall("room"):
             room_name = room.get("name") or ""
             for e, event in enumerate(room.findall("event"), 1):
-                where = f"{label}, room {room_name!r}, event {e}"
+                where = f"{label}, room {room_name!r}, event {e}" + _titled(event.findtext("title"))
                 try:
                     found.append((_xml_talk(event, day, room_name, ctx), where))
                 except ItemError as exc:
@@ -265,6 +275,7 @@ def _xml_talk(ev: ET.Element, day: ET.Element, room: str, ctx: Context) -> Field
         track=text(child("track"), 200) or None, kind=text(child("type"), 200) or None,
         description=plain(child("abstract")) + "\n" + plain(child("description")),
         names=names, handles=handles, hashtags=[], url=child("url") or None,
+        code=talk_code(child("code"), ev.get("id") if ev.get("guid") else None, child("url")),
     )
 
 
@@ -283,7 +294,7 @@ def read_ical(data: bytes, ctx: Context) -> Found:
     found: Found = []
     for n, ev in enumerate(cal.walk("VEVENT"), 1):
         uid = text(str(ev.get("UID") or ""), 300)
-        where = f"event {n}" + (f" (UID {uid!r})" if uid else "")
+        where = f"event {n}" + (f" (UID {uid!r})" if uid else "") + _titled(str(ev.get("SUMMARY") or ""))
         try:
             talk = _ical_talk(ev, uid, pretalx, ctx)
         except ItemError as exc:
@@ -333,7 +344,7 @@ def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Fields | None:
         ident=uid, title=summary, subtitle="", start=start, end=end,
         room=text(str(ev.get("LOCATION") or ""), 200) or None, track=track, kind=kind,
         description=description, names=names, handles=handles, hashtags=[],
-        url=str(ev.get("URL") or "") or None,
+        url=str(ev.get("URL") or "") or None, code=talk_code(None, None, str(ev.get("URL") or "")),
     )
 
 

@@ -46,6 +46,7 @@ class Talk:
     abstract: str = ""  # abstract and description, plain text (bounded)
     kind: str | None = None  # the programme's type: "Talk", "Lightning talks", "Panel", ...
     hashtags: list[str] = field(default_factory=list)  # every hashtag its entry uses, `hashtag` first
+    code: str | None = None  # the short name organisers use: pretalx's code (PERF01), else frab's id (101)
 
 
 @dataclass
@@ -54,6 +55,25 @@ class Schedule:
     name: str  # the file name or URL, as used in messages
     timezone: str | None = None  # the zone the schedule declares, if any
     warnings: list[str] = field(default_factory=list)  # bad talks skipped (strict=False)
+
+    def summary(self) -> str:
+        """What was read, for the organiser: `schedule.json: 24 talks, 3 rooms, 2 days; 1 skipped:
+        day 1, room 'Hall A', event 3 'Talk X': missing 'start'`."""
+        rooms = {t.room for t in self.talks if t.room}
+        days = {t.day for t in self.talks if t.day}
+        line = (f"{self.name}: {_count(len(self.talks), 'talk')}, {_count(len(rooms), 'room')}, "
+                f"{_count(len(days), 'day')}")
+        if not self.talks:
+            line += " (no talks found: is it the programme's schedule export?)"
+        skipped = [w.removeprefix(f"{self.name}: ").removesuffix(" (skipped)") for w in self.warnings]
+        if skipped:
+            shown = "; ".join(skipped[:3]) + (f"; … and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+            line += f"; {len(skipped)} skipped: {shown}"
+        return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def load_schedule(source: str | Path | bytes, tz: str | ZoneInfo | None = None, *,

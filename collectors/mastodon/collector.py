@@ -105,15 +105,15 @@ class MastodonCollector:
         server = lane.server
         try:
             if not server.domain_known:
-                lane.put(self._settle_domain(server))
+                lane.put(_from(server, self._settle_domain(server)))
             lane.ready.set()
             if server.domain_known:  # else the server did not answer: skipped this round
                 for batch in _Round(self, server, cursors, lane.origins).run():
-                    lane.put(batch)
+                    lane.put(_from(server, batch))
                     if stop.is_set():
                         break
         except Exception as exc:  # a bug of ours on a strange answer must not stop the other servers
-            lane.put(Batch(errors=[f"{server.name}: internal error ({type(exc).__name__}: "
+            lane.put(Batch(origin=server.name, errors=[f"{server.name}: internal error ({type(exc).__name__}: "
                                    f"{server.scrub(clean_text(str(exc), limit=200))}); skipped this round; "
                                    "please report it"], requests=server.take_requests()))
         finally:
@@ -197,6 +197,11 @@ class MastodonCollector:
         else:
             batch.posts.append(fresh)
             self.merger.note(fresh, is_origin_copy(fresh, server))
+
+
+def _from(server: Server, batch: Batch) -> Batch:
+    batch.origin = server.name  # for the per-server counts
+    return batch
 
 
 def _provenance(post: Post) -> tuple[str | None, str | None]:
