@@ -36,6 +36,10 @@ class Batch:
     requests: int = 0  # HTTP requests this step made (for `stats` and the polling-cost check)
     skipped: dict[str, int] = field(default_factory=dict)  # posts seen and left out, by reason
     forget: list[str] = field(default_factory=list)  # authors (handles) who opted out: drop all their posts
+    # Replies fetched as answers (`backchannel.answers`): reply id → (question id, parent id or None),
+    # and the questions whose threads this step read (their re-check schedule moves on).
+    answers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    threads: list[str] = field(default_factory=list)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -53,6 +57,11 @@ class Collector(Protocol):
     def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
         """Look at stored posts again: yield edits as posts, deletions in `Batch.deleted`."""
         ...
+
+    # Optional: `replies(threads)` where a source has threads (Mastodon, Bluesky). `threads` are
+    # (question Post, ids of its answers already stored); yields Batches whose posts are the
+    # public replies, `answers` links them, `threads` names the questions read, `deleted` the
+    # stored answers a complete thread no longer holds. See `backchannel.answers`.
 
 
 def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] = ()) -> list[Collector]:

@@ -195,6 +195,13 @@ class MastodonCollector:
             self.merger.note(fresh, is_origin_copy(fresh, server))
 
 
+    def replies(self, threads: Iterable[tuple[Post, set[str]]]) -> Iterator[Batch]:
+        """The public replies to questions, from each question's thread (`backchannel.answers`)."""
+        from backchannel.collectors.mastodon.replies import read_threads
+
+        yield from read_threads(self, threads, _provenance)
+
+
 def _provenance(post: Post) -> tuple[str | None, str | None]:
     raw = post.raw if isinstance(post.raw, dict) else {}
     mark = raw.get(PROVENANCE)
