@@ -28,7 +28,7 @@ from typing import Any, Iterator, Mapping
 from backchannel.archive import Archive
 from backchannel.models import Post, format_time, parse_time
 
-PER_ROUND = 20  # threads read per source and round
+PER_ROUND = 20  # threads read per source and round (a collector's `threads_per_round` overrides it)
 FIRST_WAIT = timedelta(minutes=2)  # the shortest wait between two reads of one thread
 LONGEST_WAIT = timedelta(hours=12)
 FOLLOW_FOR = timedelta(days=3)  # a thread read when its question was older than this is final
@@ -88,7 +88,7 @@ def replies_round(collector: Any, archive: Archive, now: datetime | None = None)
     if replies is None:
         return
     now = now or datetime.now(timezone.utc)
-    threads = due(archive, collector.name, now)
+    threads = due(archive, collector.name, now, getattr(collector, "threads_per_round", PER_ROUND))
     if not threads:
         return
     counts = {post.id: post.metrics.replies for post, _ in threads}

@@ -225,13 +225,12 @@ def test_a_short_429_is_waited_out_a_long_one_skips_the_threads_till_next_round(
     assert due == [mid(q1), mid(q2)]  # neither read: both due again next round
 
 
-def test_threads_per_round_are_bounded(site, a, monkeypatch):
+def test_threads_per_round_are_bounded(site, a):
     writer, collector = site
     alice = Person("alice", a)
     for i in range(5):
         a.publish(alice, f"Question {i}? #pycon", tags=["pycon"], created_at=ago(30 - i))
-    monkeypatch.setattr(answers, "PER_ROUND", 3)
-    monkeypatch.setattr(answers.due, "__defaults__", (None, 3))
+    collector.threads_per_round = 3  # (20 by default)
     one_round(writer, collector)
     assert contexts(a) == 3
     one_round(writer, collector)

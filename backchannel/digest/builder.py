@@ -3,7 +3,8 @@
 The build reads in order: load → group → render → copy static → index for search.
 
 - load: the archive's posts, minus blocked ones and those a moderator hid (`moderation`),
-  each with its day, talk and permalink (`digest_model.load`);
+  each with its day, talk and permalink (`digest_model.load`); replies fetched as answers
+  go under their question (`digest.answers.split`);
 - group: days, talks, kinds, people, links, hashtags, top takeaways, key points
   (`digest_model.group`; key points are grouped when a page first asks for them);
 - render: every page through Jinja2 (`digest_pages`), plus feed.xml, recap.md and
@@ -35,6 +36,7 @@ import jinja2
 from backchannel import __version__
 from backchannel.archive import Archive
 from backchannel.config import Config, check_output
+from backchannel.digest import answers
 from backchannel.digest.feeds import atom_feed, posts_jsonl, recap
 from backchannel.digest.model import Ranker, Talk, group, load, talks_from
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
@@ -99,10 +101,11 @@ def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = Non
     mod = moderation_state(archive)
     progress.stage("load", archive.count(), "posts")
     items = load(config, _counted(archive.posts(raw=False), progress, "load"), talk_list, mod)
+    items, replies = answers.split(items, archive.answer_links(), config.event.hashtags)
 
     # group
     progress.stage("group", None, "")
-    grouped = group(items, talk_list, config, rank)
+    grouped = group(items, talk_list, config, rank, replies)
     progress.update("group", done=1, total=1)
 
     # render

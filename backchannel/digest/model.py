@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from backchannel.blocklist import Blocker
 from backchannel.config import Config
+from backchannel.digest.answers import Answered, answered
 from backchannel.digest.keypoints import Groups, group_points, key_points
 from backchannel.models import Post
 from backchannel.sanitize import clean_text, safe_url
@@ -36,6 +37,7 @@ KIND_TITLES = {"takeaway": "Takeaways", "question": "Questions", "resource": "Re
 KIND_LABELS = {"takeaway": "Takeaway", "question": "Question", "resource": "Resource",
                "shoutout": "Shout-out", "other": "Other"}
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
+QUESTIONS = 20  # answered and open questions shown on a talk's page and on the Questions page
 POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
@@ -58,6 +60,7 @@ class Talk:
     end: datetime | None = None
     room: str = ""
     speakers: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()  # the speakers' handles, lowercase, no '@' (their answers come first)
 
     @property
     def path(self) -> str:
@@ -174,6 +177,7 @@ class Grouped:
     top_takeaways: list[Ranked]
     open_questions: list[Item]
     rank: Callable[[Sequence[Item], int], list[Ranked]]
+    answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
@@ -215,6 +219,18 @@ class Grouped:
                 found = []
             self._points[memo] = sorted(found, key=point_order)
         return self._points[memo][:limit]
+
+    def questions(self, section: Section | None = None, limit: int = QUESTIONS) -> tuple[list[Answered], list[Item]]:
+        """(answered questions, open questions) of a section (None: the event). Answered ones
+        with a speaker's answer first, then by their best answer's likes; open ones as
+        `open_first` orders them."""
+        items = section.items if section is not None else self.items
+        asked = [it for it in items if it.kind == "question"]
+        done = [self.answered[it.post.id] for it in asked if it.post.id in self.answered]
+        done.sort(key=lambda a: (not a.by_speaker, -a.best.post.metrics.likes, -len(a.answers),
+                                 a.question.post.created_at, a.question.post.id))
+        still = [it for it in open_first(asked) if it.post.id not in self.answered]
+        return done[:limit], still[:limit]
 
     def _talk_points(self, section: Section) -> list[KeyPoint]:
         memo = ("talk-all", section.key)
@@ -286,7 +302,8 @@ def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
             title=clean_text(str(getattr(obj, "title", "") or ""), 300) or talk_id,
             start=getattr(obj, "start", None), end=getattr(obj, "end", None),
             room=clean_text(str(getattr(obj, "room", "") or ""), 200),
-            speakers=tuple(s for s in speakers if s)))
+            speakers=tuple(s for s in speakers if s),
+            handles=tuple(str(h).lower().lstrip("@") for h in getattr(obj, "speaker_handles", ()) or () if h)))
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(talks, key=lambda t: (t.start or far, t.room, t.title))
 
@@ -369,8 +386,12 @@ def _hash(text: str, size: int) -> str:
 # -- group -----------------------------------------------------------------------------------
 
 
-def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | None = None) -> Grouped:
-    """Sort items into days, talks and kinds, and count what the front page shows."""
+def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | None = None,
+          replies: dict[str, list[Item]] | None = None) -> Grouped:
+    """Sort items into days, talks and kinds, and count what the front page shows.
+
+    `replies` are the published replies of each question (`backchannel.digest.answers.split`):
+    a question with an answer among them is answered, the others are open."""
     ranker = _ranker(rank)
     days: dict[str, Section] = {}
     by_talk: dict[str, list[Item]] = defaultdict(list)
@@ -385,14 +406,15 @@ def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | N
     talk_sections = [Section("talk", t.slug, t.title, t.path, by_talk.get(t.id, []), talk=t) for t in talks]
     kinds = [Section("kind", k, KIND_TITLES[k], f"kinds/{k}/", by_kind.get(k, [])) for k in KIND_PAGES]
     hidden = set(config.event.hashtags)
+    answers = answered(by_kind["question"], replies or {})
     return Grouped(
         items=items, talks=talks, days=list(days.values()), talk_sections=talk_sections, kinds=kinds,
         by_source=dict(Counter(it.post.source for it in items).most_common()),
         people=people(items), links=shared_links(items),
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=ranker(by_kind["takeaway"], TOP),
-        open_questions=open_first(by_kind["question"])[:8],
-        rank=ranker,
+        open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
+        rank=ranker, answered=answers,
     )
 
 
