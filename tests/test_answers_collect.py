@@ -7,6 +7,7 @@ tests say which posts are questions without depending on the classifier's judgem
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -21,7 +22,7 @@ from backchannel.index import Index
 from backchannel.models import Author, Post, format_time, make_id
 from backchannel.pipeline import Writer, collect_round
 from bluesky_server import BlueskyServer, make_post, rate_limited, tag_facet, xrpc_error
-from mastodon_server import FakeMastodon, Person, too_many
+from mastodon_server import FakeMastodon, Person, error, too_many
 
 HANDLE, PASSWORD = "collector.bsky.social", "app-pass-1234"
 
@@ -237,6 +238,17 @@ def test_threads_per_round_are_bounded(site, a):
     assert contexts(a) == 5  # the two left over, before anything is read again
 
 
+def test_a_server_without_threads_is_said_once_and_deletes_nothing(site, a):
+    writer, collector = site
+    alice = Person("alice", a)
+    q1 = a.publish(alice, "Is the venue step-free? #pycon", tags=["pycon"], created_at=ago(30))
+    a.publish(alice, "Is there a quiet room? #pycon", tags=["pycon"], created_at=ago(29))
+    a.fail("/api/v1/statuses/", error(404), error(404), when=lambda req: req.path.endswith("/context"))
+    report = one_round(writer, collector)
+    assert report.errors == [] and report.deleted == 0 and writer.archive.get(mid(q1)) is not None
+    assert [w for w in report.warnings if "does not serve threads" in w] and contexts(a) == 1
+
+
 # -- mastodon-mock: an independent implementation of the API ---------------------------------
 
 
@@ -354,6 +366,18 @@ def test_bluesky_thread_deep_deleted_blocked_and_opted_out(bsite, bsky):
     assert last.deleted == 3 and writer.archive.get(bid(q)) is None and writer.archive.answer_links() == {}
 
 
+def test_bluesky_service_without_threads_is_said_once(bsite, bsky):
+    writer, collector = bsite
+    alice = bsky.account("alice.bsky.social", "Alice")
+    question(bsky, alice, "Is the venue step-free? #pycon", 20)
+    question(bsky, alice, "Is there a quiet room? #pycon", 19)
+    bsky.inject("app.bsky.feed.getPostThread", xrpc_error(501, "MethodNotImplemented", "Method Not Implemented"),
+                times=5)
+    report = one_round(writer, collector)
+    assert report.errors == [] and threads(bsky) == 1 and report.added == 2
+    assert len([w for w in report.warnings if "does not offer app.bsky.feed.getPostThread" in w]) == 1
+
+
 def test_bluesky_rate_limit_retry_after_and_reset(bsite, bsky):
     writer, collector = bsite
     alice, bob = bsky.account("alice.bsky.social", "Alice"), bsky.account("bob.bsky.social", "Bob")
@@ -370,3 +394,34 @@ def test_bluesky_rate_limit_retry_after_and_reset(bsite, bsky):
     second = one_round(writer, collector)
     assert len(second.errors) == 1 and "429" in second.errors[0] and threads(bsky) == 3
     assert [p.id for p, _ in answers.due(writer.archive, "bluesky")] == [bid(q)]  # still due
+
+
+# -- the whole command -----------------------------------------------------------------------
+
+
+def test_collect_once_reads_the_answers_and_build_shows_them(tmp_path, a):
+    """`backchannel collect --once --json`, then `backchannel build`, with the real classifier."""
+    from click.testing import CliRunner
+
+    from backchannel.cli.main import cli
+    from fixtures.digest.event import read
+
+    alice, bob = Person("alice", a, display_name="Alice"), Person("bob", a, display_name="Bob")
+    q = a.publish(alice, "Does anyone know where the slides for the keynote are? #pycon", tags=["pycon"],
+                  created_at=ago(30))
+    a.reply(bob, q, "They are on the speaker's site https://example.org/slides", favourites_count=3)
+    config = tmp_path / "backchannel.toml"
+    config.write_text(f'[event]\nname = "PyCon"\nhashtags = ["pycon"]\nstart = "{ago(24 * 60).isoformat()}"\n\n'
+                      f'[sources.mastodon]\ninstances = ["{a.url}"]\ntimeout = 2\n\n'
+                      f'[digest]\noutput = "{tmp_path / "site"}"\n')
+    runner = CliRunner()
+    result = runner.invoke(cli, ["collect", "--once", "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.splitlines()[0])
+    assert (report["added"], report["answers"], report["errors"]) == (2, 1, [])
+
+    result = runner.invoke(cli, ["build", "--config", str(config), "--no-search", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = read(tmp_path / "site", "kinds/question/index.html")
+    assert "Best answer" in page.visible_text and "speaker's site" in page.visible_text
+    assert "Open questions" not in [h.text for h in page.find("h3")]

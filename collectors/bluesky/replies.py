@@ -30,6 +30,8 @@ THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 
 def read_threads(owner: "BlueskyCollector", threads: Iterable[tuple[Post, set[str]]], fail: type) -> Iterator[Batch]:
     """One Batch per question: its public replies, linked to it (`Batch.answers`)."""
+    if getattr(owner, "no_threads", False):
+        return
     for question, known in threads:
         if not question.uri:
             continue
@@ -40,6 +42,11 @@ def read_threads(owner: "BlueskyCollector", threads: Iterable[tuple[Post, set[st
             if exc.status == 400 and exc.error == "NotFound":  # the question is gone: so is what came with it
                 yield owner._batch(deleted=[question.id, *sorted(known)], threads=[question.id])
                 continue
+            if exc.status == 501 or (exc.status == 404 and exc.error in ("", "MethodNotImplemented")):
+                owner.no_threads = True  # a service without threads: say so once, ask no more
+                yield owner._batch(warnings=[owner._where(f"the service does not offer {GET_THREAD} "
+                                                          f"(HTTP {exc.status}); answers to questions are not read")])
+                return
             yield owner._batch(errors=[f"{exc} (replies to questions)"])
             if exc.fatal or exc.status == 429:
                 return

@@ -75,6 +75,7 @@ class MastodonCollector:
         self.servers = [Server(self, base, tokens.get(base), source.timeout) for base in source.instances]
         self.merger = Merger()  # the posts handed over so far, for the copies rule
         self.skipped_uris: set[str] = set()  # posts already counted as left out
+        self.no_threads: set[str] = set()  # servers that answered a thread with 404 (not asked again)
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Read every server × hashtag once; see the module docstring for the cursors."""

@@ -39,10 +39,13 @@ def read_threads(owner: "MastodonCollector", threads: Iterable[tuple[Post, set[s
                 f"question {question.id} came from a server that is not configured (or was not recorded); "
                 "its replies are not read"])
             continue
-        if base in down:
+        if base in down or base in owner.no_threads:
             continue
         try:
             context = server.context(sid)
+            # A 404 means the question is gone, or a server that does not serve threads:
+            # only the status itself tells them apart.
+            missing = context is None and server.status(sid) is None
         except ServerDown as exc:
             down.add(base)
             yield Batch(errors=[f"{exc} (replies to questions)"], requests=server.take_requests())
@@ -50,8 +53,14 @@ def read_threads(owner: "MastodonCollector", threads: Iterable[tuple[Post, set[s
         except RequestFailed as exc:
             yield Batch(warnings=[str(exc)], requests=server.take_requests())
             continue
+        if context is None and not missing:  # the status is there, its thread is not: no threads here
+            owner.no_threads.add(base)
+            yield Batch(warnings=[f"{server.name}: the server does not serve threads (404 for "
+                                  "/api/v1/statuses/:id/context of a status it has); answers to questions "
+                                  "are not read there"], requests=server.take_requests())
+            continue
         batch = Batch(threads=[question.id])
-        if context is None:  # the question is gone: so is what only came with it
+        if missing:  # the question is gone: so is what only came with it
             batch.deleted += [question.id, *sorted(known)]
         else:
             _thread(owner, server, question, known, context["descendants"], batch)
