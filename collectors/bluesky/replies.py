@@ -11,7 +11,7 @@ has (`NotFound`) is deleted, with the answers that came with it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from atproto import models
 

@@ -222,7 +222,7 @@ class Server:
         if not self._call(what, self.client.status_context, quote(status_id, safe="")):
             return None
         data = self._json(what)
-        if not isinstance(data, dict) or not isinstance(data.get("descendants", []), list):
+        if not isinstance(data, dict) or not isinstance(data.get("descendants"), list):
             raise RequestFailed(f"{self.name}: {what}: expected a context with a list of descendants")
         return data
 
