@@ -64,7 +64,7 @@ def due(archive: Archive, source: str, now: datetime | None = None,
     for reply, (question, _) in links.items():
         known.setdefault(question, set()).add(reply)
     waiting: list[tuple[datetime, Post]] = []
-    for post in archive.posts_of_kind("question", source):
+    for post in archive.posts_of_kind("question", source, raw=False):
         if post.id in links:
             continue  # a reply that asks again belongs to its question's thread
         state = cursors.get(thread_key(post.id))
@@ -75,7 +75,8 @@ def due(archive: Archive, source: str, now: datetime | None = None,
         if when is not None and when <= now:
             waiting.append((checked or datetime.min.replace(tzinfo=timezone.utc), post))
     waiting.sort(key=lambda pair: (pair[0], pair[1].created_at, pair[1].id))
-    return [(post, known.get(post.id, set())) for _, post in waiting[:limit]]
+    chosen = archive.get_many(post.id for _, post in waiting[:limit])  # with the raw payload (its server id)
+    return [(chosen[post.id], known.get(post.id, set())) for _, post in waiting[:limit] if post.id in chosen]
 
 
 def replies_round(collector: Any, archive: Archive, now: datetime | None = None) -> Iterator[Any]:

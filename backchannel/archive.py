@@ -361,9 +361,11 @@ class Archive:
         for row in self.db.execute(sql, args):
             yield _post(row)
 
-    def posts_of_kind(self, kind: str, source: str | None = None) -> Iterator[Post]:
-        """The posts classified `kind` (optionally of one source), oldest first."""
-        sql = _SELECT + " WHERE kind = ?" + (" AND source = ?" if source else "") + " ORDER BY created_at, id"
+    def posts_of_kind(self, kind: str, source: str | None = None, raw: bool = True) -> Iterator[Post]:
+        """The posts classified `kind` (optionally of one source), oldest first; `raw=False`
+        leaves `Post.raw` empty."""
+        select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
+        sql = select + " WHERE kind = ?" + (" AND source = ?" if source else "") + " ORDER BY created_at, id"
         for row in self.db.execute(sql, (kind, source) if source else (kind,)):
             yield _post(row)
 
