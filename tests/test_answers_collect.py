@@ -190,6 +190,21 @@ def test_deleted_replies_and_questions_leave_the_archive_and_the_index(site, a):
     assert gone.deleted == 2 and writer.archive.get(mid(q)) is None and writer.archive.get(mid(r3)) is None
 
 
+def test_a_thread_cut_at_mastodons_limit_deletes_nothing_it_did_not_show(site, a):
+    writer, collector = site
+    alice, bob = Person("alice", a), Person("bob", a)
+    q = a.publish(alice, "What did you all think? #pycon", tags=["pycon"], created_at=ago(200))
+    replies = [a.reply(bob, q, f"Thought number {i}", created_at=ago(190 - i)) for i in range(61)]
+    first = one_round(writer, collector)
+    assert first.answers == 60  # a logged-out reader sees 60
+    a.delete(replies[0]["uri"])
+    make_due(writer, "mastodon", mid(q))
+    second = one_round(writer, collector)
+    # the thread still came back full (60): what it left out may just be past the cut
+    assert (second.deleted, second.answers) == (0, 1)
+    assert writer.archive.get(mid(replies[0])) is not None and writer.archive.get(mid(replies[60])) is not None
+
+
 def test_replies_are_rechecked_with_the_other_posts(site, a):
     writer, collector = site
     alice, bob = Person("alice", a), Person("bob", a)

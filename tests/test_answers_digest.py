@@ -127,3 +127,33 @@ def test_the_wall_spotlight_shows_answered_questions(site):
     assert all(s["label"] != "Open question" or s["text"] not in (ALAN_Q["text"], GRACE_Q["text"])
                for s in data["spotlight"])
     assert wall.SPOTLIGHT >= 2
+
+
+def test_an_answer_a_moderator_hid_is_not_shown_and_the_next_one_is_best(tmp_path):
+    from backchannel import moderation
+
+    cfg = event.config(tmp_path)
+    with event.fill(cfg, RECORDS) as archive:
+        archive.store([Post.from_dict(r) for r, _ in REPLIES], answers={r["id"]: (q["id"], q["id"]) for r, q in REPLIES})
+        moderation.record(archive, "mastodon-answer1", "hide", "off topic")
+        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    page = read(cfg.digest.output, "talks/pyconex-101/index.html")
+    assert qa_rows(page) == [(ALAN_Q["text"], "Best answer", "Start with one VM and a backup script")]
+    assert "pager rota" not in page.visible_text
+
+
+def test_an_archive_made_before_answers_reads_as_having_none(tmp_path):
+    import sqlite3
+
+    from backchannel.archive import Archive
+
+    with Archive.in_dir(tmp_path) as archive:
+        archive.store([Post.from_dict(ALAN_Q)])
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        db.execute("DROP TABLE answers")
+    with Archive.in_dir(tmp_path, readonly=True) as archive:
+        assert archive.answer_links() == {} and archive.count() == 1
+    with Archive.in_dir(tmp_path) as archive:  # opened for writing, it gains the table
+        assert archive.answer_links() == {}
+        archive.store([Post.from_dict(REPLIES[0][0])], answers={"mastodon-answer1": (ALAN_Q["id"], None)})
+        assert archive.answer_links() == {"mastodon-answer1": (ALAN_Q["id"], None)}
