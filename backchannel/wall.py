@@ -24,10 +24,10 @@ from typing import Callable
 
 from backchannel.archive import Archive
 from backchannel.config import Config, Wall
-from backchannel.digest.answers import Answered
 from backchannel.digest.model import KIND_LABELS, Grouped, Item, file_name, load
 from backchannel.digest.pages import source_label
 from backchannel.digest.writer import atomic_write
+from backchannel.digest.answers import Answered
 from backchannel.models import Post
 from backchannel.moderation import State, state as moderation_state, version as moderation_version
 

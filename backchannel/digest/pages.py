@@ -188,9 +188,11 @@ class Renderer:
 
     def section_page(self, section: Section, prev: Section | None, next: Section | None,
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
+        qa = questions_of(self.grouped, section)
+        if qa and isinstance(highlights, dict):  # the questions are shown with their answers instead
+            highlights = {k: v for k, v in highlights.items() if k != "question"}
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
-                           highlights=highlights, points=self.grouped.key_points(section),
-                           qa=questions_of(self.grouped, section),
+                           highlights=highlights, points=self.grouped.key_points(section), qa=qa,
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
 
     def chunk_page(self, section: Section, n: int) -> str:
