@@ -190,7 +190,7 @@ class Renderer:
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
         qa = questions_of(self.grouped, section)
         if qa and isinstance(highlights, dict):  # the questions are shown with their answers instead
-            highlights = {k: v for k, v in highlights.items() if k != "question"}
+            highlights = {**highlights, "question": []}
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
                            highlights=highlights, points=self.grouped.key_points(section), qa=qa,
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
