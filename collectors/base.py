@@ -9,6 +9,11 @@ Cursors are a collector's own bookmarks (e.g. the newest status id per server ×
 a dict of JSON values keyed by whatever the collector likes. The pipeline passes the stored
 ones back on the next call.
 
+Threads (optional, Mastodon and Bluesky): `replies(threads)` takes (question Post, ids of
+its answers already stored) pairs and yields Batches whose posts are the public replies,
+`answers` links them to their question, `threads` names the questions read and `deleted`
+the stored answers a complete thread no longer holds. See `backchannel.answers`.
+
 Failures: a collector reports what went wrong in `Batch.errors` / `Batch.warnings` and goes
 on with its other servers, tags or feeds. It raises only for a problem the user must fix
 before anything can work (bad credentials): `backchannel.errors.SourceError`.
@@ -57,11 +62,6 @@ class Collector(Protocol):
     def recheck(self, posts: Iterable[Post]) -> Iterator[Batch]:
         """Look at stored posts again: yield edits as posts, deletions in `Batch.deleted`."""
         ...
-
-    # Optional: `replies(threads)` where a source has threads (Mastodon, Bluesky). `threads` are
-    # (question Post, ids of its answers already stored); yields Batches whose posts are the
-    # public replies, `answers` links them, `threads` names the questions read, `deleted` the
-    # stored answers a complete thread no longer holds. See `backchannel.answers`.
 
 
 def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] = ()) -> list[Collector]:

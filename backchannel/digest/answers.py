@@ -11,27 +11,28 @@ asker's own replies (a follow-up, a thank-you) are not answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-if TYPE_CHECKING:
-    from backchannel.digest.model import Item, Talk
+# The items are `backchannel.digest.model.Item`s and talks its `Talk`s; model imports this
+# module, so they are named here only in words (no import cycle, not even for type checkers).
+Item = Talk = Any
 
 
 @dataclass(frozen=True)
 class Answered:
     """A question that has answers: the best one first, and whether a speaker gave it."""
 
-    question: "Item"
-    answers: tuple["Item", ...]  # best first
+    question: Item
+    answers: tuple[Item, ...]  # best first
     by_speaker: bool
 
     @property
-    def best(self) -> "Item":
+    def best(self) -> Item:
         return self.answers[0]
 
 
-def split(items: list["Item"], links: Mapping[str, tuple[str, str | None]],
-          hashtags: Iterable[str]) -> tuple[list["Item"], dict[str, list["Item"]]]:
+def split(items: list[Item], links: Mapping[str, tuple[str, str | None]],
+          hashtags: Iterable[str]) -> tuple[list[Item], dict[str, list[Item]]]:
     """(the items the digest lists, the published replies of each question id)."""
     if not links:
         return items, {}
@@ -49,7 +50,7 @@ def split(items: list["Item"], links: Mapping[str, tuple[str, str | None]],
     return kept, replies
 
 
-def answered(questions: Iterable["Item"], replies: Mapping[str, list["Item"]]) -> dict[str, Answered]:
+def answered(questions: Iterable[Item], replies: Mapping[str, list[Item]]) -> dict[str, Answered]:
     """The questions that have at least one answer, by question id."""
     found: dict[str, Answered] = {}
     for q in questions:
@@ -64,7 +65,7 @@ def answered(questions: Iterable["Item"], replies: Mapping[str, list["Item"]]) -
     return found
 
 
-def is_speaker(item: "Item", talk: "Talk | None") -> bool:
+def is_speaker(item: Item, talk: Talk | None) -> bool:
     """Whether the post's author is one of the talk's speakers, by handle or display name."""
     if talk is None:
         return False
@@ -76,9 +77,9 @@ def is_speaker(item: "Item", talk: "Talk | None") -> bool:
     return bool(name) and name in {s.casefold() for s in talk.speakers}
 
 
-def _who(item: "Item") -> tuple[str, str]:
+def _who(item: Item) -> tuple[str, str]:
     return item.post.source, (item.post.author.handle or item.post.author.name).lower()
 
 
-def _order(item: "Item") -> tuple:
+def _order(item: Item) -> tuple:
     return (-item.post.metrics.likes, item.post.created_at, item.post.id)

@@ -11,7 +11,7 @@ has (`NotFound`) is deleted, with the answers that came with it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from atproto import models
 
@@ -20,16 +20,17 @@ from backchannel.models import Post
 from backchannel.collectors.base import Batch
 from backchannel.collectors.bluesky.normalize import BadPost, left_out_reason, normalize, post_identity
 
-if TYPE_CHECKING:
-    from backchannel.collectors.bluesky.collector import BlueskyCollector
-
 GET_THREAD = "app.bsky.feed.getPostThread"
 DEPTH = 100  # levels of replies asked for (the lexicon allows up to 1,000)
 THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 
 
-def read_threads(owner: "BlueskyCollector", threads: Iterable[tuple[Post, set[str]]], fail: type) -> Iterator[Batch]:
-    """One Batch per question: its public replies, linked to it (`Batch.answers`)."""
+def read_threads(owner: Any, threads: Iterable[tuple[Post, set[str]]], fail: type) -> Iterator[Batch]:
+    """One Batch per question: its public replies, linked to it (`Batch.answers`).
+
+    `owner` is the BlueskyCollector (its XRPC calls, batches and settings); `fail` the
+    exception its calls raise for a failed request.
+    """
     if getattr(owner, "no_threads", False):
         return
     for question, known in threads:
@@ -60,7 +61,7 @@ def read_threads(owner: "BlueskyCollector", threads: Iterable[tuple[Post, set[st
         yield batch
 
 
-def _walk(owner: "BlueskyCollector", question: Post, known: set[str], root: dict, batch: Batch) -> None:
+def _walk(owner: Any, question: Post, known: set[str], root: dict, batch: Batch) -> None:
     seen: set[str] = set()
     truncated = False
     stack: list[tuple[dict, str, int]] = [(child, question.id, 1) for child in _children(root)]

@@ -12,7 +12,7 @@ made private or hidden by its server, and leaves the archive.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from backchannel.models import Post
 
@@ -20,15 +20,16 @@ from backchannel.collectors.base import Batch
 from backchannel.collectors.mastodon.client import RequestFailed, Server, ServerDown
 from backchannel.collectors.mastodon.normalize import Malformed, normalize, opted_out, skip_reason, status_id
 
-if TYPE_CHECKING:
-    from backchannel.collectors.mastodon.collector import MastodonCollector
-
 DESCENDANTS_LIMIT = 60  # what Mastodon sends a logged-out reader (4,096 with a token)
 
 
-def read_threads(owner: "MastodonCollector", threads: Iterable[tuple[Post, set[str]]],
+def read_threads(owner: Any, threads: Iterable[tuple[Post, set[str]]],
                  provenance: Any) -> Iterator[Batch]:
-    """One Batch per question: its public replies, linked to it (`Batch.answers`)."""
+    """One Batch per question: its public replies, linked to it (`Batch.answers`).
+
+    `owner` is the MastodonCollector (its servers, consent settings and skip bookkeeping);
+    `provenance(post)` gives the configured server and the status id a post was read with.
+    """
     by_base = {s.base: s for s in owner.servers}
     down: set[str] = set()
     for question, known in threads:
@@ -68,7 +69,7 @@ def read_threads(owner: "MastodonCollector", threads: Iterable[tuple[Post, set[s
         yield batch
 
 
-def _thread(owner: "MastodonCollector", server: Server, question: Post, known: set[str],
+def _thread(owner: Any, server: Server, question: Post, known: set[str],
             descendants: list, batch: Batch) -> None:
     ids = {_sid(question.raw.get("id") if isinstance(question.raw, dict) else None): question.id}
     posts: list[tuple[dict, Post]] = []
