@@ -176,8 +176,9 @@ class Archive:
 
     def _open_readonly(self) -> sqlite3.Connection:
         if not self.path.is_file():
-            raise BackchannelError(f"{self.path.parent}: no archive here yet (run `backchannel collect` or "
-                                   "`backchannel import` first, or pass --data-dir)")
+            from backchannel.checks import no_archive
+
+            raise no_archive(self.path.parent)
         uri = self.path.resolve().as_uri()
         db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
@@ -390,6 +391,10 @@ class Archive:
     def cursors(self, source: str) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
         return {key: json.loads(value) for key, value in rows}
+
+    def sources(self) -> list[str]:
+        """The sources the archive holds posts from."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT source FROM posts ORDER BY source")]
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM posts").fetchone()[0]

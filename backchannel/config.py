@@ -1,123 +1,185 @@
 """The event config, `backchannel.toml`: read with tomllib, validated, never executed.
 
-Every key, its type, default and meaning is declared once, in the dataclasses below; the
-README's config reference and the starter file written by `backchannel init` say the same.
-Errors name the file, the key and what is wrong. Secrets never live here: they come from
-the environment (see `secrets()`).
+Every key is declared once, below: a field of its table's dataclass, with its type, default,
+help and checks (the kinds of value are in `config_keys.py`). Reading a file, its error
+messages (file, table, key, what is allowed), `init`'s commented starter (`starter()`) and
+the README's reference table (`reference()`, checked by tests/test_docs.py) all come from
+these declarations. Secrets never live here: they come from the environment (`secrets()`).
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 import tomllib
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from dataclasses import MISSING, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
+from backchannel.config_keys import (Choice, Count, FilePath, Flag, Folder, Hashtags, Key, Moment, PathOrUrl,
+                                     Positive, ServerUrls, Strings, Tables, Text, TimeZone, Url, Where, check_url,
+                                     keys, only, read_table, table, toml_value)
 from backchannel.errors import ConfigError
-from backchannel.models import utc
-from backchannel.sanitize import safe_url
-from backchannel.validate import RANGE, in_range
+from backchannel.names import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, MASTODON_TOKEN, SECRET_VARS
 
 DEFAULT_CONFIG = "backchannel.toml"
 DATA_DIR_NAME = ".backchannel"
-SECRET_VARS = (
-    "BACKCHANNEL_MASTODON_TOKEN",
-    "BACKCHANNEL_BLUESKY_HANDLE",
-    "BACKCHANNEL_BLUESKY_APP_PASSWORD",
-)
+MODERATION_MODES = ("post", "approve")
+WIDTH = 100  # of the starter's lines
 
 
-@dataclass
+@table
 class Event:
-    name: str = "Untitled event"
-    hashtags: list[str] = field(default_factory=list)  # lowercase, without '#'
-    keywords: list[str] = field(default_factory=list)  # extra words that mark a blog entry as about the event
-    timezone: str = "UTC"
-    start: datetime | None = None  # aware, UTC
-    end: datetime | None = None  # aware, UTC
-    schedule: str | None = None  # path (resolved against the config's folder) or http(s) URL
+    name: str = Text("Untitled event", "the event's name", example="My Conference 2026",
+                     required="missing (the event's name, shown on the digest)")
+    hashtags: list[str] = Hashtags(  # lowercase, without '#'
+        "list of hashtags, with or without `#`, any case", each=lambda tag: tag.lstrip("#").lower(),
+        example=["myconf", "#MyConf2026"], required="missing (a list such as [\"pycon2026\"])")
+    keywords: list[str] = Strings("more words that mark a blog entry as about the event")
+    timezone: str = TimeZone("UTC", "IANA name; dates in the config, in `search` and in the digest are in "
+                             "this zone", example="Europe/Berlin")
+    start: datetime | None = Moment(  # aware, UTC
+        "a date (the whole day) or a date-time like 2026-09-01T09:00; collection backfills to `start`",
+        end_of_day=False, example=date(2026, 9, 1))
+    end: datetime | None = Moment("a date (the whole day) or a date-time; after `start`", end_of_day=True,
+                                  after="start", example=date(2026, 9, 2))
+    schedule: str | None = PathOrUrl(
+        None, "the talks: pretalx/frab JSON, frab XML or iCalendar; a path relative to the config, or a URL",
+        hint="schedule.json")
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
 
-@dataclass
+@table
 class MastodonSource:
-    instances: list[str] = field(default_factory=list)  # base URLs, e.g. https://mastodon.social
-    interval: int = 60  # seconds between polls in `run`
-    timeout: float = 15.0  # seconds per request
+    instances: list[str] = ServerUrls(
+        "server base URLs (each sees the posts its users follow: two or three big servers plus the "
+        "community's own catch most of a hashtag)", example=["https://mastodon.social"],
+        required="needs at least one server, e.g. [\"https://mastodon.social\"]")
+    interval: int = Positive(60, "seconds between polls in `run`")
+    timeout: float = Positive(15.0, "seconds per request")
 
 
-@dataclass
+@table
 class BlueskySource:
-    service: str = "https://bsky.social"  # where to log in (XRPC base URL)
-    interval: int = 60
-    timeout: float = 15.0
-    allow_adult: bool = False  # keep posts their author labelled adult (marked sensitive)
+    service: str = Url("https://bsky.social", "where to log in (XRPC base URL)", base=True)
+    interval: int = Positive(60, "seconds between polls")
+    timeout: float = Positive(15.0, "seconds per request")
+    allow_adult: bool = Flag(False, "keep posts their author labelled adult (then shown as sensitive)")
 
 
-@dataclass
+@table
 class Feed:
-    url: str
-    all: bool = False  # the whole feed is about the event: keep every entry in the window
-    name: str | None = None
+    url: str = Url(MISSING, "the feed's URL", base=False, required="missing")
+    all: bool = Flag(False, "the whole feed is about the event: keep every entry in the event window")
+    name: str | None = Text(None, "the blog's name, when the feed's own title is not right")
 
 
-@dataclass
+def _feed_url(value: str, where: Where, name: str) -> Feed:
+    return Feed(url=check_url(value, where, name, base=False))
+
+
+@table
 class RssSource:
-    feeds: list[Feed] = field(default_factory=list)
-    opml: str | None = None  # an OPML file with more feeds (resolved against the config's folder)
-    interval: int = 300
-    timeout: float = 20.0
-    max_bytes: int = 5_000_000  # a feed larger than this is skipped and reported
+    feeds: list[Feed] = Tables(
+        Feed, "feed URLs, or tables `{ url = \"...\", all = true, name = \"...\" }`; `all` keeps every "
+        "entry in the event window", short=_feed_url, item="a URL or a table {url = ..., all = true}",
+        example=["https://example.org/feed.xml", {"url": "https://myconf.example/news/atom.xml", "all": True}])
+    opml: str | None = FilePath(None, "an OPML file with more feeds (relative to the config)", hint="feeds.opml")
+    interval: int = Positive(300, "seconds between polls")
+    timeout: float = Positive(20.0, "seconds per request")
+    max_bytes: int = Positive(5_000_000, "a larger feed is skipped and reported")
 
 
-@dataclass
+@table
 class Digest:
-    title: str | None = None  # defaults to the event name
-    output: Path = Path("output")
-    base_url: str = ""  # where the digest will be published, for feed.xml links
-    templates: Path | None = None  # a folder whose templates override the packaged ones
-    refresh: int = 60  # seconds between digest refreshes in `run`
-    allow_remote_media: bool = False  # load images and avatars from their servers
+    title: str | None = Text(None, "the digest's title; without one, the event's name", shown="the event name",
+                             hint="My Conference 2026 digest")
+    output: Path = Folder(Path("output"), "where the digest is written (relative to the config)")
+    base_url: str = Url("", "where the digest will be published (used in `feed.xml`)", base=False,
+                        hint="https://myconf.example/digest/")
+    templates: Path | None = Folder(None, "a folder of templates overriding the packaged ones", existing=True,
+                                    hint="templates")
+    refresh: int = Positive(60, "seconds between digest refreshes during `run`")
+    allow_remote_media: bool = Flag(False, "load images and avatars from their servers")
 
 
-@dataclass
+@table
 class Blocklist:
-    accounts: list[str] = field(default_factory=list)  # handles, e.g. spam@example.social
-    instances: list[str] = field(default_factory=list)  # domains
-    words: list[str] = field(default_factory=list)  # posts containing any of these are hidden
+    accounts: list[str] = Strings("handles whose posts are kept out (`spam@example.social`)",
+                                  each=lambda a: a.lstrip("@").lower())
+    instances: list[str] = Strings("domains whose posts are kept out (subdomains too)", each=str.lower)
+    words: list[str] = Strings("posts containing one of these words are kept out (in approve mode: held "
+                               "for review instead)", each=str.lower)
 
 
-@dataclass
+@table
 class Consent:
-    strict: bool = False  # collect only Mastodon accounts that opted in to search (`indexable`)
+    strict: bool = Flag(False, "`true`: collect only Mastodon accounts that opted in to search "
+                        "(`indexable: true`); see Consent in the README")
 
 
-@dataclass
+@table
 class Wall:
-    posts: int = 30  # newest posts on the wall's screen
-    poll: int = 10  # seconds between the wall's checks for new posts
-    spotlight: int = 12  # seconds each spotlight (a top takeaway or open question) stays up
-    show_replies: bool = False  # replies to other posts
-    show_reposts: bool = False  # boosts and reposts
-    show_content_warnings: bool = False  # posts behind a content warning
-    show_sensitive: bool = False  # posts with media marked sensitive
+    posts: int = Positive(30, "how many of the newest posts the wall shows")
+    poll: int = Positive(10, "seconds between the wall's checks for new and hidden posts")
+    spotlight: int = Positive(12, "seconds each spotlight post (top takeaway, open question, pinned post) "
+                              "stays up")
+    show_replies: bool = Flag(False, "show replies to other posts on the wall")
+    show_reposts: bool = Flag(False, "show boosts and reposts on the wall")
+    show_content_warnings: bool = Flag(False, "show posts behind a content warning on the wall")
+    show_sensitive: bool = Flag(False, "show posts with media marked sensitive on the wall")
 
 
-MODERATION_MODES = ("post", "approve")
-
-
-@dataclass
+@table
 class Moderation:
-    mode: str = "post"  # "post": everything shows until hidden; "approve": the wall waits for approval
-    hold_account_days: int = 7  # approve mode: hold posts of accounts younger than this (0: off)
-    hold_mentions: int = 5  # approve mode: hold posts mentioning this many accounts or more (0: off)
-    hold_links: int = 3  # approve mode: hold posts with this many links or more (0: off)
+    mode: str = Choice(MODERATION_MODES, "post", "`\"post\"`: posts show until hidden; `\"approve\"`: new posts "
+                       "reach the wall only once approved (`backchannel review`)")
+    hold_account_days: int = Count(7, "approve mode: hold posts of accounts younger than this many days "
+                                   "(Mastodon, Bluesky; `0` turns it off)")
+    hold_mentions: int = Count(5, "approve mode: hold posts that mention this many accounts or more (`0`: off)")
+    hold_links: int = Count(3, "approve mode: hold posts with this many links or more (`0`: off)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of the config file and the dataclass its keys fill."""
+
+    name: str  # the TOML table; its last part is the attribute of `Config`
+    record: type
+    help: str  # the starter's comment above the table
+    required: bool = False
+    optional: bool = False  # left out → None (a source that is not followed)
+    commented: bool = False  # the starter shows it commented out
+    check: Callable[[Any], str | None] | None = None  # a rule across keys: the problem, or None
+
+    @property
+    def attr(self) -> str:
+        return self.name.rpartition(".")[2]
+
+
+SECTIONS = (
+    Section("event", Event, "The event. Times are in its time zone; so are the days of the digest.", required=True),
+    Section("sources.mastodon", MastodonSource, "Servers whose hashtag timelines to read. A server that "
+            f"answers 401 needs {MASTODON_TOKEN}.", optional=True),
+    Section("sources.bluesky", BlueskySource, "Uncomment to follow Bluesky: log in with an app password "
+            f"(Settings → App passwords), set {BLUESKY_HANDLE} and {BLUESKY_APP_PASSWORD} in the environment.",
+            optional=True, commented=True),
+    Section("sources.rss", RssSource, "Uncomment to follow blogs and recaps. A plain URL keeps entries that "
+            "mention a hashtag or keyword.", optional=True, commented=True,
+            check=lambda rss: None if rss.feeds or rss.opml else "needs `feeds` or `opml`"),
+    Section("digest", Digest, "The static digest site (`backchannel build`, refreshed during `run`)."),
+    Section("blocklist", Blocklist, "Kept out of everything: spam accounts, servers and words."),
+    Section("consent", Consent, "Public posts under the event's hashtags are collected and shown; people who "
+            "opted out (#nobot, #noindex, #nobackchannel, noindex) never are."),
+    Section("wall", Wall, "The venue wall (output/wall/index.html): what a projector or TV in the room shows."),
+    Section("moderation", Moderation, "\"post\": posts show until a moderator hides them (`backchannel hide`). "
+            "\"approve\": new posts reach the wall only once approved (`backchannel review`)."),
+)
 
 
 @dataclass
@@ -155,10 +217,10 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
     found = secrets(environ)
     values = []
     for name, value in found.items():
-        if name == "BACKCHANNEL_BLUESKY_HANDLE":
+        if name == BLUESKY_HANDLE:
             continue
         values.append(value.strip())
-        if name == "BACKCHANNEL_MASTODON_TOKEN":
+        if name == MASTODON_TOKEN:
             values += [item.rpartition("=")[2] for item in value.replace(",", " ").split()]
     return sorted({v for v in values if len(v) >= 8}, key=len, reverse=True)
 
@@ -211,286 +273,79 @@ def load(path: str | Path | None = None, data_dir: str | Path | None = None,
 
 
 def parse(raw: dict[str, Any], path: Path, data_dir: str | Path | None = None) -> Config:
-    r = _Reader(path)
-    r.only(raw, "", {"event", "sources", "digest", "blocklist", "consent", "wall", "moderation"})
-    base = path.parent
-    event = _event(r, r.table(raw, "event", required=True))
-    sources = r.table(raw, "sources")
-    r.only(sources, "sources", {"mastodon", "bluesky", "rss"})
-    cfg = Config(
-        path=path,
-        data_dir=_data_dir(data_dir, base),
-        event=event,
-        mastodon=_mastodon(r, sources.get("mastodon")),
-        bluesky=_bluesky(r, sources.get("bluesky")),
-        rss=_rss(r, sources.get("rss")),
-        digest=_digest(r, r.table(raw, "digest"), base),
-        blocklist=_blocklist(r, r.table(raw, "blocklist")),
-        consent=_consent(r, r.table(raw, "consent")),
-        wall=_wall(r, r.table(raw, "wall")),
-        moderation=_moderation(r, r.table(raw, "moderation")),
-    )
-    if cfg.rss and cfg.rss.opml:
-        cfg.rss.opml = str(_resolve(base, cfg.rss.opml))
-    if event.schedule and not safe_url(event.schedule):
-        event.schedule = str(_resolve(base, event.schedule))
-    return cfg
+    """Check a TOML document against the declared tables and keys, and build the Config."""
+    only(raw, {s.name.partition(".")[0] for s in SECTIONS}, Where(path, ""))
+    values: dict[str, Any] = {}
+    for section in SECTIONS:
+        where = Where(path, f"[{section.name}]")
+        table = _lookup(raw, section.name, path)
+        if table is None and section.required:
+            raise where.fail(None, "missing section")
+        if table is None and section.optional:
+            values[section.attr] = None
+            continue
+        values[section.attr] = record = read_table(section.record, {} if table is None else table, where)
+        problem = section.check(record) if section.check else None
+        if problem:
+            raise where.fail(None, problem)
+    return Config(path=path, data_dir=_data_dir(data_dir, path.parent), **values)
+
+
+def _lookup(raw: dict[str, Any], name: str, path: Path) -> Any:
+    """The table `name` ("sources.rss") of a TOML document, or None; checks the tables on the way."""
+    parent, _, child = name.rpartition(".")
+    if not parent:
+        return raw.get(name)
+    outer = raw.get(parent, {})
+    where = Where(path, f"[{parent}]")
+    if not isinstance(outer, dict):
+        raise where.fail(None, "must be a table")
+    only(outer, {s.name.rpartition(".")[2] for s in SECTIONS if s.name.startswith(parent + ".")}, where)
+    return outer.get(child)
 
 
 def _data_dir(value: str | Path | None, base: Path) -> Path:
     return Path(value) if value else base / DATA_DIR_NAME
 
 
-def _resolve(base: Path, value: str) -> Path:
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else base / p
+def starter() -> str:
+    """The commented `backchannel.toml` that `backchannel init` writes: every key with its help."""
+    lines = _comment("backchannel.toml — the event's config. Secrets never go here: tokens and app passwords "
+                     f"come from the environment ({', '.join(SECRET_VARS)}). Every key is explained in the "
+                     "README's config reference.")
+    for section in SECTIONS:
+        body = [f"# [{section.name}]" if section.commented else f"[{section.name}]"]
+        for name, key in keys(section.record).items():
+            line = _assignment(name, key)
+            if section.commented and not line.startswith("#"):
+                line = f"# {line}"
+            inline = f"{line + '  ':<28}# {key.help}"
+            body += [inline] if len(inline) <= WIDTH else _comment(key.help) + [line]
+        lines += ["", *_comment(section.help), *body]
+    return "\n".join(lines) + "\n"
 
 
-class _Reader:
-    """Typed access to TOML tables with errors that name the file and the key."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {key}: {problem}")
-
-    def only(self, table: dict, name: str, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                where = f"[{name}] " if name else ""
-                hint = ", ".join(sorted(allowed))
-                raise self.fail(f"{where}{key}", f"unknown key (expected one of: {hint})")
-
-    def table(self, raw: dict, name: str, required: bool = False) -> dict:
-        value = raw.get(name)
-        if value is None:
-            if required:
-                raise self.fail(f"[{name}]", "missing section")
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(name, "must be a table")
-        return value
-
-    def get(self, table: dict, section: str, key: str, kind: type | tuple, default: Any) -> Any:
-        if key not in table:
-            return default
-        value = table[key]
-        ok = isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, float, (int, float)))
-        if not ok:
-            raise self.fail(f"[{section}] {key}", f"must be {_describe(kind)}, got {value!r}")
-        return value
-
-    def strings(self, table: dict, section: str, key: str, default: list | None = None) -> list[str]:
-        value = table.get(key, default if default is not None else [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(f"[{section}] {key}", "must be a list of non-empty strings")
-        return [v.strip() for v in value]
-
-    def positive(self, table: dict, section: str, key: str, default: float) -> Any:
-        value = self.get(table, section, key, (int, float), default)
-        if value <= 0:
-            raise self.fail(f"[{section}] {key}", f"must be greater than 0, got {value!r}")
-        return value
-
-    def url(self, value: str, key: str, base: bool = True) -> str:
-        """An http(s) URL; a server's base URL (`base=True`) loses its trailing slash."""
-        url = safe_url(value)
-        if not url:
-            raise self.fail(key, f"not an http(s) URL: {value!r}")
-        return url.rstrip("/") if base else url
+def _assignment(name: str, key: Key) -> str:
+    """`name = value` for the starter: its example (or default), or its hint commented out."""
+    if key.hint is not None:
+        return f"# {name} = {toml_value(key.hint)}"
+    return f"{name} = {toml_value(key.example)}"
 
 
-def _describe(kind: type | tuple) -> str:
-    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-             list: "a list", dict: "a table"}
-    if isinstance(kind, tuple):
-        return "a number" if set(kind) == {int, float} else " or ".join(names[k] for k in kind)
-    return names.get(kind, kind.__name__)
+def _comment(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
 
 
-def _event(r: _Reader, t: dict) -> Event:
-    s = "event"
-    r.only(t, s, {"name", "hashtags", "keywords", "timezone", "start", "end", "schedule"})
-    name = r.get(t, s, "name", str, None)
-    if not name or not name.strip():
-        raise r.fail("[event] name", "missing (the event's name, shown on the digest)")
-    if "hashtags" not in t:
-        raise r.fail("[event] hashtags", "missing (a list such as [\"pycon2026\"])")
-    tags = [h.lstrip("#").lower() for h in r.strings(t, s, "hashtags")]
-    if not tags:
-        raise r.fail("[event] hashtags", "needs at least one hashtag")
-    for tag in tags:
-        if not tag or any(c.isspace() or c in "#,/" for c in tag):
-            raise r.fail("[event] hashtags", f"not a hashtag: {tag!r}")
-    tz_name = r.get(t, s, "timezone", str, "UTC")
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("[event] timezone", f"unknown time zone {tz_name!r} (use a name like \"Europe/Berlin\")") from None
-    start = _moment(r, t.get("start"), "[event] start", tz, end_of_day=False)
-    end = _moment(r, t.get("end"), "[event] end", tz, end_of_day=True)
-    if start and end and end <= start:
-        raise r.fail("[event] end", "must be after [event] start")
-    return Event(
-        name=name.strip(),
-        hashtags=list(dict.fromkeys(tags)),
-        keywords=r.strings(t, s, "keywords"),
-        timezone=tz_name,
-        start=start,
-        end=end,
-        schedule=r.get(t, s, "schedule", str, None) or None,
-    )
-
-
-def _moment(r: _Reader, value: Any, key: str, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
-    """A date or datetime in the event's time zone, as UTC. A date means the whole day."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value or " " in value \
-                else date.fromisoformat(value)
-        except ValueError:
-            raise r.fail(key, f"not a date or date-time: {value!r} (use 2026-09-01 or 2026-09-01T09:00)") from None
-    try:
-        if isinstance(value, datetime):
-            moment = utc(value if value.tzinfo else value.replace(tzinfo=tz))
-        elif isinstance(value, date):
-            day = value + timedelta(days=1) if end_of_day else value
-            moment = utc(datetime.combine(day, time(0), tzinfo=tz))
-        else:
-            raise r.fail(key, f"must be a date or date-time, got {value!r}")
-    except OverflowError:
-        moment = None
-    if moment is None or not in_range(moment):
-        raise r.fail(key, f"{value} is out of range (use a date from {RANGE})")
-    return moment
-
-
-def _mastodon(r: _Reader, t: Any) -> MastodonSource | None:
-    if t is None:
-        return None
-    s = "sources.mastodon"
-    if not isinstance(t, dict):
-        raise r.fail(f"[{s}]", "must be a table")
-    r.only(t, s, {"instances", "interval", "timeout"})
-    instances = [r.url(u, f"[{s}] instances") for u in r.strings(t, s, "instances")]
-    if not instances:
-        raise r.fail(f"[{s}] instances", "needs at least one server, e.g. [\"https://mastodon.social\"]")
-    return MastodonSource(
-        instances=list(dict.fromkeys(instances)),
-        interval=int(r.positive(t, s, "interval", 60)),
-        timeout=float(r.positive(t, s, "timeout", 15.0)),
-    )
-
-
-def _bluesky(r: _Reader, t: Any) -> BlueskySource | None:
-    if t is None:
-        return None
-    s = "sources.bluesky"
-    if not isinstance(t, dict):
-        raise r.fail(f"[{s}]", "must be a table")
-    r.only(t, s, {"service", "interval", "timeout", "allow_adult"})
-    return BlueskySource(
-        service=r.url(r.get(t, s, "service", str, "https://bsky.social"), f"[{s}] service"),
-        interval=int(r.positive(t, s, "interval", 60)),
-        timeout=float(r.positive(t, s, "timeout", 15.0)),
-        allow_adult=r.get(t, s, "allow_adult", bool, False),
-    )
-
-
-def _rss(r: _Reader, t: Any) -> RssSource | None:
-    if t is None:
-        return None
-    s = "sources.rss"
-    if not isinstance(t, dict):
-        raise r.fail(f"[{s}]", "must be a table")
-    r.only(t, s, {"feeds", "opml", "interval", "timeout", "max_bytes"})
-    raw_feeds = t.get("feeds", [])
-    if not isinstance(raw_feeds, list):
-        raise r.fail(f"[{s}] feeds", "must be a list of URLs or tables {url = ..., all = true}")
-    feeds = []
-    for i, item in enumerate(raw_feeds, 1):
-        key = f"[{s}] feeds[{i}]"
-        if isinstance(item, str):
-            feeds.append(Feed(url=r.url(item, key, base=False)))
-        elif isinstance(item, dict):
-            r.only(item, f"{s}.feeds[{i}]", {"url", "all", "name"})
-            if not isinstance(item.get("url"), str):
-                raise r.fail(f"{key} url", "missing")
-            feeds.append(Feed(url=r.url(item["url"], f"{key} url", base=False),
-                              all=r.get(item, f"{s}.feeds[{i}]", "all", bool, False),
-                              name=r.get(item, f"{s}.feeds[{i}]", "name", str, None)))
-        else:
-            raise r.fail(key, "must be a URL or a table {url = ..., all = true}")
-    opml = r.get(t, s, "opml", str, None)
-    if not feeds and not opml:
-        raise r.fail(f"[{s}]", "needs `feeds` or `opml`")
-    return RssSource(
-        feeds=feeds,
-        opml=opml,
-        interval=int(r.positive(t, s, "interval", 300)),
-        timeout=float(r.positive(t, s, "timeout", 20.0)),
-        max_bytes=int(r.positive(t, s, "max_bytes", 5_000_000)),
-    )
-
-
-def _digest(r: _Reader, t: dict, base: Path) -> Digest:
-    s = "digest"
-    r.only(t, s, {"title", "output", "base_url", "templates", "refresh", "allow_remote_media"})
-    base_url = r.get(t, s, "base_url", str, "")
-    if base_url:
-        base_url = r.url(base_url, "[digest] base_url", base=False)
-    templates = r.get(t, s, "templates", str, None)
-    if templates:
-        templates_path = _resolve(base, templates)
-        if not templates_path.is_dir():
-            raise r.fail("[digest] templates", f"not a folder: {templates_path}")
-    return Digest(
-        title=r.get(t, s, "title", str, None),
-        output=_resolve(base, r.get(t, s, "output", str, "output")),
-        base_url=base_url,
-        templates=_resolve(base, templates) if templates else None,
-        refresh=int(r.positive(t, s, "refresh", 60)),
-        allow_remote_media=r.get(t, s, "allow_remote_media", bool, False),
-    )
-
-
-def _blocklist(r: _Reader, t: dict) -> Blocklist:
-    s = "blocklist"
-    r.only(t, s, {"accounts", "instances", "words"})
-    return Blocklist(
-        accounts=[a.lstrip("@").lower() for a in r.strings(t, s, "accounts")],
-        instances=[i.lower() for i in r.strings(t, s, "instances")],
-        words=[w.lower() for w in r.strings(t, s, "words")],
-    )
-
-
-def _consent(r: _Reader, t: dict) -> Consent:
-    r.only(t, "consent", {"strict"})
-    return Consent(strict=r.get(t, "consent", "strict", bool, False))
-
-
-def _wall(r: _Reader, t: dict) -> Wall:
-    s = "wall"
-    r.only(t, s, {f.name for f in fields(Wall)})
-    flags = {name: r.get(t, s, name, bool, False) for name in
-             ("show_replies", "show_reposts", "show_content_warnings", "show_sensitive")}
-    return Wall(posts=int(r.positive(t, s, "posts", 30)), poll=int(r.positive(t, s, "poll", 10)),
-                spotlight=int(r.positive(t, s, "spotlight", 12)), **flags)
-
-
-def _moderation(r: _Reader, t: dict) -> Moderation:
-    s = "moderation"
-    r.only(t, s, {f.name for f in fields(Moderation)})
-    mode = r.get(t, s, "mode", str, "post")
-    if mode not in MODERATION_MODES:
-        raise r.fail("[moderation] mode", f"must be \"post\" or \"approve\", got {mode!r}")
-    limits = {}
-    for name, default in (("hold_account_days", 7), ("hold_mentions", 5), ("hold_links", 3)):
-        value = r.get(t, s, name, int, default)
-        if value < 0:
-            raise r.fail(f"[moderation] {name}", f"must be 0 (off) or more, got {value!r}")
-        limits[name] = value
-    return Moderation(mode=mode, **limits)
+def reference() -> str:
+    """The README's config reference table (tests/test_docs.py checks the README holds it)."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for section in SECTIONS:
+        for name, key in keys(section.record).items():
+            if key.shown:
+                shown = key.shown
+            elif key.required:
+                shown = "required in the section" if section.optional else "required"
+            else:
+                shown = "none" if key.default is None else f"`{toml_value(key.default)}`"
+            rows.append(f"| `[{section.name}] {name}` | {shown} | {key.help} |")
+    return "\n".join(rows)

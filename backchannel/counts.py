@@ -39,3 +39,9 @@ def compute(archive: Archive, tz: ZoneInfo) -> Stats:
     s.by_day = dict(sorted(days.items()))
     s.first, s.last = db.execute("SELECT min(created_at), max(created_at) FROM posts").fetchone()
     return s
+
+
+def count_archive(data_dir, tz: ZoneInfo) -> Stats:
+    """`backchannel stats`: the counts of the archive in `data_dir`, which must exist."""
+    with Archive.in_dir(data_dir, readonly=True) as archive:
+        return compute(archive, tz)

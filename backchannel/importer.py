@@ -181,6 +181,18 @@ def import_file(stream: BinaryIO, writer: Writer, fmt: str | None = None,
     return _read(import_items(items, writer, keep, tick, report), counted)
 
 
+def import_into(config, stream: BinaryIO, fmt: str | None = None, event_only: bool = False,
+                progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """`backchannel import`: `stream` into the archive and index of `config`, through the
+    one writer. `event_only` keeps only posts with one of the event's hashtags, in its dates."""
+    from backchannel.importers import event_filter
+    from backchannel.pipeline import open_writer
+
+    keep = event_filter(config.event) if event_only else None
+    with open_writer(config) as writer:
+        return import_file(stream, writer, fmt, keep, progress)
+
+
 def _named(items: Iterable, part: str, parts: int) -> Iterable:
     """Name the part file in problems when an archive splits its posts over several files."""
     for item in items:

@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-SOURCES = ("mastodon", "bluesky", "rss", "twitter", "import")  # twitter: only from past-event archives
-KINDS = ("takeaway", "question", "resource", "shoutout", "other")
+from backchannel.names import KINDS, SOURCES  # noqa: F401 (the Post's vocabulary, re-exported)
 
 
 def consent_given(source: str, flag: bool | None) -> bool:

@@ -244,3 +244,19 @@ def moderate(archive: Archive, ref: str, action: str, reason: str = "", by: str 
     }.get(action, False)
     post = archive.get(post_id)
     return post, None if already else record(archive, post_id, action, reason, by)
+
+
+def listing(config, log: bool = False) -> list[tuple[str, Action, Post | None]]:
+    """`backchannel moderation`: (status, action, its post or None) for what is hidden, pinned
+    or held now; with `log`, every action ever taken, oldest first (status '')."""
+    from backchannel.checks import archive_path
+
+    with Archive(archive_path(config.data_dir)) as archive:
+        if log:
+            rows = [("", a) for a in actions(archive)]
+        else:
+            s = state(archive)
+            rows = [("hidden", a) for a in s.hidden.values()] + [("pinned", a) for a in s.pinned.values()] \
+                + [("held", a) for a in s.held.values()]
+        posts = archive.get_many({a.post_id for _, a in rows})
+    return [(status, a, posts.get(a.post_id)) for status, a in rows]

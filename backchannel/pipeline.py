@@ -9,9 +9,10 @@ before the index commits, the next `Writer` catches the index up from the archiv
 from __future__ import annotations
 
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from backchannel.answers import replies_round
 from backchannel.archive import Archive, StoreResult
@@ -21,6 +22,7 @@ from backchannel.errors import BackchannelError
 from backchannel.index import Index
 from backchannel.models import Post
 from backchannel.moderation import AUTOMATIC, hold_reasons, record
+from backchannel.progress import NO_PROGRESS, Progress
 
 Enrich = Callable[[list[Post]], None]
 
@@ -101,6 +103,57 @@ class Writer:
     def close(self) -> None:
         self.index.close()
         self.archive.close()
+
+
+@contextmanager
+def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
+    """The writer of `config.data_dir`: its lock, archive, index and enrichment (kind, score,
+    talk), all released on the way out, whatever happens inside.
+
+        with open_writer(cfg) as writer:
+            writer.store(posts)
+
+    `create=False` refuses a data dir with no archive yet (an `InputError`) rather than
+    making an empty one. Another process holding the lock is a `LockedError`.
+    """
+    from backchannel.checks import archive_path
+    from backchannel.enrich import load_talks, make_enricher
+    from backchannel.lock import WriterLock
+
+    if not create:
+        archive_path(config.data_dir)
+    talks = load_talks(config)  # a broken programme stops the command before it takes the lock
+    with WriterLock(config.data_dir):
+        archive, index = Archive.in_dir(config.data_dir), None
+        try:
+            index = Index.in_dir(config.data_dir)
+            writer = Writer(config, archive, index, make_enricher(config, talks))
+        except BaseException:
+            if index is not None:
+                index.close()
+            archive.close()
+            raise
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+def collect(config: Config, env: Mapping[str, str], only: Iterable[str] = (), recheck_hours: float | None = None,
+            on_error: Callable[[str], None] | None = None,
+            on_batch: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
+    """One round of every configured source (or only the named ones) into the archive and index."""
+    from backchannel.checks import collectors
+
+    made = collectors(config, env, only)
+    with open_writer(config) as writer:
+        return collect_round(writer, made, recheck_hours=recheck_hours, on_error=on_error, on_batch=on_batch)
+
+
+def reindex(config: Config, progress: Progress = NO_PROGRESS) -> int:
+    """Rebuild the search index from the archive (which must exist); returns how many posts."""
+    with open_writer(config, create=False) as writer:
+        return writer.index.rebuild(writer.archive, progress)
 
 
 def scrub(value, secrets: Sequence[str]):

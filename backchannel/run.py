@@ -12,21 +12,23 @@ saved either: the next start fetches them again and the archive's upsert keeps o
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from backchannel.answers import replies_round
 from backchannel.archive import Archive
 from backchannel.errors import BackchannelError
 from backchannel.pipeline import SourceReport, Writer, apply_batch
+
+if TYPE_CHECKING:
+    from backchannel.config import Config
+    from backchannel.digest import BuildReport
 
 RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
 MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
@@ -101,34 +103,59 @@ class RunStatus:
 
 
 class ChildBuild:
-    """`backchannel build` of a config, run as a child process; returns a one-line summary."""
+    """Refreshes the digest (`backchannel.digest.build`, incremental) in a child process and
+    hands back its `BuildReport`.
 
-    def __init__(self, cfg):
-        self.cmd = [sys.executable, "-m", "backchannel", "build", "--json", "--data-dir", str(cfg.data_dir)]
-        if cfg.path:
-            self.cmd += ["--config", str(cfg.path)]
+    The child reads the archive on its own (WAL lets it read beside the writer); its memory
+    goes away with it, and a crash of the build is reported as an error, so `run` stays
+    small and keeps collecting however big the event gets. The child is started fresh
+    ("spawn"): `run`'s collector threads are not copied into it. As with any spawned
+    process, a script of your own that calls it needs the `if __name__ == "__main__":`
+    guard (the `backchannel` command has it).
+    """
 
-    def __call__(self) -> "BuildSummary":
-        proc = subprocess.run(self.cmd, capture_output=True, text=True)
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode not in (0, 1) or not lines:
-            why = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-            raise BackchannelError(f"digest build failed: {why}")
-        report = json.loads(lines[-1])
-        problem = (report.get("search") or {}).get("error")
-        if problem:
-            raise BackchannelError(f"digest written, but its search index failed: {problem}")
-        return BuildSummary(report)
+    def __init__(self, config: Config):
+        self.config = config
+        self.context = multiprocessing.get_context("spawn")
+
+    def __call__(self) -> BuildReport:
+        receive, send = self.context.Pipe(duplex=False)
+        child = self.context.Process(target=_build_in_child, args=(self.config, send), name="backchannel build",
+                                     daemon=True)
+        child.start()
+        send.close()  # the child holds the only sending end: its death ends the pipe
+        try:
+            report, error = receive.recv()
+        except EOFError:
+            child.join()
+            code = child.exitcode or 0
+            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+            raise BackchannelError(f"digest build failed: the build process died ({how})") from None
+        finally:
+            receive.close()
+            if child.is_alive():  # a second Ctrl-C while building: stop now
+                child.terminate()
+            child.join()
+        if error:
+            raise BackchannelError(error)
+        if report.search and report.search.error:
+            raise BackchannelError(f"digest written, but its search index failed: {report.search.error}")
+        return report
 
 
-@dataclass
-class BuildSummary:
-    report: dict
+def _build_in_child(config: Config, answer) -> None:
+    """The child's side of `ChildBuild`: build and send back (report, None) or (None, error)."""
+    from backchannel import digest
 
-    def summary(self) -> str:
-        r = self.report
-        return (f"Built {r['posts']} posts: {r['written']} files written, {r['unchanged']} unchanged, "
-                f"{r['removed']} removed in {r['seconds']:.1f} s")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for `run`: it stops after this build
+    try:
+        outcome = (digest.build(config), None)
+    except BackchannelError as exc:
+        outcome = (None, f"digest build failed: {exc.format_message()}")
+    except Exception as exc:  # a bug: reported like a crash, and the collector goes on
+        outcome = (None, f"digest build failed: unexpected error: {exc!r}")
+    answer.send(outcome)
+    answer.close()
 
 
 @dataclass
@@ -142,7 +169,7 @@ class Runner:
     """Runs collectors concurrently and feeds their batches through one `Writer`."""
 
     def __init__(self, writer: Writer, collectors: list, intervals: dict[str, float],
-                 refresh: float, build: Callable[[], None] | None = None,
+                 refresh: float, build: Callable[[], BuildReport | None] | None = None,
                  log: Callable[[str], None] = lambda line: None,
                  recheck_hours: float | None = None, on_change: Callable[[RunStatus], None] | None = None,
                  warnings: bool = False, moderation: Callable[[], int] | None = None,
@@ -255,7 +282,7 @@ class Runner:
         self.on_change(self.status)
         try:
             report = self.build()
-            if hasattr(report, "summary"):
+            if report is not None:
                 self.log(f"digest: {report.summary()}")
             self.status.digest_builds += 1
             self.status.last_digest = datetime.now(timezone.utc)
@@ -345,3 +372,32 @@ class Runner:
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+
+
+def run_event(config, env, display, only=(), digest: bool = True, recheck_hours: float | None = None,
+              warnings: bool = False, stop_after: float | None = None) -> RunStatus:
+    """`backchannel run`: collect from every configured source (or only the named ones), each on
+    its interval, through one writer, and refresh the digest, until stopped (or `stop_after`
+    seconds). `display` (see `run_display.Display`) shows and logs the status; the same status
+    is written to the data dir for `backchannel status`."""
+    from backchannel.checks import collectors as configured
+    from backchannel.pipeline import open_writer
+    from backchannel.review import queue_length
+    from backchannel.status_file import StatusWriter
+    from backchannel.wall import ModerationWatch
+
+    made = configured(config, env, only)
+    intervals = {name: section.interval for name, section in
+                 (("mastodon", config.mastodon), ("bluesky", config.bluesky), ("rss", config.rss)) if section}
+    with open_writer(config) as writer:
+        archive = writer.archive
+        approve = config.moderation.mode == "approve"  # the queue is shown in `run` and `status`
+        runner = Runner(writer, made, intervals, config.digest.refresh, ChildBuild(config) if digest else None,
+                        log=display.log, recheck_hours=recheck_hours, on_change=display.update,
+                        warnings=warnings, moderation=ModerationWatch(config, archive) if digest else None,
+                        review_queue=(lambda: queue_length(archive, config)) if approve else None)
+        display.update(runner.status)
+        with display, StatusWriter(config.data_dir, display.snapshot):
+            display.log(f"collecting {', '.join(c.name for c in made)} into {config.data_dir}"
+                        + (f"; digest in {config.digest.output}" if digest else ""))
+            return runner.run(max_seconds=stop_after)

@@ -10,9 +10,10 @@ import heapq
 import re
 import sys
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from whoosh import highlight, qparser, query as Q
@@ -20,7 +21,8 @@ from whoosh import highlight, qparser, query as Q
 from backchannel.archive import Archive
 from backchannel.errors import InputError
 from backchannel.index import Index, schema, seconds
-from backchannel.models import KINDS, Post
+from backchannel.checks import archive_path, kinds, sources
+from backchannel.models import Post
 from backchannel.validate import RANGE, in_range
 
 SORTS = ("relevance", "newest", "popular")
@@ -129,9 +131,7 @@ def _filter_queries(f: Filters) -> list:
             terms = [Q.Term(fieldname, v) for v in values]
             out.append(terms[0] if len(terms) == 1 else Q.Or(terms))
 
-    for kind in f.kind:
-        if kind not in KINDS:
-            raise InputError(f"--kind: unknown kind {kind!r} (one of: {', '.join(KINDS)})")
+    kinds(f.kind)
     any_of("source", [s.lower() for s in f.source])
     any_of("author", [a.lstrip("@").lower() for a in f.author])
     any_of("tags", [t.lstrip("#").lower() for t in f.tag])
@@ -189,6 +189,25 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
         terms = sorted({w.lower() for w in _MARKED.findall(excerpt)})
         hits.append(Hit(post, float(score), excerpt, terms))
     return Results(hits, total)
+
+
+def search_archive(data_dir: Path, text: str, filters: Filters, sort: str = "relevance", limit: int = 20,
+                   include_hidden: bool = False) -> tuple[Results, str | None]:
+    """`backchannel search`: run a query on the archive and index of `data_dir` (which must
+    exist); posts a moderator hid are left out unless `include_hidden`. Returns the results
+    and a note when the index was behind the archive."""
+    from backchannel.moderation import state
+
+    path = archive_path(data_dir)
+    with Archive(path, readonly=True) as archive:
+        filters = replace(filters, source=sources(filters.source, archive))
+        index = Index.in_dir(data_dir)
+        try:
+            note = index.catch_up_for_reading(archive, data_dir)
+            hidden = () if include_hidden else state(archive).hidden
+            return search(index, archive, text, filters, sort, limit, exclude=hidden), note
+        finally:
+            index.close()
 
 
 SORT_KEYS = {"newest": ("created",), "popular": ("popularity", "created")}

@@ -19,17 +19,21 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from backchannel.archive import Archive
 from backchannel.config import Config, Wall
-from backchannel.digest.model import KIND_LABELS, Grouped, Item, file_name, load
+from backchannel.digest.model import Grouped, Item, file_name, load
+from backchannel.names import KIND_LABELS
 from backchannel.digest.pages import source_label
 from backchannel.digest.writer import atomic_write
 from backchannel.digest.answers import Answered
+from backchannel import moderation
+from backchannel.errors import InputError
 from backchannel.models import Post
-from backchannel.moderation import State, state as moderation_state, version as moderation_version
+from backchannel.moderation import Action, State, state as moderation_state, version as moderation_version
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TEXT = 280  # characters of a post on the wall: a blog recap must not fill the screen
@@ -166,3 +170,34 @@ class ModerationWatch:
         new, self.seen = now - self.seen, now
         refresh_moderation(self.config, self.archive)
         return new
+
+
+@dataclass
+class Outcome:
+    """What a moderation command did to one post it was given."""
+
+    ref: str  # as the moderator gave it: an id, a URL, a page
+    post: Post | None = None
+    done: Action | None = None  # None: the post was already in that state (or `error`)
+    error: str | None = None
+
+
+def moderate_all(config: Config, refs: list[str], action: str, reason: str = "", by: str | None = None
+                 ) -> tuple[list[Outcome], bool]:
+    """`hide`, `unhide`, `pin`, `unpin`: `action` on each post `refs` name, in the archive of
+    `config` (which must exist). A ref that names no post is an outcome with an `error`; the
+    others still happen. Returns the outcomes in order, and whether an open wall was brought
+    up to date at once."""
+    from backchannel.checks import archive_path
+
+    outcomes = []
+    with Archive(archive_path(config.data_dir)) as archive:
+        for ref in refs:
+            try:
+                post, done = moderation.moderate(archive, ref, action, reason, by)
+            except InputError as exc:
+                outcomes.append(Outcome(ref, error=exc.format_message()))
+                continue
+            outcomes.append(Outcome(ref, post, done))
+        wall = refresh_moderation(config, archive) if any(o.done for o in outcomes) else False
+    return outcomes, wall

@@ -4,8 +4,8 @@
     python benchmarks/digest.py 100000
 
 The posts go through the real pipeline first (classifier, talk matching with the synthetic
-schedule, archive) — that part is not timed. Then `digest.build` runs as `backchannel build`
-would, Pagefind included. Prints one table; the refresh row also says how many files it
+schedule, archive) — that part is not timed. Then `digest.build(config)` runs as `backchannel build`
+does (talks, ranking, Pagefind and all). Prints one table; the refresh row also says how many files it
 rewrote out of how many.
 """
 
@@ -25,13 +25,12 @@ OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built
 sys.path.insert(0, str(HERE))
 
 from backchannel.config import load  # noqa: E402
-from backchannel.digest.builder import build  # noqa: E402
+from backchannel.digest import build  # noqa: E402
 from backchannel.enrich import load_talks, make_enricher  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.models import Post, parse_time  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
-from backchannel.digest.ranking import rank  # noqa: E402
 from synth import posts as synth_posts, write_event  # noqa: E402
 
 
@@ -49,12 +48,11 @@ def main() -> None:
     writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
     for start in range(0, len(old), 5000):
         writer.store([Post.from_dict(r) for r in old[start:start + 5000]])
-    archive = writer.archive
     rows = []
 
     def timed(label: str, now) -> None:
         t = time.perf_counter()
-        report = build(cfg, archive, talks=talks, rank=rank, now=now)
+        report = build(cfg, now=now)
         rows.append((label, time.perf_counter() - t, report))
 
     now = parse_time(old[-1]["created_at"]) + timedelta(minutes=1)

@@ -22,10 +22,8 @@ before anything can work (bad credentials): `backchannel.errors.SourceError`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol
 
-from backchannel.config import Config
 from backchannel.models import Post
 
 
@@ -51,7 +49,9 @@ class Batch:
 
 
 class Collector(Protocol):
-    """A source of posts. Constructed once per process with `make(config, data_dir, env)`."""
+    """A source of posts. Constructed once per process as `Kind(config, data_dir, env)`
+    (`backchannel.collectors.registry.make_collectors` makes the ones a config asks for);
+    tests also pass `retry=` and `clock=` (`backchannel.collectors.retry`)."""
 
     name: str  # "mastodon", "bluesky", "rss": the Post.source it yields and its cursor namespace
 
@@ -63,23 +63,3 @@ class Collector(Protocol):
         """Look at stored posts again: yield edits as posts, deletions in `Batch.deleted`."""
         ...
 
-
-def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] = ()) -> list[Collector]:
-    """The collectors the config asks for (optionally only the named ones), in a fixed order."""
-    wanted = set(only)
-    made: list[Collector] = []
-    if config.mastodon and (not wanted or "mastodon" in wanted):
-        from backchannel.collectors.mastodon.collector import MastodonCollector
-        made.append(MastodonCollector(config, _dir(config), env))
-    if config.bluesky and (not wanted or "bluesky" in wanted):
-        from backchannel.collectors.bluesky.collector import BlueskyCollector
-        made.append(BlueskyCollector(config, _dir(config), env))
-    if config.rss and (not wanted or "rss" in wanted):
-        from backchannel.collectors.rss.collector import RssCollector
-        made.append(RssCollector(config, _dir(config), env))
-    return made
-
-
-def _dir(config: Config) -> Path:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    return config.data_dir

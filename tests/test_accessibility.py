@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from backchannel.digest.builder import build
+from backchannel.digest import build
 from backchannel.serve import serve_in_thread
 from factories import many_posts
 from fixtures.digest import event
@@ -129,9 +129,9 @@ def site(tmp_path_factory):
         server.server_close()
         return
     root = tmp_path_factory.mktemp("a11y")
-    cfg = event.config(root)
-    with event.fill(cfg, event.records() + crowd()) as archive:
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+    cfg = event.config(root, schedule=event.SCHEDULE)
+    event.fill(cfg, event.records() + crowd()).close()
+    report = build(cfg, now=event.NOW)
     assert report.search.error is None
     server, base = serve_in_thread(cfg.digest.output)
     yield base, cfg.digest.output

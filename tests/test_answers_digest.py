@@ -50,11 +50,11 @@ REPLIES = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("answers")
-    cfg = event.config(root)
+    cfg = event.config(root, schedule=event.SCHEDULE)
     with event.fill(cfg, RECORDS) as archive:
         links = {r["id"]: (q["id"], q["id"]) for r, q in REPLIES}
         archive.store([Post.from_dict(r) for r, _ in REPLIES], answers=links)
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    build(cfg, now=event.NOW, search=False)
     return cfg.digest.output
 
 
@@ -132,11 +132,11 @@ def test_the_wall_spotlight_shows_answered_questions(site):
 def test_an_answer_a_moderator_hid_is_not_shown_and_the_next_one_is_best(tmp_path):
     from backchannel import moderation
 
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, RECORDS) as archive:
         archive.store([Post.from_dict(r) for r, _ in REPLIES], answers={r["id"]: (q["id"], q["id"]) for r, q in REPLIES})
         moderation.record(archive, "mastodon-answer1", "hide", "off topic")
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    build(cfg, now=event.NOW, search=False)
     page = read(cfg.digest.output, "talks/pyconex-101/index.html")
     assert qa_rows(page) == [(ALAN_Q["text"], "Best answer", "Start with one VM and a backup script")]
     assert "pager rota" not in page.visible_text

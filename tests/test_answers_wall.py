@@ -19,17 +19,16 @@ HOSTILE_ANSWER = event.XSS + " re-embed only what changed"
 @pytest.fixture(scope="module")
 def wall(tmp_path_factory):
     root = tmp_path_factory.mktemp("answers-wall")
-    cfg = event.config(root)
+    cfg = event.config(root, schedule=event.SCHEDULE)
     cfg.wall.poll, cfg.wall.spotlight = 2, 4
-    archive = event.fill(cfg, RECORDS)
     answer = reply(9, GRACE_Q, "<b>Eve</b>", "eve@example.social", HOSTILE_ANSWER, likes=99)
-    archive.store([Post.from_dict(answer)], answers={answer["id"]: (GRACE_Q["id"], GRACE_Q["id"])})
-    build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    with event.fill(cfg, RECORDS) as archive:
+        archive.store([Post.from_dict(answer)], answers={answer["id"]: (GRACE_Q["id"], GRACE_Q["id"])})
+    build(cfg, now=event.NOW, search=False)
     server, base = serve_in_thread(cfg.digest.output)
     yield base
     server.shutdown()
     server.server_close()
-    archive.close()
 
 
 def test_an_answered_question_takes_its_turn_in_the_spotlight_with_its_answer(wall):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from backchannel import moderation
 from backchannel.archive import Archive
 from backchannel.config import parse
-from backchannel.digest.builder import build
+from backchannel.digest import build
 from backchannel.index import Index
 from backchannel.models import Author
 from backchannel.pipeline import Writer
@@ -65,7 +65,7 @@ def test_the_wall_waits_for_approval_and_held_posts_wait_for_the_digest(tmp_path
     archive = writer.archive
 
     def wall_and_digest():
-        build(cfg, archive, search=False, now=START)
+        build(cfg, search=False, now=START)
         wall = [p["id"] for p in json.loads((cfg.digest.output / "wall" / "posts.json").read_text())["posts"]]
         digest = [json.loads(line)["id"] for line in (cfg.digest.output / "posts.jsonl").read_text().splitlines()]
         return wall, digest
@@ -87,7 +87,7 @@ def test_without_approve_mode_nothing_is_held_and_words_block_as_before(tmp_path
     result, blocked = writer.store(posts())
     assert blocked == 2 and len(result.added) == 4
     assert moderation.state(writer.archive).held == {}
-    build(cfg, writer.archive, search=False, now=START)
+    build(cfg, search=False, now=START)
     wall = json.loads((cfg.digest.output / "wall" / "posts.json").read_text())["posts"]
     assert len(wall) == 4
     writer.close()

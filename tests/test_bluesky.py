@@ -28,6 +28,7 @@ from bluesky_server import (
 )
 from backchannel.collectors.bluesky.collector import BlueskyCollector
 from backchannel.collectors.bluesky.login import SESSION_FILE
+from backchannel.collectors.retry import Clock, Retry
 from loopback import Loopback, Response
 
 HANDLE = "collector.test"
@@ -85,12 +86,23 @@ def make_config(url: str, tmp_path: Path, tags=("pycon",), allow_adult=False, ti
     return configmod.parse(raw, tmp_path / "backchannel.toml")
 
 
-def make_collector(server_url: str, tmp_path: Path, password: str = PASSWORD, **kw) -> BlueskyCollector:
+def make_collector(server_url: str, tmp_path: Path, password: str = PASSWORD, clock: Clock | None = None,
+                   **kw) -> BlueskyCollector:
     cfg = make_config(server_url, tmp_path, **kw)
     env = {"BACKCHANNEL_BLUESKY_HANDLE": HANDLE, "BACKCHANNEL_BLUESKY_APP_PASSWORD": password}
-    c = BlueskyCollector(cfg, tmp_path / "data", env)
-    c.retries, c.backoff, c.max_backoff, c.max_ratelimit_wait = 2, 0.01, 0.05, 5.0
-    return c
+    retry = Retry(retries=2, backoff=0.01, max_backoff=0.05, max_wait=5.0)
+    return BlueskyCollector(cfg, tmp_path / "data", env, retry=retry, clock=clock)
+
+
+class WatchedClock(Clock):
+    """Real time, with every wait the collector makes written down."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        super().sleep(seconds)
 
 
 @pytest.fixture
@@ -541,6 +553,17 @@ def test_rate_limit_waits_for_reset_within_the_bound(server, page_of_250, tmp_pa
     store.run(make_collector(server.url, tmp_path))
     assert time.monotonic() - began >= 0.9  # it waited for ratelimit-reset
     assert not store.errors and set(store.posts) == page_of_250
+
+
+def test_every_wait_is_the_clocks(server, page_of_250, tmp_path):
+    """The backoff after a 503 and the wait for a 429's ratelimit-reset go through the clock given."""
+    server.inject(SEARCH, xrpc_error(503, "NotEnoughResources", "busy"), after=1)
+    server.inject(SEARCH, rate_limited(2), after=1)
+    clock = WatchedClock()
+    store = Store()
+    store.run(make_collector(server.url, tmp_path, clock=clock))
+    assert not store.errors and set(store.posts) == page_of_250
+    assert clock.waits[0] == 0.01 and 0.9 <= clock.waits[1] <= 2.0 and len(clock.waits) == 2
 
 
 def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250, tmp_path):

@@ -3,7 +3,6 @@ counts checked against the fixture event (tests/fixtures/digest/)."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from datetime import datetime
@@ -12,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backchannel.digest.builder import build
+from backchannel.digest import build
+from backchannel.digest.ranking import rank_takeaways
+from backchannel.errors import BackchannelError
 from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
@@ -25,9 +26,9 @@ BY_URL = {r["url"]: r for r in RECORDS}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("event")
-    cfg = event.config(root)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(root, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     return cfg.digest.output
 
 
@@ -47,11 +48,6 @@ def find_record(text: str) -> dict:
 def card_urls(page: Page, container) -> list[str]:
     """Original-post URLs of the cards inside `container`, in order."""
     return [a.attrs["href"] for a in page.by_class("original") if container in a.ancestors]
-
-
-def weight(r: dict) -> float:
-    m = r["metrics"]
-    return r["score"] * (1 + math.log1p(m["likes"] + 2 * m["reposts"] + m["replies"] + m["quotes"]))
 
 
 # -- the front page -----------------------------------------------------------------------------
@@ -84,12 +80,13 @@ def test_the_activity_chart_counts_every_post_by_hour(site):
     assert f"with {busiest[1]} posts" in page.one("desc").text
 
 
-def test_top_takeaways_are_ranked_by_score_and_engagement(site):
+def test_top_takeaways_are_the_rankings_best(site):
     page = read(site, "index.html")
-    section = page.one("section", **{"aria-labelledby": "top-h"})
-    shown = card_urls(page, section)
-    takeaways = sorted((r for r in RECORDS if r["kind"] == "takeaway"), key=lambda r: -weight(r))
-    assert shown == [r["url"] for r in takeaways[:10]]
+    shown = card_urls(page, page.one("section", **{"aria-labelledby": "top-h"}))
+    best = rank_takeaways([Post.from_dict(r) for r in RECORDS], limit=10)
+    assert len(shown) == 10 and shown == [entry.item.url for entry in best]
+    authors = Counter(BY_URL[u]["author"]["handle"] for u in shown[:6])
+    assert max(authors.values()) == 2  # the most prolific poster does not fill the top of the list
 
 
 def test_open_questions_come_unanswered_first(site):
@@ -304,8 +301,8 @@ def test_nothing_is_loaded_from_anywhere_else(site):
 def test_remote_media_only_when_the_config_allows_it(tmp_path):
     cfg = event.config(tmp_path, digest={"allow_remote_media": True})
     record = find_record("Lunch spread")
-    with event.fill(cfg, [record]) as archive:
-        build(cfg, archive, now=event.NOW, search=False)
+    event.fill(cfg, [record]).close()
+    build(cfg, now=event.NOW, search=False)
     page = Page(permalink(cfg.digest.output, record).read_text())
     img = page.one("img")
     assert img.attrs["src"] == record["media"][0]["preview_url"]
@@ -348,9 +345,10 @@ def test_pages_have_landmarks_headings_and_alt_text(site):
 
 
 def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
-    cfg = event.config(tmp_path, blocklist={"accounts": ["alan@example.social"], "words": ["spoilers"]})
-    with event.fill(cfg, RECORDS) as archive:
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(tmp_path, blocklist={"accounts": ["alan@example.social"], "words": ["spoilers"]},
+                       schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    report = build(cfg, now=event.NOW, search=False)
     blocked = [r for r in RECORDS if r["author"]["handle"] == "alan@example.social"
                or "spoilers" in (r["content_warning"] or "").lower()]
     assert report.posts == len(RECORDS) - len(blocked)
@@ -363,8 +361,8 @@ def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
 
 def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
     cfg = event.config(tmp_path)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, now=event.NOW, search=False)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     site = cfg.digest.output
     assert not (site / "talks").exists()
     front = read(site, "index.html")
@@ -373,26 +371,27 @@ def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
     assert not Page(permalink(site, find_record("SQLite FTS5")).read_text()).find(**{"data-pagefind-filter": "talk"})
 
 
-def test_a_ranking_function_plugs_in_and_credits_merged_posts(tmp_path):
-    """The seam for backchannel.digest.ranking: items with `.post` and `.members`."""
-
-    class Item:
-        def __init__(self, post, members):
-            self.post, self.members = post, members
-
-    def rank(posts, limit):
-        posts = sorted(posts, key=lambda p: p.created_at)
-        return [Item(posts[-1], [posts[-1], *posts[:2]])][:limit]
-
-    cfg = event.config(tmp_path)
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), rank=rank, now=event.NOW, search=False)
+def test_a_cross_post_is_one_top_takeaway_crediting_both_copies(tmp_path):
+    """The build ranks as `backchannel.digest.ranking` does: the same person's Bluesky copy of a
+    takeaway (cut to 300 characters, a link back) is merged into the Mastodon post."""
+    original = find_record("SQLite FTS5")
+    copy = {**original, "id": "bluesky-crosspost", "source": "bluesky", "created_at": "2026-09-01T08:43:00Z",
+            "url": "https://bsky.app/profile/ada.bsky.example/post/3kx", "text": original["text"][:90] + "…",
+            "html": "", "author": {"handle": "ada.bsky.example", "name": "Ada Lovelace 🦋",
+                                   "url": "https://bsky.app/profile/ada.bsky.example"}}
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS + [copy]).close()
+    build(cfg, now=event.NOW, search=False)
     page = read(cfg.digest.output, "index.html")
     section = page.one("section", **{"aria-labelledby": "top-h"})
-    takeaways = [r for r in RECORDS if r["kind"] == "takeaway"]
-    assert card_urls(page, section) == [takeaways[-1]["url"]]
-    similar = page.by_class("similar")[0].text
-    assert "Also said by" in similar and takeaways[0]["author"]["name"] in similar
+    shown = card_urls(page, section)
+    assert original["url"] in shown and copy["url"] not in shown  # the complete text represents both
+    similar = [el for el in page.by_class("similar") if section in el.ancestors]
+    assert len(similar) == 1 and " ".join(similar[0].text.split()) == "Also said by Ada Lovelace 🦋."
+    card = next(a for a in similar[0].ancestors if a.tag == "article")
+    assert [a.attrs["href"] for a in page.by_class("original") if card in a.ancestors] == [original["url"]]
+    credit = [a.attrs["href"] for a in page.links() if similar[0] in a.ancestors]
+    assert credit == ["posts/2026-09-01/10/bluesky-crosspost.html"]
 
 
 def test_a_users_templates_override_the_packaged_ones(tmp_path):
@@ -401,9 +400,9 @@ def test_a_users_templates_override_the_packaged_ones(tmp_path):
     (mine / "front.html").write_text('{% extends "base.html" %}{% block main %}<h1>Our own front page</h1>'
                                      '<p>{{ g.items|length }} posts, {{ "<b>" }}</p>{% endblock %}')
     (mine / "static" / "style.css").write_text("body { color: rebeccapurple; }")
-    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
-    with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
     site = cfg.digest.output
     front = read(site, "index.html")
     assert front.one("h1").text == "Our own front page"
@@ -411,3 +410,40 @@ def test_a_users_templates_override_the_packaged_ones(tmp_path):
     assert (site / "static" / "style.css").read_text() == "body { color: rebeccapurple; }"
     assert (site / "static" / "search.js").exists()
     assert read(site, "talks/index.html").one("h1").text == "Talks"  # the rest is packaged
+
+
+def test_a_users_template_extends_the_packaged_one_of_the_same_name(tmp_path):
+    """`default:NAME` is the packaged template: an override changes one block and keeps the rest,
+    and every page built on base.html (the permalinks too) gets the change."""
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "base.html").write_text('{% extends "default:base.html" %}'
+                                    '{% block head_search %}<p class="sponsor">Hosted by {{ "<Example & Co>" }}</p>'
+                                    '{{ super() }}{% endblock %}')
+    (mine / "post.html").write_text('{% extends "default:post.html" %}'
+                                    '{% block main %}<p class="notice">Posted under #{{ site.hashtags[0] }}</p>'
+                                    '{{ super() }}{% endblock %}')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
+    site = cfg.digest.output
+    front = read(site, "index.html")
+    assert front.by_class("sponsor")[0].text == "Hosted by <Example & Co>"  # autoescaped, as text
+    assert front.find("section", **{"aria-labelledby": "top-h"})  # the packaged front page around it
+    assert front.find("input", type="search")  # what the block held before: super()
+    record = find_record("SQLite FTS5")
+    post = Page(permalink(site, record).read_text())
+    assert post.by_class("notice")[0].text == "Posted under #pyconex"
+    assert post.by_class("sponsor") and record["url"] in [a.attrs["href"] for a in post.by_class("original")]
+    assert read(site, "talks/index.html").by_class("sponsor")  # pages without an override of their own
+
+
+def test_a_template_that_extends_itself_is_one_line_naming_it(tmp_path):
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "base.html").write_text('{% extends "base.html" %}{% block foot %}x{% endblock %}')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
+    event.fill(cfg, RECORDS[:3]).close()
+    with pytest.raises(BackchannelError, match=r'base\.html extends itself; the packaged one is "default:base\.html"'):
+        build(cfg, now=event.NOW, search=False)
+

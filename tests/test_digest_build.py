@@ -6,8 +6,12 @@ from __future__ import annotations
 import http.client
 import gzip
 import json
+import multiprocessing
 import os
 import re
+import signal
+import threading
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,11 +21,17 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel.cli.digest import build as build_command, serve as serve_command
-from backchannel.digest.builder import build
+from backchannel.archive import Archive
+from backchannel.digest import BuildReport, build
 from backchannel.digest.chart import activity, nice_max
 from backchannel.digest.feeds import record
-from backchannel.digest.model import load, talks_from
+from backchannel.digest.model import load
+from backchannel.errors import BackchannelError
+from backchannel.index import Index
 from backchannel.models import Post
+from backchannel.pipeline import Writer
+from backchannel.run import ChildBuild, Runner
+from backchannel.talks.programme import load_schedule
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
@@ -51,18 +61,17 @@ def mtimes(site: Path) -> dict[str, int]:
 
 
 def test_a_rebuild_rewrites_only_the_pages_whose_content_changed(tmp_path):
-    cfg = event.config(tmp_path)
-    talks = event.talks()
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, RECORDS) as archive:
-        first = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+        first = build(cfg, now=event.NOW, search=False)
         before = mtimes(cfg.digest.output)
-        again = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+        again = build(cfg, now=event.NOW, search=False)
         assert again.written == 0 and again.removed == 0 and again.unchanged == first.files
         assert mtimes(cfg.digest.output) == before
 
         fresh = new_post(1, "2026-09-02T14:05:00Z", talk="pyconex-202")
         archive.store([Post.from_dict(fresh)])
-        third = build(cfg, archive, talks=talks, now=event.NOW, search=False)
+        third = build(cfg, now=event.NOW, search=False)
     written = set(third.written_paths)
     site = cfg.digest.output
     assert permalink(site, fresh).relative_to(site).as_posix() in written
@@ -77,29 +86,29 @@ def test_a_rebuild_rewrites_only_the_pages_whose_content_changed(tmp_path):
 
 
 def test_key_point_groupings_are_kept_between_builds_while_the_posts_say_the_same(tmp_path):
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     manifest = cfg.digest.output / ".backchannel-digest.json"
     with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False)
         kept = json.loads(manifest.read_text())["extra"]["keypoints"]
         # a grouping is a list of points, each its post ids and their centrality
         keynote = [ids for grouping in kept.values() for ids, _ in grouping if len(ids) == 3]
         assert keynote, kept
         liked = dict(RECORDS[2], metrics=dict(RECORDS[2]["metrics"], likes=999))
         archive.store([Post.from_dict(liked)])  # likes change: the grouping is reused
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False)
         assert json.loads(manifest.read_text())["extra"]["keypoints"] == kept
         # proof that it is read back: a grouping written in the manifest is what the page shows
         data = json.loads(manifest.read_text())
         for grouping in data["extra"]["keypoints"].values():
             grouping[:] = [[[pid], [0.0]] for ids, _ in grouping for pid in ids]  # every post alone
         manifest.write_text(json.dumps(data))
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False)
         page = read(cfg.digest.output, "talks/pyconex-101/index.html")
         assert "3 people" not in page.visible_text and "1 person" in page.visible_text
         fresh = new_post(1, "2026-09-01T08:10:00Z", talk="pyconex-101")
         archive.store([Post.from_dict(fresh)])  # a new takeaway: that talk is grouped again
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False)
         again = json.loads(manifest.read_text())["extra"]["keypoints"]
     assert again != kept and any(fresh["id"] in ids for grouping in again.values() for ids, _ in grouping)
     assert len(again) == len(kept)  # groupings no longer used are not kept
@@ -107,14 +116,14 @@ def test_key_point_groupings_are_kept_between_builds_while_the_posts_say_the_sam
 
 
 def test_a_post_deleted_at_the_source_disappears_from_every_page(tmp_path):
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     gone = RECORDS[7]
     with event.fill(cfg, RECORDS) as archive:
-        build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False)
         site = cfg.digest.output
         assert permalink(site, gone).exists()
         archive.store(deleted=[gone["id"]], source="mastodon")
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        report = build(cfg, now=event.NOW, search=False)
     assert report.removed == 1 and not permalink(site, gone).exists()
     everything = [p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".jsonl", ".md", ".xml")]
     assert not any(gone["url"] in text or gone["id"] in text for text in everything)
@@ -125,28 +134,28 @@ def test_a_user_file_in_the_output_folder_is_left_alone(tmp_path):
     cfg.digest.output.mkdir(parents=True)
     (cfg.digest.output / "README.md").write_text("published by our team\n")
     with event.fill(cfg, RECORDS[:3]) as archive:
-        build(cfg, archive, now=event.NOW, search=False)
-        build(cfg, archive, now=event.NOW, search=False, full=True)
+        build(cfg, now=event.NOW, search=False)
+        build(cfg, now=event.NOW, search=False, full=True)
     assert (cfg.digest.output / "README.md").read_text() == "published by our team\n"
 
 
 def test_search_reindexes_only_the_shards_whose_posts_changed(tmp_path):
     """Finished days are one shard each; the day going on is indexed hour by hour."""
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     site = cfg.digest.output
     during_day_two = datetime.fromisoformat("2026-09-02T15:00:00+00:00")
     with event.fill(cfg, RECORDS) as archive:
-        first = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        first = build(cfg, now=during_day_two)
         assert first.search.error is None
         assert "2026-09-01" in first.search.indexed and "2026-09-02-16h" in first.search.indexed
         likes = dict(RECORDS[20], metrics={"likes": 500, "reposts": 1, "replies": 0, "quotes": 0})
         archive.store([Post.from_dict(likes)])
-        second = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        second = build(cfg, now=during_day_two)
         assert second.search.indexed == []  # like counts are not searched
         archive.store([Post.from_dict(new_post(2, "2026-09-02T14:40:00Z"))])
-        third = build(cfg, archive, talks=event.talks(), now=during_day_two)
+        third = build(cfg, now=during_day_two)
         assert third.search.indexed == ["2026-09-02-16h"]
-        after_the_event = build(cfg, archive, talks=event.talks(), now=event.NOW + timedelta(days=1))
+        after_the_event = build(cfg, now=event.NOW + timedelta(days=1))
         assert after_the_event.search.indexed == ["2026-09-02"]  # the day's hours, merged
     bundles = sorted(p.name for p in (site / "pagefind").iterdir())
     assert [b.rsplit("-", 1)[0] for b in bundles if "h-" not in b] == ["2026-09-01", "2026-09-02"]
@@ -177,9 +186,10 @@ def indexed_urls(site: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    cfg = event.config(root, digest={"base_url": "https://digest.example/pycon/"})
-    with event.fill(cfg, RECORDS + event.hostile_records()) as archive:
-        build(cfg, archive, talks=event.talks() + [event.HOSTILE_TALK], now=event.NOW, search=False)
+    cfg = event.config(root, digest={"base_url": "https://digest.example/pycon/"},
+                       schedule=event.hostile_schedule(root))
+    event.fill(cfg, RECORDS + event.hostile_records()).close()
+    build(cfg, now=event.NOW, search=False)
     return cfg.digest.output
 
 
@@ -189,13 +199,17 @@ def test_the_feed_is_well_formed_atom_of_the_top_takeaways(hostile_site):
     entries = feed.findall(f"{ATOM}entry")
     takeaways = [r for r in RECORDS + event.hostile_records() if r["kind"] == "takeaway"]
     assert len(entries) == min(20, len(takeaways))
-    first = entries[0]
-    assert first.find(f"{ATOM}author/{ATOM}name").text == event.XSS  # text, escaped by XML
-    link = first.find(f"{ATOM}link[@rel='alternate']").attrib["href"]
+    # The hostile takeaway's author name is the XSS string: text, escaped by XML.
+    hostile = next(e for e in entries if e.find(f"{ATOM}author/{ATOM}name").text == event.XSS)
+    link = hostile.find(f"{ATOM}link[@rel='alternate']").attrib["href"]
     assert link.startswith("https://digest.example/pycon/posts/")
-    assert first.find(f"{ATOM}link[@rel='via']") is None  # its javascript: URL is dropped
-    html = first.find(f"{ATOM}content").text
-    assert "zebras" in html and "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert hostile.find(f"{ATOM}link[@rel='via']") is None  # its javascript: URL is dropped
+    content = Page(hostile.find(f"{ATOM}content").text)  # HTML, as a feed reader renders it
+    assert "zebras" in content.visible_text and event.HOSTILE_TITLE in content.visible_text
+    assert {el.tag for el in content.elements} <= {"p", "a", "br"}
+    for el in content.elements:
+        assert not any(name.startswith("on") for name in el.attrs)
+        assert not (el.attrs.get("href") or "").lower().startswith(("javascript:", "data:"))
     for entry in entries:
         for a in entry.iter(f"{ATOM}link"):
             assert a.attrib["href"].startswith("https://")
@@ -249,10 +263,12 @@ def test_hostile_posts_become_inert_text_on_every_page(hostile_site):
                     assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), path
     front = read(site, "index.html")
     assert event.XSS in front.visible_text  # shown as the text it is
-    assert "{{ 7*7 }}" in (site / "posts.jsonl").read_text() and "49" not in front.visible_text
+    hostile = Page(permalink(site, event.hostile_records()[0]).read_text()).visible_text
+    assert "{{ 7*7 }}" in (site / "posts.jsonl").read_text() and "49" not in hostile  # never evaluated
     talk = read(site, "talks/pyconex-666/index.html")
-    assert talk.one("h1").text == talks_from([event.HOSTILE_TALK])[0].title  # cleaned like any title
-    assert "Room" in talk.by_class("talk-meta")[0].text
+    assert talk.one("h1").text == event.HOSTILE_TITLE
+    meta = talk.by_class("talk-meta")[0].text
+    assert "<b onmouseover=alert(1)>Room</b>" in meta and "<svg onload=alert(1)>" in meta  # as text
 
 
 def test_a_hostile_post_id_cannot_leave_the_posts_folder(hostile_site):
@@ -269,7 +285,7 @@ def test_the_permalink_layout_is_rendered_once_and_equals_a_full_render(hostile_
     from backchannel.digest.builder import site_info, static_files, template_dirs
 
     cfg = event.config(hostile_site.parent)
-    talks = talks_from(event.talks() + [event.HOSTILE_TALK])
+    talks = load_schedule(event.hostile_schedule(hostile_site.parent), cfg.event.tz).talks
     items = load(cfg, [Post.from_dict(r) for r in RECORDS + event.hostile_records()], talks)
     renderer = Renderer(make_env(None), site_info(cfg, talks, static_files(template_dirs(None))),
                         group(items, talks, cfg))
@@ -277,6 +293,58 @@ def test_the_permalink_layout_is_rendered_once_and_equals_a_full_render(hostile_
     for item in items:
         slow = renderer.render("post.html", POST_ROOT, item=item, v=view(item, full=True))
         assert renderer.post_page(item) == slow
+
+
+# -- refreshing during `run` ----------------------------------------------------------------------
+
+
+def test_run_refreshes_the_digest_in_a_child_process_and_gets_its_report_back(tmp_path):
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    with event.fill(cfg, RECORDS) as archive:  # the writer's connection stays open, as in `run`
+        report = ChildBuild(cfg)()
+        assert isinstance(report, BuildReport) and report.posts == len(RECORDS) and report.written == report.files
+        archive.store([Post.from_dict(new_post(1, "2026-09-02T14:05:00Z", talk="pyconex-202"))])
+        again = ChildBuild(cfg)()
+    assert again.posts == len(RECORDS) + 1 and 0 < again.written < 15  # incremental, like `build`
+    assert "Teaching Python to nurses" in read(cfg.digest.output, "talks/index.html").visible_text
+
+
+def test_a_build_that_crashes_is_reported_and_collecting_goes_on(tmp_path):
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
+    writer.store([Post.from_dict(r) for r in RECORDS])
+    lines: list[str] = []
+    runner = Runner(writer, [], {}, 60, ChildBuild(cfg), log=lines.append)
+
+    def kill_the_build():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            children = [c for c in multiprocessing.active_children() if c.name == "backchannel build"]
+            if children:
+                os.kill(children[0].pid, signal.SIGKILL)  # as the kernel's OOM killer would
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_the_build)
+    killer.start()
+    runner._build()
+    killer.join()
+    assert runner.status.digest_error == "digest build failed: the build process died (killed by signal 9)"
+    assert runner.status.digest_builds == 0 and lines == [f"digest: error: {runner.status.digest_error}"]
+    runner._build()  # the next refresh works again
+    writer.close()
+    assert runner.status.digest_error is None and runner.status.digest_builds == 1
+    assert lines[-1].startswith(f"digest: Built the digest of {len(RECORDS)} posts in {cfg.digest.output}")
+
+
+def test_a_broken_template_during_run_is_an_error_naming_it(tmp_path):
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "front.html").write_text('{% extends "default:front.html" %}{% block main %}{{ g.items|length }')
+    cfg = event.config(tmp_path, digest={"templates": "my-templates"})
+    event.fill(cfg, RECORDS[:3]).close()
+    with pytest.raises(BackchannelError, match=r"digest build failed: .*front\.html:1: template error: unexpected '}'"):
+        ChildBuild(cfg)()
 
 
 # -- the chart ---------------------------------------------------------------------------------
@@ -390,7 +458,7 @@ def test_two_builds_of_the_same_folder_do_not_run_at_once(tmp_path):
 def test_an_empty_archive_builds_a_digest_that_says_so(tmp_path):
     cfg = event.config(tmp_path)
     with event.fill(cfg, []) as archive:
-        report = build(cfg, archive, now=event.NOW)
+        report = build(cfg, now=event.NOW)
     assert report.posts == 0 and report.search.shards == []
     front = read(cfg.digest.output, "index.html")
     assert "No posts yet" in front.visible_text and not front.find("svg")

@@ -485,9 +485,9 @@ def test_a_gzipped_twarc_file_is_read_as_it_is(tmp_path):
 
 
 def test_progress_reports_bytes_read_of_the_file(tmp_path):
-    from backchannel.cli.common import close_writer, open_writer
     from backchannel.config import Config
     from backchannel.importer import import_file
+    from backchannel.pipeline import open_writer
 
     first = json.loads((FIXTURES / "twarc1.jsonl").read_text().splitlines()[0])
     with (tmp_path / "many.jsonl").open("w") as fh:
@@ -496,12 +496,8 @@ def test_progress_reports_bytes_read_of_the_file(tmp_path):
             fh.write(json.dumps(first) + "\n")
     size = (tmp_path / "many.jsonl").stat().st_size
     seen = []
-    writer = open_writer(Config(path=None, data_dir=tmp_path / "data"))
-    try:
-        with (tmp_path / "many.jsonl").open("rb") as fh:
-            report = import_file(fh, writer, progress=lambda r: seen.append((r.bytes_read, r.bytes_total)))
-    finally:
-        close_writer(writer)
+    with open_writer(Config(path=None, data_dir=tmp_path / "data")) as writer, (tmp_path / "many.jsonl").open("rb") as fh:
+        report = import_file(fh, writer, progress=lambda r: seen.append((r.bytes_read, r.bytes_total)))
     assert report.added == 4500 and report.format == "twarc1"
     assert len(seen) >= 2 and all(total == size for _, total in seen)
     assert [b for b, _ in seen] == sorted(b for b, _ in seen) and 0 < seen[0][0] < size

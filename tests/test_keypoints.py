@@ -94,9 +94,9 @@ def test_paraphrases_of_one_point_are_one_point_with_everyone_credited():
     points = key_points(posts)
     assert len(points) == 2
     top = points[0]
-    assert sorted(top.ids) == ["a", "b", "c"]  # the Dutch post joins through "3" and "40"
+    assert sorted(p.id for p in top.members) == ["a", "b", "c"]  # the Dutch post joins through "3" and "40"
     assert top.support == 3
-    assert points[1].ids == ["d"] and points[1].support == 1
+    assert [p.id for p in points[1].members] == ["d"] and points[1].support == 1
 
 
 def test_a_cross_post_counts_its_author_once():
@@ -107,7 +107,7 @@ def test_a_cross_post_counts_its_author_once():
                   "uxfreelancer@example.social", minutes=3)]
     [point] = key_points(posts)
     assert len(point.members) == 3 and point.support == 2
-    assert point.post.id != "b"  # the full text, not the cut copy, is the clearest post
+    assert point.item.id != "b"  # the full text, not the cut copy, is the clearest post
 
 
 def test_points_are_ordered_by_support_then_substance():
@@ -154,4 +154,4 @@ def test_a_point_many_people_made_stays_one_point_in_a_large_set():
               for i in range(300)]
     points = key_points(popular + others)
     top = points[0]
-    assert top.support == 80 and sorted(top.ids) == sorted(p.id for p in popular)
+    assert top.support == 80 and sorted(p.id for p in top.members) == sorted(p.id for p in popular)

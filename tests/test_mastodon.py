@@ -22,29 +22,34 @@ from backchannel.models import Post, make_id
 from backchannel.collectors.base import Batch
 from backchannel.collectors.mastodon.collector import TOKEN_VAR, MastodonCollector
 from backchannel.collectors.mastodon.client import parse_tokens
+from backchannel.collectors.retry import Clock, Retry
 from loopback import Loopback, Request, Response
 from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=None, timeout=2.0, strict=False):
+class WatchedClock(Clock):
+    """Real time, with every wait the collector makes written down."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        super().sleep(seconds)
+
+
+def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=None, timeout=2.0, strict=False,
+                   retries=2):
     event = {"name": "PyCon Test", "hashtags": list(tags)}
     if start:
         event["start"] = start.isoformat()
     cfg = configuration.parse({"event": event, "sources": {"mastodon": {
         "instances": [getattr(s, "url", s) for s in servers], "timeout": timeout}},
         "consent": {"strict": strict}}, tmp_path / "backchannel.toml")
-    collector = MastodonCollector(cfg, tmp_path, env or {})
-    collector.backoff, collector.max_backoff, collector.max_ratelimit_wait = 0.01, 0.02, 2.0
-    collector.waits = []
-
-    def sleep(seconds: float) -> None:
-        collector.waits.append(seconds)
-        time.sleep(seconds)
-
-    collector.sleep = sleep
-    return collector
+    retry = Retry(retries=retries, backoff=0.01, max_backoff=0.02, max_wait=2.0)
+    return MastodonCollector(cfg, tmp_path, env or {}, retry=retry, clock=WatchedClock())
 
 
 @dataclass
@@ -693,7 +698,7 @@ def test_429_waits_for_the_reset_then_goes_on(tmp_path, a):
     began = time.monotonic()
     store = Store().round(collector)
     assert len(store.posts) == 3 and store.errors == []
-    assert len(collector.waits) == 1 and 0.3 < collector.waits[0] <= 0.4  # as X-RateLimit-Reset said
+    assert len(collector.clock.waits) == 1 and 0.3 < collector.clock.waits[0] <= 0.4  # as X-RateLimit-Reset said
     assert time.monotonic() - began >= 0.3
 
 
@@ -714,7 +719,7 @@ def test_5xx_is_retried_with_backoff(tmp_path, a):
     collector = make_collector(tmp_path, [a])
     store = Store().round(collector)
     assert len(store.posts) == 3 and store.errors == []
-    assert collector.waits == [0.01, 0.02]
+    assert collector.clock.waits == [0.01, 0.02]
     # the first round asks for the account domain once; then 3 tries of page 1 and the empty page that ends it
     assert store.requests == len(a.requests) == 5
 
@@ -747,8 +752,8 @@ def test_a_hanging_server_does_not_hold_up_the_others(tmp_path):
             series(server, Person("p", server), 3, minutes(0))
         dead.fail("/api/", slow(5))  # accepts the connection, never answers in time
         flaky.fail("/api/v1/timelines/", error(500), when=lambda r: r.arg("max_id") is not None)
-        collector = make_collector(tmp_path, [dead, far, flaky], timeout=1.0)
-        collector.retries = 0  # one timeout per dead request, to compare with
+        # retries=0: one timeout per dead request, to compare with
+        collector = make_collector(tmp_path, [dead, far, flaky], timeout=1.0, retries=0)
         began = time.monotonic()
         store = Store().round(collector)
         took = time.monotonic() - began

@@ -12,7 +12,7 @@ from backchannel import moderation
 from backchannel.archive import Archive
 from backchannel.cli.main import cli
 from backchannel.config import parse
-from backchannel.digest.builder import build
+from backchannel.digest import build
 from backchannel.errors import ConfigError, InputError
 from backchannel.models import Post
 from factories import write_jsonl
@@ -177,10 +177,10 @@ def test_a_newer_moderation_state_is_never_replaced_by_an_older_one(site):
 
 
 def test_hidden_posts_leave_the_digest_built_in_process(tmp_path):
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, event.records()) as archive:
         moderation.record(archive, TROLL, "hide", "spam")
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW, search=False)
+        report = build(cfg, now=event.NOW, search=False)
     assert report.posts == 32
     assert TROLL not in (cfg.digest.output / "posts.jsonl").read_text()
 
@@ -212,12 +212,12 @@ def indexed_text(site, shards) -> str:
 
 @pytest.mark.slow
 def test_a_hidden_post_leaves_the_in_browser_search(tmp_path):
-    cfg = event.config(tmp_path)
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, event.records()) as archive:
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+        report = build(cfg, now=event.NOW)
         assert TROLL_WORDS in indexed_text(cfg.digest.output, report.search.shards)
         moderation.record(archive, TROLL, "hide", "spam")
-        report = build(cfg, archive, talks=event.talks(), now=event.NOW)
+        report = build(cfg, now=event.NOW)
     assert report.search.error is None and report.search.indexed == ["2026-09-01"]  # only its day again
     assert TROLL_WORDS not in indexed_text(cfg.digest.output, report.search.shards)
     assert "Badge picked up" in indexed_text(cfg.digest.output, report.search.shards)
@@ -233,7 +233,7 @@ def test_the_wall_leaves_out_replies_boosts_warned_and_sensitive_posts_unless_co
 
     def on_wall():
         with event.fill(cfg, records) as archive:
-            build(cfg, archive, now=event.NOW, search=False)
+            build(cfg, now=event.NOW, search=False)
         data = json.loads((cfg.digest.output / "wall" / "posts.json").read_text())
         return {p["id"] for p in data["posts"]}
 

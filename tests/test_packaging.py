@@ -16,7 +16,7 @@ def test_wheel_contains_every_package_and_its_data(tmp_path):
                     "-q", "-w", str(tmp_path), str(ROOT)], check=True)
     wheel = next(tmp_path.glob("backchannel-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"backchannel/cli/main.py", "backchannel/starter.toml", "backchannel/collectors/base.py",
+    expected = {"backchannel/cli/main.py", "backchannel/config_keys.py", "backchannel/collectors/base.py",
                 "backchannel/classify/data/model.json", "backchannel/demo/data/schedule.json",
                 "backchannel/demo/data/mastodon-a.json", "backchannel/demo/data/bluesky.json",
                 "backchannel/site_templates/__init__.py"}

@@ -32,12 +32,12 @@ def test_a_cross_post_by_the_same_person_is_one_item_with_both_links():
                 links=["https://example.social/@ada/1"])
     items = rank([masto, bsky])
     assert len(items) == 1
-    item = items[0]
-    assert {p.id for p in item.members} == {"m1", "b1"}
-    assert item.links == ["https://slides.example/vec", "https://example.social/@ada/1"]
-    assert item.post.id == "m1"  # the complete text represents the item
+    entry = items[0]
+    assert {p.id for p in entry.members} == {"m1", "b1"}
+    assert entry.links == ["https://slides.example/vec", "https://example.social/@ada/1"]
+    assert entry.item.id == "m1"  # the complete text represents the entry
     alone = rank([masto])[0].score
-    assert item.score > alone  # engagement on both networks adds up
+    assert entry.score > alone  # engagement on both networks adds up
 
 
 def test_same_person_means_same_display_name_or_handle_stem():
@@ -95,7 +95,7 @@ def test_engagement_orders_equally_confident_takeaways():
                       "the whole table.", likes=1)
     loved = post("l", "Observability on a budget: sample traces at the edge and keep every error, "
                       "not the other way round.", likes=80, reposts=12, replies=5, quotes=2)
-    assert [it.post.id for it in rank([quiet, loved])] == ["l", "q"]
+    assert [it.item.id for it in rank([quiet, loved])] == ["l", "q"]
 
 
 def test_confidence_orders_equally_engaging_takeaways():
@@ -103,7 +103,7 @@ def test_confidence_orders_equally_engaging_takeaways():
                      "about each.", score=0.95, likes=3)
     unsure = post("u", "Phishing drills work better when nobody is named and shamed afterwards, "
                        "says the speaker.", score=0.55, likes=3)
-    assert [it.post.id for it in rank([unsure, sure])] == ["s", "u"]
+    assert [it.item.id for it in rank([unsure, sure])] == ["s", "u"]
 
 
 def test_substance_and_links_count():
@@ -111,7 +111,7 @@ def test_substance_and_links_count():
     rich = post("r", "Query planners keep statistics per column; stale statistics are the most common "
                      "reason for a slow plan. Run ANALYZE after bulk loads.", likes=2,
                 links=["https://docs.example/analyze"])
-    assert [it.post.id for it in rank([bare, rich])] == ["r", "b"]
+    assert [it.item.id for it in rank([bare, rich])] == ["r", "b"]
 
 
 def test_rank_takeaways_keeps_takeaways_only_and_respects_the_limit():
@@ -120,8 +120,8 @@ def test_rank_takeaways_keeps_takeaways_only_and_respects_the_limit():
     posts += [post("q", "How do you shard an index?", kind="question", likes=99),
               post("r", ADA_INSIGHT, is_repost=True, likes=99)]
     items = rank_takeaways(posts, limit=3)
-    assert [it.post.id for it in items] == ["t4", "t3", "t2"]
-    assert all(it.post.kind == "takeaway" for it in items)
+    assert [it.item.id for it in items] == ["t4", "t3", "t2"]
+    assert all(it.item.kind == "takeaway" for it in items)
     assert rank_takeaways([]) == []
 
 
@@ -130,7 +130,7 @@ def test_an_unclassified_post_ranks_with_neutral_confidence():
         return post(pid, f"Lesson about {topic}: measure first, change one thing, measure again.", score=score,
                     handle=f"{pid}@x.example", name=pid)
     items = rank([lesson("low", "caching", 0.1), lesson("none", "indexes", None), lesson("high", "queues", 0.9)])
-    assert [it.post.id for it in items] == ["high", "none", "low"]
+    assert [it.item.id for it in items] == ["high", "none", "low"]
 
 
 def test_a_prolific_author_does_not_fill_a_top_list():
@@ -153,7 +153,7 @@ def test_a_prolific_author_does_not_fill_a_top_list():
     posts = [post(n, "yuki@example.social", 100 - n) for n in range(5)] + \
             [post(5 + n, f"other{n}@example.social", 10) for n in range(3)]
     top = rank(posts, limit=5)
-    authors = [item.post.author.handle for item in top]
+    authors = [entry.item.author.handle for entry in top]
     assert authors.count("yuki@example.social") == 2
     assert authors[:2] == ["yuki@example.social"] * 2  # still first: they are the most liked
     assert len(rank(posts)) == 8  # an unlimited ranking keeps everything in score order

@@ -11,7 +11,8 @@ import gzip
 import html
 import json
 import socket
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from contextlib import contextmanager
@@ -21,9 +22,11 @@ import pytest
 
 from backchannel import config as config_mod
 from backchannel.errors import SourceError
+from backchannel.models import parse_time
 from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
+from backchannel.collectors.retry import Clock
 from loopback import Loopback, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
@@ -105,10 +108,20 @@ def make_config(tmp_path: Path, feeds: list, **rss):
     return config_mod.parse(raw, tmp_path / "backchannel.toml")
 
 
+class StoppedClock(Clock):
+    """A clock that stands at one moment: inside the event, or before it."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
 def collect(cfg, cursors: dict | None = None, clock: datetime = IN_EVENT) -> tuple[list[Batch], dict]:
     """Run one collect round; return its batches and the cursors as the pipeline would store them."""
     stored = dict(cursors or {})
-    collector = RssCollector(cfg, cfg.data_dir, {}, clock=lambda: clock)
+    collector = RssCollector(cfg, cfg.data_dir, {}, clock=StoppedClock(clock))
     batches = list(collector.collect(dict(stored)))
     for batch in batches:
         stored.update(batch.cursors)
@@ -413,6 +426,23 @@ def test_retry_after_is_respected_on_the_next_round(tmp_path, serve):
     assert "rate limited (HTTP 429)" in messages(first, "errors")[0]
     assert len(server.requests) == 1 and sum(b.requests for b in second) == 0
     assert "as the server asked" in messages(second, "warnings")[0]
+
+
+def test_a_retry_after_date_is_read_against_the_servers_clock(tmp_path, serve):
+    """Our clock stands months before the server's: `Date` tells how far off the wait ends."""
+    def app(req: Request) -> Response:
+        later = datetime.now(timezone.utc) + timedelta(minutes=10)
+        return Response(503, b"maintenance", {"Retry-After": format_datetime(later, usegmt=True)})
+
+    with serve(app) as server:
+        cfg = make_config(tmp_path, [f"{server.url}/feed.xml"])
+        first, cursors = collect(cfg, clock=IN_EVENT)
+        second, _ = collect(cfg, cursors, clock=IN_EVENT + timedelta(minutes=5))
+        third, _ = collect(cfg, cursors, clock=IN_EVENT + timedelta(minutes=11))
+    waited = parse_time(cursors[f"{server.url}/feed.xml"]["not_before"]) - IN_EVENT
+    assert timedelta(minutes=9) < waited <= timedelta(minutes=10)
+    assert "as the server asked" in messages(second, "warnings")[0]
+    assert len(server.requests) == 2 and "server error (HTTP 503)" in messages(third, "errors")[0]
 
 
 # ---------------------------------------------------------------- entries

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from backchannel.errors import InputError
-from backchannel.talks.programme import (ScheduleError, Talk, find_handles, find_hashtags, find_people, load_schedule,
-                                  parse_schedule)
+from backchannel.talks.programme import ScheduleError, Talk, load_schedule, parse_schedule
+from backchannel.talks.reading import find_handles, find_hashtags, find_people
 from loopback import Loopback, Response
 
 HERE = Path(__file__).parent / "fixtures" / "schedules"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backchannel import moderation
-from backchannel.digest.builder import build
+from backchannel.digest import build
 from backchannel.serve import serve_in_thread
 from backchannel.wall import refresh_moderation
 from fixtures.digest import event
@@ -44,12 +44,12 @@ def browser():
 def wall(tmp_path_factory):
     """The fixture event and hostile posts, built (no search) and served; the wall polls every 2 s."""
     root = tmp_path_factory.mktemp("wall")
-    cfg = event.config(root)
+    cfg = event.config(root, schedule=event.hostile_schedule(root))
     cfg.wall.poll = 2
     cfg.wall.posts = 40  # every post, the hostile ones included
     cfg.wall.show_content_warnings = cfg.wall.show_sensitive = True  # let the hostile posts on
     archive = event.fill(cfg, RECORDS + HOSTILE)
-    build(cfg, archive, talks=event.talks() + [event.HOSTILE_TALK], now=event.NOW, search=False)
+    build(cfg, now=event.NOW, search=False)
     server, base = serve_in_thread(cfg.digest.output)
     yield base, cfg, archive
     server.shutdown()

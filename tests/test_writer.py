@@ -4,11 +4,11 @@ import pytest
 
 from backchannel.archive import Archive
 from backchannel.config import Blocklist, Config
-from backchannel.errors import LockedError
+from backchannel.errors import InputError, LockedError
 from backchannel.index import Index
 from backchannel.lock import WriterLock
 from backchannel.models import Author
-from backchannel.pipeline import Writer
+from backchannel.pipeline import Writer, open_writer
 from factories import make_post
 
 
@@ -51,3 +51,25 @@ def test_only_new_or_changed_posts_are_classified_and_matched_again(tmp_path):
     writer.store([make_post(1, text="one"), make_post(2, text="two, edited")])
     assert seen == [[first.id, second.id], [second.id]]
     assert writer.archive.get(first.id).kind == "takeaway"  # kept from the first time
+
+
+def test_open_writer_holds_the_lock_and_lets_go_whatever_happens_inside(tmp_path):
+    cfg = Config(path=None, data_dir=tmp_path / "data")
+    with open_writer(cfg) as writer:
+        writer.store([make_post(1)])
+        with pytest.raises(LockedError):
+            WriterLock(cfg.data_dir).acquire()  # `run` and `collect` can't write beside it
+    with pytest.raises(RuntimeError):
+        with open_writer(cfg) as writer:
+            raise RuntimeError("a bug half-way through a batch")
+    with open_writer(cfg) as writer:  # free again, and what was stored is there
+        assert writer.archive.count() == 1 and writer.index.behind(writer.archive) == 0
+
+
+def test_open_writer_can_refuse_to_make_an_archive(tmp_path):
+    cfg = Config(path=None, data_dir=tmp_path / "nothing-here")
+    with pytest.raises(InputError) as err:
+        with open_writer(cfg, create=False):
+            pass
+    assert err.value.message.startswith(f"{cfg.data_dir}: no archive here yet")
+    assert not cfg.data_dir.exists()

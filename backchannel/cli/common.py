@@ -1,5 +1,5 @@
-"""What every command shares: --config/--data-dir/--no-color, loading the config, opening the
-writer, and how output looks (colour and progress only on a terminal)."""
+"""What every command shares: --config/--data-dir/--no-color, loading the config, turning OS
+errors into one line, and how output looks (colour and progress only on a terminal)."""
 
 from __future__ import annotations
 
@@ -72,37 +72,6 @@ def load_config(config_path: Path | None, data_dir: Path | None, required: bool 
     from backchannel.config import load
 
     return load(config_path, data_dir, required=required)
-
-
-def open_writer(cfg):
-    """The archive and index of `cfg.data_dir`, behind the one-writer lock."""
-    from backchannel.archive import Archive
-    from backchannel.enrich import load_talks, make_enricher
-    from backchannel.index import Index
-    from backchannel.lock import WriterLock
-    from backchannel.pipeline import Writer
-
-    talks = load_talks(cfg)
-    lock = WriterLock(cfg.data_dir).acquire()
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
-    writer.lock = lock
-    return writer
-
-
-def close_writer(writer) -> None:
-    writer.close()
-    writer.lock.release()
-
-
-def digest_builder(cfg):
-    """A function that refreshes the digest (incrementally) in a child process.
-
-    The child reads the archive on its own (WAL lets it read beside the writer) and its
-    memory goes away with it, so `run` stays small however big the event gets.
-    """
-    from backchannel.run import ChildBuild
-
-    return ChildBuild(cfg)
 
 
 def color_on(stream: TextIO) -> bool:

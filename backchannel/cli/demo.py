@@ -1,4 +1,4 @@
-"""`backchannel demo`: the first thing to run after installing. Registered in `cli.py`."""
+"""`backchannel demo`: the first thing to run after installing. Registered in `cli/main.py`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from backchannel.cli.common import common
+from backchannel.names import KINDS
 
-KIND_ORDER = ("takeaway", "question", "resource", "shoutout", "other")
 
 
 @click.command()
@@ -55,7 +55,7 @@ def _print(result, verbose: bool) -> None:
                    + (f"; {left_out}" if left_out else ""))
         echo_problems(r, verbose, indent="    ", shown=3)
     kinds = ", ".join(f"{result.by_kind[k]} {k}s" if k != "other" else f"{result.by_kind[k]} other"
-                      for k in KIND_ORDER if result.by_kind.get(k))
+                      for k in KINDS if result.by_kind.get(k))
     total = sum(result.by_source.values())
     click.echo(f"  archive   {total} posts in {result.data_dir}" + (f": {kinds}" if kinds else ""))
     config = _shell(result.config)

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from backchannel.cli.common import common, load_config, progress_for
-from backchannel.errors import InputError
 
 
 @click.command()
@@ -34,17 +33,11 @@ def build(config_path, data_dir, output, full, no_search, as_json, quiet):
 
     Example: backchannel build && backchannel serve
     """
-    from backchannel.digest.builder import build_from_config
-    from backchannel.enrich import load_talks
-    from backchannel.digest.ranking import rank
+    from backchannel import digest
 
     cfg = load_config(config_path, data_dir)
-    if not (cfg.data_dir / "archive.db").exists():
-        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
-                         "`backchannel import` first, or pass --data-dir)")
     with progress_for(quiet, as_json) as progress:
-        report = build_from_config(cfg, talks=load_talks(cfg), rank=rank, output=output,
-                                   search=not no_search, full=full, progress=progress)
+        report = digest.build(cfg, output=output, search=not no_search, full=full, progress=progress)
     if as_json or not quiet:
         click.echo(json.dumps(report.as_dict()) if as_json else report.summary())
     if report.search and report.search.error:

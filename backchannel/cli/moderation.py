@@ -2,7 +2,7 @@
 
 They write only the archive's moderation log (see `moderation.py`), so they work while
 `backchannel run` is collecting, from another terminal or over ssh. Registered on the main
-group in `cli.py`.
+group in `cli/main.py`.
 """
 
 from __future__ import annotations
@@ -13,20 +13,10 @@ import sys
 import click
 
 from backchannel.cli.common import common, load_config
-from backchannel.errors import BackchannelError, InputError
+from backchannel.errors import BackchannelError
 
 DONE = {"hide": "Hidden", "unhide": "Unhidden", "pin": "Pinned", "unpin": "Unpinned"}
 ALREADY = {"hide": "already hidden", "unhide": "not hidden", "pin": "already pinned", "unpin": "not pinned"}
-
-
-def _open_archive(cfg):
-    from backchannel.archive import Archive
-
-    path = cfg.data_dir / "archive.db"
-    if not path.exists():
-        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
-                         "`backchannel import` first, or pass --data-dir)")
-    return Archive(path)
 
 
 def _describe(post) -> str:
@@ -37,35 +27,28 @@ def _describe(post) -> str:
 
 
 def _act(action: str, config_path, data_dir, posts, reason, by, as_json) -> None:
-    from backchannel.moderation import moderate
-    from backchannel.wall import refresh_moderation
+    from backchannel.wall import moderate_all
 
     cfg = load_config(config_path, data_dir)
-    bad = 0
-    changed = False
-    with _open_archive(cfg) as archive:
-        for ref in posts:
-            try:
-                post, done = moderate(archive, ref, action, reason or "", by)
-            except InputError as exc:
-                bad += 1
-                click.echo(f"error: {exc.format_message()}", err=True)
-                continue
-            changed |= done is not None
-            if as_json:
-                click.echo(json.dumps({"post_id": post.id, "action": action, "changed": done is not None,
-                                       **({"n": done.n, "at": done.at, "by": done.by} if done else {})}))
-            else:
-                click.echo(f"{DONE[action]} {_describe(post)}" if done else f"{post.id}: {ALREADY[action]}")
-        wall = refresh_moderation(cfg, archive) if changed else False
-    if changed and not as_json:
+    outcomes, wall = moderate_all(cfg, list(posts), action, reason or "", by)
+    for o in outcomes:
+        if o.error:
+            click.echo(f"error: {o.error}", err=True)
+        elif as_json:
+            done = o.done
+            click.echo(json.dumps({"post_id": o.post.id, "action": action, "changed": done is not None,
+                                   **({"n": done.n, "at": done.at, "by": done.by} if done else {})}))
+        else:
+            click.echo(f"{DONE[action]} {_describe(o.post)}" if o.done else f"{o.post.id}: {ALREADY[action]}")
+    if any(o.done for o in outcomes) and not as_json:
         if wall:
             click.echo(f"The open wall follows within {cfg.wall.poll} s; the digest at its next refresh "
                        "(`backchannel run` notices at once; otherwise `backchannel build`).", err=True)
         else:
             click.echo("No wall built yet: the digest and the wall follow at the next build.", err=True)
+    bad = sum(1 for o in outcomes if o.error)
     if bad:
-        sys.exit(2 if bad == len(posts) else 1)
+        sys.exit(2 if bad == len(outcomes) else 1)
 
 
 def _moderation_command(action: str, doc: str):
@@ -115,19 +98,11 @@ def moderation(config_path, data_dir, show_log, as_json):
 
     Example: backchannel moderation --log
     """
-    from backchannel.moderation import actions, state, terminal_text
+    from backchannel.moderation import listing, terminal_text
 
     cfg = load_config(config_path, data_dir)
-    with _open_archive(cfg) as archive:
-        if show_log:
-            rows = [("", a) for a in actions(archive)]
-        else:
-            s = state(archive)
-            rows = [("hidden", a) for a in s.hidden.values()] + [("pinned", a) for a in s.pinned.values()] \
-                + [("held", a) for a in s.held.values()]
-        posts = archive.get_many({a.post_id for _, a in rows})
-    for status, a in rows:
-        post = posts.get(a.post_id)
+    rows = listing(cfg, log=show_log)
+    for status, a, post in rows:
         if as_json:
             extra = {"status": status} if status else {}
             click.echo(json.dumps({**extra, **a.as_dict(),
@@ -157,10 +132,12 @@ def review(config_path, data_dir, by):
 
     Example: backchannel review
     """
+    from backchannel.archive import Archive
+    from backchannel.checks import archive_path
     from backchannel.review import Review, terminal_keys
 
     cfg = load_config(config_path, data_dir)
     if not sys.stdin.isatty():
         raise BackchannelError("review needs a terminal (it reads one key per post)")
-    with _open_archive(cfg) as archive, terminal_keys() as read_key:
+    with Archive(archive_path(cfg.data_dir)) as archive, terminal_keys() as read_key:
         Review(archive, cfg, read_key, click.echo, by).run()

@@ -76,6 +76,32 @@ def echo_problems(report, verbose: bool, indent: str = "  ", shown: int = 5) -> 
         click.echo(f"{indent}error: {safe(e)}", err=True)
 
 
+def source_summary(r) -> str:
+    """`mastodon: 12 new, 1 updated, 0 deleted; left out: 3 not public (40 requests)`."""
+    left_out = r.left_out()
+    return (f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
+            + (f", {r.blocked} blocked" if r.blocked else "") + (f"; {left_out}" if left_out else "")
+            + f" ({r.requests} requests)")
+
+
+def import_problems(report, name: str, shown: int = 20) -> list[str]:
+    """The first bad lines (or items, or blocks) of an import, as `FILE:LINE: problem`."""
+    where = "{}:{}:" if report.unit == "line" else "{}: " + report.unit + " {}:"
+    lines = [safe(f"{where.format(name, number)} {problem}") for number, problem in report.bad[:shown]]
+    if len(report.bad) > shown:
+        lines.append(f"… and {len(report.bad) - shown} more bad {report.unit}s")
+    return lines
+
+
+def import_summary(report) -> str:
+    """`Imported 3 new posts, 0 updated, 4 bad lines skipped.` and what was left out, by reason."""
+    extra = "".join(f", {n} {what}" for n, what in (
+        (report.unchanged, "unchanged"), (report.refused, "deleted earlier, not restored"),
+        (report.blocked, "blocked"), (len(report.bad), f"bad {report.unit}s skipped")) if n)
+    left_out = [f"Left out {n}: {reason}" for reason, n in sorted(report.skipped.items(), key=lambda kv: -kv[1])]
+    return "\n".join([f"Imported {report.added} new posts, {report.updated} updated{extra}.", *left_out])
+
+
 def stats_text(s: Stats) -> str:
     lines = [f"{s.total} posts" + (f" ({s.deleted} deleted at the source)" if s.deleted else "")]
     if s.first:

@@ -28,9 +28,11 @@ def status(config_path, data_dir, watch, as_json):
 
     Example: backchannel status --watch
     """
+    from backchannel.checks import archive_path
     from backchannel.status_file import EVERY, read
 
     cfg = load_config(config_path, data_dir)
+    archive_path(cfg.data_dir)  # a `run` makes the archive first: none means the wrong folder
     out = console(sys.stdout)
     live = None
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from backchannel.errors import InputError
+from backchannel.errors import BackchannelError, InputError
 from backchannel.pipeline import SourceReport
 from backchannel.demo.event import SampleEvent, load
 from backchannel.demo.server import DemoServer
@@ -43,13 +43,13 @@ class DemoResult:
 def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | None = None,
              on_error: Callable[[str], None] | None = None) -> DemoResult:
     """Collect the sample event into `directory` (idempotent: a second run adds nothing)."""
-    from backchannel.collectors.base import make_collectors
+    from backchannel.collectors.registry import make_collectors
     from backchannel.collectors.bluesky.login import HANDLE_VAR, PASSWORD_VAR
 
-    from backchannel.cli.common import close_writer, digest_builder, open_writer
+    from backchannel import digest
     from backchannel.config import load as load_config
-    from backchannel.pipeline import collect_round
     from backchannel.counts import compute
+    from backchannel.pipeline import collect_round, open_writer
 
     event = load()
     config_path = config_path or directory / "backchannel.toml"
@@ -60,17 +60,16 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
         # any real token in it) never reaches the demo server.
         env = {HANDLE_VAR: event.login["handle"], PASSWORD_VAR: event.login["password"]}
         collectors = make_collectors(cfg, env)
-        writer = open_writer(cfg)
-        try:
+        with open_writer(cfg) as writer:
             first = collect_round(writer, collectors, on_error=on_error)
             deleted = server.delete_scheduled()
             second = collect_round(writer, collectors, recheck_hours=_hours_since(cfg.event.start),
                                    on_error=on_error)
             server.stop()  # the digest needs no network
-            digest_builder(cfg)()
+            report = digest.build(cfg)
+            if report.search and report.search.error:
+                raise BackchannelError(f"digest written, but its search index failed: {report.search.error}")
             stats = compute(writer.archive, cfg.event.tz)
-        finally:
-            close_writer(writer)
     front = cfg.digest.output / "index.html"
     return DemoResult(config=config_path, data_dir=cfg.data_dir, output=cfg.digest.output,
                       reports=[_merge(a, b) for a, b in zip(first, second)],

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-# The items are `backchannel.digest.model.Item`s and talks its `Talk`s; model imports this
-# module, so they are named here only in words (no import cycle, not even for type checkers).
+# The items are `backchannel.digest.model.Item`s and the talks the programme's `Talk`s (the
+# speakers' names and `speaker_handles`); model imports this module, so they are named here
+# only in words (no import cycle, not even for type checkers).
 Item = Talk = Any
 
 
@@ -71,7 +72,7 @@ def is_speaker(item: Item, talk: Talk | None) -> bool:
         return False
     author = item.post.author
     handle = (author.handle or "").lower().lstrip("@")
-    if handle and handle in talk.handles:
+    if handle and handle in {str(h).lower().lstrip("@") for h in getattr(talk, "speaker_handles", ()) or ()}:
         return True
     name = (author.name or "").casefold().strip()
     return bool(name) and name in {s.casefold() for s in talk.speakers}

@@ -1,35 +1,33 @@
 """`backchannel build`: the archive rendered into a static, searchable digest.
 
-The build reads in order: load → group → render → copy static → index for search.
+`build(config)` does everything in order: load → group → render → copy static → index for search.
 
-- load: the archive's posts, minus blocked ones and those a moderator hid (`moderation`),
-  each with its day, talk and permalink (`digest_model.load`); replies fetched as answers
-  go under their question (`digest.answers.split`);
-- group: days, talks, kinds, people, links, hashtags, top takeaways, key points
-  (`digest_model.group`; key points are grouped when a page first asks for them);
-- render: every page through Jinja2 (`digest_pages`), plus feed.xml, recap.md and
-  posts.jsonl (`digest_feeds`) and the venue wall (`wall`), written only when their bytes
-  change (`digest_write`);
+- load: the programme's talks (`[event] schedule`, read again each build: a live schedule
+  changes), and the archive's posts, minus blocked ones and those a moderator hid
+  (`moderation`), each with its day, talk and permalink (`digest.model.load`); replies
+  fetched as answers go under their question (`digest.answers.split`);
+- group: days, talks, kinds, people, links, hashtags, top takeaways ranked with
+  near-duplicates merged (`digest.ranking`), key points (`digest.model.group`; key points
+  are grouped when a page first asks for them);
+- render: every page through Jinja2 (`digest.pages`), plus feed.xml, recap.md and
+  posts.jsonl (`digest.feeds`) and the venue wall (`wall`), written only when their bytes
+  change (`digest.writer`);
 - copy static: CSS, JS and icons from the templates' `static/` folders;
 - index for search: Pagefind over the post pages, a shard per finished day and per hour of
-  the day going on (`digest_search`); each day is handed over as soon as its pages are
-  written, so Pagefind runs alongside the rest of the rendering.
-
-Two seams for other modules: `talks` (objects with id, title, start, end, room, speakers,
-e.g. from the schedule) and `rank` (a function `rank(takeaways, limit)`, e.g. one that
-merges near-duplicates). Without them the digest groups by day and ranks by score ×
-engagement.
+  the day going on (`digest.search_index`); each day is handed over as soon as its pages
+  are written, so Pagefind runs alongside the rest of the rendering.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable, Iterator
 
 import jinja2
 
@@ -38,14 +36,16 @@ from backchannel.archive import Archive
 from backchannel.config import Config, check_output
 from backchannel.digest import answers
 from backchannel.digest.feeds import atom_feed, posts_jsonl, recap
-from backchannel.digest.model import Ranker, Talk, group, load, talks_from
+from backchannel.digest.model import group, load
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
 from backchannel.digest.search_index import Indexer, SearchReport, plan_shards
 from backchannel.digest.writer import SiteWriter
+from backchannel.enrich import load_talks
 from backchannel.errors import BackchannelError
 from backchannel.moderation import state as moderation_state
 from backchannel import wall
 from backchannel.progress import NO_PROGRESS, Progress
+from backchannel.talks.programme import Talk
 
 FORMAT = 1  # bump when the page layout changes in a way the templates' bytes do not show
 
@@ -79,92 +79,93 @@ class BuildReport:
                     "seconds": round(self.search.seconds, 3), "error": self.search.error}}
 
 
-def build(config: Config, archive: Archive, *, talks: Iterable[Any] | None = None,
-          rank: Ranker | None = None, output: Path | None = None, search: bool = True,
-          full: bool = False, now: datetime | None = None, progress: Progress = NO_PROGRESS) -> BuildReport:
-    """Render `archive` into the static digest at `output` (default `[digest] output`).
+def build(config: Config, *, output: Path | None = None, search: bool = True, full: bool = False,
+          now: datetime | None = None, progress: Progress = NO_PROGRESS) -> BuildReport:
+    """Build the digest of the config's archive at `output` (default `[digest] output`):
+    what `backchannel build` does, and `run` at every refresh.
 
     Incremental: pages whose inputs did not change are not rendered, files whose bytes did
     not change are not rewritten, and only days whose posts changed are re-indexed for
     search. `full=True` renders and compares everything again. A search-index failure is
     reported in `report.search.error`; the pages are written regardless. `progress` hears
-    of four stages: "load" (posts), "render posts" and "render pages" (pages) and
-    "search index" (Pagefind shards, alongside the rendering).
+    of five stages: "load" (posts), "group", "render posts" and "render pages" (pages) and
+    "search index" (Pagefind shards, alongside the rendering). A broken schedule or
+    template (the user's own, usually) raises a `BackchannelError` that names it.
     """
     started = time.perf_counter()
     out = Path(output or config.digest.output)
     check_output(out, config)
     now = now or datetime.now(timezone.utc)
+    with Archive.in_dir(config.data_dir, readonly=True) as archive, _template_errors():
+        # load
+        talks = load_talks(config)
+        mod = moderation_state(archive)
+        progress.stage("load", archive.count(), "posts")
+        items = load(config, _counted(archive.posts(raw=False), progress, "load"), talks, mod)
+        items, replies = answers.split(items, archive.answer_links(), config.event.hashtags)
 
-    # load
-    talk_list = talks_from(talks)
-    mod = moderation_state(archive)
-    progress.stage("load", archive.count(), "posts")
-    items = load(config, _counted(archive.posts(raw=False), progress, "load"), talk_list, mod)
-    items, replies = answers.split(items, archive.answer_links(), config.event.hashtags)
+        # group
+        progress.stage("group", None, "")
+        grouped = group(items, talks, config, replies)
+        progress.update("group", done=1, total=1)
 
-    # group
-    progress.stage("group", None, "")
-    grouped = group(items, talk_list, config, rank, replies)
-    progress.update("group", done=1, total=1)
+        # render
+        dirs = template_dirs(config.digest.templates)
+        static = static_files(dirs)
+        site = site_info(config, talks, static)
+        signature = site_signature(site, dirs, talks, config)
+        writer = SiteWriter(out, signature, full=full)
+        grouped.points_cache = writer.extra.get("keypoints") or {}
+        indexer = None
+        try:
+            renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
+                                site, grouped)
+            today = now.astimezone(config.event.tz).date().isoformat()
+            progress.stage("render posts", len(items), "pages")
+            indexer = Indexer(out, plan_shards(items, signature, today), writer.extra.get("search", {}),
+                              progress) if search else None
+            # The post pages first, a day at a time: each finished day goes to the search indexer,
+            # so Pagefind works on it while the other pages render (and never sees a stale page).
+            for day in grouped.days:
+                for item in day.items:
+                    writer.page(item.path, item.fp, partial(renderer.post_page, item))
+                    progress.advance("render posts")
+                writer.remove_stale(f"posts/{day.key}/")
+                if indexer:
+                    indexer.ready(day.key)
+            pages = list(plan(grouped, renderer, now))  # works out each page's key: the ranking
+            progress.stage("render pages", len(pages), "pages")
+            for path, page_key, render in pages:
+                writer.page(path, page_key, render)
+                progress.advance("render pages")
+            writer.write("feed.xml", atom_feed(grouped, site.title, site.base_url))
+            writer.write("recap.md", recap(grouped, site.title, site.dates, site.base_url, renderer.when))
+            writer.stream("posts.jsonl", key(signature, [it.fp for it in items]), lambda: posts_jsonl(items))
+            writer.write("wall/index.html", renderer.render("wall.html", "../", wall=config.wall))
+            writer.write("wall/posts.json", wall.posts_json(grouped, mod, config, wall.local_time(config)))
 
-    # render
-    dirs = template_dirs(config.digest.templates)
-    static = static_files(dirs)
-    site = site_info(config, talk_list, static)
-    signature = site_signature(site, dirs, talk_list, config)
-    writer = SiteWriter(out, signature, full=full)
-    grouped.points_cache = writer.extra.get("keypoints") or {}
-    indexer = None
-    try:
-        renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
-                            site, grouped)
-        today = now.astimezone(config.event.tz).date().isoformat()
-        progress.stage("render posts", len(items), "pages")
-        indexer = Indexer(out, plan_shards(items, signature, today), writer.extra.get("search", {}),
-                          progress) if search else None
-        # The post pages first, a day at a time: each finished day goes to the search indexer,
-        # so Pagefind works on it while the other pages render (and never sees a stale page).
-        for day in grouped.days:
-            for item in day.items:
-                writer.page(item.path, item.fp, partial(renderer.post_page, item))
-                progress.advance("render posts")
-            writer.remove_stale(f"posts/{day.key}/")
+            # copy static
+            for rel, blob in static.items():
+                writer.write(f"static/{rel}", blob)
+
+            # index for search: wait for Pagefind, then point the search page at the shards
+            writer.keep("search/index.html")
+            writer.remove_stale()
+            report = None
             if indexer:
-                indexer.ready(day.key)
-        pages = list(plan(grouped, renderer, now))  # works out each page's key: the ranking
-        progress.stage("render pages", len(pages), "pages")
-        for path, page_key, render in pages:
-            writer.page(path, page_key, render)
-            progress.advance("render pages")
-        writer.write("feed.xml", atom_feed(grouped, site.title, site.base_url))
-        writer.write("recap.md", recap(grouped, site.title, site.dates, site.base_url, renderer.when))
-        writer.stream("posts.jsonl", key(signature, [it.fp for it in items]), lambda: posts_jsonl(items))
-        writer.write("wall/index.html", renderer.render("wall.html", "../", wall=config.wall))
-        writer.write("wall/posts.json", wall.posts_json(grouped, mod, config, wall.local_time(config)))
-
-        # copy static
-        for rel, blob in static.items():
-            writer.write(f"static/{rel}", blob)
-
-        # index for search: wait for Pagefind, then point the search page at the shards
-        writer.keep("search/index.html")
-        writer.remove_stale()
-        report = None
-        if indexer:
-            report, writer.extra["search"] = indexer.finish()
-        state = writer.extra.get("search", {})
-        shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
-        writer.write("search/index.html", renderer.search_page(shards))
-        writer.extra["keypoints"] = grouped.points_state()
-        stats = writer.finish()
-        wall.write_moderation(out, archive, config, wall.local_time(config))
-    except BaseException:
-        if indexer:
-            indexer.abort()  # no Pagefind left running after a failed (or interrupted) build
-        raise
-    finally:
-        writer.close()
+                report, writer.extra["search"] = indexer.finish()
+            state = writer.extra.get("search", {})
+            shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
+            writer.write("search/index.html", renderer.search_page(shards))
+            writer.extra["keypoints"] = grouped.points_state()
+            stats = writer.finish()
+            wall.write_moderation(out, archive, config, wall.local_time(config))
+        except BaseException:
+            if indexer:
+                indexer.abort()  # no Pagefind left running after a failed (or interrupted) build
+            raise
+        finally:
+            writer.close()
     return BuildReport(out, len(items), stats.files, stats.written, stats.unchanged + stats.skipped,
                        stats.removed, time.perf_counter() - started, report, stats.written_paths)
 
@@ -178,18 +179,15 @@ def _counted(posts: Iterable, progress: Progress, stage: str, every: int = 500):
     progress.advance(stage, n % every)
 
 
-def build_from_config(config: Config, **kwargs: Any) -> BuildReport:
-    """Open the config's archive and build; what `backchannel build` calls.
-
-    A broken template (the user's own, usually) is reported as one line naming it.
-    """
-    with Archive.in_dir(config.data_dir, readonly=True) as archive:
-        try:
-            return build(config, archive, **kwargs)
-        except jinja2.TemplateSyntaxError as exc:
-            raise BackchannelError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from None
-        except jinja2.TemplateError as exc:
-            raise BackchannelError(f"template error: {exc}") from None
+@contextlib.contextmanager
+def _template_errors() -> Iterator[None]:
+    """A broken template (the user's own, usually) as one line naming it, not a traceback."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise BackchannelError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise BackchannelError(f"template error: {exc}") from None
 
 
 def static_files(dirs: list[Path]) -> dict[str, bytes]:
@@ -232,7 +230,8 @@ def event_dates(config: Config) -> str:
 def site_signature(site: SiteInfo, dirs: list[Path], talks: list[Talk], config: Config) -> str:
     """Everything that shapes every page: when it changes, every page is rendered again."""
     h = hashlib.blake2b(digest_size=12)
-    h.update(repr((FORMAT, site, talks, config.blocklist)).encode())
+    shown = [(t.id, t.title, t.start, t.end, t.room, t.speakers) for t in talks]  # not abstracts, handles …
+    h.update(repr((FORMAT, site, shown, config.blocklist)).encode())
     for folder in dirs:
         for path in sorted(folder.glob("*.html")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -14,10 +14,10 @@ from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from backchannel.digest.model import Item
+from backchannel.names import SOURCES as SOURCE_ORDER
 
 WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 14, 46
-SOURCE_ORDER = ("mastodon", "bluesky", "rss", "twitter", "import")
 MAX_HOURLY = 24 * 14  # longer spans are drawn per day
 MAX_DAILY = 400  # longer spans (an archive that is more than one event) are drawn per month
 

@@ -18,7 +18,9 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Iterator
 
-from backchannel.digest.model import Grouped, Item, KeyPoint, Ranked
+from backchannel.digest.keypoints import Point
+from backchannel.digest.model import Grouped, Item, rank_items
+from backchannel.digest.ranking import Ranked
 from backchannel.models import Post, format_time
 from backchannel.sanitize import clean_html, safe_url, text_to_html
 
@@ -122,7 +124,7 @@ def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
             out += _points_block("Key points", g.key_points(s, limit=5), when, level=3)
     for d in g.days:
         loose = [it for it in d.items if it.kind == "takeaway" and not it.talk]
-        ranked = g.rank(loose, 5)
+        ranked = rank_items(loose, 5)
         if ranked:
             out += _block(f"{d.title}: beyond the talks" if g.talks else d.title, ranked, when)
     return "\n".join(out).rstrip() + "\n"
@@ -141,7 +143,7 @@ def _block(heading: str, ranked: list[Ranked], when) -> list[str]:
     return lines + [""]
 
 
-def _points_block(heading: str, points: list[KeyPoint], when, level: int = 2, talks: bool = False) -> list[str]:
+def _points_block(heading: str, points: list[Point[Item]], when, level: int = 2, talks: bool = False) -> list[str]:
     """Each point: how many people made it, its clearest post, and every post making it."""
     if not points:
         return []

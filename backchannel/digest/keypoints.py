@@ -1,7 +1,7 @@
 """Key points: the distinct points a set of takeaways makes, each with the people behind it.
 
     for point in key_points(talk_takeaways):
-        print(point.support, point.post.text, [p.id for p in point.members])
+        print(point.support, point.item.text, [p.id for p in point.members])
 
 Takeaways that make the same point become one `Point`, in two steps:
 
@@ -35,8 +35,8 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Callable, Generic, Sequence, TypeVar
 
 from backchannel.models import Post
 from backchannel.digest.ranking import (_confidence, _handle_stem, _name_key, _substance, _text_features, link_pairs, raw_engagement,
@@ -67,38 +67,49 @@ _WORD_NUMBERS = {"half": "50%", "third": "33%", "quarter": "25%", "helft": "50%"
                  "terco": "33%", "drittel": "33%", "derde": "33%"}
 
 
-@dataclass
-class Point:
-    """One distinct point: its clearest post and every post that makes it."""
+T = TypeVar("T")
 
-    post: Post  # the clearest wording
-    members: list[Post] = field(default_factory=list)  # the representative first, then by time
+
+@dataclass(frozen=True)
+class Point(Generic[T]):
+    """One distinct point: its clearest post (`item`) and every post that makes it.
+
+    `key_points` groups Posts, or anything a `key` function maps to its Post (the digest
+    groups its `Item`s, so a point holds the Items to show)."""
+
+    item: T  # the clearest wording
+    members: tuple[T, ...] = ()  # the clearest first, then by time
     support: int = 0  # distinct people who made the point
     score: float = 0.0
 
     @property
-    def ids(self) -> list[str]:
-        return [p.id for p in self.members]
+    def similar(self) -> tuple[T, ...]:
+        """The other posts making the point ("also made by")."""
+        return self.members[1:]
 
 
 Groups = list[tuple[list[int], dict[int, float]]]
 
 
-def key_points(posts: Sequence[Post], limit: int | None = None, context: str = "",
-               groups: Groups | None = None) -> list[Point]:
-    """Group `posts` (takeaways) into points, most supported and substantial first.
+def key_points(entries: Sequence[T], limit: int | None = None, context: str = "",
+               groups: Groups | None = None, *, key: Callable[[T], Post] | None = None) -> list[Point[T]]:
+    """Group `entries` (takeaways) into points, most supported and substantial first.
 
+    `entries` are Posts, or records `key` maps to their Post (as `sorted(key=...)` does).
     `context` is text every post may name without making a point by it: the talk's title
     and speakers. `groups` is `group_points(posts, context)` worked out before (a build
     keeps it while the posts' texts stay the same); likes may have changed since, so the
     clearest post and the order are worked out again."""
-    posts = list(posts)
-    if not posts:
+    entries = list(entries)
+    if not entries:
         return []
+    posts: list[Post] = [key(e) for e in entries] if key else entries  # type: ignore[misc]
     if groups is None:
         groups = group_points(posts, context)
-    points = [_point([posts[i] for i in g], sims) for g, sims in groups]
-    points.sort(key=lambda pt: (-pt.support, -pt.score, pt.post.created_at, pt.post.id))
+    found = [_point(posts, g, sims) for g, sims in groups]
+    found.sort(key=lambda f: (-f[1], -f[2], posts[f[0][0]].created_at, posts[f[0][0]].id))
+    points = [Point(entries[order[0]], tuple(entries[k] for k in order), support, score)
+              for order, support, score in found]
     return points[:limit] if limit is not None else points
 
 
@@ -286,9 +297,10 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
 
 # --- the point --------------------------------------------------------------------------------
 
-def _point(posts: list[Post], central_by_index: dict[int, float]) -> Point:
-    central = list(central_by_index.values())
-    rich = [_substance(_text_features(p.text or "")[1], p) for p in posts]
+def _point(posts: Sequence[Post], group: list[int], central: dict[int, float]) -> tuple[list[int], int, float]:
+    """A group's members (indices into `posts`), the clearest first, then by time; how many
+    people made the point; and its score."""
+    rich = {k: _substance(_text_features(posts[k].text or "")[1], posts[k]) for k in group}
 
     def clarity(k: int) -> tuple:
         p = posts[k]
@@ -297,12 +309,12 @@ def _point(posts: list[Post], central_by_index: dict[int, float]) -> Point:
         return (round(central[k] + 0.3 * fit + 0.2 * _confidence(p) + 0.1 * rich[k], 4),
                 raw_engagement(p), -p.created_at.timestamp())
 
-    k = max(range(len(posts)), key=clarity)
-    best = posts[k]
-    rest = sorted((p for p in posts if p is not best), key=lambda p: (p.created_at, p.id))
-    engagement = sum(raw_engagement(p) for p in posts)
-    score = (0.5 * _confidence(best) + 0.3 * rich[k] + 0.2 * min(1.0, math.log1p(engagement) / math.log1p(1000)))
-    return Point(post=best, members=[best] + rest, support=people(posts), score=round(score, 4))
+    best = max(group, key=clarity)
+    order = [best] + sorted((k for k in group if k != best), key=lambda k: (posts[k].created_at, posts[k].id))
+    engagement = sum(raw_engagement(posts[k]) for k in group)
+    score = (0.5 * _confidence(posts[best]) + 0.3 * rich[best]
+             + 0.2 * min(1.0, math.log1p(engagement) / math.log1p(1000)))
+    return order, people([posts[k] for k in group]), round(score, 4)
 
 
 def people(posts: Sequence[Post]) -> int:

@@ -6,66 +6,39 @@ of what its page shows and what the search indexes). `group()` sorts the items i
 talks and kinds, and counts sources, people, links and hashtags for the front page.
 
 `Grouped.key_points()` gives the distinct points of a talk's, a day's or the event's
-takeaways (`backchannel.digest.keypoints`), worked out once per talk and per day.
+takeaways (`backchannel.digest.keypoints`), worked out once per talk and per day; ranked
+lists come from `backchannel.digest.ranking` (near-duplicates merged).
 
-Talks and ranking come from elsewhere (the schedule and the ranking modules); this module
-only needs objects with the listed attributes and a function, and has simple fallbacks.
+Talks are the programme's own records (`backchannel.talks.programme.Talk`); the digest adds
+only where each talk's page lives (`talk_paths`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from backchannel.blocklist import Blocker
 from backchannel.config import Config
 from backchannel.digest.answers import Answered, answered
-from backchannel.digest.keypoints import Groups, group_points, key_points
+from backchannel.digest.keypoints import Groups, Point, group_points, key_points
+from backchannel.digest.ranking import Ranked, rank
 from backchannel.models import Post
-from backchannel.sanitize import clean_text, safe_url
+from backchannel.names import KIND_TITLES, KINDS
+from backchannel.sanitize import safe_url
+from backchannel.talks.programme import Talk
 
-KIND_PAGES = ("takeaway", "question", "resource", "shoutout")  # "other" has no page of its own
-KIND_TITLES = {"takeaway": "Takeaways", "question": "Questions", "resource": "Resources",
-               "shoutout": "Shout-outs", "other": "Other"}
-KIND_LABELS = {"takeaway": "Takeaway", "question": "Question", "resource": "Resource",
-               "shoutout": "Shout-out", "other": "Other"}
+KIND_PAGES = tuple(k for k in KINDS if k != "other")  # "other" has no page of its own
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
 QUESTIONS = 20  # answered and open questions shown on a talk's page and on the Questions page
 POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
-
-Ranker = Callable[[Sequence[Post], int], Sequence[Any]]
-"""`rank(takeaways, limit)`: the best `limit` takeaways, best first. Each item is a Post, or
-an object with `.post` (the one shown) and optionally `.members` or `.similar` (the posts
-merged into it, credited as "also said by"), like `backchannel.digest.ranking.rank`'s items."""
-
-
-@dataclass(frozen=True)
-class Talk:
-    """A talk as the digest shows it; built from any object with id, title, start, end,
-    room and speakers (strings or objects with `.name`)."""
-
-    id: str
-    slug: str
-    title: str
-    start: datetime | None = None
-    end: datetime | None = None
-    room: str = ""
-    speakers: tuple[str, ...] = ()
-    handles: tuple[str, ...] = ()  # the speakers' handles, lowercase, no '@' (their answers come first)
-
-    @property
-    def path(self) -> str:
-        return f"talks/{self.slug}/"
-
 
 @dataclass(eq=False)
 class Item:
@@ -78,6 +51,7 @@ class Item:
     local: datetime  # created_at in the event's time zone
     path: str  # the permalink, relative to the site root: posts/<day>/<hour>/<id>.html
     talk: Talk | None
+    talk_path: str | None  # the talk's page folder, relative to the site root: talks/<slug>/
     fp: str  # fingerprint of everything a page shows about this post
     sfp: str  # fingerprint of what the search index holds about it
 
@@ -85,29 +59,6 @@ class Item:
     def engagement(self) -> int:
         m = self.post.metrics
         return m.likes + 2 * m.reposts + m.replies + m.quotes
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """An entry of a ranked list: the post shown and the near-duplicates merged into it."""
-
-    item: Item
-    similar: tuple[Item, ...] = ()
-
-
-@dataclass(frozen=True)
-class KeyPoint:
-    """A distinct point takeaways made (see `backchannel.digest.keypoints`): its clearest post, every
-    post making it (the clearest first) and how many people made it."""
-
-    item: Item
-    members: tuple[Item, ...]
-    support: int
-    score: float = 0.0
-
-    @property
-    def similar(self) -> tuple[Item, ...]:
-        return self.members[1:]
 
 
 @dataclass
@@ -174,9 +125,8 @@ class Grouped:
     people: list[Person]
     links: list[SharedLink]
     tags: list[tuple[str, int]]
-    top_takeaways: list[Ranked]
+    top_takeaways: list[Ranked[Item]]
     open_questions: list[Item]
-    rank: Callable[[Sequence[Item], int], list[Ranked]]
     answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
 
     _highlights: dict = field(default_factory=dict, repr=False)
@@ -200,7 +150,7 @@ class Grouped:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
 
-    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[KeyPoint]:
+    def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[Point[Item]]:
         """The distinct points of a talk's takeaways; of a day (its talks' points and its
         takeaways outside any talk); of the event (section None). Most supported first."""
         memo = (section.type, section.key) if section else ("event", "")
@@ -232,7 +182,7 @@ class Grouped:
         still = [it for it in open_first(asked) if it.post.id not in self.answered]
         return done[:limit], still[:limit]
 
-    def _talk_points(self, section: Section) -> list[KeyPoint]:
+    def _talk_points(self, section: Section) -> list[Point[Item]]:
         memo = ("talk-all", section.key)
         if memo not in self._points:
             t = section.talk
@@ -240,13 +190,13 @@ class Grouped:
             self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
         return self._points[memo]
 
-    def _loose_points(self, day: Section) -> list[KeyPoint]:
+    def _loose_points(self, day: Section) -> list[Point[Item]]:
         memo = ("day-loose", day.key)
         if memo not in self._points:
             self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
         return self._points[memo]
 
-    def _key_points_of(self, items: list[Item], context: str = "") -> list[KeyPoint]:
+    def _key_points_of(self, items: list[Item], context: str = "") -> list[Point[Item]]:
         """Key points of `items`; their grouping reused from the last build while the posts'
         texts, links and authors are the same (grouping a big event takes seconds)."""
         if not items:
@@ -275,7 +225,7 @@ class Grouped:
         for it in section.items:
             by_kind[it.kind].append(it)
         return {
-            "takeaway": self.rank(by_kind["takeaway"], limit),
+            "takeaway": rank_items(by_kind["takeaway"], limit),
             "question": [Ranked(it) for it in open_first(by_kind["question"])[:limit]],
             "resource": [Ranked(it) for it in popular(by_kind["resource"])[:limit]],
             "shoutout": [Ranked(it) for it in popular(by_kind["shoutout"])[:limit]],
@@ -285,27 +235,18 @@ class Grouped:
 # -- load ------------------------------------------------------------------------------------
 
 
-def talks_from(objects: Iterable[Any] | None) -> list[Talk]:
-    """Normalise the schedule's talks (any objects with the Talk attributes), in time order."""
-    talks, slugs = [], set()
-    for obj in objects or ():
-        talk_id = str(getattr(obj, "id", "") or "")
-        if not talk_id:
-            continue
-        slug = file_name(talk_id)
-        while slug.lower() in slugs:  # two ids that sanitise to the same name (or differ in case)
-            slug = "x-" + _hash(slug + "\0" + talk_id, 10)
-        slugs.add(slug.lower())
-        speakers = tuple(clean_text(str(getattr(s, "name", s)), 200) for s in getattr(obj, "speakers", ()) or ())
-        talks.append(Talk(
-            id=talk_id, slug=slug,
-            title=clean_text(str(getattr(obj, "title", "") or ""), 300) or talk_id,
-            start=getattr(obj, "start", None), end=getattr(obj, "end", None),
-            room=clean_text(str(getattr(obj, "room", "") or ""), 200),
-            speakers=tuple(s for s in speakers if s),
-            handles=tuple(str(h).lower().lstrip("@") for h in getattr(obj, "speaker_handles", ()) or () if h)))
-    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    return sorted(talks, key=lambda t: (t.start or far, t.room, t.title))
+def talk_paths(talks: Iterable[Talk]) -> dict[str, str]:
+    """Each talk's page folder (`talks/<slug>/`) by talk id: the id itself when it is a safe
+    file name, else a hash; two ids that would share a folder (they differ only in case, as
+    one file on macOS and Windows) never do."""
+    paths, taken = {}, set()
+    for talk in talks:
+        slug = file_name(talk.id)
+        while slug.lower() in taken:
+            slug = "x-" + _hash(slug + "\0" + talk.id, 10)
+        taken.add(slug.lower())
+        paths[talk.id] = f"talks/{slug}/"
+    return paths
 
 
 def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None) -> list[Item]:
@@ -314,6 +255,7 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: A
     tz = config.event.tz
     blocker = Blocker(config.blocklist, hold_words=config.moderation.mode == "approve")
     by_id = {t.id: t for t in talks}
+    paths = talk_paths(talks)
     items = []
     strict = config.consent.strict
     for post in posts:
@@ -329,7 +271,7 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: A
         talk = by_id.get(post.talk) if post.talk else None
         fp, sfp = fingerprints(post, kind, day, talk)
         items.append(Item(post, kind, day, hour, local, f"posts/{day}/{hour}/{file_name(post.id)}.html", talk,
-                          fp, sfp))
+                          paths[talk.id] if talk else None, fp, sfp))
     # Archive.posts() yields oldest first already; sorting keeps other iterables right too.
     if any(a.post.created_at > b.post.created_at for a, b in zip(items, items[1:])):
         items.sort(key=lambda it: (it.post.created_at, it.post.id))
@@ -386,13 +328,12 @@ def _hash(text: str, size: int) -> str:
 # -- group -----------------------------------------------------------------------------------
 
 
-def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | None = None,
+def group(items: list[Item], talks: list[Talk], config: Config,
           replies: dict[str, list[Item]] | None = None) -> Grouped:
     """Sort items into days, talks and kinds, and count what the front page shows.
 
     `replies` are the published replies of each question (`backchannel.digest.answers.split`):
     a question with an answer among them is answered, the others are open."""
-    ranker = _ranker(rank)
     days: dict[str, Section] = {}
     by_talk: dict[str, list[Item]] = defaultdict(list)
     by_kind: dict[str, list[Item]] = defaultdict(list)
@@ -403,7 +344,9 @@ def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | N
         if it.talk:
             by_talk[it.talk.id].append(it)
         by_kind[it.kind].append(it)
-    talk_sections = [Section("talk", t.slug, t.title, t.path, by_talk.get(t.id, []), talk=t) for t in talks]
+    paths = talk_paths(talks)
+    talk_sections = [Section("talk", paths[t.id].split("/")[1], t.title, paths[t.id], by_talk.get(t.id, []), talk=t)
+                     for t in talks]
     kinds = [Section("kind", k, KIND_TITLES[k], f"kinds/{k}/", by_kind.get(k, [])) for k in KIND_PAGES]
     hidden = set(config.event.hashtags)
     answers = answered(by_kind["question"], replies or {})
@@ -412,9 +355,9 @@ def group(items: list[Item], talks: list[Talk], config: Config, rank: Ranker | N
         by_source=dict(Counter(it.post.source for it in items).most_common()),
         people=people(items), links=shared_links(items),
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
-        top_takeaways=ranker(by_kind["takeaway"], TOP),
+        top_takeaways=rank_items(by_kind["takeaway"], TOP),
         open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
-        rank=ranker, answered=answers,
+        answered=answers,
     )
 
 
@@ -422,48 +365,21 @@ def day_title(local: datetime) -> str:
     return f"{local:%A}, {local.day} {local:%B %Y}"
 
 
-def default_rank(items: Sequence[Item], limit: int) -> list[Ranked]:
-    """Fallback ranking: classifier score × engagement, no merging of near-duplicates."""
-    def weight(it: Item) -> float:
-        score = it.post.score if it.post.score is not None else 0.5
-        return score * (1 + math.log1p(it.engagement))
-
-    best = sorted(items, key=lambda it: (-weight(it), it.post.created_at, it.post.id))
-    return [Ranked(it) for it in best[:limit]]
+def rank_items(items: Sequence[Item], limit: int) -> list[Ranked[Item]]:
+    """The best `limit` of `items`, near-duplicates merged (`backchannel.digest.ranking`)."""
+    return rank(items, limit, key=_post_of)
 
 
-def _ranker(rank: Ranker | None) -> Callable[[Sequence[Item], int], list[Ranked]]:
-    """Adapt a Post-level ranking function (the seam for backchannel.digest.ranking) to Items."""
-    if rank is None:
-        return default_rank
-
-    def ranked(items: Sequence[Item], limit: int) -> list[Ranked]:
-        if not items:
-            return []
-        by_id = {it.post.id: it for it in items}
-        out = []
-        for entry in rank([it.post for it in items], limit):
-            post = getattr(entry, "post", entry)
-            if post.id not in by_id:
-                continue
-            others = getattr(entry, "members", None) or getattr(entry, "similar", None) or ()
-            similar = [by_id[p.id] for p in others if p.id in by_id and p.id != post.id]
-            out.append(Ranked(by_id[post.id], tuple(similar)))
-        return out[:limit]
-
-    return ranked
+def _post_of(item: Item) -> Post:
+    return item.post
 
 
-def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[KeyPoint]:
+def key_points_of(items: Sequence[Item], context: str = "", groups: Groups | None = None) -> list[Point[Item]]:
     """Takeaway items grouped into key points (`backchannel.digest.keypoints`), best first."""
-    if not items:
-        return []
-    by_id = {it.post.id: it for it in items}
-    return [KeyPoint(by_id[p.post.id], tuple(by_id[m.id] for m in p.members), p.support, p.score)
-            for p in key_points([it.post for it in items], context=context, groups=groups)]
+    return key_points(items, context=context, groups=groups, key=_post_of)
 
 
-def point_order(p: KeyPoint) -> tuple:
+def point_order(p: Point[Item]) -> tuple:
     return (-p.support, -p.score, p.item.post.created_at, p.item.post.id)
 
 

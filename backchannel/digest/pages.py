@@ -1,8 +1,10 @@
 """The digest's pages: the Jinja2 environment, what each page is given, and which pages exist.
 
 Templates come from the user's `[digest] templates` folder first, then the packaged
-`site_templates` (found with importlib.resources, the source tree second). Autoescape is on
-for every template; the only markup marked safe is a post's body after `clean_html`.
+`site_templates` (found with importlib.resources, the source tree second); a user's template
+can extend the packaged one of the same name as `default:NAME` (Datasette's way:
+`{% extends "default:base.html" %}`). Autoescape is on for every template; the only markup
+marked safe is a post's body after `clean_html`.
 
 Pages that list posts are keyed by the fingerprints of the posts they show, so an
 incremental build renders only the pages whose posts changed (see `digest_write`). A post
@@ -27,11 +29,13 @@ from markupsafe import Markup
 
 from backchannel.digest.answers import Answered
 from backchannel.digest.chart import activity
-from backchannel.digest.model import KIND_LABELS, KIND_TITLES, Grouped, Item, Ranked, Section
+from backchannel.digest.model import Grouped, Item, Section
+from backchannel.digest.ranking import Ranked
+from backchannel.errors import BackchannelError
+from backchannel.names import KIND_LABELS, KIND_TITLES, SOURCE_LABELS
 from backchannel.sanitize import clean_html, safe_url, text_to_html
 
 FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
-SOURCE_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "rss": "Blog", "twitter": "Twitter", "import": "Imported"}
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
              "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
              "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",
@@ -55,7 +59,12 @@ def template_dirs(override: Path | None) -> list[Path]:
 def make_env(override: Path | None, cache: Path | None = None) -> jinja2.Environment:
     """Autoescaping everywhere; compiled templates cached in `cache` when it can be written
     (compiling them costs a quarter of a second, every refresh)."""
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(override)])
+    dirs = template_dirs(override)
+    packaged = jinja2.FileSystemLoader(str(dirs[-1]))
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(d) for d in dirs]),
+                                  jinja2.PrefixLoader({"default": packaged}, delimiter=":")])
+    if override:
+        check_overrides(Path(override))
     bytecode = None
     if cache:
         try:
@@ -68,6 +77,22 @@ def make_env(override: Path | None, cache: Path | None = None) -> jinja2.Environ
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
     return env
+
+
+def check_overrides(folder: Path) -> None:
+    """A user's template that extends (or includes) its own name would recurse forever: say
+    which, and how to reach the packaged template instead."""
+    env = jinja2.Environment()
+    for path in sorted(folder.glob("*.html")):
+        try:
+            tree = env.parse(path.read_text("utf-8"), path.name, str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BackchannelError(f"{path}: cannot read the template: {exc}") from None
+        for node in tree.find_all((jinja2.nodes.Extends, jinja2.nodes.Include)):
+            if isinstance(node.template, jinja2.nodes.Const) and node.template.value == path.name:
+                how = "extends" if isinstance(node, jinja2.nodes.Extends) else "includes"
+                raise BackchannelError(f'{path}:{node.lineno}: {path.name} {how} itself; '
+                                       f'the packaged one is "default:{path.name}"')
 
 
 @dataclass
@@ -153,7 +178,7 @@ class Renderer:
         source = self.env.loader.get_source(self.env, name)[0]
         extends = self.env.parse(source).find(jinja2.nodes.Extends)
         if set(template.blocks) - {"title", "main"} or extends is None or \
-                getattr(extends.template, "value", None) != "base.html":
+                not (isinstance(extends.template, jinja2.nodes.Const) and extends.template.value == "base.html"):
             return None
         probe = self.env.from_string('{% extends "base.html" %}{% block title %}\x00{% endblock %}'
                                      '{% block main %}\x00{% endblock %}')

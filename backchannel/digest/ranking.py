@@ -1,7 +1,7 @@
 """Rank the top takeaways, with near-duplicates merged into one item.
 
-    for item in rank_takeaways(posts, limit=20):
-        print(item.score, item.post.text, [p.id for p in item.members], item.links)
+    for entry in rank_takeaways(posts, limit=20):
+        print(entry.score, entry.item.text, [p.id for p in entry.members], entry.links)
 
 A post's value combines the classifier's confidence (`post.score`), its substance (how much
 it says, whether it links to something) and its engagement (likes, reposts, replies,
@@ -37,7 +37,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Generic, Iterable, Sequence, TypeVar
 
 from backchannel.models import Post
 from backchannel.words import is_cjk, tokens
@@ -56,50 +56,65 @@ _TABLE = (1 << 22) - 1  # probe-frequency table: 4M counters, 16 MB
 _HREF = re.compile(r'href="([^"]+)"')
 
 
-@dataclass
-class Item:
-    """One ranked takeaway: a representative post and every post merged into it."""
+T = TypeVar("T")
 
-    post: Post
-    members: list[Post] = field(default_factory=list)  # the representative first, then by time
+
+@dataclass
+class Ranked(Generic[T]):
+    """One entry of a ranking: the post shown (`item`), the near-duplicates merged into it
+    (`similar`, credited as "also said by"), every member's links and the entry's score.
+
+    `rank` ranks Posts, or anything a `key` function maps to its Post (the digest ranks its
+    `Item`s, so an entry holds the Items to show)."""
+
+    item: T
+    similar: tuple[T, ...] = ()
     links: list[str] = field(default_factory=list)  # every member's links, first seen first
     score: float = 0.0
 
     @property
-    def ids(self) -> list[str]:
-        return [p.id for p in self.members]
+    def members(self) -> tuple[T, ...]:
+        """The representative first, then the merged posts by time."""
+        return (self.item, *self.similar)
 
 
-def rank_takeaways(posts: Iterable[Post], limit: int | None = None) -> list[Item]:
+def rank_takeaways(posts: Iterable[Post], limit: int | None = None) -> list[Ranked[Post]]:
     """The posts classified `takeaway`, near-duplicates merged, best first."""
     return rank([p for p in posts if p.kind == "takeaway" and not p.is_repost], limit)
 
 
-def rank(posts: Sequence[Post], limit: int | None = None) -> list[Item]:
-    """Merge near-duplicates among `posts` and rank the items, best first."""
-    posts = list(posts)
+def rank(entries: Sequence[T], limit: int | None = None, *,
+         key: Callable[[T], Post] | None = None) -> list[Ranked[T]]:
+    """Merge near-duplicates among `entries` and rank them, best first.
+
+    `entries` are Posts, or records `key` maps to their Post (as `sorted(key=...)` does)."""
+    entries = list(entries)
+    posts: list[Post] = [key(e) for e in entries] if key else entries  # type: ignore[misc]
     shingles, rich = [], []
     for p in posts:  # one pass over the words; they are not kept (memory)
         sh, distinct = _text_features(p.text or "")
         shingles.append(sh)
         rich.append(_substance(distinct, p))
-    groups = merge_groups(posts, shingles)
-    items = [_item([posts[i] for i in group], [rich[i] for i in group]) for group in groups]
-    items.sort(key=lambda it: (-it.score, it.post.created_at, it.post.id))
-    return _spread(items)[:limit] if limit is not None else items
+    merged = [_merged(posts, group, rich) for group in merge_groups(posts, shingles)]
+    merged.sort(key=lambda m: (-m[1], posts[m[0][0]].created_at, posts[m[0][0]].id))
+    ranked = [Ranked(entries[order[0]], tuple(entries[k] for k in order[1:]),
+                     list(dict.fromkeys(url for k in order for url in posts[k].links)), score)
+              for order, score in _spread(merged, posts)]
+    return ranked[:limit] if limit is not None else ranked
 
 
 PER_AUTHOR = 2  # items one person may hold in a top list before others get a turn
 
 
-def _spread(items: list[Item]) -> list[Item]:
+def _spread(merged: list[tuple[list[int], float]], posts: Sequence[Post]) -> list[tuple[list[int], float]]:
     """The ranking with no author holding more than PER_AUTHOR places ahead of the others:
-    a prolific, popular poster should not fill the front page. Their further items follow."""
+    a prolific, popular poster should not fill the front page. Their further entries follow."""
     head, rest, seen = [], [], Counter()
-    for item in items:
-        who = (item.post.author.handle or item.post.author.name or "").lower()
+    for entry in merged:
+        author = posts[entry[0][0]].author
+        who = (author.handle or author.name or "").lower()
         seen[who] += 1
-        (head if seen[who] <= PER_AUTHOR else rest).append(item)
+        (head if seen[who] <= PER_AUTHOR else rest).append(entry)
     return head + rest
 
 
@@ -277,22 +292,22 @@ def _confidence(post: Post) -> float:
     return min(max(post.score, 0.0), 1.0) if post.score is not None else 0.5  # unclassified: neutral
 
 
-def _item(members: list[Post], rich: list[float]) -> Item:
-    """An item from merged posts: the best content represents it; engagement adds up.
+def _merged(posts: Sequence[Post], group: list[int], rich: list[float]) -> tuple[list[int], float]:
+    """A group of merged posts, its representative first, and the group's score: the best
+    content represents it; engagement adds up.
 
     The representative is chosen on confidence and substance (the full text of a cross-post,
-    not its truncated copy), engagement breaking ties, then the earliest.
+    not its truncated copy), engagement breaking ties, then the earliest; the others follow
+    by time.
     """
     def content(k: int) -> tuple:
-        p = members[k]
+        p = posts[k]
         return (round(W_CONFIDENCE * _confidence(p) + W_SUBSTANCE * rich[k], 4), raw_engagement(p),
                 -p.created_at.timestamp())
 
-    best = members[max(range(len(members)), key=content)]
-    rest = sorted((p for p in members if p is not best), key=lambda p: (p.created_at, p.id))
-    ordered = [best] + rest
-    links = list(dict.fromkeys(url for p in ordered for url in p.links))
-    total = sum(raw_engagement(p) for p in members)
-    score = (W_CONFIDENCE * max(_confidence(p) for p in members) + W_SUBSTANCE * max(rich)
+    best = max(group, key=content)
+    order = [best] + sorted((k for k in group if k != best), key=lambda k: (posts[k].created_at, posts[k].id))
+    total = sum(raw_engagement(posts[k]) for k in group)
+    score = (W_CONFIDENCE * max(_confidence(posts[k]) for k in group) + W_SUBSTANCE * max(rich[k] for k in group)
              + W_ENGAGEMENT * _scale(total))
-    return Item(post=best, members=ordered, links=links, score=round(score, 4))
+    return order, round(score, 4)

@@ -23,16 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from backchannel.errors import InputError
-
-
-@dataclass
-class Item:
-    position: int  # 1-based: line number, array item or CAR block (see Format.unit)
-    post: dict | None = None  # a Post JSONL object
-    raw: Any = None  # the record as the file had it (kept in the archive)
-    uri: str | None = None  # the post's identity at its source
-    skip: str | None = None  # why it was left out on purpose
-    problem: str | None = None  # what is wrong with it
+from backchannel.importers.item import Item
 
 
 Reader = Callable[..., Iterator[Item]]  # read(stream, name, sibling=None)

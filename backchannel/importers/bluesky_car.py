@@ -23,7 +23,7 @@ import libipld
 
 from backchannel.collectors.bluesky.normalize import BadPost, adult_labels, normalize, web_url
 
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 
 POSTS = "app.bsky.feed.post"
 PROFILE = "app.bsky.actor.profile/self"

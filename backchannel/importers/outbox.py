@@ -21,7 +21,7 @@ from backchannel.collectors.mastodon.normalize import Malformed, normalize, skip
 
 from backchannel.errors import InputError
 from backchannel.sanitize import safe_url
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 from backchannel.importers.containers import Sibling, folder_sibling
 from backchannel.importers.jsonarray import items
 

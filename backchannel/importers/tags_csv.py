@@ -20,7 +20,7 @@ import json
 import re
 from typing import BinaryIO, Iterator
 
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 from backchannel.importers.twitter import Entity, Tweet, WEB, to_post, twitter_time, v1_entities
 
 NEEDED = ("from_user", "text", "created_at")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Iterator
 
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 from backchannel.importers.jsonlines import json_lines
 from backchannel.importers.twitter import (Tweet, to_post, tweet_id, twitter_time, user_skip, v1_entities, v1_media,
                       withheld)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, BinaryIO, Iterator
 
 from backchannel.sanitize import clean_text, safe_url
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 from backchannel.importers.jsonlines import json_lines
 from backchannel.importers.twitter import Entity, Tweet, WEB, best_video, to_post, tweet_id, twitter_time, user_skip, withheld
 

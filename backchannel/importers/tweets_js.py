@@ -14,7 +14,7 @@ import json
 from typing import Any, BinaryIO, Iterator
 
 from backchannel.errors import InputError
-from backchannel.importers import Item
+from backchannel.importers.item import Item
 from backchannel.importers.containers import Sibling, folder_sibling
 from backchannel.importers.jsonarray import items, skip_assignment
 from backchannel.importers.twarc1 import parse

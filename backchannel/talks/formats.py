@@ -1,4 +1,7 @@
-"""Readers for the three schedule formats; each returns `(Talk, where)` pairs.
+"""Readers for the three schedule formats; each returns `(fields, where)` pairs.
+
+`fields` are the keyword arguments of a `Talk` (`backchannel.talks.programme` builds it;
+the readers stay below that module, so the two never import each other).
 
 `where` names the item for messages ("day 2, room 'Hall A', event 3"). Per-talk problems are
 raised as `ItemError` and handed to `Context.problem` (strict: stop; lenient: skip and warn);
@@ -17,10 +20,12 @@ from xml.parsers import expat
 import icalendar
 
 from backchannel.models import utc
-from backchannel.talks.programme import (Context, ItemError, Talk, find_handles, find_hashtags, find_people, find_talk_hashtag,
-                       parse_duration, parse_start, plain, safe_url, text, zone)
+from backchannel.sanitize import safe_url
+from backchannel.talks.reading import (Context, ItemError, find_handles, find_hashtags, find_people, find_talk_hashtag,
+                                       parse_duration, parse_start, plain, text, zone)
 
-Found = list[tuple[Talk, str]]
+Fields = dict[str, Any]  # the keyword arguments of `backchannel.talks.programme.Talk`
+Found = list[tuple[Fields, str]]
 
 
 # --- pretalx / frab JSON ---------------------------------------------------------------
@@ -59,7 +64,7 @@ def read_json(data: bytes, ctx: Context) -> Found:
     return found
 
 
-def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Talk:
+def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Fields:
     if not isinstance(ev, dict):
         raise ItemError("must be an object")
     for key in ("title", "duration"):
@@ -97,8 +102,8 @@ def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Talk:
 
 def _talk(*, ident: object, title: object, subtitle: object, start: datetime, end: datetime,
           room: str | None, track: str | None, kind: str | None, description: str,
-          names: list[str], handles: list[str], hashtags: list[str], url: str | None) -> Talk:
-    """A `Talk` from what a reader found, plus what the programme's text says anywhere.
+          names: list[str], handles: list[str], hashtags: list[str], url: str | None) -> Fields:
+    """A `Talk`'s fields from what a reader found, plus what the programme's text says anywhere.
 
     Every format ends here, so a talk reads the same from JSON, XML and iCalendar: hashtags
     in prose ("follow along with #tag"), handles anywhere in the abstract or description,
@@ -113,7 +118,7 @@ def _talk(*, ident: object, title: object, subtitle: object, start: datetime, en
     handles = handles + [h for h in line_handles + find_handles(description) if h not in handles]
     labelled = hashtags or ([find_talk_hashtag(description)] if find_talk_hashtag(description) else [])
     tags = labelled + [t for t in find_hashtags(f"{title}\n{subtitle}\n{description}") if t not in labelled]
-    return Talk(
+    return dict(
         id=text(str(ident), 300), title=title, start=start, end=end, room=room, track=track,
         speakers=names, speaker_handles=list(dict.fromkeys(handles)),
         hashtag=labelled[0] if labelled else None, url=safe_url(url) if url else None,
@@ -236,7 +241,7 @@ def read_xml(data: bytes, ctx: Context) -> Found:
     return found
 
 
-def _xml_talk(ev: ET.Element, day: ET.Element, room: str, ctx: Context) -> Talk:
+def _xml_talk(ev: ET.Element, day: ET.Element, room: str, ctx: Context) -> Fields:
     def child(tag: str) -> str:
         return (ev.findtext(tag) or "").strip()
 
@@ -294,7 +299,7 @@ def read_ical(data: bytes, ctx: Context) -> Found:
     return found
 
 
-def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Talk | None:
+def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Fields | None:
     if not uid:
         raise ItemError("missing UID")
     summary = text(str(ev.get("SUMMARY") or ""))

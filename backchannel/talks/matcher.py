@@ -67,7 +67,8 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from backchannel.models import Post
-from backchannel.talks.programme import Talk, find_handles
+from backchannel.talks.programme import Talk
+from backchannel.talks.reading import find_handles
 from backchannel.talks.distinct_words import ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
 

@@ -13,14 +13,14 @@ Cursor per hashtag (key `tag:<tag>`), stored after every page:
 next run resumes it just above `oldest` before looking for newer posts, so nothing between
 is skipped. Times are `min(createdAt, indexedAt)`, the `sortAt` the service sorts by.
 
-Faults: 429 waits until `ratelimit-reset` (bounded by `max_ratelimit_wait`); 5xx, timeouts
-and network errors retry with backoff (`retries`, `backoff`, `max_backoff`) and then skip the
-hashtag for this round; 400/401/403 say what is wrong; every batch already yielded stays.
+Faults (the policy and the waiting: `backchannel.collectors.retry`): a 429 waits until
+`ratelimit-reset` if that is within `Retry.max_wait`; 5xx, timeouts and network errors retry
+with backoff and then skip the hashtag for this round; 400/401/403 say what is wrong; every
+batch already yielded stays.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -39,10 +39,14 @@ from backchannel.collectors.bluesky.normalize import BadPost, left_out_reason, n
 from backchannel.collectors.bluesky.login import (
     HANDLE_VAR, PASSWORD_VAR, TOKEN_ERRORS, BlueskySession, LoginUnavailable, describe, xrpc_error,
 )
+from backchannel.collectors.retry import Clock, Retry, announced_wait
 
 SEARCH = "app.bsky.feed.searchPosts"
 GET_POSTS = "app.bsky.feed.getPosts"
 ONE = timedelta(microseconds=1)
+# Retries after a 5xx, a timeout, a network error or a short 429: 2 s, 4 s, 8 s; a 429 whose
+# reset is more than a minute away skips the round.
+RETRY = Retry(retries=3, backoff=2.0, max_backoff=30.0, max_wait=60.0)
 
 
 class _Fail(Exception):
@@ -61,25 +65,28 @@ def iso(dt: datetime | None) -> str | None:
 
 
 class BlueskyCollector:
-    """Collects the event's hashtags from Bluesky search with a persisted login."""
+    """Collects the event's hashtags from Bluesky search with a persisted login.
+
+    `retry` and `clock` decide how failed requests are retried and how waits are spent
+    (`backchannel.collectors.retry`); the attributes set below bound the paging.
+    """
 
     name = "bluesky"
 
-    def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str]):
+    def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str], *,
+                 retry: Retry = RETRY, clock: Clock | None = None):
         self.config = config
         self.source: BlueskySource = config.bluesky or BlueskySource()
         self.service = self.source.service.rstrip("/")
         self.tags = list(config.event.hashtags)
         self.start = config.event.start
         self.end = config.event.end
+        self.retry = retry
+        self.clock = clock or Clock()
         handle = (env.get(HANDLE_VAR) or "").strip().lstrip("@")
         self.session = BlueskySession(self.service, handle, env.get(PASSWORD_VAR) or "",
-                                      Path(data_dir), self.source.timeout)
-        # Retry policy and paging bounds (instance attributes: tests make them small).
-        self.retries = 3  # extra tries after a 5xx/timeout/network error or a short 429
-        self.backoff = 2.0  # seconds before the first retry, doubled each time
-        self.max_backoff = 30.0
-        self.max_ratelimit_wait = 60.0  # a 429 that resets later than this skips the round
+                                      Path(data_dir), self.source.timeout, self.clock)
+        # Paging bounds (instance attributes: tests make them small).
         self.max_pages = 100  # per walk and run; a longer backfill goes on in the next run
         self.page_size = 100
         self._requests = 0
@@ -243,11 +250,11 @@ class BlueskyCollector:
                 response = self.session.client().invoke_query(nsid, params=params)
             except RateLimitExceededError as exc:
                 wait = self._ratelimit_wait(exc)
-                if wait is None or tries > self.retries:
+                if wait is None or tries > self.retry.retries:
                     reset = exc.reset_at.strftime("%H:%M:%S UTC") if exc.reset_at else "later"
                     raise _Fail(self._where(f"{what}: rate limited (HTTP 429) until {reset}; "
                                             "skipped this round"), 429) from None
-                time.sleep(wait)
+                self.clock.sleep(wait)
                 continue
             except (BadRequestError, UnauthorizedError, LoginRequiredError) as exc:
                 if self._token_problem(exc) and not renewed:
@@ -261,10 +268,10 @@ class BlueskyCollector:
                     hint = " (does this service offer Bluesky search? check [sources.bluesky] service)" \
                         if status in (404, 501) else ""
                     raise _Fail(self._where(f"{what}: {describe(exc)}{hint}"), status) from None
-                if tries > self.retries:
+                if tries > self.retry.retries:
                     raise _Fail(self._where(f"{what}: {describe(exc, self.source.timeout)}; gave up after "
                                             f"{tries} tries, skipped this round"), status) from None
-                time.sleep(min(self.backoff * 2 ** (tries - 1), self.max_backoff))
+                self.clock.sleep(self.retry.delay(tries))
                 continue
             except AtProtocolError as exc:
                 raise _Fail(self._where(f"{what}: {describe(exc)}")) from None
@@ -274,14 +281,9 @@ class BlueskyCollector:
 
     def _ratelimit_wait(self, exc: RateLimitExceededError) -> float | None:
         """Seconds until the limit resets, or None when that is longer than we wait."""
-        if exc.reset_at is not None:
-            wait = (exc.reset_at - datetime.now(exc.reset_at.tzinfo)).total_seconds()
-        elif exc.retry_after is not None:
-            wait = exc.retry_after
-        else:
-            wait = self.backoff
-        wait = max(wait, 0.0)
-        return wait if wait <= self.max_ratelimit_wait else None
+        headers = exc.response.headers if exc.response is not None else {}
+        wait = announced_wait(headers or {}, self.clock.now())
+        return self.retry.bearable(self.retry.backoff if wait is None else wait)
 
     @staticmethod
     def _token_problem(exc: AtProtocolError) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 from atproto import Client, Request, Session, SessionEvent, get_jwt_payload, models
@@ -24,11 +23,12 @@ from atproto_client.exceptions import (
 from atproto_core.exceptions import AtProtocolError
 
 from backchannel.errors import SourceError
+from backchannel.names import BLUESKY_APP_PASSWORD as PASSWORD_VAR
+from backchannel.names import BLUESKY_HANDLE as HANDLE_VAR
 from backchannel.sanitize import clean_text
+from backchannel.collectors.retry import Clock
 
 SESSION_FILE = "bluesky-session.txt"
-HANDLE_VAR = "BACKCHANNEL_BLUESKY_HANDLE"
-PASSWORD_VAR = "BACKCHANNEL_BLUESKY_APP_PASSWORD"
 TOKEN_ERRORS = {"ExpiredToken", "InvalidToken"}
 
 
@@ -65,12 +65,14 @@ def describe(exc: BaseException, timeout: float | None = None) -> str:
 class BlueskySession:
     """A logged-in atproto `Client` whose session lives in a 0600 file in the data dir."""
 
-    def __init__(self, service: str, handle: str, password: str, data_dir: Path, timeout: float):
+    def __init__(self, service: str, handle: str, password: str, data_dir: Path, timeout: float,
+                 clock: Clock | None = None):
         self.service = service
         self.handle = handle
         self.password = password
         self.path = Path(data_dir) / SESSION_FILE
         self.timeout = timeout
+        self.clock = clock or Clock()  # decides whether a stored session can still refresh
         self.requests = 0  # HTTP requests made for logging in and refreshing
         self.warnings: list[str] = []  # e.g. the session file could not be written
         self._client: Client | None = None
@@ -187,7 +189,7 @@ class BlueskySession:
         except (OSError, ValueError, KeyError, TypeError, AtProtocolError):
             self.warnings.append(f"{self.path}: unreadable Bluesky session, logging in again")
             return None
-        if not same or expires < time.time() + 60:
+        if not same or expires < self.clock.now().timestamp() + 60:
             return None
         self._saved = session
         if stat.st_mode & 0o077:  # readable by others: write it again, privately

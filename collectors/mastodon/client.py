@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from datetime import datetime
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
@@ -33,14 +32,12 @@ from mastodon.return_types import PaginationInfo
 
 from backchannel import __version__
 from backchannel.models import parse_time
+from backchannel.names import MASTODON_TOKEN as TOKEN_VAR
 from backchannel.sanitize import clean_text
 
 from backchannel.collectors.mastodon.normalize import valid_domain
+from backchannel.collectors.retry import Clock, Retry, announced_wait
 
-if TYPE_CHECKING:  # the collector carries the tunables (retries, waits) the session reads
-    from backchannel.collectors.mastodon.collector import MastodonCollector
-
-TOKEN_VAR = "BACKCHANNEL_MASTODON_TOKEN"
 USER_AGENT = f"backchannel/{__version__} (conference backchannel collector)"
 RETRY_STATUS = {500, 502, 503, 504}
 _RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -73,9 +70,10 @@ class RetrySession(requests.Session):
     the collector can read the raw JSON and headers of what Mastodon.py just parsed.
     """
 
-    def __init__(self, owner: "MastodonCollector"):
+    def __init__(self, retry: Retry, clock: Clock):
         super().__init__()
-        self.owner = owner
+        self.retry = retry
+        self.clock = clock
         self.count = 0
         self.last: requests.Response | None = None
         self.last_error: Exception | None = None
@@ -89,22 +87,27 @@ class RetrySession(requests.Session):
                 response = super().request(method, url, *args, **kwargs)
             except _RETRY_ERRORS as exc:
                 self.last_error = exc
-                if attempt >= self.owner.retries:
+                if attempt >= self.retry.retries:
                     raise
             else:
                 self.last = response
-                if response.status_code not in RETRY_STATUS or attempt >= self.owner.retries:
+                if response.status_code not in RETRY_STATUS or attempt >= self.retry.retries:
                     return response
-            self.owner.sleep(min(self.owner.backoff * 2 ** attempt, self.owner.max_backoff))
             attempt += 1
+            self.clock.sleep(self.retry.delay(attempt))
 
 
 class Server:
-    """A configured server: one Mastodon.py client and session for the collector's lifetime."""
+    """A configured server: one Mastodon.py client and session for the collector's lifetime.
 
-    def __init__(self, owner: "MastodonCollector", base: str, token: str | None, timeout: float):
-        self.owner = owner
+    `retry` bounds the retries and the rate-limit waits, `clock` does the waiting and tells
+    the time the rate-limit headers are read against (see `backchannel.collectors.retry`).
+    """
+
+    def __init__(self, base: str, token: str | None, timeout: float, retry: Retry, clock: Clock):
         self.base = base
+        self.retry = retry
+        self.clock = clock
         self.name = urlsplit(base).netloc.rpartition("@")[2].lower()  # host[:port], for messages
         # The domain in its local accounts' handles (alice → alice@example.com), from
         # /api/v2/instance: it may differ from the API host (mastodon.example.com).
@@ -113,7 +116,7 @@ class Server:
         self.token = token
         # configuration.timelines_access.hashtag_feeds (Mastodon 4.5): {"local": "public", ...}
         self.feed_access: dict[str, str] = {}
-        self.session = RetrySession(owner)
+        self.session = RetrySession(retry, clock)
         # version_check_mode="none": no version probing (with "created" a non-Mastodon server
         # can make Mastodon.py recurse); "throw": we decide how long a 429 may wait.
         self.client = Mastodon(api_base_url=base, access_token=token, session=self.session,
@@ -237,7 +240,7 @@ class Server:
                 wait = self._ratelimit_wait()
                 if wait is None or waits >= 2:
                     raise ServerDown(self._ratelimit_message(what)) from None
-                self.owner.sleep(wait)
+                self.clock.sleep(wait)
                 waits += 1
             except MastodonNotFoundError:
                 return False
@@ -245,10 +248,10 @@ class Server:
                 raise ServerDown(self._auth_message(what)) from None
             except MastodonServerError:
                 raise ServerDown(f"{self.name}: server error {self._status()} while {what} "
-                                 f"(tried {self.owner.retries + 1} times); skipped this round") from None
+                                 f"(tried {self.retry.attempts} times); skipped this round") from None
             except MastodonNetworkError:
                 raise ServerDown(f"{self.name}: {self._network_reason()} while {what} "
-                                 f"(tried {self.owner.retries + 1} times); skipped this round") from None
+                                 f"(tried {self.retry.attempts} times); skipped this round") from None
             except MastodonAPIError:
                 if self._status() == 410:
                     return False
@@ -303,16 +306,16 @@ class Server:
         response = self.session.last
         if response is None or response.status_code != 429:
             return None  # Mastodon.py also raises this for an unreadable reset header on a 200
-        wait = _reset_in(response.headers)
+        wait = announced_wait(response.headers, self.clock.now())
         if wait is None:
-            wait = min(5.0, self.owner.max_ratelimit_wait)
-        return wait if wait <= self.owner.max_ratelimit_wait else None
+            wait = min(5.0, self.retry.max_wait)
+        return self.retry.bearable(wait)
 
     def _ratelimit_message(self, what: str) -> str:
         response = self.session.last
         if response is None or response.status_code != 429:
             return f"{self.name}: unreadable X-RateLimit-Reset header while {what}; skipped this round"
-        wait = _reset_in(response.headers)
+        wait = announced_wait(response.headers, self.clock.now())
         when = f" for another {wait:.0f} s" if wait is not None else ""
         return f"{self.name}: rate limited (429){when} while {what}; skipped this round"
 
@@ -399,27 +402,3 @@ def _item_id(items: list[dict]) -> str | None:
 def _valid_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable() and " " not in value
 
-
-def _reset_in(headers: Mapping[str, str]) -> float | None:
-    """Seconds from the server's `Date` to its `X-RateLimit-Reset` (or `Retry-After`)."""
-    now = datetime.now(timezone.utc)
-    try:
-        # `Date` corrects a skewed clock; within a few seconds our own clock is finer (Date has
-        # whole seconds only, X-RateLimit-Reset has microseconds).
-        server_now = parsedate_to_datetime(headers["Date"]) if headers.get("Date") else now
-        if abs((server_now - now).total_seconds()) > 3:
-            now = server_now
-    except (TypeError, ValueError):
-        pass
-    reset = headers.get("X-RateLimit-Reset")
-    try:
-        if reset:
-            when = datetime.fromtimestamp(int(reset), timezone.utc) if reset.isdigit() else parse_time(reset)
-            return max(0.0, (when - now).total_seconds())
-        retry = headers.get("Retry-After")
-        if retry:
-            return max(0.0, float(retry)) if retry.strip().isdigit() else \
-                max(0.0, (parsedate_to_datetime(retry) - now).total_seconds())
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-    return None

@@ -28,7 +28,6 @@ Consent, normalisation and sanitising live in `backchannel.collectors.mastodon.n
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,37 +41,42 @@ from backchannel.collectors.base import Batch
 from backchannel.collectors.mastodon.client import TOKEN_VAR, Page, RequestFailed, Server, ServerDown, parse_tokens
 from backchannel.collectors.mastodon.merge import Lane, Merger, hand_over, is_origin_copy
 from backchannel.collectors.mastodon.normalize import (PROVENANCE, Malformed, normalize, opted_out, original,
-                                           skip_reason, status_id, tag_names)
+                                                       skip_reason, status_id, tag_names)
+from backchannel.collectors.retry import Clock, Retry
 
-__all__ = ["MastodonCollector", "TOKEN_VAR"]
+__all__ = ["MastodonCollector", "RETRY", "TOKEN_VAR"]
+
+# Retries after a 5xx or a network error: 1 s, then 2 s; a 429 whose reset is more than a
+# minute away skips the server this round.
+RETRY = Retry(retries=2, backoff=1.0, max_backoff=8.0, max_wait=60.0)
 
 
 class MastodonCollector:
     """Collects hashtag posts from the servers in `[sources.mastodon] instances`.
 
-    The attributes below bound the work and the waiting; tests set them low.
+    `retry` and `clock` decide how failed requests are retried and how waits are spent
+    (`backchannel.collectors.retry`); the attributes below bound the work.
     """
 
     name = "mastodon"
     page_size = 40  # Mastodon's maximum
     max_pages = 50  # per server × tag (or tag group) and round; the rest waits for the next round
-    retries = 2  # extra attempts after a 5xx or a network error
-    backoff = 1.0  # seconds before the first retry, doubling each time ...
-    max_backoff = 8.0  # ... up to this
-    max_ratelimit_wait = 60.0  # a 429 whose reset is further away skips the server this round
     any_tries = 3  # inconclusive any[] checks before a server is polled tag by tag for good
     recheck_batch = 20  # statuses re-checked per Batch
     workers = 4  # servers read at the same time
 
-    def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str]):
+    def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str], *,
+                 retry: Retry = RETRY, clock: Clock | None = None):
         source = config.mastodon or MastodonSource()
         self.tags = list(config.event.hashtags)
         self.start = config.event.start
         self.strict = config.consent.strict
         self.data_dir = data_dir
-        self.sleep = time.sleep  # replaceable, so tests can watch the waits
+        self.retry = retry
+        self.clock = clock or Clock()
         tokens, self._notes = parse_tokens(env.get(TOKEN_VAR, ""), source.instances)
-        self.servers = [Server(self, base, tokens.get(base), source.timeout) for base in source.instances]
+        self.servers = [Server(base, tokens.get(base), source.timeout, retry, self.clock)
+                        for base in source.instances]
         self.merger = Merger()  # the posts handed over so far, for the copies rule
         self.skipped_uris: set[str] = set()  # posts already counted as left out
         self.no_threads: set[str] = set()  # servers that answered a thread with 404 (not asked again)

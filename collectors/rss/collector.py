@@ -26,9 +26,9 @@ from __future__ import annotations
 import hashlib
 import io
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import feedparser
 import httpx
@@ -41,13 +41,10 @@ from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.fetch import FetchError, Fetched, fetch, make_client
 from backchannel.collectors.rss.normalize import EventFilter, entry_post, feed_context
+from backchannel.collectors.retry import Clock
 
 WORKERS = 4  # feeds fetched at once: a slow feed does not hold up the rest
 MAX_SEEN = 2_000  # undated entries remembered per feed
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class RssCollector:
@@ -56,12 +53,14 @@ class RssCollector:
     name = "rss"
 
     def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str], *,
-                 clock: Callable[[], datetime] = _now, workers: int = WORKERS):
+                 clock: Clock | None = None, workers: int = WORKERS):
         if config.rss is None:
             raise SourceError("rss: no [sources.rss] section in the config")
         self.source = config.rss
         self.filter = EventFilter(config.event)
-        self.clock = clock  # injectable so tests can stand inside or outside the event
+        # When entries without a date were first seen, and whether a server's announced wait
+        # has passed (`backchannel.collectors.retry`); tests stand inside or outside the event.
+        self.clock = clock or Clock()
         self.workers = max(1, workers)
 
     def feeds(self) -> tuple[list[Feed], list[str], list[str]]:
@@ -119,9 +118,9 @@ class RssCollector:
 
     def _collect_feed(self, client: httpx.Client, feed: Feed, state: dict) -> Batch:
         batch = Batch(cursors={feed.url: state})
-        now = self.clock()
+        now = self.clock.now()
         waiting = state.get("not_before")
-        if waiting and parse_time(waiting) > _now():  # wall-clock time, as the server meant it
+        if waiting and parse_time(waiting) > now:
             batch.warnings.append(f"rss {feed.url}: skipped until {waiting}, as the server asked")
             return batch
         state.pop("not_before", None)
@@ -133,7 +132,7 @@ class RssCollector:
         url = state.get("url") or feed.url
         try:
             got = fetch(client, url, etag=state.get("etag"), last_modified=state.get("last_modified"),
-                        timeout=self.source.timeout, max_bytes=self.source.max_bytes)
+                        timeout=self.source.timeout, max_bytes=self.source.max_bytes, clock=self.clock)
         except FetchError as exc:
             batch.requests = exc.requests
             batch.errors.append(f"rss {feed.url}: {exc}" + _via(url, feed))

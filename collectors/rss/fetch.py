@@ -4,7 +4,8 @@ feedparser has no timeout and no size limit, so the bytes are fetched here with 
 handed to feedparser afterwards. Redirects are followed by hand (at most `MAX_REDIRECTS`)
 so that a permanent one (301/308 from the very first hop on) can be remembered. Bodies are
 decompressed here, not by httpx, so the size cap counts *decompressed* bytes and a gzip
-bomb stops at `max_bytes` instead of filling the memory.
+bomb stops at `max_bytes` instead of filling the memory. A wait the server announces (429,
+503 with `Retry-After`) is read by the collectors' shared rules (`backchannel.collectors.retry`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 import httpx
 
 from backchannel import __version__
 from backchannel.sanitize import clean_text, safe_url
+from backchannel.collectors.retry import Clock, announced_wait
 
 MAX_REDIRECTS = 5
 USER_AGENT = f"backchannel/{__version__} (conference backchannel collector; feed reader)"
@@ -64,10 +65,11 @@ def make_client(timeout: float) -> httpx.Client:
 
 def fetch(client: httpx.Client, url: str, *, etag: str | None = None,
           last_modified: str | None = None, timeout: float = 20.0,
-          max_bytes: int = 5_000_000) -> Fetched:
+          max_bytes: int = 5_000_000, clock: Clock | None = None) -> Fetched:
     """GET `url`, conditionally; raise `FetchError` for anything but a usable answer.
 
-    `timeout` bounds each network wait (connect, each read) and the whole download.
+    `timeout` bounds each network wait (connect, each read) and the whole download; `clock`
+    tells the time a server-announced wait is counted from.
     """
     deadline = time.monotonic() + timeout
     headers = {}
@@ -93,7 +95,7 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None = None,
                 if resp.status_code == 304:
                     return Fetched(304, url, moved_to=moved_to, requests=requests)
                 if not 200 <= resp.status_code < 300:
-                    raise _status_error(resp, requests)
+                    raise _status_error(resp, requests, (clock or Clock()).now())
                 body = _read_capped(resp, max_bytes, deadline, timeout, requests)
                 found = {k.lower(): v for k, v in resp.headers.items()}
                 return Fetched(resp.status_code, url, body, found, moved_to, requests)
@@ -113,9 +115,9 @@ def _redirect_target(resp: httpx.Response, url: str, requests: int) -> str:
     return target
 
 
-def _status_error(resp: httpx.Response, requests: int) -> FetchError:
+def _status_error(resp: httpx.Response, requests: int, now: datetime) -> FetchError:
     code = resp.status_code
-    retry_after = _retry_after(resp.headers.get("retry-after"))
+    retry_after = _retry_after(resp.headers, now)
     if code == 404:
         text = "not found (HTTP 404)"
     elif code == 410:
@@ -133,19 +135,10 @@ def _status_error(resp: httpx.Response, requests: int) -> FetchError:
     return FetchError(text, requests, code, retry_after)
 
 
-def _retry_after(value: str | None) -> datetime | None:
-    """Retry-After as an aware UTC time (seconds or an HTTP date), capped at one day."""
-    if not value:
-        return None
-    now = datetime.now(timezone.utc)
-    value = value.strip()
-    try:
-        when = now + timedelta(seconds=int(value)) if value.isdigit() else parsedate_to_datetime(value)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return min(when.astimezone(timezone.utc), now + timedelta(days=1)) if when > now else None
+def _retry_after(headers: httpx.Headers, now: datetime) -> datetime | None:
+    """When the server lets us in again (`Retry-After`), capped at one day; None if not later."""
+    wait = announced_wait({"retry-after": headers.get("retry-after", ""), "date": headers.get("date", "")}, now)
+    return now + timedelta(seconds=min(wait, 86_400)) if wait else None
 
 
 def _read_capped(resp: httpx.Response, max_bytes: int, deadline: float, timeout: float,
