@@ -18,6 +18,7 @@ from backchannel import config as configuration
 from backchannel.archive import Archive
 from backchannel.collectors.bluesky.collector import BlueskyCollector
 from backchannel.collectors.mastodon.collector import MastodonCollector
+from backchannel.collectors.retry import Retry
 from backchannel.index import Index
 from backchannel.models import Author, Post, format_time, make_id
 from backchannel.pipeline import Writer, collect_round
@@ -25,6 +26,7 @@ from bluesky_server import BlueskyServer, make_post, rate_limited, tag_facet, xr
 from mastodon_server import FakeMastodon, Person, error, too_many
 
 HANDLE, PASSWORD = "collector.bsky.social", "app-pass-1234"
+FAST = Retry(retries=2, backoff=0.01, max_backoff=0.02, max_wait=2.0)  # a 429 of up to 2 s is waited out
 
 
 def ago(minutes: float) -> datetime:
@@ -68,11 +70,7 @@ def site(tmp_path, a):
                                "sources": {"mastodon": {"instances": [a.url], "timeout": 2}}},
                               tmp_path / "backchannel.toml")
     writer = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path), by_question_mark)
-    collector = MastodonCollector(cfg, tmp_path, {})
-    collector.backoff, collector.max_backoff, collector.max_ratelimit_wait = 0.01, 0.02, 2.0
-    collector.waits = []
-    collector.sleep = lambda s: (collector.waits.append(s), time.sleep(s))
-    yield writer, collector
+    yield writer, MastodonCollector(cfg, tmp_path, {}, retry=FAST)
     writer.close()
 
 
@@ -326,8 +324,7 @@ def bsite(tmp_path, bsky):
                               tmp_path / "backchannel.toml")
     writer = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path), by_question_mark)
     collector = BlueskyCollector(cfg, tmp_path, {"BACKCHANNEL_BLUESKY_HANDLE": HANDLE,
-                                                 "BACKCHANNEL_BLUESKY_APP_PASSWORD": PASSWORD})
-    collector.retries, collector.backoff, collector.max_backoff, collector.max_ratelimit_wait = 2, 0.01, 0.05, 2.0
+                                                 "BACKCHANNEL_BLUESKY_APP_PASSWORD": PASSWORD}, retry=FAST)
     yield writer, collector
     writer.close()
 
