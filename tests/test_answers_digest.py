@@ -157,3 +157,19 @@ def test_an_archive_made_before_answers_reads_as_having_none(tmp_path):
         assert archive.answer_links() == {}
         archive.store([Post.from_dict(REPLIES[0][0])], answers={"mastodon-answer1": (ALAN_Q["id"], None)})
         assert archive.answer_links() == {"mastodon-answer1": (ALAN_Q["id"], None)}
+
+
+def test_with_the_speakers_handles_in_the_programme_a_borrowed_name_is_no_speaker():
+    from types import SimpleNamespace
+
+    from backchannel.digest.answers import is_speaker
+
+    def item(handle, name):
+        return SimpleNamespace(post=SimpleNamespace(author=SimpleNamespace(handle=handle, name=name)))
+
+    named_only = SimpleNamespace(speakers=["Dana Whitfield"], speaker_handles=[])
+    with_handles = SimpleNamespace(speakers=["Dana Whitfield"], speaker_handles=["@Dana@example.social"])
+    assert is_speaker(item("anyone@else.example", "Dana Whitfield"), named_only)
+    assert not is_speaker(item("anyone@else.example", "Dana Whitfield"), with_handles)
+    assert is_speaker(item("dana@example.social", "D."), with_handles)
+    assert not is_speaker(item("dana@example.social", "Dana Whitfield"), None)

@@ -3,8 +3,8 @@
 `split()` takes the replies fetched as answers out of the digest's lists: a reply that does
 not carry one of the event's hashtags was not posted to the event, so it appears only under
 its question (a reply that does carry one stays a post of its own too). `answered()` picks
-each question's best answer: a reply by one of the talk's speakers (from the programme: a
-handle, or the same display name), else the most liked reply, the earliest on a tie. The
+each question's best answer: a reply by one of the talk's speakers (from the programme: their
+handles when it gives them, else the same display name), else the most liked reply, the earliest on a tie. The
 asker's own replies (a follow-up, a thank-you) are not answers.
 """
 
@@ -67,13 +67,14 @@ def answered(questions: Iterable[Item], replies: Mapping[str, list[Item]]) -> di
 
 
 def is_speaker(item: Item, talk: Talk | None) -> bool:
-    """Whether the post's author is one of the talk's speakers, by handle or display name."""
+    """Whether the post's author is one of the talk's speakers: by handle when the programme
+    gives the speakers' handles (anyone can take a display name), else by display name."""
     if talk is None:
         return False
     author = item.post.author
-    handle = (author.handle or "").lower().lstrip("@")
-    if handle and handle in {str(h).lower().lstrip("@") for h in getattr(talk, "speaker_handles", ()) or ()}:
-        return True
+    handles = {str(h).lower().lstrip("@") for h in getattr(talk, "speaker_handles", ()) or ()}
+    if handles:
+        return (author.handle or "").lower().lstrip("@") in handles
     name = (author.name or "").casefold().strip()
     return bool(name) and name in {s.casefold() for s in talk.speakers}
 
