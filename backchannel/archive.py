@@ -10,6 +10,8 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
   the current state of a post is its actions replayed (`backchannel.moderation`).
 - `talks`: the programme the posts were last matched with (id, code, title, room, start,
   end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
+- `answers`: replies fetched because they answer a stored question (`backchannel.answers`):
+  reply id → question id and parent id. The reply itself is a row of `posts` like any post.
 - `meta`: the archive's own counters (`seq`), and `talks_hash`: which programme that was.
 
 Every write that changes a post or a tombstone takes the next `seq` number, so readers (the
@@ -104,6 +106,13 @@ CREATE TABLE IF NOT EXISTS talks (
     speakers TEXT NOT NULL DEFAULT '[]',  -- JSON list of names
     url TEXT
 );
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,               -- the reply (a row of posts)
+    question TEXT NOT NULL,            -- the question it answers (a row of posts)
+    parent TEXT,                       -- the post it replies to (the question, or a reply under it)
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS answers_question ON answers (question);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -128,10 +137,11 @@ class StoreResult:
     refused: int = 0  # tombstoned ids that came back
     deleted: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "id: field 'x' problem": a later stage would fail
+    linked: list[str] = field(default_factory=list)  # replies newly linked to their question as answers
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deleted)
+        return bool(self.added or self.updated or self.deleted or self.linked)
 
     def merge(self, other: "StoreResult") -> None:
         self.added += other.added
@@ -140,6 +150,7 @@ class StoreResult:
         self.refused += other.refused
         self.deleted += other.deleted
         self.rejected += other.rejected
+        self.linked += other.linked
 
 
 @dataclass
@@ -211,12 +222,15 @@ class Archive:
 
     def store(self, posts: Iterable[Post] = (), deleted: Iterable[str] = (),
               cursors: dict[str, Any] | None = None, source: str | None = None,
-              reason: str = "deleted at source") -> StoreResult:
-        """Upsert posts, tombstone ids, then save cursors — all in one transaction.
+              reason: str = "deleted at source",
+              answers: dict[str, tuple[str, str | None]] | None = None) -> StoreResult:
+        """Upsert posts, tombstone ids, link answers, then save cursors — all in one transaction.
 
         An upsert of an unchanged post changes nothing; a changed one (edit, new counts)
-        replaces the row; a tombstoned id is refused. Cursors are saved only if everything
-        before them was stored, so a cursor never runs ahead of the data.
+        replaces the row; a tombstoned id is refused. `answers` (reply id → (question id,
+        parent id)) links stored replies to their question; a reply that was not stored
+        (refused, rejected) gets no link. Cursors are saved only if everything before them
+        was stored, so a cursor never runs ahead of the data.
         """
         result = StoreResult()
         now = format_time(datetime.now().astimezone())
@@ -227,6 +241,8 @@ class Archive:
             for post_id in deleted:
                 if self._tombstone(post_id, source, reason, seq, now):
                     result.deleted.append(post_id)
+            for reply, (question, parent) in (answers or {}).items():
+                self._link(reply, question, parent, seq, result)
             for key, value in (cursors or {}).items():
                 if source is None:
                     raise ValueError("cursors need a source")
@@ -270,6 +286,24 @@ class Archive:
             (row["indexable"], row["discoverable"], seq, post.source, post.author.handle, post.id,
              row["indexable"], row["discoverable"]))
 
+    def _link(self, reply: str, question: str, parent: str | None, seq: int, result: StoreResult) -> None:
+        if not self.db.execute("SELECT 1 FROM posts WHERE id = ?", (reply,)).fetchone():
+            return
+        old = self.db.execute("SELECT question, parent FROM answers WHERE id = ?", (reply,)).fetchone()
+        if old == (question, parent):
+            return
+        self.db.execute("INSERT OR REPLACE INTO answers (id, question, parent, seq) VALUES (?, ?, ?, ?)",
+                        (reply, question, parent, seq))
+        result.linked.append(reply)
+
+    def answer_links(self) -> dict[str, tuple[str, str | None]]:
+        """Every stored reply that answers a question: reply id → (question id, parent id)."""
+        try:
+            rows = self.db.execute("SELECT id, question, parent FROM answers")
+            return {r[0]: (r[1], r[2]) for r in rows}
+        except sqlite3.OperationalError:  # a read-only archive made before answers existed
+            return {}
+
     def author_posts(self, source: str, handles: Iterable[str]) -> list[str]:
         """Ids of the stored posts of these authors (of one source)."""
         ids: list[str] = []
@@ -280,6 +314,7 @@ class Archive:
 
     def _tombstone(self, post_id: str, source: str | None, reason: str, seq: int, now: str) -> bool:
         found = self.db.execute("DELETE FROM posts WHERE id = ?", (post_id,)).rowcount
+        self.db.execute("DELETE FROM answers WHERE id = ?", (post_id,))
         known = self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone()
         if not known:
             self.db.execute("INSERT INTO tombstones (id, source, deleted_at, reason, seq) VALUES (?, ?, ?, ?, ?)",
@@ -361,6 +396,14 @@ class Archive:
         select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
         sql = select + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}, id"
         for row in self.db.execute(sql, args):
+            yield _post(row)
+
+    def posts_of_kind(self, kind: str, source: str | None = None, raw: bool = True) -> Iterator[Post]:
+        """The posts classified `kind` (optionally of one source), oldest first; `raw=False`
+        leaves `Post.raw` empty."""
+        select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
+        sql = select + " WHERE kind = ?" + (" AND source = ?" if source else "") + " ORDER BY created_at, id"
+        for row in self.db.execute(sql, (kind, source) if source else (kind,)):
             yield _post(row)
 
     def changes_since(self, seq: int) -> Changes:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
+from backchannel.answers import replies_round
 from backchannel.archive import Archive, StoreResult
 from backchannel.blocklist import Blocker
 from backchannel.config import Config, secret_values
@@ -45,6 +46,7 @@ class SourceReport:
     unchanged: int = 0
     blocked: int = 0
     requests: int = 0
+    answers: int = 0  # replies newly linked to their question (`backchannel.answers`)
     skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -73,6 +75,7 @@ class SourceReport:
     def as_dict(self) -> dict:
         return {"source": self.source, "added": self.added, "updated": self.updated,
                 "deleted": self.deleted, "unchanged": self.unchanged, "blocked": self.blocked,
+                "answers": self.answers,
                 "skipped": dict(self.skipped), "requests": self.requests, "warnings": self.warnings,
                 "errors": self.errors, "seen": self.seen, "kept": self.kept,
                 "servers": {name: c.as_dict() for name, c in self.servers.items()}}
@@ -118,8 +121,10 @@ class Writer:
         self.index.catch_up(archive)
 
     def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
-              cursors: dict | None = None, source: str | None = None) -> tuple[StoreResult, int]:
-        """Store one batch; returns what the archive did and how many posts were blocked."""
+              cursors: dict | None = None, source: str | None = None,
+              answers: dict | None = None) -> tuple[StoreResult, int]:
+        """Store one batch; returns what the archive did and how many posts were blocked.
+        `answers` links replies to the questions they answer (`Archive.store`)."""
         kept = [p for p in posts if not self.blocker.blocks(p)] if self.blocker else list(posts)
         if self.secrets:
             for post in kept:
@@ -128,10 +133,10 @@ class Writer:
             # Classifying and matching cost more than the write: skip posts stored unchanged
             # (the archive keeps what was derived for them).
             self.enrich(self.archive.changed(kept))
-        result = self.archive.store(kept, deleted, cursors, source)
+        result = self.archive.store(kept, deleted, cursors, source, answers=answers)
         if self.approve and result.added:
             self._hold(kept, set(result.added))
-        if result.changed:
+        if result.added or result.updated or result.deleted:
             by_id = {p.id: p for p in kept}
             self.index.write(added=[by_id[i] for i in result.added],
                              updated=[by_id[i] for i in result.updated],
@@ -256,6 +261,9 @@ def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | N
                 for batch in collector.recheck(recent):
                     apply_batch(writer, collector.name, batch, report)
                     on_batch(report)
+            for batch in replies_round(collector, writer.archive):  # answers to the questions stored
+                apply_batch(writer, collector.name, batch, report)
+                on_batch(report)
         except BackchannelError as exc:
             report.errors.append(exc.format_message())
         except Exception as exc:  # a bug in one collector must not stop the others
@@ -269,9 +277,11 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     deleted = list(batch.deleted)
     if batch.forget:  # authors who opted out leave no trace: every post of theirs goes
         deleted += writer.archive.author_posts(source, batch.forget)
-    result, blocked = writer.store(batch.posts, deleted, batch.cursors, source)
+    result, blocked = writer.store(batch.posts, deleted, batch.cursors, source,
+                                   answers=getattr(batch, "answers", None))
     for reason, n in batch.skipped.items():
         report.skipped[reason] = report.skipped.get(reason, 0) + n
+    report.answers += len(result.linked)
     report.added += len(result.added)
     report.updated += len(result.updated)
     report.deleted += len(result.deleted)

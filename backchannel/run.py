@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable
 
 from backchannel.collectors.registry import live
+from backchannel.answers import replies_round
 from backchannel.archive import Archive
 from backchannel.errors import BackchannelError
 from backchannel.pipeline import Counts, SourceReport, Writer, apply_batch
@@ -283,7 +284,7 @@ class Runner:
             s.errors += 1
             s.last_error = error
             self.log(f"{item.source}: error: {error}")
-        if report.added or report.updated or report.deleted:
+        if report.added or report.updated or report.deleted or report.answers:
             self._dirty = True
             self.status.archive_total += report.added - report.deleted
             left_out = report.left_out()
@@ -379,6 +380,7 @@ class Runner:
                     recent = list(reader.posts(source=collector.name, since=since))
                     self._poll_once(collector.name, lambda: collector.recheck(recent), waits)
                     last_recheck = time.monotonic()
+                self._poll_once(collector.name, lambda: replies_round(collector, reader), waits)
                 for done in waits:  # the next round reads cursors that include this round's
                     while not done.wait(0.2) and not self.stop.is_set():
                         pass

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from backchannel.blocklist import Blocker
 from backchannel.config import Config
+from backchannel.digest.answers import Answered, answered
 from backchannel.digest.keypoints import Groups, Point, group_points, key_points
 from backchannel.digest.ranking import Ranked, rank
 from backchannel.models import Post
@@ -34,6 +35,7 @@ from backchannel.talks.programme import Talk
 
 KIND_PAGES = tuple(k for k in KINDS if k != "other")  # "other" has no page of its own
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
+QUESTIONS = 20  # answered and open questions shown on a talk's page and on the Questions page
 POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
@@ -125,6 +127,7 @@ class Grouped:
     tags: list[tuple[str, int]]
     top_takeaways: list[Ranked[Item]]
     open_questions: list[Item]
+    answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
@@ -166,6 +169,18 @@ class Grouped:
                 found = []
             self._points[memo] = sorted(found, key=point_order)
         return self._points[memo][:limit]
+
+    def questions(self, section: Section | None = None, limit: int = QUESTIONS) -> tuple[list[Answered], list[Item]]:
+        """(answered questions, open questions) of a section (None: the event). Answered ones
+        with a speaker's answer first, then by their best answer's likes; open ones as
+        `open_first` orders them."""
+        items = section.items if section is not None else self.items
+        asked = [it for it in items if it.kind == "question"]
+        done = [self.answered[it.post.id] for it in asked if it.post.id in self.answered]
+        done.sort(key=lambda a: (not a.by_speaker, -a.best.post.metrics.likes, -len(a.answers),
+                                 a.question.post.created_at, a.question.post.id))
+        still = [it for it in open_first(asked) if it.post.id not in self.answered]
+        return done[:limit], still[:limit]
 
     def _talk_points(self, section: Section) -> list[Point[Item]]:
         memo = ("talk-all", section.key)
@@ -313,8 +328,12 @@ def _hash(text: str, size: int) -> str:
 # -- group -----------------------------------------------------------------------------------
 
 
-def group(items: list[Item], talks: list[Talk], config: Config) -> Grouped:
-    """Sort items into days, talks and kinds, and count what the front page shows."""
+def group(items: list[Item], talks: list[Talk], config: Config,
+          replies: dict[str, list[Item]] | None = None) -> Grouped:
+    """Sort items into days, talks and kinds, and count what the front page shows.
+
+    `replies` are the published replies of each question (`backchannel.digest.answers.split`):
+    a question with an answer among them is answered, the others are open."""
     days: dict[str, Section] = {}
     by_talk: dict[str, list[Item]] = defaultdict(list)
     by_kind: dict[str, list[Item]] = defaultdict(list)
@@ -330,13 +349,15 @@ def group(items: list[Item], talks: list[Talk], config: Config) -> Grouped:
                      for t in talks]
     kinds = [Section("kind", k, KIND_TITLES[k], f"kinds/{k}/", by_kind.get(k, [])) for k in KIND_PAGES]
     hidden = set(config.event.hashtags)
+    answers = answered(by_kind["question"], replies or {})
     return Grouped(
         items=items, talks=talks, days=list(days.values()), talk_sections=talk_sections, kinds=kinds,
         by_source=dict(Counter(it.post.source for it in items).most_common()),
         people=people(items), links=shared_links(items),
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=rank_items(by_kind["takeaway"], TOP),
-        open_questions=open_first(by_kind["question"])[:8],
+        open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
+        answered=answers,
     )
 
 

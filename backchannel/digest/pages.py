@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from backchannel.digest.answers import Answered
 from backchannel.digest.chart import activity
 from backchannel.digest.model import Grouped, Item, Section
 from backchannel.digest.ranking import Ranked
@@ -132,6 +133,7 @@ class Renderer:
                            talk_when=self.talk_when)
         # A post's body, shared by cards and permalinks: a global macro, loaded once.
         env.globals["post_body"] = env.get_template("_body.html").module.post_body
+        env.globals["full_view"] = lambda item: view(item, full=True)
         self._post_shell = self._shell("post.html", POST_ROOT)
 
     # -- formatting helpers (template globals) ----------------------------------------------
@@ -211,8 +213,11 @@ class Renderer:
 
     def section_page(self, section: Section, prev: Section | None, next: Section | None,
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
+        qa = questions_of(self.grouped, section)
+        if qa and isinstance(highlights, dict):  # the questions are shown with their answers instead
+            highlights = {**highlights, "question": []}
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
-                           highlights=highlights, points=self.grouped.key_points(section),
+                           highlights=highlights, points=self.grouped.key_points(section), qa=qa,
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
 
     def chunk_page(self, section: Section, n: int) -> str:
@@ -340,13 +345,24 @@ def plan(grouped: Grouped, renderer: Renderer, built: datetime) -> Iterator[tupl
             yield from _section_pages(section, prev, nxt, renderer)
 
 
+def questions_of(grouped: Grouped, section: Section) -> tuple[list[Answered], list[Item]] | None:
+    """The answered and open questions a talk's page and the Questions page show (None elsewhere,
+    or when there are none)."""
+    if section.type != "talk" and (section.type, section.key) != ("kind", "question"):
+        return None
+    done, still = grouped.questions(section)
+    return (done, still) if done or still else None
+
+
 def _section_pages(section: Section, prev: Section | None, nxt: Section | None, renderer: Renderer):
     hl = renderer.grouped.highlights(section)
+    qa = questions_of(renderer.grouped, section)
+    asked = qa and ([(a.question.fp, tuple(x.fp for x in a.answers), a.by_speaker) for a in qa[0]], fps(qa[1]))
     shown = [fps(v) for v in hl.values()] if isinstance(hl, dict) else fps(hl)
     points = [(p.support, tuple(m.fp for m in p.members)) for p in renderer.grouped.key_points(section)]
     chunks = section.chunks
     # Every post of the section is part of the key: the TOC and a day's chart depend on all.
-    page_key = key(section.type, section.key, section.title, section.talk, shown, points, fps(section.items),
+    page_key = key(section.type, section.key, section.title, section.talk, shown, points, asked, fps(section.items),
                    prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path))
     yield (f"{section.path}index.html", page_key,
            lambda: renderer.section_page(section, prev, nxt, hl))

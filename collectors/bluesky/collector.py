@@ -52,10 +52,11 @@ RETRY = Retry(retries=3, backoff=2.0, max_backoff=30.0, max_wait=60.0)
 class _Fail(Exception):
     """A request that failed for this round; `fatal` when the other hashtags would fail too."""
 
-    def __init__(self, message: str, status: int | None = None, fatal: bool = False):
+    def __init__(self, message: str, status: int | None = None, fatal: bool = False, error: str = ""):
         super().__init__(message)
         self.status = status
         self.fatal = fatal
+        self.error = error  # the XRPC error name, when the service gave one
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -131,6 +132,16 @@ class BlueskyCollector:
                     return
                 continue
             yield self._rechecked(chunk, data)
+
+    def replies(self, threads: Iterable[tuple[Post, set[str]]]) -> Iterator[Batch]:
+        """The public replies to questions, from each question's thread (`backchannel.answers`)."""
+        from backchannel.collectors.bluesky.replies import read_threads
+
+        login = self._login()
+        if login is not None:
+            yield login
+            return
+        yield from read_threads(self, threads, _Fail)
 
     # searching -----------------------------------------------------------------------------
     def _collect_tag(self, tag: str, key: str, cur: "_TagCursor", seen: set[str]) -> Iterator[Batch]:
@@ -318,7 +329,7 @@ class BlueskyCollector:
             hint = ("the service refuses search for this account (Bluesky allows search only to "
                     "logged-in accounts; is the app password restricted, or the account suspended?)")
             return _Fail(self._where(f"{what}: {detail}: {hint}"), status, fatal=True)
-        return _Fail(self._where(f"{what}: the service rejected the request: {detail}"), status)
+        return _Fail(self._where(f"{what}: the service rejected the request: {detail}"), status, error=error)
 
     def _client(self) -> Client:
         if not self.anonymous:

@@ -263,6 +263,17 @@ class Server:
             raise RequestFailed(f"{self.name}: {what}: expected a status, got {type(data).__name__}")
         return data
 
+    def context(self, status_id: str) -> dict | None:
+        """The thread around a status (`{"ancestors": [...], "descendants": [...]}`), as sent;
+        None when the status is gone (404/410)."""
+        what = f"reading the replies to status {clean_text(status_id, limit=40)}"
+        if not self._call(what, self.client.status_context, quote(status_id, safe="")):
+            return None
+        data = self._json(what)
+        if not isinstance(data, dict) or not isinstance(data.get("descendants"), list):
+            raise RequestFailed(f"{self.name}: {what}: expected a context with a list of descendants")
+        return data
+
     def _call(self, what: str, fn: Callable, *args: Any) -> bool:
         """Run one Mastodon.py call; False on 404/410. Waits out a 429 within the bound."""
         waits = 0

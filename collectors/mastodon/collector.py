@@ -79,6 +79,7 @@ class MastodonCollector:
                         for base in source.instances]
         self.merger = Merger()  # the posts handed over so far, for the copies rule
         self.skipped_uris: set[str] = set()  # posts already counted as left out
+        self.no_threads: set[str] = set()  # servers that answered a thread with 404 (not asked again)
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Read every server × hashtag once; see the module docstring for the cursors."""
@@ -197,6 +198,12 @@ class MastodonCollector:
         else:
             batch.posts.append(fresh)
             self.merger.note(fresh, is_origin_copy(fresh, server))
+
+    def replies(self, threads: Iterable[tuple[Post, set[str]]]) -> Iterator[Batch]:
+        """The public replies to questions, from each question's thread (`backchannel.answers`)."""
+        from backchannel.collectors.mastodon.replies import read_threads
+
+        yield from read_threads(self, threads, _provenance)
 
 
 def _from(server: Server, batch: Batch) -> Batch:
