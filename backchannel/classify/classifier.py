@@ -15,6 +15,8 @@ The score is a calibrated probability that the kind is right, in 0..1: among pos
 about 0.9, about 90% are right. The model's own probability for the kind it chose is mapped
 through a monotone table fitted (isotonic regression) on cross-validated predictions of
 the training data, so ranking by score is unchanged and a low score means "not sure".
+A post is called a takeaway only when that score is at least `TAKEAWAY_MIN_SCORE`;
+otherwise it gets its next most likely kind, with that kind's calibrated probability.
 
 JSONL contract (`backchannel classify`): each input object needs `id` (string or integer)
 and `text` (string); `lang` (string), `source` (string) and `metrics` (object of whole
