@@ -10,7 +10,7 @@ are left out (they are evidence of their own), so a programme that repeats the s
 its description (iCalendar) scores like one that lists them apart (JSON). A word is worth
 its inverse document frequency among the talks, so "vector" in a programme with one
 vector talk counts much more than "security" in a programme with ten, and less the more
-common it is in the talk's language and in English (word frequencies from `wordfreq`):
+common it is in any supported language (word frequencies from `wordfreq`, accents folded):
 "honest" or "morning" in one abstract are no reason to think a post is about that talk,
 "copyleft" is. Two title words next to each other in a post ("small web", "feature flags")
 count one more. Scores are divided by the worth of a rare word only one talk uses, so they
@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from backchannel.talks.programme import Talk
-from backchannel.words import STOP, content_words, stem, tokens, words
+from backchannel.words import STOP, content_words, fold, stem, tokens, words
 
 K1, B = 1.2, 0.5  # BM25 saturation and length normalisation (abstracts vary a lot in length)
 TITLE_BOOST = 3  # a title word counts as this many abstract words
@@ -38,7 +38,7 @@ FLOOR = 0.35  # a word worth less than a third of a rare, distinctive one is not
 COMMON_SHARE = 0.12  # a word in more than this share of the talks (and 3 or more) is not distinctive
 Z_COMMON, Z_RARE = 5.5, 3.5  # Zipf frequencies: a word this common counts nothing, this rare fully
 BIGRAM = 1.0  # two adjacent title words in the post add this much
-LANGS = ("en", "de", "es", "fr", "pt", "nl", "ja")  # languages whose word frequencies are read
+LANGS = ("en", "de", "es", "fr", "pt", "nl", "it", "ja")  # languages whose word frequencies are read
 
 # Words every programme and every post use; distinctive among talks by accident only.
 GENERIC = frozenset(stem(t) for w in """
@@ -183,34 +183,36 @@ def title_bigrams(text: str) -> set[tuple[str, str]]:
 class _Rarity:
     """How rare a word is in everyday language: 1 for rare, 0 for the most common words.
 
-    Looked up in English and in the talk's own language (its abstract's function words
-    tell which), with `wordfreq`'s lists; a word no list knows (jargon, names) is rare.
+    Looked up in every supported language (`wordfreq`'s lists, accents folded as posts'
+    words are): people post about a Portuguese talk in Spanish or English, and a word
+    common in any of them ("archivo", "propio", "morning") is no sign of one talk. A word
+    no list knows (jargon, names) is rare.
     """
 
     def __init__(self, talks: list[Talk]):
-        from backchannel.classify.features import guess_lang
-
-        self.langs = {t.id: {"en", guess_lang(f"{t.title} {t.abstract}")} & set(LANGS) for t in talks}
-        self.cache: dict[tuple[str, frozenset], float] = {}
+        self.cache: dict[str, float] = {}
 
     def __call__(self, word: str, tid: str) -> float:
-        langs = frozenset(self.langs[tid])
-        key = (word, langs)
-        if key not in self.cache:
-            z = max((_zipf(lang).get(form, 0.0) for lang in langs for form in (word, word + "s")), default=0.0)
-            self.cache[key] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
-        return self.cache[key]
+        if word not in self.cache:
+            z = max((_zipf(lang).get(form, 0.0) for lang in LANGS for form in (word, word + "s")), default=0.0)
+            self.cache[word] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
+        return self.cache[word]
 
 
 _ZIPF: dict[str, dict[str, float]] = {}
 
 
 def _zipf(lang: str) -> dict[str, float]:
-    """Word → Zipf frequency (log10 of uses per billion words) for one language."""
+    """Folded word → Zipf frequency (log10 of uses per billion words) for one language."""
     if lang not in _ZIPF:
         from wordfreq import get_frequency_dict
 
-        _ZIPF[lang] = {w: math.log10(f * 1e9) for w, f in get_frequency_dict(lang, wordlist="small").items() if f > 0}
+        table: dict[str, float] = {}
+        for w, f in get_frequency_dict(lang, wordlist="small").items():
+            if f > 0:  # "próprio" and its unaccented spelling meet, as in posts: keep the commoner
+                key = fold(w)
+                table[key] = max(table.get(key, 0.0), math.log10(f * 1e9))
+        _ZIPF[lang] = table
     return _ZIPF[lang]
 
 
