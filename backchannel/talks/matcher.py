@@ -51,8 +51,9 @@ a question about this morning's talk asked during the afternoon one is about the
 morning's. Hashtags, handles and names that more than a quarter of the talks share belong
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
-the post says, at least twice its score; otherwise the post belongs to no talk (only to
-its day). So timing alone never picks between two parallel talks, and a post naming two
+the post says, at least twice its score (or, written while the best ran and the runner-up
+did not, it says 1.5 times as much about the best); otherwise the post belongs to no talk
+(only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
 the winning evidence, strongest first.
 """
@@ -85,6 +86,7 @@ REFERENCE, REFERENCE_CUED = 0.6, 0.4
 ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points at another
 BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
+LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
@@ -92,6 +94,7 @@ PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
 CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
                  "kind")  # what the post says
 TIME_KINDS = ("during", "overrun", "overrun_free", "early")
+NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
@@ -271,7 +274,8 @@ class Matcher:
             first, second = ranked[0], ranked[1]
             if first.score - second.score < MARGIN:
                 return None, None
-            if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score:
+            if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
+                    and not _running_and_louder(first, second):
                 return None, None  # it names two talks, neither clearly more
         return ranked[0].talk.id, ranked[0].reason()
 
@@ -492,6 +496,13 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _running_and_louder(first: Candidate, second: Candidate) -> bool:
+    """Written while the first talk ran, about it clearly more than about a talk not running then
+    ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
+    now = {e.kind for e in first.evidence} & NOW_KINDS
+    return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
 
 
 def _stem(token: str) -> str:
