@@ -92,10 +92,21 @@ exposé conférencière conférencier présentation palestra palestrante lezing 
 講演 発表 登壇
 """.split() for t in tokens(w))
 
-# Kinds of programme item people name instead of the title ("the keynote", "this panel").
-KIND_WORDS = frozenset(stem(t) for w in """
-keynote panel lightning workshop tutorial podium podiumsdiskussion relampago eclair
-""".split() for t in tokens(w))
+# Kinds of programme item people name instead of the title ("the keynote", "this panel",
+# "a abertura", "la mesa redonda", "基調講演"): each word → the kind it names. Japanese is
+# matched by a character pair of the word (see `backchannel.words.tokens`).
+KINDS = {stem(t): kind for kind, ws in {
+    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調",
+    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕",
+    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕",
+    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ",
+    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi",
+    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt",
+}.items() for w in ws.split() for t in tokens(w)}
+KIND_WORDS = frozenset(KINDS)
+# The kinds a programme may not label: the items running alone are its keynotes, its first
+# one opens the event, its last one closes it.
+PLENARY_KINDS = ("keynote", "opening", "closing")
 
 # Words a speaker uses when posting about their own talk afterwards.
 OWN_TALK_WORDS = frozenset(stem(t) for w in """

@@ -23,8 +23,11 @@ title / words      ≤ 6     the post uses words distinctive of the talk: BM25 o
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`)
 title_full         6       the post names every distinctive word of the title
-kind               2 / 3   "the keynote", "this panel": the one of that kind running (2),
-                           else the only one that day (3)
+kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
+                           kind running (2), else the only one that day (3), else the event's
+                           only opening or closing (3); a programme that labels no keynote,
+                           opening or closing has its items running alone as keynotes, each
+                           day's first opening it and its last closing it
 author             2       a speaker wrote the post
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
                            after it, or up to 12 h after it saying "slides", "my talk", ...
@@ -70,7 +73,8 @@ from zoneinfo import ZoneInfo
 from backchannel.models import Post
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
-from backchannel.talks.distinct_words import ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS,
+                                              PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -204,12 +208,37 @@ class Matcher:
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
-        self.kinds: dict[tuple[date, str], list[Talk]] = defaultdict(list)  # "keynote" on a day → talks
-        for talk in self.talks:
-            for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title))))):
-                self.kinds[(self.talk_day[talk.id], w)].append(talk)
+        self._index_kinds()
 
     # --- precomputation -------------------------------------------------------------
+
+    def _index_kinds(self) -> None:
+        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's opening
+        and closing, which posts name on the days after too."""
+        self.kinds: dict[tuple[date | None, str], list[Talk]] = defaultdict(list)
+        kinds = {t.id: {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (t.kind, t.track, t.title)))))}
+                 for t in self.talks}
+        # Kinds the programme does not name: the items running alone are the keynotes; a day's
+        # first one opens it and its last one closes it.
+        alone: dict[date, list[Talk]] = defaultdict(list)
+        for t in sorted(self.talks, key=_start):
+            if not kinds[t.id] - set(PLENARY_KINDS) and not any(o is not t and o.start < t.end and t.start < o.end
+                                                                  for o in self.talks):
+                alone[self.talk_day[t.id]].append(t)
+        named = {kind for k in kinds.values() for kind in k}
+        for day, talks in alone.items():
+            if "keynote" not in named:
+                for talk in talks:
+                    kinds[talk.id].add("keynote")
+            if "opening" not in named:
+                kinds[talks[0].id].add("opening")
+            if "closing" not in named and len(talks) > 1:
+                kinds[talks[-1].id].add("closing")
+        for talk in self.talks:
+            for kind in kinds[talk.id]:
+                self.kinds[(self.talk_day[talk.id], kind)].append(talk)
+                if kind in ("opening", "closing"):  # "the opening" the next day: the event's
+                    self.kinds[(None, kind)].append(talk)
 
     def _index_people(self) -> None:
         self.by_tag: dict[str, list[Talk]] = defaultdict(list)
@@ -407,13 +436,16 @@ class Matcher:
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
-        for w in sorted(KIND_WORDS & tokset):
-            talks = self.kinds.get((when.astimezone(self.tz).date(), w), [])
+        named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
+        for kind, w in sorted(named.items()):
+            talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
             if len(now) == 1:
                 add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
             elif len(talks) == 1:
                 add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
+            elif not talks and not running and len(event := self.kinds.get((None, kind), [])) == 1:
+                add(event[0], Evidence("kind", W_KIND_DAY, f"{w}|of the event"))
 
     def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
         """Evidence from when the post was written (and room/track hints); returns running talks."""
@@ -496,6 +528,10 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _start(talk: Talk) -> datetime:
+    return talk.start
 
 
 def _running_and_louder(first: Candidate, second: Candidate) -> bool:
