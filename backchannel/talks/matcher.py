@@ -28,6 +28,8 @@ kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講
                            only opening or closing (3); a programme that labels no keynote,
                            opening or closing has its items running alone as keynotes, each
                            day's first opening it and its last closing it
+reply              4.5     it replies to a post this matcher attached to the talk (a reply
+                           without context of its own is about what its parent is about)
 author             2       a speaker wrote the post
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
                            after it, or up to 12 h after it saying "slides", "my talk", ...
@@ -81,7 +83,7 @@ THRESHOLD = 3.5
 MARGIN = 1.5
 W_HASHTAG, W_PROSE_TAG, W_LINK, W_HANDLE, W_NAME = 10.0, 6.0, 8.0, 6.0, 4.0
 W_WORDS, W_WORDS_MAX, W_TITLE_FULL, W_WORDS_MIN = 2.0, 6.0, 6.0, 1.0
-W_AUTHOR, W_AUTHOR_NEAR = 2.0, 4.0
+W_AUTHOR, W_AUTHOR_NEAR, W_REPLY = 2.0, 4.0, 4.5
 W_KIND_RUNNING, W_KIND_DAY, W_FIRST_NAME = 2.0, 3.0, 3.0
 W_DURING, W_OVERRUN, W_SUPERSEDED, W_EARLY = 3.0, 2.5, 1.0, 1.0
 W_SAME_DAY, W_LATER = 1.5, 1.0
@@ -96,11 +98,11 @@ AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
 PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
 CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                 "kind")  # what the post says
+                 "kind", "reply")  # what the post says
 TIME_KINDS = ("during", "overrun", "overrun_free", "early")
 NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
-_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "author_near",
+_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
           "only")
 # Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
@@ -121,6 +123,7 @@ NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
 _STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
+MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
 
 
 @dataclass
@@ -136,7 +139,7 @@ _LONG = {  # the strongest evidence names the talk ...
     "handle_name": "mentions @{d}, by the name {n} (speaker of {t})",
     "kind": "mentions '{d}', and {t} is the one {n}",
     "title": "uses words of the title {t} ({d})", "title_full": "names the title {t}",
-    "words": "uses words of the abstract of {t} ({d})",
+    "words": "uses words of the abstract of {t} ({d})", "reply": "replies to a post about {t}",
     "during": "written during {t} ({s})", "overrun": "written {d} min after {t} ended ({s})",
     "overrun_free": "written {d} min after {t} ended ({s}), before the next talk there",
     "early": "written just before {t} began ({s})", "author": "is by @{d}, a speaker of {t}",
@@ -149,7 +152,7 @@ _SHORT = {  # ... the others refer to it
     "hashtag": "uses its hashtag #{d}", "link": "links to its page", "handle": "mentions its speaker @{d}",
     "handle_name": "mentions @{d}, by the name its speaker {n}", "kind": "mentions '{d}' ({n})",
     "name": "names its speaker {d}", "title": "uses words of its title ({d})", "title_full": "names its title",
-    "words": "uses words of its abstract ({d})",
+    "words": "uses words of its abstract ({d})", "reply": "replies to a post about it",
     "during": "written during it ({s})", "overrun": "written {d} min after it ended ({s})",
     "overrun_free": "written {d} min after it ended ({s}), before the next talk there",
     "early": "written just before it began ({s})", "author": "is by its speaker @{d}",
@@ -207,6 +210,7 @@ class Matcher:
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
+        self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
         self._index_kinds()
 
@@ -306,6 +310,10 @@ class Matcher:
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
                     and not _running_and_louder(first, second):
                 return None, None  # it names two talks, neither clearly more
+        if post.url:  # replies to it will be about the same talk
+            if len(self.attached) >= MAX_REMEMBERED:
+                self.attached.clear()
+            self.attached[post.url] = ranked[0].talk.id
         return ranked[0].talk.id, ranked[0].reason()
 
     def day(self, post: Post) -> date:
@@ -328,6 +336,8 @@ class Matcher:
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
         self._content(post, text, hrefs, tokset, add)
+        if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
+            add(self.by_id[parent], Evidence("reply", W_REPLY))
         self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
