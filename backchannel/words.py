@@ -4,8 +4,9 @@ Used by talk matching (which title words does a post use?) and by the ranking's
 near-duplicate check. Text is NFKC-normalised, case-folded and stripped of accents (so
 "Lehrkräfte" and "Lehrkrafte", "Sécurité" and "securite" meet); camel-cased hashtags are
 split ("#VectorSearch" → "vector search"); contractions lose their elided article or
-ending ("l'archive" → "archive", "don't" → "don"; "j'ai" leaves nothing, not "ai"); runs of Chinese/Japanese characters, which are
-written without spaces, become overlapping character pairs ("検索エンジン" → 検索 索エ エン ...).
+ending ("l'archive" → "archive", "don't" → "don"; "j'ai" leaves nothing, not "ai"); runs
+of Chinese/Japanese characters, which are written without spaces, become overlapping
+character pairs ("検索エンジン" → 検索 索エ エン ...).
 """
 
 from __future__ import annotations
