@@ -272,8 +272,8 @@ class Matcher:
         self.by_name_key = _name_keys(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
-        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for n in t.speakers
-                                   if len(parts := n.split()) >= 2 and len(first := parts[0]) >= 3 and first.istitle()]
+        # One pattern per first name: two speakers called Ana, or one listed twice, count once.
+        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for first in _first_names(t)]
                             for t in self.talks}
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
@@ -341,7 +341,8 @@ class Matcher:
         self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
-        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, add)
+        named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
+        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -457,7 +458,8 @@ class Matcher:
             elif not talks and not running and len(event := self.kinds.get((None, kind), [])) == 1:
                 add(event[0], Evidence("kind", W_KIND_DAY, f"{w}|of the event"))
 
-    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
+    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, named: set[str],
+                add) -> set[str]:
         """Evidence from when the post was written (and room/track hints); returns running talks."""
         # "Hall B is freezing": a post about the room itself says nothing about the talk in it.
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
@@ -478,7 +480,7 @@ class Matcher:
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
         for talk in running:
-            for first, pattern in self.first_names[talk.id]:
+            for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
                 if first in text and pattern.search(text):  # "Stefan just said ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
             if talk.room in rooms:
@@ -538,6 +540,12 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _first_names(talk: Talk) -> list[str]:
+    """The speakers' first names as written ("Stefan"), each once."""
+    firsts = [n.split()[0] for n in talk.speakers if len(n.split()) >= 2]
+    return list(dict.fromkeys(f for f in firsts if len(f) >= 3 and f.istitle()))
 
 
 def _start(talk: Talk) -> datetime:
