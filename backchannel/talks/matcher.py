@@ -270,6 +270,7 @@ class Matcher:
                 self.by_name_word[key].append((name, toks, talks))
                 self.by_full_name[" ".join(words(name))] = talks
         self.by_name_key = _name_keys(self.by_name)
+        self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
@@ -443,7 +444,15 @@ class Matcher:
         """The speaker a handle's user name spells ("martak", "anabeltran", "cdubois"), if one does."""
         user = handle.split("@")[0] if "@" in handle else handle.split(".")[0]
         key = re.sub(r"[._\-\d]+", "", fold(user))
-        return self.by_name_key.get(key, ("", []))
+        found = self.by_name_key.get(key)
+        if found:
+            return found
+        # A short first name and the last: "isamoura" for Isabela Moura, "valeruiz" for Valentina Ruiz.
+        for cut in range(2, len(key) - 3):
+            for first, name in self.by_last_name.get(key[cut:], ()):
+                if first.startswith(key[:cut]) and len(self.by_last_name[key[cut:]]) == 1:
+                    return name, self.by_name[name]
+        return "", []
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
@@ -580,6 +589,16 @@ def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk
             if len(key) >= 4:
                 keys[key].add(name)
     return {k: (next(iter(v)), by_name[next(iter(v))]) for k, v in keys.items() if len(v) == 1}
+
+
+def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str]]]:
+    """Last name (folded, 4 letters or more) → (first name, name) of the speakers who have it."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name in by_name:
+        parts = [p for p in (re.sub(r"[^\w]", "", p) for p in fold(name).split()) if p]
+        if len(parts) >= 2 and len(parts[-1]) >= 4 and len(parts[0]) >= 3:
+            out[parts[-1]].append((parts[0], name))
+    return out
 
 
 def _url_key(url: str) -> str:
