@@ -75,6 +75,8 @@ coffee lunch breakfast dinner food snack snacks pizza queue line wifi password b
 registration cloakroom toilet toilets restroom bathroom shuttle bus taxi train flight airport
 parking hotel party afterparty drinks beer tonight tomorrow swag sticker stickers merch booth expo charger
 raffle chair chairs seat seats building stairs floor freezing cold warm heating jumper sweater water
+livestream stream streaming headset headphones interpreting interpretation captions
+transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
 kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
 café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
 déjeuner dîner repas file toilettes navette vol fête bière
