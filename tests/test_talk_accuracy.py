@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "tests" / "data" / "talks"
 # set → lowest accepted accuracy, per format (measured: see README, Talks)
-FLOORS = {"dev": 0.91, "heldout": 0.86}  # measured: dev 93.3 % in each format; heldout 88.7 % in each
+# heldout2 (Tidewater 2026, another field and languages) was copied in and scored once, after the
+# matcher was final: 81.6 % JSON, 81.0 % XML, 81.6 % iCalendar. It is not to be tuned on.
+FLOORS = {"dev": 0.91, "heldout": 0.86, "heldout2": 0.79}  # measured: dev 93.3 %, heldout 88.7 % in each format
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 
