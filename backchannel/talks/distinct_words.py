@@ -204,12 +204,15 @@ class _Rarity:
 
     def __init__(self, talks: list[Talk]):
         self.cache: dict[str, float] = {}
+        self.tables = [_zipf(lang) for lang in LANGS]
 
     def __call__(self, word: str, tid: str) -> float:
-        if word not in self.cache:
-            z = max((_zipf(lang).get(form, 0.0) for lang in LANGS for form in (word, word + "s")), default=0.0)
-            self.cache[word] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
-        return self.cache[word]
+        rarity = self.cache.get(word)
+        if rarity is None:
+            plural = word + "s"
+            z = max(max(table.get(word, 0.0), table.get(plural, 0.0)) for table in self.tables)
+            rarity = self.cache[word] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
+        return rarity
 
 
 _ZIPF: dict[str, dict[str, float]] = {}
