@@ -146,7 +146,7 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = _Rarity(talks)
+        rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():
@@ -156,7 +156,7 @@ class TalkWords:
                 if df[w] > max(2, COMMON_SHARE * n):
                     continue
                 idf = math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5)) / unit
-                value = idf * rarity(w, tid) * tf * (K1 + 1) / (tf + norm)
+                value = idf * rarity(w) * tf * (K1 + 1) / (tf + norm)
                 if value >= FLOOR:
                     worth[w] = value
                     self.index[w].append((tid, value))
@@ -202,11 +202,11 @@ class _Rarity:
     no list knows (jargon, names) is rare.
     """
 
-    def __init__(self, talks: list[Talk]):
+    def __init__(self):
         self.cache: dict[str, float] = {}
         self.tables = [_zipf(lang) for lang in LANGS]
 
-    def __call__(self, word: str, tid: str) -> float:
+    def __call__(self, word: str) -> float:
         rarity = self.cache.get(word)
         if rarity is None:
             plural = word + "s"
