@@ -362,8 +362,9 @@ def _ical_people(ev: Any) -> tuple[list[str], list[str]]:
 
 
 _KIND_WORDS = re.compile(r"(?i)\b(talks?|lightning|panel|workshop|keynote|tutorial|session|lecture|short talk"
-                         r"|vortrag|podium|charla|taller|mesa redonda|conférence|atelier|table ronde|palestra"
-                         r"|oficina|lezing|paneel)\b|ライトニング|基調|パネル|ワークショップ")
+                         r"|vortrag|podium|charla|taller|mesa[- ]redonda|conférence|atelier|table ronde|palestra"
+                         r"|oficina|lezing|paneel|opening|closing|abertura|encerramento|apertura|clausura|cierre"
+                         r"|relâmpago|relámpago)\b|ライトニング|基調|パネル|ワークショップ")
 _LABEL_LINE = re.compile(r"(?im)^[ \t]*(track|type|format|kind|spur|formato|tipo|catégorie|categoria)[ \t]*:[ \t]*(.+)$")
 
 
