@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from backchannel import wall
+from backchannel.validate import post_from_dict
 from backchannel.digest.builder import build
 from backchannel.models import Post
 from fixtures.digest import event
@@ -53,7 +54,7 @@ def site(tmp_path_factory) -> Path:
     cfg = event.config(root, schedule=event.SCHEDULE)
     with event.fill(cfg, RECORDS) as archive:
         links = {r["id"]: (q["id"], q["id"]) for r, q in REPLIES}
-        archive.store([Post.from_dict(r) for r, _ in REPLIES], answers=links)
+        archive.store([post_from_dict(r) for r, _ in REPLIES], answers=links)
     build(cfg, now=event.NOW, search=False)
     return cfg.digest.output
 
@@ -134,7 +135,7 @@ def test_an_answer_a_moderator_hid_is_not_shown_and_the_next_one_is_best(tmp_pat
 
     cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, RECORDS) as archive:
-        archive.store([Post.from_dict(r) for r, _ in REPLIES], answers={r["id"]: (q["id"], q["id"]) for r, q in REPLIES})
+        archive.store([post_from_dict(r) for r, _ in REPLIES], answers={r["id"]: (q["id"], q["id"]) for r, q in REPLIES})
         moderation.record(archive, "mastodon-answer1", "hide", "off topic")
     build(cfg, now=event.NOW, search=False)
     page = read(cfg.digest.output, "talks/pyconex-101/index.html")
@@ -148,14 +149,14 @@ def test_an_archive_made_before_answers_reads_as_having_none(tmp_path):
     from backchannel.archive import Archive
 
     with Archive.in_dir(tmp_path) as archive:
-        archive.store([Post.from_dict(ALAN_Q)])
+        archive.store([post_from_dict(ALAN_Q)])
     with sqlite3.connect(tmp_path / "archive.db") as db:
         db.execute("DROP TABLE answers")
     with Archive.in_dir(tmp_path, readonly=True) as archive:
         assert archive.answer_links() == {} and archive.count() == 1
     with Archive.in_dir(tmp_path) as archive:  # opened for writing, it gains the table
         assert archive.answer_links() == {}
-        archive.store([Post.from_dict(REPLIES[0][0])], answers={"mastodon-answer1": (ALAN_Q["id"], None)})
+        archive.store([post_from_dict(REPLIES[0][0])], answers={"mastodon-answer1": (ALAN_Q["id"], None)})
         assert archive.answer_links() == {"mastodon-answer1": (ALAN_Q["id"], None)}
 
 

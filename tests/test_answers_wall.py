@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backchannel.validate import post_from_dict
 from backchannel.digest.builder import build
 from backchannel.models import Post
 from backchannel.serve import serve_in_thread
@@ -23,7 +24,7 @@ def wall(tmp_path_factory):
     cfg.wall.poll, cfg.wall.spotlight = 2, 4
     answer = reply(9, GRACE_Q, "<b>Eve</b>", "eve@example.social", HOSTILE_ANSWER, likes=99)
     with event.fill(cfg, RECORDS) as archive:
-        archive.store([Post.from_dict(answer)], answers={answer["id"]: (GRACE_Q["id"], GRACE_Q["id"])})
+        archive.store([post_from_dict(answer)], answers={answer["id"]: (GRACE_Q["id"], GRACE_Q["id"])})
     build(cfg, now=event.NOW, search=False)
     server, base = serve_in_thread(cfg.digest.output)
     yield base

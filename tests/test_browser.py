@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.model import file_name
 from backchannel.models import Post
@@ -26,7 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
 RECORDS = event.records()
-SEARCHABLE = [r for r in RECORDS if Post.from_dict(r).searchable]  # the others are shown, not searchable
+SEARCHABLE = [r for r in RECORDS if post_from_dict(r).searchable]  # the others are shown, not searchable
 HOSTILE = event.hostile_records()
 DURING_DAY_TWO = datetime.fromisoformat("2026-09-02T15:00:00+00:00")  # day two is indexed by the hour
 
@@ -68,7 +69,7 @@ def media_digest(tmp_path_factory):
         shutil.copy(Path(__file__).parents[1] / "site_templates" / "static" / "favicon.svg",
                     cfg.digest.output / "media" / "spider.svg")
         post["media"] = [dict(post["media"][0], url=f"{base}media/spider.svg")]
-        archive.store([Post.from_dict(post)])
+        archive.store([post_from_dict(post)])
         build(cfg, now=event.NOW, search=False)  # while serving: pages swap by rename
     yield base, post
     server.shutdown()

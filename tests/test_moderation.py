@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel import moderation
+from backchannel.validate import post_from_dict
 from backchannel.archive import Archive
 from backchannel.cli.main import cli
 from backchannel.config import parse
@@ -48,7 +49,7 @@ def built(root, path):
 
 def test_actions_are_kept_in_the_archive_and_replayed_after_a_restart(tmp_path):
     with Archive.in_dir(tmp_path) as archive:
-        archive.store([Post.from_dict(r) for r in event.records()[:3]])
+        archive.store([post_from_dict(r) for r in event.records()[:3]])
         moderation.record(archive, TROLL, "hide", "spam", by="mod")
         moderation.record(archive, TROLL, "pin", by="mod")
         moderation.record(archive, TROLL, "unpin", by="mod")
@@ -64,7 +65,7 @@ def test_actions_are_kept_in_the_archive_and_replayed_after_a_restart(tmp_path):
 
 def test_a_post_is_found_by_id_source_url_digest_page_or_wall_link(site):
     with Archive.in_dir(site / ".backchannel") as archive:
-        archive.store([Post.from_dict({**event.records()[0], "id": "odd id/with:chars",
+        archive.store([post_from_dict({**event.records()[0], "id": "odd id/with:chars",
                                        "url": "https://example.social/@odd/1"})])
         resolve = lambda ref: moderation.resolve(archive, ref)  # noqa: E731
         assert resolve(TROLL) == TROLL
