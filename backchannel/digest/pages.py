@@ -129,7 +129,7 @@ class Renderer:
         self._card = env.get_template("card.html")
         env.globals.update(site=site, card=self.card, kind_titles=KIND_TITLES, kind_labels=KIND_LABELS,
                            source_label=source_label, language_name=language_name, when=self.when,
-                           talk_when=self.talk_when)
+                           talk_when=self.talk_when, speaker_links=self.speaker_links)
         # A post's body, shared by cards and permalinks: a global macro, loaded once.
         env.globals["post_body"] = env.get_template("_body.html").module.post_body
         self._post_shell = self._shell("post.html", POST_ROOT)
@@ -146,23 +146,46 @@ class Renderer:
         return local.strftime("%a {} %b, %H:%M").format(local.day)
 
     def talk_when(self, talk) -> str:
+        """"Tue 1 Sep, 14:05–14:50"; a talk that ends on another day carries both dates
+        ("Tue 1 Sep, 23:00 – Wed 2 Sep, 01:00")."""
         if not talk.start:
             return ""
         text = self.when(talk.start)
-        return text + (f"–{self.when(talk.end, 'time')}" if talk.end else "")
+        if not talk.end:
+            return text
+        if talk.end.astimezone(self.site.tz).date() != talk.start.astimezone(self.site.tz).date():
+            return f"{text} – {self.when(talk.end)}"
+        return f"{text}–{self.when(talk.end, 'time')}"
+
+    def speaker_links(self, person) -> list[tuple[str, str | None]]:
+        """(label, URL or None) of a speaker's handles, then of their other links: a handle
+        links to its profile (`user@server` on its server, a Bluesky handle on bsky.app)."""
+        out: list[tuple[str, str | None]] = []
+        for handle in person.handles:
+            user, at, server = handle.lstrip("@").partition("@")
+            url = f"https://{server}/@{user}" if at else f"https://bsky.app/profile/{handle.lstrip('@')}"
+            out.append((f"@{handle.lstrip('@')}", safe_url(url)))
+        shown = {url for _, url in out}
+        for url in person.links:
+            if safe_url(url) and url not in shown:
+                out.append((url.split("://", 1)[1].rstrip("/"), url))
+        return out
 
     # -- posts -------------------------------------------------------------------------------
 
-    def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None) -> Markup:
-        """A post as shown in lists; cached per depth, since links are relative.
+    def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None,
+             here: str | None = None) -> Markup:
+        """A post as shown in lists; cached per depth, since links are relative. On its own
+        talk's page (`here`, that page's folder) a card has no chip linking to that page.
 
         Cached as UTF-8 bytes: a str holding one "↗" takes two bytes per character, and a
         full build keeps 100,000 cards.
         """
-        key = (item.post.id, root)
+        chip = bool(item.talk_path) and item.talk_path != here
+        key = (item.post.id, root) if chip or not item.talk_path else (item.post.id, root, "no-chip")
         cached = None if similar else self.cards.get(key)
         if cached is None:
-            html = self._card.render(item=item, v=v or view(item), root=root, similar=similar)
+            html = self._card.render(item=item, v=v or view(item), root=root, similar=similar, chip=chip)
             if similar:
                 return Markup(html)
             cached = self.cards[key] = html.encode("utf-8", "surrogatepass")
@@ -211,14 +234,21 @@ class Renderer:
 
     def section_page(self, section: Section, prev: Section | None, next: Section | None,
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
+        talk = section.talk
+        others = self.grouped.other_talks(talk) if talk else {}
+        # The speakers get a section of their own when the programme says more than names.
+        detailed = talk and any(p.bio or p.handles or p.links or others.get(p.name) for p in talk.people)
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
+                           here=section.path if talk else None,
+                           materials=self.grouped.materials(section) if talk else [],
+                           speakers=talk.people if detailed else [], other_talks=others,
                            highlights=highlights, points=self.grouped.key_points(section),
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
 
     def chunk_page(self, section: Section, n: int) -> str:
         chunks = section.chunks
         return self.render("chunk.html", LIST_ROOT, section=section, n=n, items=chunks[n - 1],
-                           count=len(chunks))
+                           count=len(chunks), here=section.path if section.talk else None)
 
     def front_page(self, built: datetime) -> str:
         g = self.grouped
