@@ -171,7 +171,7 @@ def test_filters_narrow_the_results(watched):
                            f" return s.includes('found') && !s.startsWith('{everything} '); }}")
     questions = [r for r in SEARCHABLE if r["kind"] == "question" and "#pyconex" in r["text"]]
     assert count(page) == len(questions)
-    page.check("#filters input[name='day'][value='2026-09-02']")
+    page.check("#filters input[name='day'][value='Wed 2 Sep']")  # dates as pages write them
     day_two = [r for r in questions if r["created_at"] >= "2026-09-01T22:00:00Z"]
     wait_count(page, len(day_two))
     shown = results(page)

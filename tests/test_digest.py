@@ -321,7 +321,7 @@ def test_only_post_content_is_indexed_with_its_filters(site):
     assert body.tag == "article"
     assert "Hybridsuche" in body.text and "Overview" not in body.text
     filters = {e.attrs["data-pagefind-filter"]: e.text for e in page.find(**{"data-pagefind-filter": True})}
-    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "2026-09-01",
+    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "Tue 1 Sep",
                        "talk": "Vector search without a vector database", "language": "German"}
     assert page.one("div", **{"class": "content"}).attrs["lang"] == "de"
     for other in ("index.html", "days/2026-09-01/index.html", "kinds/takeaway/index.html", "people/index.html"):
@@ -533,3 +533,40 @@ def test_a_template_that_extends_itself_is_one_line_naming_it(tmp_path):
     with pytest.raises(BackchannelError, match=r'base\.html extends itself; the packaged one is "default:base\.html"'):
         build(cfg, now=event.NOW, search=False)
 
+
+
+# -- the small things a reader notices ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path, current", [
+    ("index.html", "Overview"), ("talks/index.html", "Talks"), ("kinds/question/index.html", "Questions"),
+    ("people/index.html", "People"), ("links/index.html", "Links"),
+    ("talks/pyconex-102/index.html", None), ("days/2026-09-01/index.html", None)])
+def test_the_menu_marks_the_page_you_are_on(site, path, current):
+    page = read(site, path)
+    menu = page.one("nav", **{"aria-label": "Sections"})
+    marked = [a.text for a in page.links() if menu in a.ancestors and a.attrs.get("aria-current") == "page"]
+    assert marked == ([current] if current else [])
+
+
+def test_search_filters_write_days_as_pages_do_in_time_order(site):
+    page = read(site, "search/index.html")
+    days = [i.attrs["value"] for i in page.find("input", name="day")]
+    assert days == ["Tue 1 Sep", "Wed 2 Sep"]
+    record = find_record("Lehrreich")
+    assert Page(permalink(site, record).read_text()).one(**{"data-pagefind-filter": "day"}).text == days[0]
+    # the example in the search box is one of the event's own top words (its busiest hashtag)
+    assert page.one("input", id="q").attrs["placeholder"] == "e.g. security"
+
+
+def test_titles_read_as_one_phrase_whatever_the_events_name(tmp_path):
+    cfg = event.config(tmp_path, digest={"title": "PyCon 2026: what we learned"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
+    out = cfg.digest.output
+    recap = (out / "recap.md").read_text()
+    assert recap.startswith("# What people took away from PyCon 2026: what we learned\n")
+    assert "Beyond the talks on Tuesday, 1 September 2026" in recap
+    assert "<title>Top takeaways from PyCon 2026: what we learned</title>" in (out / "feed.xml").read_text()
+    assert read(out, "index.html").one("link", rel="alternate").attrs["title"] == \
+        "Top takeaways from PyCon 2026: what we learned"

@@ -273,7 +273,8 @@ class Renderer:
         return self.render("links.html", "../", links=links[:limit], total=len(links))
 
     def search_page(self, shards: list[str]) -> str:
-        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters())
+        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters(),
+                           example=search_example(self.grouped))
 
     def search_filters(self) -> list[tuple[str, str, list[tuple[str, int]]]]:
         """(name, label, [(value, posts)]) of each search filter, as the post pages declare them.
@@ -283,17 +284,23 @@ class Renderer:
         per filter at 100,000 posts; a filter nobody uses is never loaded this way.
         """
         counts: dict[str, Counter] = {name: Counter() for name, _ in FILTERS}
+        day_labels: dict[str, str] = {}  # "Tue 1 Sep", as pages write dates, by YYYY-MM-DD
         for it in self.grouped.items:
             counts["kind"][KIND_LABELS[it.kind]] += 1
             counts["source"][source_label(it.post.source)] += 1
             counts["day"][it.day] += 1
+            if it.day not in day_labels:
+                day_labels[it.day] = self.when(it.post.created_at, "date")
             if it.talk:
                 counts["talk"][it.talk.title] += 1
             counts["language"][language_name(it.post.lang)] += 1
         out = []
         for name, label in FILTERS:
             found = counts[name]
-            order = sorted(found.items()) if name == "day" else sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+            if name == "day":  # in time order, labelled as post pages declare them
+                order = [(day_labels[day], n) for day, n in sorted(found.items())]
+            else:
+                order = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
             if len(order) > 1:
                 out.append((name, label, order))
         return out
@@ -333,6 +340,20 @@ def view(item: Item, full: bool = False, body: str | None = None) -> dict[str, A
         "links": [u for u in (safe_url(x) for x in p.links) if u],
         "iso": p.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def search_example(g: Grouped) -> str:
+    """What the search box suggests: the event's most used hashtag beyond its own (as the
+    front page lists them), as a word; else the busiest talk's first long title word."""
+    for tag, _ in g.tags:
+        if tag.isalpha() and len(tag) >= 3:
+            return tag
+    busiest = sorted((s for s in g.talk_sections if s.items), key=lambda s: -len(s.items))
+    for s in busiest[:1]:
+        long = [w.strip(".,:;!?\"'()") for w in s.title.split() if len(w.strip(".,:;!?\"'()")) >= 6]
+        if long:
+            return long[0].lower()
+    return ""
 
 
 def source_label(source: str) -> str:
