@@ -570,3 +570,12 @@ def test_titles_read_as_one_phrase_whatever_the_events_name(tmp_path):
     assert "<title>Top takeaways from PyCon 2026: what we learned</title>" in (out / "feed.xml").read_text()
     assert read(out, "index.html").one("link", rel="alternate").attrs["title"] == \
         "Top takeaways from PyCon 2026: what we learned"
+
+
+def test_links_inside_a_card_leave_the_tab_order_and_text_stays_text():
+    from backchannel.digest.pages import untabbed
+    from backchannel.sanitize import clean_html
+
+    body = untabbed(clean_html('<p>see <a href="https://x.example/">x</a>, and "&lt;a " is text</p>'))
+    assert '<a tabindex="-1" href="https://x.example/"' in body and "&lt;a " in body
+    assert body.count("tabindex") == 1

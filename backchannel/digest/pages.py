@@ -74,6 +74,7 @@ def make_env(override: Path | None, cache: Path | None = None) -> jinja2.Environ
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, bytecode_cache=bytecode)
     env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["untabbed"] = untabbed
     env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
     return env
 
@@ -340,6 +341,12 @@ def view(item: Item, full: bool = False, body: str | None = None) -> dict[str, A
         "links": [u for u in (safe_url(x) for x in p.links) if u],
         "iso": p.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def untabbed(body: Markup) -> Markup:
+    """Sanitised post HTML with its links out of the tab order (a card in a list). Only
+    `clean_html` output comes here: there `<a ` can only begin a tag (text `<` is `&lt;`)."""
+    return Markup(str(body).replace("<a ", '<a tabindex="-1" '))
 
 
 def search_example(g: Grouped) -> str:
