@@ -208,7 +208,7 @@ def test_the_feed_is_well_formed_atom_of_the_top_takeaways(hostile_site):
 
 def test_the_recap_is_inert_markdown_per_talk(hostile_site):
     recap = (hostile_site / "recap.md").read_text()
-    assert recap.startswith("# PyCon Example 2026: what people took away")
+    assert recap.startswith("# What people took away from PyCon Example 2026\n")
     assert "## Vector search without a vector database" in recap
     assert "Priya: you can get surprisingly far with SQLite FTS5" in recap
     assert "\\<script\\>" in recap

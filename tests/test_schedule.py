@@ -47,8 +47,9 @@ def test_each_format_reads_the_two_day_two_track_event(name):
 def test_all_three_formats_agree_talk_for_talk():
     json_talks, xml_talks, ics_talks = (load_schedule(HERE / n, tz="Europe/Berlin").talks for n in FORMATS)
     # The abstract is the programme's own text (iCalendar keeps the "Speakers:" lines in it),
-    # and only frab gives a type.
-    same = [[replace(t, abstract="", kind=None) for t in talks] for talks in (json_talks, xml_talks, ics_talks)]
+    # and only frab gives a type; only JSON gives speakers' bios and links and the talk's links.
+    same = [[replace(t, abstract="", kind=None, people=[], links=[]) for t in talks]
+            for talks in (json_talks, xml_talks, ics_talks)]
     assert same[0] == same[1] == same[2]
     for talks in (json_talks, xml_talks, ics_talks):
         assert talk(talks, "0002").abstract.endswith("recall versus latency, and when to shard.")
@@ -255,3 +256,39 @@ def test_pretalx_ical_drops_the_speakers_from_the_title_when_the_description_nam
     assert (t.title, t.speakers, t.speaker_handles) == ("Small Web, Big Feelings", ["Marek Nowak"],
                                                          ["marek@indieweb.social"])
     assert (t.hashtag, t.hashtags, t.kind, t.track) == (None, ["smallweb"], "Keynote", None)
+
+
+CORPORA = Path(__file__).parents[3] / "shared" / "corpora" / "programmes"
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs /work/shared/corpora (third-party programmes)")
+def test_real_exports_give_speakers_bios_and_the_talks_materials():
+    camp = load_schedule(CORPORA / "frab-camp2019.json", "Europe/Berlin").talks
+    k8s = next(t for t in camp if t.title.startswith("Hacking Containers"))
+    # frab gives attachments as paths on its own site: resolved against the talk's page.
+    assert [(link.title, link.url) for link in k8s.links] == [
+        ("Slides", "https://fahrplan.events.ccc.de/system/event_attachments/attachments/000/003/792/original/"
+                   "Hacking_Containers_and_Kubernetes.pdf?1566398735")]
+    assert k8s.track == "Security" and k8s.url.startswith("https://fahrplan.events.ccc.de/")
+    rc3 = load_schedule(CORPORA / "pretalx-rc3.json").talks
+    bios = [p for t in rc3 for p in t.people if p.bio]
+    assert any(p.name == "Stefania Maurizi" and "investigative journalist" in p.bio for p in bios)
+    democon = load_schedule(CORPORA / "pretalx-democon.json").talks
+    assert all([p.name for p in t.people] == t.speakers for t in democon)
+    assert sum("\n" in p.bio for t in democon for p in t.people) > 5  # paragraphs kept, one a line
+
+
+def test_speaker_bios_and_links_are_plain_text_and_safe_urls():
+    ev = {"guid": "s1", "title": "Links", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30",
+          "url": "https://programme.example/talk/s1/",
+          "persons": [{"public_name": "Bo", "biography": "<p>Bo <script>alert(1)</script>writes.</p><p>Line two</p>",
+                       "links": [{"url": "javascript:alert(1)"}, {"url": "https://bo.example/"},
+                                 {"url": "https://social.example/@bo"}]}],
+          "links": [{"url": "data:text/html,x", "title": "Evil"}, {"url": "/s1/recording.mp4", "title": "Recording"},
+                    {"url": "https://slides.example/s1.pdf"}]}
+    t = parse_schedule(_frab([ev]), "s.json").talks[0]
+    bo = t.people[0]
+    assert bo.bio == "Bo writes.\nLine two"
+    assert bo.links == ["https://bo.example/", "https://social.example/@bo"] and bo.handles == ["bo@social.example"]
+    assert [(link.title, link.url) for link in t.links] == [
+        ("Recording", "https://programme.example/s1/recording.mp4"), ("s1.pdf", "https://slides.example/s1.pdf")]

@@ -113,6 +113,48 @@ class SharedLink:
 
 
 @dataclass
+class Material:
+    """A talk's slides, recording or other material: from the programme, or a link shared by
+    one of its speakers (or an organiser) in a post that says what it is."""
+
+    label: str  # "Slides", "Recording", or the programme's own title
+    url: str
+    item: Item | None = None  # the post that shared it; None when the programme lists it
+
+
+# Words of a post that shares a talk's material, and hosts/paths that say which it is.
+_SLIDES = re.compile(r"(?i)\b(slides?|slide ?deck|deck|folien|diapositivas|transparents|diapos|slajdy)\b")
+_RECORDING = re.compile(r"(?i)\b(recording|recorded|video|vod|livestream|aufzeichnung|mitschnitt|grabaci[oó]n"
+                        r"|enregistrement|vid[eé]o)\b")
+_VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "media.ccc.de", "peertube", "tube")
+_SLIDE_HOSTS = ("speakerdeck.com", "slideshare.net", "slides.com", "docs.google.com/presentation")
+
+
+def material_label(url: str, text: str) -> str | None:
+    """"Slides" or "Recording" for a link shared in a post with `text`, or None.
+
+    The post must say it shares slides or a recording; the link's host or file type then
+    says which (a PDF, Speaker Deck: slides; YouTube, media.ccc.de: a recording), else the
+    word the post uses does (when it uses only one of the two).
+    """
+    says_slides, says_recording = bool(_SLIDES.search(text)), bool(_RECORDING.search(text))
+    if not (says_slides or says_recording):
+        return None
+    parts = urlsplit(url.lower())
+    if any(h in url.lower() for h in _SLIDE_HOSTS) or parts.path.endswith((".pdf", ".odp", ".pptx", ".key")):
+        return "Slides"
+    if any(h in (parts.hostname or "") for h in _VIDEO_HOSTS):
+        return "Recording"
+    if says_slides != says_recording:
+        return "Slides" if says_slides else "Recording"
+    return None
+
+
+def handle_key(handle: str | None) -> str:
+    return (handle or "").strip().lower().lstrip("@")
+
+
+@dataclass
 class Grouped:
     """Everything the pages show, grouped once; templates only read it."""
 
@@ -149,6 +191,43 @@ class Grouped:
         if memo not in self._highlights:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
+
+    def materials(self, section: Section, organisers: Iterable[str] = ()) -> list[Material]:
+        """The talk's slides and recordings: the programme's links first, then links that its
+        speakers (or `organisers`, handles) shared in posts about the talk, oldest first.
+        Posts by anyone else are not taken as the talk's material (a link is easy to fake)."""
+        talk = section.talk
+        if talk is None:
+            return []
+        found = [Material(link.title, link.url) for link in talk.links]
+        allowed = {handle_key(h) for h in [*talk.speaker_handles, *organisers]} - {""}
+        seen = {m.url for m in found}
+        for it in section.items:
+            if handle_key(it.post.author.handle) not in allowed:
+                continue
+            for raw in dict.fromkeys(it.post.links):
+                url = safe_url(raw)
+                label = material_label(url, it.post.text) if url and url != it.post.url else None
+                if label and url not in seen:
+                    seen.add(url)
+                    found.append(Material(label, url, it))
+        return found
+
+    def other_talks(self, talk: Talk) -> dict[str, list[Section]]:
+        """Each speaker's other talks (by name or handle), in programme order."""
+        if "_by_speaker" not in self._highlights:
+            index: dict[str, list[Section]] = defaultdict(list)
+            for s in self.talk_sections:
+                for key in _speaker_keys(s.talk):
+                    index[key].append(s)
+            self._highlights["_by_speaker"] = index
+        index = self._highlights["_by_speaker"]
+        out = {}
+        for person in talk.people:
+            keys = {"name:" + person.name.casefold()} | {"handle:" + handle_key(h) for h in person.handles}
+            others = {id(s): s for k in keys for s in index.get(k, []) if s.talk.id != talk.id}
+            out[person.name] = sorted(others.values(), key=lambda s: (s.talk.start, s.title))
+        return out
 
     def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[Point[Item]]:
         """The distinct points of a talk's takeaways; of a day (its talks' points and its
@@ -233,6 +312,12 @@ class Grouped:
 
 
 # -- load ------------------------------------------------------------------------------------
+
+
+def _speaker_keys(talk: Talk) -> set[str]:
+    keys = {"name:" + p.name.casefold() for p in talk.people} | {"name:" + n.casefold() for n in talk.speakers}
+    handles = [*talk.speaker_handles, *(h for p in talk.people for h in p.handles)]
+    return keys | {"handle:" + handle_key(h) for h in handles}
 
 
 def talk_paths(talks: Iterable[Talk]) -> dict[str, str]:
