@@ -27,7 +27,8 @@ sys.path.insert(0, str(HERE))
 from backchannel.validate import post_from_dict
 from backchannel.config import load  # noqa: E402
 from backchannel.digest import build  # noqa: E402
-from backchannel.enrich import load_talks, make_enricher  # noqa: E402
+from backchannel.enrich import make_enricher  # noqa: E402
+from backchannel.talks.live import Programme  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.models import Post, parse_time  # noqa: E402
@@ -43,7 +44,7 @@ def main() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     write_event(folder, 0)
     cfg = load(folder / "backchannel.toml")
-    talks = load_talks(cfg)
+    talks = Programme.open(cfg).talks
     records = sorted(synth_posts(args.count + 100), key=lambda r: r["created_at"])
     old, new = records[:-100], records[-100:]
     writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))

@@ -57,13 +57,12 @@ def listing(cfg) -> tuple[list[Row], list[str]]:
     notes: what was read, and whether the posts were matched with this programme yet."""
     from pathlib import Path
 
-    from backchannel.archive import Archive
+    from backchannel.archive import Archive, no_archive
     from backchannel.talks.live import Programme, talk_rows
 
     path = Path(cfg.data_dir) / "archive.db"
     if not path.exists():
-        raise InputError(f"{cfg.data_dir}: no archive here yet (run `backchannel collect` or "
-                         "`backchannel import` first, or pass --data-dir)")
+        raise no_archive(cfg.data_dir)
     programme = Programme.open(cfg)
     with Archive(path, readonly=True) as archive:
         stored = archive.talk_rows()
