@@ -191,7 +191,7 @@ class Runner:
         self._last_said = time.monotonic()
         self.heartbeat = HEARTBEAT
         # The programme `open_writer` read ([event] schedule): watched for changes while running.
-        self.programme = getattr(writer, "programme", None)
+        self.programme = writer.programme
         self.recheck_hours = recheck_hours
         self.on_change = on_change or (lambda status: None)
         self.warnings = warnings
