@@ -355,7 +355,7 @@ OVERFLOW = """() => {
 def test_zoomed_text_reflows_without_loss(browser, site, zoom):
     """Text-only zoom (the browser's default text size doubled, on a desktop and a phone
     width) and page zoom to 400% (a 1280px window is then 320 CSS px wide): nothing is cut
-    off and no page needs scrolling sideways (the activity chart scrolls inside its box)."""
+    off and no page needs scrolling sideways (the activity chart has a drawing for narrow screens)."""
     base, out = site
     sizes = [(1280, 800), (390, 844)] if zoom.startswith("text") else [(320, 256)]
     found = {}

@@ -70,7 +70,7 @@ def test_front_page_tells_what_the_event_was(site):
 
 def test_the_activity_chart_counts_every_post_by_hour(site):
     page = read(site, "index.html")
-    svg = page.one("svg", role="img")
+    svg = page.one("svg", class_="on-wide")
     assert "Posts per hour" in page.one("title", id="activity-t").text
     hours = [datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")).astimezone(BERLIN)
              .replace(minute=0, second=0) for r in RECORDS]
@@ -79,7 +79,13 @@ def test_the_activity_chart_counts_every_post_by_hour(site):
     drawn = sum(int(re.search(r": (\d+) posts?", b.text).group(1)) for b in bars)
     assert drawn == len(RECORDS)
     busiest = Counter(hours).most_common(1)[0]
-    assert f"with {busiest[1]} posts" in page.one("desc").text
+    assert f"with {busiest[1]} posts" in page.one("desc", id="activity-d").text
+    # A phone's drawing (narrower, taller) has the same bars, each source's part included.
+    phone = page.one("svg", class_="on-phone")
+    parts = lambda drawing: [e.attrs["class"] for e in page.find("rect")  # noqa: E731
+                             if drawing in e.ancestors and e.attrs["class"] != "hit"]
+    assert parts(phone) == parts(svg) and len(parts(svg)) >= len(set(hours))
+    assert page.one("title", id="activity-phone-t").text == "Posts per hour"
 
 
 def test_top_takeaways_are_the_rankings_best(site):
@@ -398,9 +404,9 @@ def test_nothing_is_loaded_from_anywhere_else(site):
             if el.tag == "link":
                 assert not re.match(r"(https?:)?//", el.attrs["href"]), (path, el)
             assert "style" not in el.attrs, (path, el)
-            if el.tag == "script":  # the search page's and the wall's own scripts, nothing inline
-                own = "../static/wall.js" if path.parent.name == "wall" else "../static/search.js"
-                assert el.attrs.get("src", "").startswith(own) and not el.text.strip()
+            if el.tag == "script":  # the search page's, the wall's and the language choice's files, nothing inline
+                own = [(site / "static" / name).resolve() for name in ("search.js", "wall.js", "languages.js")]
+                assert (path.parent / el.attrs["src"].split("?")[0]).resolve() in own and not el.text.strip()
     media = Page(permalink(site, find_record("Lunch spread")).read_text())
     assert not media.find("img") and media.one("a", **{"class": "media-link"})
 

@@ -20,6 +20,10 @@ WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 14, 46
 MAX_HOURLY = 24 * 14  # longer spans are drawn per day
 MAX_DAILY = 400  # longer spans (an archive that is more than one event) are drawn per month
+# On a phone (~330 px for the chart) the same bars are drawn in a narrower, taller box, with
+# its text at PHONE_FONT units (style.css) and only the x labels that fit side by side.
+PHONE_WIDTH, PHONE_HEIGHT, PHONE_FONT = 400, 250, 14
+CHAR = 0.62  # width of a character, in font sizes (digits and short words of a sans-serif)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Chart:
     gridlines: list[tuple[float, str]]  # (y, label)
     labels: list[tuple[float, str, bool]]  # (x, text, is a day boundary)
     sources: list[tuple[str, int]]
+    phone: Chart | None = None  # the same, drawn for a phone's width
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -74,7 +79,7 @@ def activity(items: Sequence[Item], tz: ZoneInfo, title: str = "Posts per hour")
     counts: dict[datetime, Counter] = {s: Counter() for s in slots}
     for it in items:
         counts[key(it)][it.post.source] += 1
-    return _draw(title, slots, counts, hourly, Counter(it.post.source for it in items))
+    return _both(title, slots, counts, hourly, Counter(it.post.source for it in items))
 
 
 def _monthly(items: Sequence[Item], first: datetime, last: datetime) -> Chart:
@@ -89,13 +94,24 @@ def _monthly(items: Sequence[Item], first: datetime, last: datetime) -> Chart:
     counts: dict[datetime, Counter] = {s: Counter() for s in slots}
     for it in items:
         counts[month(it.local)][it.post.source] += 1
-    return _draw("Posts per month", slots, counts, None, Counter(it.post.source for it in items))
+    return _both("Posts per month", slots, counts, None, Counter(it.post.source for it in items))
 
 
-def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], hourly: bool,
+def _both(title: str, slots: list[datetime], counts: dict[datetime, Counter], hourly: bool | None,
           totals: Counter) -> Chart:
+    """The chart for a wide screen, carrying the one for a phone (which shows the x labels
+    that fit without overlapping)."""
+    chart = _draw(title, slots, counts, hourly, totals)
+    chart.phone = _draw(title, slots, counts, hourly, totals, PHONE_WIDTH, PHONE_HEIGHT)
+    keep = fitting(chart.phone.labels, PHONE_WIDTH, PHONE_FONT)
+    chart.phone.labels = [label for i, label in enumerate(chart.phone.labels) if i in keep]
+    return chart
+
+
+def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], hourly: bool | None,
+          totals: Counter, width: int = WIDTH, height: int = HEIGHT) -> Chart:
     top = nice_max(max(sum(c.values()) for c in counts.values()))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     step = plot_w / len(slots)
     gap = 1.0 if step > 3 else 0.0
     order = [s for s in SOURCE_ORDER if s in totals] + sorted(set(totals) - set(SOURCE_ORDER))
@@ -105,7 +121,7 @@ def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], ho
         n = sum(c.values())
         x = LEFT + i * step
         bar = Bar(round(x + gap / 2, 2), round(max(step - gap, 0.5), 2), n, _bar_label(slot, c, n, hourly))
-        y = HEIGHT - BOTTOM
+        y = height - BOTTOM
         for source in order:
             if c[source]:
                 h = c[source] / top * plot_h
@@ -113,12 +129,33 @@ def _draw(title: str, slots: list[datetime], counts: dict[datetime, Counter], ho
                 bar.segments.append(Segment(source, round(y, 2), round(h, 2)))
         bars.append(bar)
         labels += _x_labels(slot, x, hourly, len(slots), i == 0)
-    gridlines = [(round(HEIGHT - BOTTOM - v / top * plot_h, 2), f"{v:,}") for v in _ticks(top)]
+    gridlines = [(round(height - BOTTOM - v / top * plot_h, 2), f"{v:,}") for v in _ticks(top)]
     busiest = max(slots, key=lambda s: sum(counts[s].values()))
     unit = "month" if hourly is None else "hour" if hourly else "day"
     summary = (f"{title}, from {_when(slots[0], hourly)} to {_when(slots[-1], hourly)}. "
                f"Busiest {unit}: {_when(busiest, hourly)} with {sum(counts[busiest].values()):,} posts.")
-    return Chart(title, summary, bars, gridlines, labels, [(s, totals[s]) for s in order])
+    return Chart(title, summary, bars, gridlines, labels, [(s, totals[s]) for s in order],
+                 width=width, height=height, right=width - RIGHT, base=height - BOTTOM)
+
+
+def fitting(labels: list[tuple[float, str, bool]], width: int, font: int) -> frozenset[int]:
+    """Indexes of the x labels that fit side by side at `font`: the days first, then the
+    hours between them; none overlaps another or runs past the right edge."""
+    def extent(i: int) -> tuple[float, float]:
+        x, text, day = labels[i]
+        w = len(text) * CHAR * font
+        return (x + 4, x + 4 + w) if day else (x - w / 2, x + w / 2)
+
+    gap = font / 2
+    kept: list[tuple[float, float]] = []
+    chosen = set()
+    for i in sorted(range(len(labels)), key=lambda i: (not labels[i][2], labels[i][0])):
+        left, right = extent(i)
+        if right > width or any(left < r + gap and right + gap > l for l, r in kept):
+            continue
+        kept.append((left, right))
+        chosen.add(i)
+    return frozenset(chosen)
 
 
 def nice_max(value: int) -> int:

@@ -131,7 +131,8 @@ class Renderer:
         self._card = env.get_template("card.html")
         env.globals.update(site=site, card=self.card, kind_titles=KIND_TITLES, kind_labels=KIND_LABELS,
                            source_label=source_label, language_name=language_name, when=self.when,
-                           talk_when=self.talk_when, speaker_links=self.speaker_links)
+                           talk_when=self.talk_when, speaker_links=self.speaker_links,
+                           languages=event_languages(grouped.items), langs_of=langs_of)
         # A post's body, shared by cards and permalinks: a global macro, loaded once.
         env.globals["post_body"] = env.get_template("_body.html").module.post_body
         env.globals["full_view"] = lambda item: view(item, full=True)
@@ -245,7 +246,7 @@ class Renderer:
         # The speakers get a section of their own when the programme says more than names.
         detailed = talk and any(p.bio or p.handles or p.links or others.get(p.name) for p in talk.people)
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
-                           here=section.path if talk else None,
+                           lang_choice=language_choice(section), here=section.path if talk else None,
                            materials=self.grouped.materials(section) if talk else [],
                            speakers=talk.people if detailed else [], other_talks=others,
                            highlights=highlights, points=self.grouped.key_points(section), qa=qa,
@@ -259,7 +260,7 @@ class Renderer:
     def front_page(self, built: datetime) -> str:
         g = self.grouped
         busiest = sorted((s for s in g.talk_sections if s.items), key=lambda s: -len(s.items))[:6]
-        return self.render("front.html", "", g=g, built=self.when(built), busiest_talks=busiest,
+        return self.render("front.html", "", g=g, built=self.when(built), busiest_talks=busiest, lang_choice=True,
                            people_count=len(g.people), chart=activity(g.items, self.site.tz))
 
     def talks_page(self) -> str:
@@ -368,6 +369,30 @@ def search_example(g: Grouped) -> str:
     return ""
 
 
+def primary_language(code: str | None) -> str | None:
+    """"de" for "de-AT": the language a reader chooses (None when unknown or not a tag)."""
+    return code.split("-")[0].lower() if code and _LANG.fullmatch(code) else None
+
+
+def event_languages(items: list[Item]) -> list[tuple[str, str]]:
+    """(code, name) of each language the event's posts are written in, the most used first:
+    what the reader's language choice offers. No counts: they would change every page's key."""
+    used = Counter(primary_language(it.post.lang) for it in items)
+    used.pop(None, None)
+    return [(code, language_name(code)) for code, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def langs_of(items) -> str:
+    """The languages of these posts, space-separated: what a key point says it was made in."""
+    return " ".join(sorted({code for it in items if (code := primary_language(it.post.lang))}))
+
+
+def language_choice(section: Section) -> bool:
+    """The pages whose posts follow the reader's language choice: the front page, the talks
+    and the takeaways (lists of many posts; a post's own page shows it whatever its language)."""
+    return section.type == "talk" or (section.type, section.key) == ("kind", "takeaway")
+
+
 def source_label(source: str) -> str:
     return SOURCE_LABELS.get(source, source.title())
 
@@ -421,7 +446,8 @@ def _section_pages(section: Section, prev: Section | None, nxt: Section | None, 
     chunks = section.chunks
     # Every post of the section is part of the key: the TOC and a day's chart depend on all.
     page_key = key(section.type, section.key, section.title, section.talk, shown, points, asked, fps(section.items),
-                   prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path))
+                   prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path),
+                   language_choice(section) and renderer.env.globals["languages"])
     yield (f"{section.path}index.html", page_key,
            lambda: renderer.section_page(section, prev, nxt, hl))
     if section.inline:
