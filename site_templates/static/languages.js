@@ -2,8 +2,9 @@
 //
 // The page holds every post (without JavaScript all of them show); this only hides the list
 // entries written in languages the reader did not choose, and says how many. The choice is
-// kept in localStorage (no cookie); until there is one, it follows the browser's languages,
-// or shows everything when none of them is a language of the event. A post whose language
+// kept in localStorage (no cookie); until there is one, it follows the browser's languages
+// where at least half of the page is in them, else (or when none of them is a language of
+// the event) it shows everything. A post whose language
 // is unknown always shows. A key point shows when any post that made it is in a chosen
 // language, its "also made by" links to those posts marked.
 
@@ -29,12 +30,23 @@ function store(value) {
   try { localStorage.setItem(KEY, JSON.stringify(value)); } catch (e) { /* kept for this page only */ }
 }
 
-// The languages to show, or null for all of them.
+// The languages to show, or null for all of them. The reader's own choice holds; without
+// one, the browser's languages are a guess (browsers often name one language, though many
+// readers read more), so they apply only where at least half of the page is in them: the
+// guess never hides most of a page.
 function chosen() {
-  const value = stored() ?? (navigator.languages || [navigator.language]).map(primary);
+  const value = stored();
   if (value === "all") return null;
-  const known = eventLangs.filter((code) => value.includes(code));
-  return known.length ? new Set(known) : null;
+  if (value !== null) {
+    const known = eventLangs.filter((code) => value.includes(code));
+    return known.length ? new Set(known) : null;
+  }
+  const browser = (navigator.languages || [navigator.language]).map(primary);
+  const guess = new Set(eventLangs.filter((code) => browser.includes(code)));
+  if (!guess.size) return null;
+  const written = entries.map(entryLangs).filter((own) => own.length);
+  const readable = written.filter((own) => own.some((code) => guess.has(code))).length;
+  return readable * 2 >= written.length ? guess : null;
 }
 
 // What a list entry is written in: a key point says so itself; otherwise its posts' texts.
