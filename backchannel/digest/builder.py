@@ -147,7 +147,11 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
             report = None
             if search:
                 progress.stage("search index", len(items), "posts")
-                report = write_index(writer, items, renderer.when, source_label, language_name)
+                try:
+                    report = write_index(writer, items, renderer.when, source_label, language_name)
+                except OSError as exc:  # a full disk, a file where the index's folder goes
+                    where = exc.filename or "search/i"
+                    report = SearchReport(error=f"search index: {where}: {exc.strerror or exc}")
                 progress.update("search index", done=len(items), total=len(items))
             writer.write("search/index.html", renderer.search_page(report))
             writer.extra["keypoints"] = grouped.points_state()

@@ -279,12 +279,14 @@ class Renderer:
 
     def search_page(self, index: SearchReport | None) -> str:
         """The search page: the box, the filters with their counts (from the index, so only
-        searchable posts count) and what static/search.js needs to read the index."""
-        meta = index and {"posts": index.posts, "buckets": index.buckets, "group": GROUP, "tag": index.tag,
-                          "facets": [{"name": f.name, "width": f.width, "values": len(f.values)}
-                                     for f in index.facets]}
-        return self.render("search.html", "../", index=meta, filters=index.facets if index else [],
-                           g=self.grouped, example=search_example(self.grouped))
+        searchable posts count) and what static/search.js needs to read the index. `index`
+        is None when the build skipped search."""
+        meta = None
+        if index and not index.error:
+            meta = {"posts": index.posts, "buckets": index.buckets, "group": GROUP, "tag": index.tag,
+                    "facets": [{"name": f.name, "width": f.width, "values": len(f.values)} for f in index.facets]}
+        return self.render("search.html", "../", index=meta, filters=index.facets if meta else [],
+                           error=index.error if index else None, example=search_example(self.grouped))
 
     def not_found_page(self) -> str:
         # Served for any missing path, so its links are absolute: from base_url when known.

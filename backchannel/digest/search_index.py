@@ -12,11 +12,11 @@ ranking at build time instead, so the browser only intersects lists of numbers:
 - `search/i/cols.bin`: one column per filter (kind, source, day, talk, language: a code per
   post) and one of rank (a byte per post: kind and engagement). Filtering, counting the
   filters and ordering the matches all happen on these columns, in the browser.
-- `search/i/d/<n>.json`: what a result shows (author, time, kind, source, talk, content
+- `search/i/d/<n>.bin`: what a result shows (author, time, kind, source, talk, content
   warning, text) for 16 consecutive posts; a page of results loads only the files it shows.
 
-The `.bin` files are gzip (the browser's DecompressionStream reads them): lists of numbers
-shrink to about half. Everything is plain static files: no server side, works offline.
+The files are gzip (the browser's DecompressionStream reads them), whatever the host does:
+lists of numbers shrink to about half, result texts to a third. Everything is plain static files: no server side, works offline.
 Only posts whose authors allow full-text search (`Post.searchable`) are in it.
 """
 
@@ -112,7 +112,7 @@ def write_index(writer, items: list[Item], when: Callable, source_label: Callabl
     for g in range(0, len(docs), GROUP):
         members = docs[g:g + GROUP]
         page_key = hashlib.blake2b(repr([(it.sfp, it.path) for it in members]).encode(), digest_size=10).hexdigest()
-        writer.page(f"{FOLDER}/d/{g // GROUP}.json", page_key,
+        writer.page(f"{FOLDER}/d/{g // GROUP}.bin", page_key,
                     lambda members=members, g=g: _results_file(members, g, values, when))
         report.files += 1
 
@@ -177,7 +177,7 @@ def _rank(it: Item) -> int:
     return min(255, kind + int(24 * math.log2(1 + it.engagement)))
 
 
-def _results_file(members: list[Item], first: int, values: dict[str, list], when: Callable) -> str:
+def _results_file(members: list[Item], first: int, values: dict[str, list], when: Callable) -> bytes:
     rows = []
     for n, it in enumerate(members, first):
         p = it.post
@@ -185,7 +185,7 @@ def _results_file(members: list[Item], first: int, values: dict[str, list], when
         rows.append({"url": it.path, "author": p.author.name or p.author.handle or "Someone",
                      "when": when(p.created_at), "kind": values["kind"][n], "source": values["source"][n],
                      "talk": values["talk"][n] or "", "cw": p.content_warning or "", "text": text})
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return _gzip(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _lists(docs: list[Item]) -> dict[str, bytearray]:

@@ -157,10 +157,7 @@ async function loadColumns() {
 function resultRows(id) {
   const g = Math.floor(id / meta.group);
   if (!groups.has(g)) {
-    groups.set(g, fetch(fileUrl(`d/${g}.json`)).then((r) => {
-      if (!r.ok) throw new Error(`d/${g}.json: ${r.status}`);
-      return r.json();
-    }));
+    groups.set(g, fetchBin(`d/${g}.bin`).then((bytes) => JSON.parse(new TextDecoder().decode(bytes))));
   }
   return groups.get(g).then((rows) => rows[id - g * meta.group]);
 }
