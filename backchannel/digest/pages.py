@@ -112,9 +112,9 @@ class SiteInfo:
 
     @property
     def csp(self) -> str:
-        """Nothing leaves the site; Pagefind's own script, worker and WebAssembly may run."""
+        """Nothing leaves the site; only its own scripts run (no workers, no WebAssembly)."""
         img = "'self' https:" if self.remote_media else "'self'"
-        return ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+        return ("default-src 'none'; script-src 'self'; "
                 f"connect-src 'self'; img-src {img}; style-src 'self'; font-src 'self'; "
                 "manifest-src 'self'; base-uri 'none'; form-action 'self'")
 
