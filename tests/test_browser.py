@@ -124,10 +124,13 @@ def watched(browser, digest):
     w.close()
 
 
+DONE = "document.getElementById('results').getAttribute('aria-busy') === 'false'"
+
+
 def search(page, query: str):
     page.wait_for_selector("#search-app[data-ready='true']")
     page.fill("#q", query)
-    page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
+    page.wait_for_function(f"() => document.getElementById('status').textContent.includes('found') && {DONE}")
     return page
 
 
@@ -142,7 +145,7 @@ def count(page) -> int:
 
 def wait_count(page, n: int) -> None:
     page.wait_for_function(f"() => {{ const s = document.getElementById('status').textContent;"
-                           f" return s.startsWith('{n} ') && s.includes('found'); }}")
+                           f" return s.startsWith('{n} ') && s.includes('found') && {DONE}; }}")
 
 
 def test_the_search_box_finds_a_post(watched):

@@ -280,13 +280,21 @@ let shown = 0;
 let generation = 0;
 let timer = null;
 
-async function renderMore() {
+// Shows the next page of results, each as soon as its file (and those of the results above
+// it) arrived; `first` runs once the first is on the page. The list is aria-busy meanwhile.
+async function renderMore(first) {
   const mine = generation;
   const batch = ranked.slice(shown, shown + PAGE);
-  const rows = await Promise.all(batch.map(resultRows));
-  if (mine !== generation) return;
-  for (const row of rows) if (row) resultsEl.appendChild(resultNode(row, wanted));
   shown += batch.length;
+  resultsEl.setAttribute("aria-busy", "true");
+  const pending = batch.map(resultRows);  // all requested at once, shown in rank order
+  for (const rowPromise of pending) {
+    const row = await rowPromise;
+    if (mine !== generation) return;
+    if (row) resultsEl.appendChild(resultNode(row, wanted));
+    if (first) { first(); first = null; }
+  }
+  resultsEl.setAttribute("aria-busy", "false");
   moreBtn.hidden = shown >= ranked.length;
 }
 
@@ -299,6 +307,7 @@ async function run() {
   const terms = [...new Set(words(query))];
   if (!terms.length && !picked.size) {
     resultsEl.textContent = "";
+    resultsEl.setAttribute("aria-busy", "false");
     moreBtn.hidden = true;
     showTotals();
     say(query ? "Type a word (letters or digits)." : "Type a word or pick a filter.");
@@ -318,9 +327,14 @@ async function run() {
   shown = 0;
   resultsEl.textContent = "";
   showCounts(result.counts);
-  await renderMore();
-  if (mine !== generation) return;
-  say(ranked.length === 1 ? "1 post found." : `${ranked.length.toLocaleString("en")} posts found.`);
+  const found = ranked.length === 1 ? "1 post found." : `${ranked.length.toLocaleString("en")} posts found.`;
+  if (!ranked.length) {
+    moreBtn.hidden = true;
+    resultsEl.setAttribute("aria-busy", "false");
+    say(found);
+    return;
+  }
+  await renderMore(() => say(found));  // the count is said with the first result on the page
 }
 
 // -- the address ------------------------------------------------------------------------------
@@ -357,7 +371,7 @@ function fail(error) {
 
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(() => { remember(true); run().catch(fail); }, 80);
+  timer = setTimeout(() => { remember(true); run().catch(fail); }, 50);
 }
 
 async function start() {
