@@ -88,6 +88,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=100000)
     ap.add_argument("--prepare", action="store_true", help="store a synthetic event and build its digest first")
+    ap.add_argument("--queries", type=int, default=len(QUERIES) + 1, help="run only the first N queries (smoke runs)")
     args = ap.parse_args()
     site = prepare(args.count) if args.prepare else OUT / f"digest-{args.count}" / "output"
     if not (site / "search" / "i").is_dir():
@@ -122,7 +123,7 @@ def main() -> None:
             page.wait_for_timeout(200)  # anything still arriving counts in the bytes
             return elapsed, sum(fetched), page.text_content("#status").strip(), inside
 
-        for query in QUERIES + [rare_word()]:
+        for query in (QUERIES + [rare_word()])[:args.queries]:
             context, page, fetched = fresh_page()
             rows.append((query, *timed(page, fetched, lambda: page.fill("#q", query))))
             if query == QUERIES[0]:
