@@ -50,18 +50,29 @@ FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Tal
 # `backchannel search`). The same two patterns are in static/search.js.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
+_PLAIN = re.compile(r"[^\W_]+")  # the same where there is no Chinese or Japanese: twice as fast
+_HAS_CJK = re.compile(f"[{_CJK}]")
 
 
 def words(text: str) -> list[str]:
     """The words search matches on: NFKC, lower case, letters and digits only, a plural's
     final "s" dropped ("nurses" finds "nurse"). static/search.js does exactly the same."""
-    out = []
-    for w in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        if len(w) <= MAX_WORD:
-            out.append(w)
-    return out
+    return [w for w in map(_fold, _tokens(text)) if len(w) <= MAX_WORD]
+
+
+def word_set(text: str) -> set[str]:
+    """`set(words(text))`, folding each distinct word once (a blog recap repeats many)."""
+    found = {w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in set(_tokens(text))}
+    return {w for w in found if len(w) <= MAX_WORD} if any(len(w) > MAX_WORD for w in found) else found
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return (_WORD if _HAS_CJK.search(text) else _PLAIN).findall(text)
+
+
+def _fold(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
 
 
 def fnv1a(word: str) -> int:
@@ -188,47 +199,56 @@ def _results_file(members: list[Item], first: int, values: dict[str, list], when
     return _gzip(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _lists(docs: list[Item]) -> dict[str, bytearray]:
-    """Each word's post numbers, delta-encoded varints."""
-    last: dict[str, int] = {}
-    lists: dict[str, bytearray] = {}
+def _lists(docs: list[Item]) -> dict[str, tuple[int, bytes]]:
+    """Each word's post numbers, delta-encoded varints (each number minus the one before,
+    minus one: most are under 128, one byte), with how many there are."""
+    numbers: dict[str, list[int]] = {}
     for n, it in enumerate(docs):
         p = it.post
-        for w in set(words(" ".join((p.text, p.content_warning or "", p.author.name or "")))):
-            prev = last.get(w, -1)
-            last[w] = n
-            buf = lists.get(w)
-            if buf is None:
-                buf = lists[w] = bytearray()
-            _varint(buf, n - prev - 1)
-    return lists
+        for w in word_set(" ".join((p.text, p.content_warning or "", p.author.name or ""))):
+            found = numbers.get(w)
+            if found is None:
+                numbers[w] = [n]
+            else:
+                found.append(n)
+    return {w: (len(ns), _encode(ns)) for w, ns in numbers.items()}
 
 
-def _buckets(lists: dict[str, bytearray]) -> tuple[int, list[tuple[str, bytes]]]:
+def _encode(numbers: list[int]) -> bytes:
+    deltas = [b - a - 1 for a, b in zip([-1, *numbers], numbers)]
+    if max(deltas) < 0x80:
+        return bytes(deltas)
+    buf = bytearray()
+    for d in deltas:
+        _varint(buf, d)
+    return bytes(buf)
+
+
+def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, bytes]]]:
     """(bucket count, [(path, gzip bytes)]): a power of two, about BUCKET_BYTES of lists each.
 
     A bucket file: for each word, its length and UTF-8 bytes, its post count, then either 0
     and the list inline (length, bytes) or 1 and n: the list is in `<bucket>-<n>.bin`.
     """
-    total = sum(len(b) for b in lists.values())
-    count = 1
-    while count < 8192 and count * BUCKET_BYTES < total:
-        count *= 2
+    total = sum(len(data) for _, data in lists.values())
+    buckets = 1
+    while buckets < 8192 and buckets * BUCKET_BYTES < total:
+        buckets *= 2
     grouped: dict[int, list[str]] = {}
     for w in lists:
-        grouped.setdefault(fnv1a(w) % count, []).append(w)
+        grouped.setdefault(fnv1a(w) % buckets, []).append(w)
     out = []
-    for b in range(count):
+    for b in range(buckets):
         buf = bytearray()
         own = 0
         names = sorted(grouped.get(b, []))
         _varint(buf, len(names))
         for w in names:
             raw = w.encode("utf-8")
-            data = lists[w]
+            count, data = lists[w]
             _varint(buf, len(raw))
             buf += raw
-            _varint(buf, _count(data))
+            _varint(buf, count)
             if len(data) > OWN_FILE:
                 own += 1
                 _varint(buf, 1)
@@ -239,11 +259,7 @@ def _buckets(lists: dict[str, bytearray]) -> tuple[int, list[tuple[str, bytes]]]
                 _varint(buf, len(data))
                 buf += data
         out.append((f"{FOLDER}/t/{b}.bin", _gzip(bytes(buf))))
-    return count, out
-
-
-def _count(data: bytearray) -> int:
-    return sum(1 for byte in data if byte < 0x80)  # one final byte per number
+    return buckets, out
 
 
 def _varint(buf: bytearray, n: int) -> None:
