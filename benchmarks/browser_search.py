@@ -3,6 +3,7 @@
     python benchmarks/browser_search.py 100000            # uses benchmarks/out/digest-100000/output
     python benchmarks/browser_search.py 100000 --prepare  # or builds benchmarks/out/search-100000/output
 
+`--event DIR` builds (timed) and measures the digest of an event folder made before;
 `--prepare` stores the synthetic posts (classified and matched to talks as the pipeline does,
 but without the Whoosh index, which the digest does not read) and times `digest.build`.
 
@@ -57,9 +58,7 @@ def prepare(count: int) -> Path:
     from synth import posts as synth_posts, write_event
     from backchannel.archive import Archive
     from backchannel.config import load
-    from backchannel.digest import build
     from backchannel.enrich import make_enricher
-    from backchannel.models import parse_time
     from backchannel.talks.live import Programme
     from backchannel.validate import post_from_dict
 
@@ -74,8 +73,18 @@ def prepare(count: int) -> Path:
             batch = [post_from_dict(r) for r in records[start:start + 5000]]
             enrich(batch)
             archive.store(batch)
+    return built(folder)
+
+
+def built(folder: Path) -> Path:
+    """The digest of the event in `folder` built, timed; returns its output folder."""
+    from backchannel.config import load
+    from backchannel.digest import build
+
+    cfg = load(folder / "backchannel.toml")
     t = time.perf_counter()
-    report = build(cfg, now=parse_time(records[-1]["created_at"]))
+    report = build(cfg, full=True)
+    count = report.posts
     print(f"digest of {count} posts built in {time.perf_counter() - t:.1f} s "
           f"(search index {report.search.seconds:.1f} s: {report.search.posts} searchable posts, "
           f"{report.search.words} words, {report.search.files} files); {report.files} files in all")
@@ -88,9 +97,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=100000)
     ap.add_argument("--prepare", action="store_true", help="store a synthetic event and build its digest first")
+    ap.add_argument("--event", type=Path, help="an event folder (backchannel.toml, archive) to build and measure")
     ap.add_argument("--queries", type=int, default=len(QUERIES) + 1, help="run only the first N queries (smoke runs)")
     args = ap.parse_args()
-    site = prepare(args.count) if args.prepare else OUT / f"digest-{args.count}" / "output"
+    if args.event:
+        site = built(args.event)
+    else:
+        site = prepare(args.count) if args.prepare else OUT / f"digest-{args.count}" / "output"
     if not (site / "search" / "i").is_dir():
         sys.exit(f"{site}: no digest with a search index; run `python benchmarks/digest.py {args.count}` first")
     server = make_server(site, 0)
