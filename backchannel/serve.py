@@ -31,12 +31,7 @@ TYPES = {
     ".md": "text/markdown; charset=utf-8",
     ".jsonl": "text/plain; charset=utf-8",  # shown, not downloaded, by a browser; inert
     ".json": "application/json",
-    ".wasm": "application/wasm",
-    ".pagefind": "application/octet-stream",
-    ".pf_meta": "application/octet-stream",
-    ".pf_index": "application/octet-stream",
-    ".pf_fragment": "application/octet-stream",
-    ".pf_filter": "application/octet-stream",
+    ".bin": "application/octet-stream",  # the search index (gzip, read by search.js)
 }
 
 

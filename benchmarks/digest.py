@@ -5,7 +5,7 @@
 
 The posts go through the real pipeline first (classifier, talk matching with the synthetic
 schedule, archive) — that part is not timed. Then `digest.build(config)` runs as `backchannel build`
-does (talks, ranking, Pagefind and all). Prints one table; the refresh row also says how many files it
+does (talks, ranking, the search index and all). Prints one table; the refresh row also says how many files it
 rewrote out of how many.
 """
 
@@ -69,7 +69,7 @@ def main() -> None:
     for label, secs, r in rows:
         search = r.search.seconds if r.search else 0.0
         print(f"{label:<22} {secs:>8.2f} {search:>9.2f} {r.written:>8} {r.files:>8}  "
-              f"search shards indexed: {len(r.search.indexed) if r.search else 0}")
+              f"search index: {r.search.posts if r.search else 0} posts, {r.search.words if r.search else 0} words")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 - `store`: a PipelineStore, a collector's rounds stored as the pipeline stores them, in memory.
 - `loopback_server` (one per session, like httpx's test server) and `serve(app)`: point that
   server at an app for one `with` block, with a fresh request log.
-- `pagefind(site, shards=None)`: what in-browser search finds in a built site.
+- `searched(site)`: what in-browser search finds in a built site (its index files).
 
 Helpers that tests import (mastodon_server, bluesky_server, factories, pipeline_store) live in
 this folder, which is on sys.path.
@@ -21,7 +21,7 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -96,25 +96,19 @@ def serve(loopback_server):
     return use
 
 
-class PagefindIndex:
-    """A built site's Pagefind fragments: gzip, a signature, then a JSON object per page.
+class SearchFiles:
+    """A built site's in-browser search index (`search/i/`, see digest/search_index.py):
+    its result files (gzip JSON, a row per post) and its word lists (gzip)."""
 
-    `shards` are the bundle folders relative to the site (a build's `report.search.shards`);
-    without them, every bundle under site/pagefind/.
-    """
-
-    def __init__(self, site: Path, shards: Iterable[str] | None = None):
-        folders = [site / s for s in shards] if shards is not None else sorted(site.glob("pagefind/*"))
-        self.raw = [gzip.decompress(f.read_bytes()) for folder in folders
-                    for f in sorted((folder / "fragment").glob("*.pf_fragment"))]
-
-    @property
-    def fragments(self) -> list[dict]:
-        return [json.loads(data[data.index(b"{"):]) for data in self.raw]
+    def __init__(self, site: Path):
+        folder = Path(site) / "search" / "i"
+        self.rows = [row for f in sorted((folder / "d").glob("*.bin"), key=lambda f: int(f.stem))
+                     for row in json.loads(gzip.decompress(f.read_bytes()))]
+        self.lists = b"".join(gzip.decompress(f.read_bytes()) for f in sorted((folder / "t").glob("*.bin")))
 
     @property
     def urls(self) -> list[str]:
-        return [f["url"] for f in self.fragments]
+        return [row["url"] for row in self.rows]
 
     @property
     def post_ids(self) -> set[str]:
@@ -123,11 +117,11 @@ class PagefindIndex:
 
     @property
     def text(self) -> str:
-        """Everything in the fragments, as text: what a search could match."""
-        return "".join(data.decode("utf-8", "replace") for data in self.raw)
+        """Everything the index holds, as text: what a search could match or show."""
+        return json.dumps(self.rows, ensure_ascii=False) + self.lists.decode("utf-8", "replace")
 
 
 @pytest.fixture
-def pagefind():
-    """`pagefind(site).post_ids`: what in-browser search finds in a built site."""
-    return PagefindIndex
+def searched():
+    """`searched(site).post_ids`: what in-browser search finds in a built site."""
+    return SearchFiles

@@ -87,7 +87,7 @@ def pages_to_check(site: Path) -> list[str]:
     by_shape: dict[tuple, list[str]] = defaultdict(list)
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()
-        if not rel.startswith(("static/", "pagefind")):
+        if not rel.startswith(("static/", "search/i/")):
             by_shape[shape(rel)].append(rel)
     chosen = []
     for rels in by_shape.values():

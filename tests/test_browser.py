@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.model import file_name
 from backchannel.models import Post
+from backchannel.names import KIND_LABELS
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event
 
@@ -122,10 +124,13 @@ def watched(browser, digest):
     w.close()
 
 
+DONE = "document.getElementById('results').getAttribute('aria-busy') === 'false'"
+
+
 def search(page, query: str):
     page.wait_for_selector("#search-app[data-ready='true']")
     page.fill("#q", query)
-    page.wait_for_function("() => document.getElementById('status').textContent.includes('found')")
+    page.wait_for_function(f"() => document.getElementById('status').textContent.includes('found') && {DONE}")
     return page
 
 
@@ -140,7 +145,7 @@ def count(page) -> int:
 
 def wait_count(page, n: int) -> None:
     page.wait_for_function(f"() => {{ const s = document.getElementById('status').textContent;"
-                           f" return s.startsWith('{n} ') && s.includes('found'); }}")
+                           f" return s.startsWith('{n} ') && s.includes('found') && {DONE}; }}")
 
 
 def test_the_search_box_finds_a_post(watched):
@@ -179,6 +184,102 @@ def test_filters_narrow_the_results(watched):
     assert sorted(shown) == sorted("/" + permalink(r) for r in day_two)
     labels = page.eval_on_selector_all("#filters legend", "els => els.map(e => e.textContent)")
     assert labels == ["Kind", "Source", "Day", "Talk", "Language"]
+
+
+def counts(page, name: str) -> dict[str, int]:
+    """The numbers beside one filter's values, as shown."""
+    pairs = page.eval_on_selector_all(f"#filters input[name='{name}']",
+                                      "els => els.map(e => [e.value, e.parentElement.querySelector('.count').textContent])")
+    return {value: int(n.replace(",", "")) for value, n in pairs}
+
+
+def test_the_address_keeps_the_query_and_the_filters(watched):
+    page = search(watched.goto("search/index.html"), "pyconex")
+    everything = count(page)
+    page.check("#filters input[name='kind'][value='Question']")
+    page.wait_for_url("**/search/index.html?q=pyconex&kind=Question")
+    wait_count(page, len([r for r in SEARCHABLE if r["kind"] == "question" and "#pyconex" in r["text"]]))
+    questions = count(page)
+    assert 0 < questions < everything
+    page.reload()  # reload keeps both
+    wait_count(page, questions)
+    assert page.input_value("#q") == "pyconex" and page.is_checked("#filters input[value='Question']")
+    page.go_back()  # before the filter
+    wait_count(page, everything)
+    assert not page.is_checked("#filters input[value='Question']") and page.input_value("#q") == "pyconex"
+    page.go_forward()
+    wait_count(page, questions)
+    shared = watched.context.new_page()  # a link shares the view
+    shared.goto(watched.base + "search/index.html?q=pyconex&kind=Question&day=Wed%202%20Sep")
+    day_two = [r for r in SEARCHABLE if r["kind"] == "question" and "#pyconex" in r["text"]
+               and r["created_at"] >= "2026-09-01T22:00:00Z"]
+    wait_count(shared, len(day_two))
+    assert shared.is_checked("#filters input[name='day'][value='Wed 2 Sep']")
+    shared.close()
+
+
+def test_the_counts_beside_the_filters_follow_the_query_and_the_other_filters(watched):
+    page = watched.goto("search/index.html")
+    page.wait_for_selector("#search-app[data-ready='true']")
+    assert sum(counts(page, "kind").values()) == len(SEARCHABLE) + sum(
+        post_from_dict(r).searchable for r in HOSTILE)  # before a search: every searchable post
+    search(page, "pyconex")
+    found = [r for r in SEARCHABLE if "#pyconex" in r["text"]]
+    kinds = counts(page, "kind")
+    assert {k: n for k, n in kinds.items() if n} == dict(Counter(KIND_LABELS[r["kind"]] for r in found))
+    page.check("#filters input[name='day'][value='Wed 2 Sep']")
+    day_two = [r for r in found if r["created_at"] >= "2026-09-01T22:00:00Z"]
+    wait_count(page, len(day_two))
+    kinds = counts(page, "kind")  # narrowed by the day
+    assert {k: n for k, n in kinds.items() if n} == dict(Counter(KIND_LABELS[r["kind"]] for r in day_two))
+    days = counts(page, "day")  # a filter's own values count as if it were not chosen: what ticking adds
+    assert days["Wed 2 Sep"] == len(day_two) and days["Tue 1 Sep"] == len(found) - len(day_two)
+
+
+def test_on_a_phone_results_come_first_and_filters_fold_away(browser, digest):
+    phone = Watched(browser, digest[0], viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = search(phone.goto("search/index.html?q=pyconex"), "pyconex")
+        assert not page.evaluate("document.getElementById('filters-box').open")
+        assert not page.is_visible("#filters fieldset")
+        first = page.locator("#results .result").first.bounding_box()
+        assert first["y"] < 844  # on the first screen
+        page.click("#filters-box summary")
+        page.check("#filters input[name='kind'][value='Question']")
+        page.wait_for_function("() => document.getElementById('filters-on').textContent === '(1 chosen)'")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.assert_clean()
+    finally:
+        phone.close()
+    wide = Watched(browser, digest[0], viewport={"width": 1200, "height": 900})
+    try:
+        page = wide.goto("search/index.html")
+        page.wait_for_selector("#search-app[data-ready='true']")
+        assert page.is_visible("#filters fieldset")  # open beside enough room
+        wide.assert_clean()
+    finally:
+        wide.close()
+
+
+def test_without_javascript_the_search_page_says_so_and_links_the_pages(browser, digest):
+    plain = Watched(browser, digest[0], java_script_enabled=False)
+    try:
+        page = plain.goto("search/index.html")
+        assert "needs JavaScript" in page.text_content("main")
+        assert not page.is_visible("#search-app")
+        page.click("text=talk")
+        page.wait_for_url("**/talks/index.html")
+        plain.assert_clean()
+    finally:
+        plain.close()
+
+
+def test_a_plural_finds_the_singular_and_a_word_without_results_says_so(watched):
+    page = search(watched.goto("search/index.html"), "nurse")
+    assert count(page) == sum(bool(re.search(r"\bnurses?\b", r["text"], re.I)) for r in SEARCHABLE) > 0
+    page.fill("#q", "qqqzzzunfindable")
+    wait_count(page, 0)
+    assert results(page) == []
 
 
 def test_a_content_warning_stays_collapsed_until_opened(watched):

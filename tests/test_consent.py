@@ -37,7 +37,7 @@ def run(*args: str) -> dict:
     return json.loads(result.output.splitlines()[0])
 
 
-def test_each_flag_decides_what_it_means(tmp_path, pagefind):
+def test_each_flag_decides_what_it_means(tmp_path, searched):
     with FakeMastodon() as a:
         people = {
             "opted in": Person("olga", a, display_name="Olga Opted", indexable=True, discoverable=True),
@@ -61,7 +61,7 @@ def test_each_flag_decides_what_it_means(tmp_path, pagefind):
     with Archive.in_dir(tmp_path / ".backchannel") as archive:
         posts = {p.author.name: p for p in archive.posts()}
     assert set(posts) == {"Olga Opted", "Dana Default", "Abe Absent", "Lisa Listed"}  # shown
-    assert pagefind(site).post_ids == {posts["Olga Opted"].id}  # searchable: only indexable: true
+    assert searched(site).post_ids == {posts["Olga Opted"].id}  # searchable: only indexable: true
     people = (site / "people" / "index.html").read_text()
     assert "Olga Opted" in people and "Lisa Listed" in people  # named: only discoverable: true
     assert "Dana Default" not in people and "Abe Absent" not in people
@@ -73,7 +73,7 @@ def test_each_flag_decides_what_it_means(tmp_path, pagefind):
         assert shown in everything
 
 
-def test_a_later_choice_applies_to_earlier_posts(tmp_path, pagefind):
+def test_a_later_choice_applies_to_earlier_posts(tmp_path, searched):
     """Opting in to search, or out of everything, reaches posts already collected."""
     with FakeMastodon() as a:
         olga = Person("olga", a, display_name="Olga")
@@ -96,7 +96,7 @@ def test_a_later_choice_applies_to_earlier_posts(tmp_path, pagefind):
         posts = list(archive.posts())
         assert [p.author.name for p in posts] == ["Olga", "Olga"] and all(p.searchable for p in posts)
     assert first["uri"] in {p.uri for p in posts}
-    assert len(pagefind(tmp_path / "site").post_ids) == 2
+    assert len(searched(tmp_path / "site").post_ids) == 2
 
 
 def test_strict_mode_applies_at_build_time_without_recollecting(tmp_path):

@@ -88,7 +88,7 @@ def test_mastodon_dedupes_servers_drops_boosts_and_respects_consent(archive):
     assert not any(p.is_repost or p.uri.endswith("/activity") for p in stored)
 
 
-def test_the_demo_shows_the_consent_rules_at_work(runs, archive, pagefind):
+def test_the_demo_shows_the_consent_rules_at_work(runs, archive, searched):
     """Most accounts never opted in (as on real servers): shown, but searchable and named only
     when they opted in; one asked to be left out with #nobackchannel and is nowhere."""
     accounts = {s["account"]["acct"]: s["account"] for s in originals().values() if tagged(s)}
@@ -100,7 +100,7 @@ def test_the_demo_shows_the_consent_rules_at_work(runs, archive, pagefind):
     pages = {p.read_text(errors="replace") for p in site.rglob("*.html")}
     everything = "".join(pages)
     assert "Ruth Meyer" not in everything and "ruth@" not in everything
-    indexed = pagefind(site).post_ids
+    indexed = searched(site).post_ids
     searchable = {p.id for p in archive.posts() if p.searchable}
     assert indexed == searchable
     assert {p.id for p in mastodon if p.indexable is not True}.isdisjoint(indexed)

@@ -68,24 +68,19 @@ def test_manifest_entries_outside_the_output_are_ignored(tmp_path, site, entry):
     assert victim.is_dir() and tmp_path.is_dir()
 
 
-@pytest.mark.parametrize("state", [
-    {"dir": "pagefind/../../victim", "previous": []},
-    {"dir": "pagefind/x", "previous": ["../victim", "/tmp", "pagefind/../../victim/keep"]},
-    {"dir": "pagefind/x", "previous": ["pagefind/keep"]},  # pagefind/ planted as a link to the victim
-    "not an object",
-])
-def test_search_shard_folders_outside_the_output_are_never_removed(tmp_path, site, state):
-    victim = outside(tmp_path)
-    if os.path.isdir(site / "pagefind"):
-        os.rename(site / "pagefind", tmp_path / "old-pagefind")
-    (site / "pagefind").symlink_to(victim)
-    manifest = json.loads((site / MANIFEST).read_text())
-    manifest.setdefault("extra", {})["search"] = {"2026-09-01": state}
-    (site / MANIFEST).write_text(json.dumps(manifest))
+@pytest.mark.parametrize("files", [["../victim/file.txt"], ["{victim}/file.txt"], ["link/file.txt"], "not a list"])
+def test_search_index_files_named_outside_the_output_are_never_touched(tmp_path, site, files):
     build(tmp_path, search=True)
+    victim = outside(tmp_path)
+    (site / "link").symlink_to(victim)
+    manifest = json.loads((site / MANIFEST).read_text())
+    state = manifest["extra"]["search"]
+    state["files"] = [f.replace("{victim}", str(victim)) for f in files] if isinstance(files, list) else files
+    (site / MANIFEST).write_text(json.dumps(manifest))
+    build(tmp_path, search=True)  # same posts, same key: the listed files would be kept
     assert_untouched(victim)
-    assert not (site / "pagefind").is_symlink() and (site / "pagefind").is_dir()
-    assert not any(victim.glob("2026-*")), "Pagefind wrote through the link"
+    assert not (site / "link").is_symlink()
+    assert (site / "search" / "i" / "cols.bin").is_file()
 
 
 def test_a_symlinked_folder_planted_in_the_output_is_not_written_through(tmp_path, site):

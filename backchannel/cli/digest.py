@@ -21,7 +21,7 @@ from backchannel.cli.common import common, load_config, progress_for
               help="Write the digest here instead of [digest] output.")
 @click.option("--full", is_flag=True, help="Render and compare every page again, not only what changed.")
 @click.option("--no-search", "no_search", is_flag=True,
-              help="Skip the Pagefind search index (pages only; faster).")
+              help="Skip the in-browser search index (pages only; faster).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object describing the build.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only errors.")
 def build(config_path, data_dir, output, full, no_search, as_json, quiet):

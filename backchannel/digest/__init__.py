@@ -6,7 +6,7 @@
 
 `build` (in `builder`) is the one entry point; `model` loads and groups the posts, `ranking`
 and `keypoints` rank and merge them, `pages`, `feeds`, `chart` and `writer` render and
-write, `search_index` runs Pagefind.
+write, `search_index` writes the in-browser search index.
 """
 
 from backchannel.digest.builder import BuildReport, build

@@ -13,9 +13,8 @@
   posts.jsonl (`digest.feeds`) and the venue wall (`wall`), written only when their bytes
   change (`digest.writer`);
 - copy static: CSS, JS and icons from the templates' `static/` folders;
-- index for search: Pagefind over the post pages, a shard per finished day and per hour of
-  the day going on (`digest.search_index`); each day is handed over as soon as its pages
-  are written, so Pagefind runs alongside the rest of the rendering.
+- index for search: the searchable posts' words, filters and result texts as static files
+  the search page reads (`digest.search_index`); only files whose bytes changed are written.
 """
 
 from __future__ import annotations
@@ -38,7 +37,8 @@ from backchannel.digest import answers
 from backchannel.digest.feeds import atom_feed, posts_jsonl, recap
 from backchannel.digest.model import group, load
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
-from backchannel.digest.search_index import Indexer, SearchReport, plan_shards
+from backchannel.digest.pages import language_name, source_label
+from backchannel.digest.search_index import SearchReport, remove_pagefind, write_index
 from backchannel.digest.writer import SiteWriter
 from backchannel.pipeline import NOTES
 from backchannel.talks.live import talks_for_build
@@ -67,8 +67,7 @@ class BuildReport:
         text = (f"Built the digest of {self.posts:,} posts in {self.output}: {self.written:,} files written, "
                 f"{self.unchanged:,} unchanged, {self.removed:,} removed")
         if self.search:
-            days = ", ".join(self.search.indexed) or "none needed"
-            text += f"; search index: {days} ({self.search.seconds:.1f} s)"
+            text += f"; search index: {self.search.posts:,} posts ({self.search.seconds:.1f} s)"
         return text + f". {self.seconds:.1f} s in all."
 
     def as_dict(self) -> dict:
@@ -76,7 +75,7 @@ class BuildReport:
                 "written": self.written, "unchanged": self.unchanged, "removed": self.removed,
                 "seconds": round(self.seconds, 3),
                 "search": None if self.search is None else {
-                    "shards": self.search.shards, "indexed": self.search.indexed,
+                    "posts": self.search.posts, "words": self.search.words, "files": self.search.files,
                     "seconds": round(self.search.seconds, 3), "error": self.search.error}}
 
 
@@ -90,7 +89,7 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
     search. `full=True` renders and compares everything again. A search-index failure is
     reported in `report.search.error`; the pages are written regardless. `progress` hears
     of five stages: "load" (posts), "group", "render posts" and "render pages" (pages) and
-    "search index" (Pagefind shards, alongside the rendering). A broken schedule or
+    "search index" (posts). A broken schedule or
     template (the user's own, usually) raises a `BackchannelError` that names it.
     """
     started = time.perf_counter()
@@ -118,24 +117,17 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
         site = site_info(config, talks, static)
         signature = site_signature(site, dirs, talks, config)
         writer = SiteWriter(out, signature, full=full)
+        remove_pagefind(out)
         grouped.points_cache = writer.extra.get("keypoints") or {}
-        indexer = None
         try:
             renderer = Renderer(make_env(config.digest.templates, config.data_dir / "cache" / "templates"),
                                 site, grouped)
-            today = now.astimezone(config.event.tz).date().isoformat()
             progress.stage("render posts", len(items), "pages")
-            indexer = Indexer(out, plan_shards(items, signature, today), writer.extra.get("search", {}),
-                              progress) if search else None
-            # The post pages first, a day at a time: each finished day goes to the search indexer,
-            # so Pagefind works on it while the other pages render (and never sees a stale page).
             for day in grouped.days:
                 for item in day.items:
                     writer.page(item.path, item.fp, partial(renderer.post_page, item))
                     progress.advance("render posts")
                 writer.remove_stale(f"posts/{day.key}/")
-                if indexer:
-                    indexer.ready(day.key)
             pages = list(plan(grouped, renderer, now))  # works out each page's key: the ranking
             progress.stage("render pages", len(pages), "pages")
             for path, page_key, render in pages:
@@ -151,22 +143,20 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
             for rel, blob in static.items():
                 writer.write(f"static/{rel}", blob)
 
-            # index for search: wait for Pagefind, then point the search page at the shards
-            writer.keep("search/index.html")
-            writer.remove_stale()
+            # index for search, then the search page that reads it
             report = None
-            if indexer:
-                report, writer.extra["search"] = indexer.finish()
-            state = writer.extra.get("search", {})
-            shards = [s["dir"] + "/" for _, s in sorted(state.items()) if (out / s["dir"]).is_dir()]
-            writer.write("search/index.html", renderer.search_page(shards))
+            if search:
+                progress.stage("search index", len(items), "posts")
+                try:
+                    report = write_index(writer, items, renderer.when, source_label, language_name)
+                except OSError as exc:  # a full disk, a file where the index's folder goes
+                    where = exc.filename or "search/i"
+                    report = SearchReport(error=f"search index: {where}: {exc.strerror or exc}")
+                progress.update("search index", done=len(items), total=len(items))
+            writer.write("search/index.html", renderer.search_page(report))
             writer.extra["keypoints"] = grouped.points_state()
             stats = writer.finish()
             wall.write_moderation(out, archive, config, wall.local_time(config))
-        except BaseException:
-            if indexer:
-                indexer.abort()  # no Pagefind left running after a failed (or interrupted) build
-            raise
         finally:
             writer.close()
     return BuildReport(out, len(items), stats.files, stats.written, stats.unchanged + stats.skipped,

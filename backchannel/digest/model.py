@@ -394,7 +394,7 @@ def fingerprints(post: Post, kind: str, day: str, talk: Talk | None) -> tuple[st
     """(what a page shows, what the search indexes) about the post, each as a short hash.
 
     The first changes with anything shown (like counts too); the second only with what
-    Pagefind indexes, so new likes re-render a page without re-indexing its shard.
+    the in-browser search indexes, so new likes re-render a page without rewriting word lists.
     """
     searched = repr((post.id, post.source, post.author.handle, post.author.name, post.text, post.html,
                      post.lang, post.content_warning, kind, day, talk.id if talk else None,

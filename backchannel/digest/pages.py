@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
@@ -31,11 +30,11 @@ from backchannel.digest.answers import Answered
 from backchannel.digest.chart import activity
 from backchannel.digest.model import Grouped, Item, Section
 from backchannel.digest.ranking import Ranked
+from backchannel.digest.search_index import GROUP, SearchReport
 from backchannel.errors import BackchannelError
 from backchannel.names import KIND_LABELS, KIND_TITLES, SOURCE_LABELS
 from backchannel.sanitize import clean_html, safe_url, text_to_html
 
-FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
 LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
              "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
              "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",
@@ -113,9 +112,9 @@ class SiteInfo:
 
     @property
     def csp(self) -> str:
-        """Nothing leaves the site; Pagefind's own script, worker and WebAssembly may run."""
+        """Nothing leaves the site; only its own scripts run (no workers, no WebAssembly)."""
         img = "'self' https:" if self.remote_media else "'self'"
-        return ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+        return ("default-src 'none'; script-src 'self'; "
                 f"connect-src 'self'; img-src {img}; style-src 'self'; font-src 'self'; "
                 "manifest-src 'self'; base-uri 'none'; form-action 'self'")
 
@@ -279,38 +278,16 @@ class Renderer:
         links = self.grouped.links
         return self.render("links.html", "../", links=links[:limit], total=len(links))
 
-    def search_page(self, shards: list[str]) -> str:
-        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters(),
-                           example=search_example(self.grouped))
-
-    def search_filters(self) -> list[tuple[str, str, list[tuple[str, int]]]]:
-        """(name, label, [(value, posts)]) of each search filter, as the post pages declare them.
-
-        Rendered into the search page rather than asked of Pagefind: once Pagefind has
-        loaded a filter it counts it for every result of every search, which costs ~100 ms
-        per filter at 100,000 posts; a filter nobody uses is never loaded this way.
-        """
-        counts: dict[str, Counter] = {name: Counter() for name, _ in FILTERS}
-        day_labels: dict[str, str] = {}  # "Tue 1 Sep", as pages write dates, by YYYY-MM-DD
-        for it in self.grouped.items:
-            counts["kind"][KIND_LABELS[it.kind]] += 1
-            counts["source"][source_label(it.post.source)] += 1
-            counts["day"][it.day] += 1
-            if it.day not in day_labels:
-                day_labels[it.day] = self.when(it.post.created_at, "date")
-            if it.talk:
-                counts["talk"][it.talk.title] += 1
-            counts["language"][language_name(it.post.lang)] += 1
-        out = []
-        for name, label in FILTERS:
-            found = counts[name]
-            if name == "day":  # in time order, labelled as post pages declare them
-                order = [(day_labels[day], n) for day, n in sorted(found.items())]
-            else:
-                order = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-            if len(order) > 1:
-                out.append((name, label, order))
-        return out
+    def search_page(self, index: SearchReport | None) -> str:
+        """The search page: the box, the filters with their counts (from the index, so only
+        searchable posts count) and what static/search.js needs to read the index. `index`
+        is None when the build skipped search."""
+        meta = None
+        if index and not index.error:
+            meta = {"posts": index.posts, "buckets": index.buckets, "group": GROUP, "tag": index.tag,
+                    "facets": [{"name": f.name, "width": f.width, "values": len(f.values)} for f in index.facets]}
+        return self.render("search.html", "../", index=meta, filters=index.facets if meta else [],
+                           error=index.error if index else None, example=search_example(self.grouped))
 
     def not_found_page(self) -> str:
         # Served for any missing path, so its links are absolute: from base_url when known.

@@ -1,184 +1,284 @@
-"""In-browser search: Pagefind's bundled CLI run over the built post pages, in shards.
+"""In-browser search: a static index of our own, written with the pages, read by static/search.js.
 
-Pagefind has no incremental mode, and re-indexing every page costs about half a
-millisecond of CPU per page here, far too much for a refresh every minute. So the index is
-split: each finished day is one shard (`posts/<day>/`), and the day still going on (the
-build's "now", in the event's time zone) is indexed per hour (`posts/<day>/<hour>/`), so a
-refresh re-indexes only the hours whose posts changed (their text, author, kind, talk or
-language; not their like counts). When the day is over, its hours are merged into one
-shard on the next build. The search page loads the first shard and merges the others
-(Pagefind's `mergeIndex`).
+Pagefind ranked every match of every word in the browser: a word in a fifth of 100,000
+posts cost 0.8 s and two common words 440–600 KB (README § Performance). This index does the
+ranking at build time instead, so the browser only intersects lists of numbers:
 
-A rebuilt shard goes to a new folder (`pagefind/<name>-<signature>/`); the previous folder
-is kept for one more build so a browser that loaded the old list mid-refresh still finds
-its files.
+- Every searchable post gets a number, in time order (new posts land at the end, so a
+  refresh during the event rewrites little).
+- `search/i/t/<bucket>.bin`: the words whose FNV-1a hash falls in that bucket, each with its
+  list of post numbers (ascending, delta-encoded as varints). A common word's list is a
+  file of its own (`t/<bucket>-<n>.bin`), so a query for a rare word never loads it.
+- `search/i/cols.bin`: one column per filter (kind, source, day, talk, language: a code per
+  post) and one of rank (a byte per post: kind and engagement). Filtering, counting the
+  filters and ordering the matches all happen on these columns, in the browser.
+- `search/i/d/<n>.bin`: what a result shows (author, time, kind, source, talk, content
+  warning, text) for 16 consecutive posts; a page of results loads only the files it shows.
+
+The files are gzip (the browser's DecompressionStream reads them), whatever the host does:
+lists of numbers shrink to about half, result texts to a third. Everything is plain static files: no server side, works offline.
+Only posts whose authors allow full-text search (`Post.searchable`) are in it.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
+import math
+import re
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Callable
 
 from backchannel.digest.model import Item
-from backchannel.progress import NO_PROGRESS, Progress
+from backchannel.names import KIND_LABELS
 
-BUNDLES = "pagefind"
-TIMEOUT = 900  # seconds for one shard; 40,000 pages take about 30 s here
-PARALLEL = 2
+FORMAT = 1
+FOLDER = "search/i"
+GROUP = 16  # posts per result file
+BUCKET_BYTES = 4096  # aim for this many bytes of lists per bucket
+OWN_FILE = 1024  # a list longer than this (bytes) gets a file of its own
+MAX_WORD = 60  # longer "words" (hashes, base64) are not indexed
+EXCERPT = 600  # characters of text a result carries
+FILTERS = (("kind", "Kind"), ("source", "Source"), ("day", "Day"), ("talk", "Talk"), ("language", "Language"))
+
+# Chinese and Japanese are written without spaces: each character is a word (as in
+# `backchannel search`). The same two patterns are in static/search.js.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
+_PLAIN = re.compile(r"[^\W_]+")  # the same where there is no Chinese or Japanese: twice as fast
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+def words(text: str) -> list[str]:
+    """The words search matches on: NFKC, lower case, letters and digits only, a plural's
+    final "s" dropped ("nurses" finds "nurse"). static/search.js does exactly the same."""
+    return [w for w in map(_fold, _tokens(text)) if len(w) <= MAX_WORD]
+
+
+def word_set(text: str) -> set[str]:
+    """`set(words(text))`, folding each distinct word once (a blog recap repeats many)."""
+    found = {w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in set(_tokens(text))}
+    return {w for w in found if len(w) <= MAX_WORD} if any(len(w) > MAX_WORD for w in found) else found
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return (_WORD if _HAS_CJK.search(text) else _PLAIN).findall(text)
+
+
+def _fold(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
+
+
+def fnv1a(word: str) -> int:
+    h = 0x811C9DC5
+    for b in word.encode("utf-8"):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+@dataclass
+class Facet:
+    name: str  # kind, source, day, talk, language
+    label: str
+    values: list[tuple[str, int]]  # (value as pages write it, searchable posts), in the order shown
+    width: int = 1  # bytes per post in the column
 
 
 @dataclass
 class SearchReport:
-    shards: list[str] = field(default_factory=list)  # bundle folders, relative to the site root
-    indexed: list[str] = field(default_factory=list)  # days whose shard was rebuilt
+    posts: int = 0  # posts in the index
+    words: int = 0
+    files: int = 0
     seconds: float = 0.0
     error: str | None = None
+    facets: list[Facet] = field(default_factory=list)
+    buckets: int = 1
+    tag: str = ""  # changes whenever a file of the index does: the browser fetches ?v=<tag>
 
 
-@dataclass(frozen=True)
-class Shard:
-    name: str  # "2026-09-01" (a whole day) or "2026-09-02-14h" (an hour of the day going on)
-    glob: str  # the pages it indexes, relative to the site root
-    signature: str  # a hash of everything it indexes
+def write_index(writer, items: list[Item], when: Callable, source_label: Callable,
+                language_name: Callable) -> SearchReport:
+    """Write the index of the searchable `items` under `search/i/` through `writer` (a
+    SiteWriter: unchanged files are not rewritten). Returns what the search page needs."""
+    started = time.perf_counter()
+    docs = sorted((it for it in items if it.post.searchable), key=lambda it: (it.local, it.path))
+    labels = {
+        "kind": lambda it: KIND_LABELS[it.kind],
+        "source": lambda it: source_label(it.post.source),
+        "day": lambda it: when(it.post.created_at, "date"),
+        "talk": lambda it: it.talk.title if it.talk else None,
+        "language": lambda it: language_name(it.post.lang),
+    }
+    values = {name: [labels[name](it) for it in docs] for name, _ in FILTERS}
+    facets = _facets(values, docs)
+    report = SearchReport(posts=len(docs), facets=facets)
+
+    # result files: what each result shows, 16 posts a file
+    for g in range(0, len(docs), GROUP):
+        members = docs[g:g + GROUP]
+        page_key = hashlib.blake2b(repr([(it.sfp, it.path) for it in members]).encode(), digest_size=10).hexdigest()
+        writer.page(f"{FOLDER}/d/{g // GROUP}.bin", page_key,
+                    lambda members=members, g=g: _results_file(members, g, values, when))
+        report.files += 1
+
+    # columns: filters and rank; always small, always written (unchanged bytes are not rewritten)
+    ranks = bytes(_rank(it) for it in docs)
+    cols = _gzip(b"".join(_column(f, values[f.name]) for f in facets) + ranks)
+    writer.write(f"{FOLDER}/cols.bin", cols)
+    report.files += 1
+
+    # word lists: only when what is indexed changed
+    signature = hashlib.blake2b(repr((FORMAT, [(it.sfp, it.path) for it in docs])).encode(),
+                                digest_size=12).hexdigest()
+    state = writer.extra.get("search") or {}
+    files = state.get("files") if state.get("key") == signature else None
+    if files and all(writer.fresh(path, signature) for path in files):
+        report.buckets, report.words = state["buckets"], state["words"]
+    else:
+        lists = _lists(docs)
+        report.words = len(lists)
+        report.buckets, blobs = _buckets(lists)
+        files = []
+        for path, blob in blobs:
+            writer.write(path, blob, signature)
+            files.append(path)
+        writer.extra["search"] = {"key": signature, "files": files, "buckets": report.buckets,
+                                  "words": report.words}
+    report.files += len(files)
+    report.tag = hashlib.blake2b(cols + signature.encode(), digest_size=6).hexdigest()
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def plan_shards(items: list[Item], site_signature: str, today: str) -> list[Shard]:
-    """Whole days before `today`; `today` (and any later day) hour by hour.
-
-    Only posts that may be searched count: their pages carry `data-pagefind-body`, so
-    Pagefind leaves the other pages of a shard out, and a shard with none is not made.
-    """
-    groups: dict[tuple[str, str | None], list[str]] = {}
-    for it in items:
-        if not it.post.searchable:  # its author did not opt in to full-text search
-            continue
-        groups.setdefault((it.day, it.hour if it.day >= today else None), []).append(it.sfp)
-    shards = []
-    for (day, hour), sfps in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        signature = hashlib.blake2b("|".join([site_signature, *sfps]).encode(), digest_size=6).hexdigest()
-        if hour is None:
-            shards.append(Shard(day, f"posts/{day}/**/*.html", signature))
+def _facets(values: dict[str, list], docs: list[Item]) -> list[Facet]:
+    """The filters worth showing (more than one value), values ordered as the page lists them."""
+    out = []
+    for name, label in FILTERS:
+        counts = Counter(v for v in values[name] if v is not None)
+        if name == "day":  # in time order
+            first = {}
+            for it, v in zip(docs, values[name]):
+                first.setdefault(v, it.day)
+            order = sorted(counts.items(), key=lambda kv: first[kv[0]])
         else:
-            shards.append(Shard(f"{day}-{hour}h", f"posts/{day}/{hour}/*.html", signature))
-    return shards
+            order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if len(order) > 1:
+            out.append(Facet(name, label, order, 1 if len(order) < 255 else 2))
+    return out
 
 
-class Indexer:
-    """Runs Pagefind for the shards that changed, up to PARALLEL at a time, in the background.
+def _column(facet: Facet, values: list) -> bytes:
+    """A code per post: 0 for none, else the value's place in `facet.values` plus one."""
+    code = {v: i for i, (v, _) in enumerate(facet.values, 1)}
+    if facet.width == 1:
+        return bytes(code.get(v, 0) for v in values)
+    return b"".join(code.get(v, 0).to_bytes(2, "little") for v in values)
 
-    The build hands over each day as soon as its post pages are written (`ready(day)`), so
-    Pagefind indexes one day while Python renders the next: on two cores a full build
-    takes about as long as the slower of the two instead of their sum.
+
+def _rank(it: Item) -> int:
+    """0–255: what comes first among equal matches. A classified post (takeaway, question,
+    resource, thanks) before chatter, then by likes, reposts and replies (log scale)."""
+    kind = 0 if it.kind == "other" else 96
+    return min(255, kind + int(24 * math.log2(1 + it.engagement)))
+
+
+def _results_file(members: list[Item], first: int, values: dict[str, list], when: Callable) -> bytes:
+    rows = []
+    for n, it in enumerate(members, first):
+        p = it.post
+        text = p.text if len(p.text) <= EXCERPT else p.text[:EXCERPT].rsplit(" ", 1)[0] + " …"
+        rows.append({"url": it.path, "author": p.author.name or p.author.handle or "Someone",
+                     "when": when(p.created_at), "kind": values["kind"][n], "source": values["source"][n],
+                     "talk": values["talk"][n] or "", "cw": p.content_warning or "", "text": text})
+    return _gzip(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _lists(docs: list[Item]) -> dict[str, tuple[int, bytes]]:
+    """Each word's post numbers, delta-encoded varints (each number minus the one before,
+    minus one: most are under 128, one byte), with how many there are."""
+    numbers: dict[str, list[int]] = {}
+    for n, it in enumerate(docs):
+        p = it.post
+        for w in word_set(" ".join((p.text, p.content_warning or "", p.author.name or ""))):
+            found = numbers.get(w)
+            if found is None:
+                numbers[w] = [n]
+            else:
+                found.append(n)
+    return {w: (len(ns), _encode(ns)) for w, ns in numbers.items()}
+
+
+def _encode(numbers: list[int]) -> bytes:
+    deltas = [b - a - 1 for a, b in zip([-1, *numbers], numbers)]
+    if max(deltas) < 0x80:
+        return bytes(deltas)
+    buf = bytearray()
+    for d in deltas:
+        _varint(buf, d)
+    return bytes(buf)
+
+
+def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, bytes]]]:
+    """(bucket count, [(path, gzip bytes)]): a power of two, about BUCKET_BYTES of lists each.
+
+    A bucket file: for each word, its length and UTF-8 bytes, its post count, then either 0
+    and the list inline (length, bytes) or 1 and n: the list is in `<bucket>-<n>.bin`.
     """
-
-    def __init__(self, out: Path, shards: list[Shard], state: dict, progress: Progress = NO_PROGRESS):
-        self.out = out
-        self.progress = progress
-        self.shards = shards
-        self.state = state
-        self.report = SearchReport()
-        self.new_state: dict[str, dict] = {}
-        self.waiting: dict[str, list[tuple[Shard, str]]] = {}  # day → shards to index once ready
-        self.queue: list[tuple[Shard, str]] = []
-        self.running: list[tuple[Shard, str, subprocess.Popen, Any, float]] = []
-        self.failed: list[tuple[str, str]] = []
-        self.started = time.perf_counter()
-        for shard in shards:
-            folder = f"{BUNDLES}/{shard.name}-{shard.signature}"
-            old = state.get(shard.name, {})
-            keep = [d for d in [old.get("dir"), *old.get("previous", [])] if d and d != folder][:1]
-            self.new_state[shard.name] = {"dir": folder, "previous": keep}
-            if not (out / folder / "pagefind-entry.json").exists():
-                self.waiting.setdefault(shard.name[:10], []).append((shard, folder))
-        progress.stage("search index", sum(len(w) for w in self.waiting.values()), "shards")
-
-    def ready(self, day: str) -> None:
-        """The pages of `day` are final: its shards may be indexed now."""
-        self.queue += self.waiting.pop(day, [])
-        self._pump()
-
-    def finish(self) -> tuple[SearchReport, dict]:
-        """Index what is left, wait for every run; returns the report and the state to keep."""
-        for day in list(self.waiting):
-            self.ready(day)
-        while self.queue or self.running:
-            self._reap(block=True)
-            self._pump()
-        report, new_state = self.report, self.new_state
-        for name, message in self.failed:
-            report.error = message
-            old = self.state.get(name)
-            if old and (self.out / old["dir"] / "pagefind-entry.json").exists():
-                new_state[name] = old  # keep serving the last good shard
+    total = sum(len(data) for _, data in lists.values())
+    buckets = 1
+    while buckets < 8192 and buckets * BUCKET_BYTES < total:
+        buckets *= 2
+    grouped: dict[int, list[str]] = {}
+    for w in lists:
+        grouped.setdefault(fnv1a(w) % buckets, []).append(w)
+    out = []
+    for b in range(buckets):
+        buf = bytearray()
+        own = 0
+        names = sorted(grouped.get(b, []))
+        _varint(buf, len(names))
+        for w in names:
+            raw = w.encode("utf-8")
+            count, data = lists[w]
+            _varint(buf, len(raw))
+            buf += raw
+            _varint(buf, count)
+            if len(data) > OWN_FILE:
+                own += 1
+                _varint(buf, 1)
+                _varint(buf, own)
+                out.append((f"{FOLDER}/t/{b}-{own}.bin", _gzip(bytes(data))))
             else:
-                new_state.pop(name)
-        report.shards = [new_state[s.name]["dir"] + "/" for s in self.shards if s.name in new_state]
-        _remove_unused(self.out, new_state)
-        report.seconds = time.perf_counter() - self.started
-        return report, new_state
-
-    def abort(self) -> None:
-        """Stop every Pagefind run and forget the queue."""
-        self.queue.clear()
-        self.waiting.clear()
-        for shard, folder, proc, errors, _ in self.running:
-            proc.kill()
-            proc.wait()
-            errors.close()
-            shutil.rmtree(self.out / folder, ignore_errors=True)
-        self.running.clear()
-
-    def _pump(self) -> None:
-        self._reap(block=False)
-        while self.queue and len(self.running) < PARALLEL:
-            shard, folder = self.queue.pop(0)
-            shutil.rmtree(self.out / folder, ignore_errors=True)
-            errors = tempfile.TemporaryFile()  # not a pipe: nobody reads it while Pagefind runs
-            self.running.append((shard, folder, _start(self.out, shard.glob, folder, errors), errors,
-                                 time.monotonic()))
-
-    def _reap(self, block: bool) -> None:
-        for entry in list(self.running):
-            shard, folder, proc, errors, began = entry
-            if block and entry is self.running[0]:
-                try:
-                    proc.wait(timeout=max(1, TIMEOUT - (time.monotonic() - began)))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            elif proc.poll() is None:
-                continue
-            self.running.remove(entry)
-            errors.seek(0)
-            err = errors.read().decode("utf-8", "replace")
-            errors.close()
-            if proc.returncode != 0 or not (self.out / folder / "pagefind-entry.json").exists():
-                tail = " ".join(err.split()[-40:]) or f"exit code {proc.returncode}"
-                self.failed.append((shard.name, f"search index {shard.name}: Pagefind failed: {tail}"))
-                shutil.rmtree(self.out / folder, ignore_errors=True)
-            else:
-                self.report.indexed.append(shard.name)
-            self.progress.advance("search index")
+                _varint(buf, 0)
+                _varint(buf, len(data))
+                buf += data
+        out.append((f"{FOLDER}/t/{b}.bin", _gzip(bytes(buf))))
+    return buckets, out
 
 
-def _start(out: Path, glob: str, folder: str, errors) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", glob,
-           "--output-subdir", folder, "--force-language", "en", "--quiet"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, stdin=subprocess.DEVNULL)
+def _varint(buf: bytearray, n: int) -> None:
+    while n >= 0x80:
+        buf.append((n & 0x7F) | 0x80)
+        n >>= 7
+    buf.append(n)
 
 
-def _remove_unused(out: Path, state: dict[str, dict]) -> None:
-    wanted = {Path(d).name for s in state.values() for d in [s["dir"], *s.get("previous", [])]}
-    bundles = out / BUNDLES
-    if not bundles.is_dir():
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def remove_pagefind(out) -> None:
+    """Digests built before this index searched with Pagefind, in `pagefind/<shard>/`
+    folders: removed once every folder there is one of Pagefind's (nothing else of the user's)."""
+    folder = out / "pagefind"
+    if not folder.is_dir() or folder.is_symlink():
         return
-    for child in bundles.iterdir():
-        if child.is_dir() and child.name not in wanted:
-            shutil.rmtree(child, ignore_errors=True)
+    children = list(folder.iterdir())
+    if all(c.is_dir() and not c.is_symlink() and (c / "pagefind-entry.json").is_file() for c in children):
+        shutil.rmtree(folder, ignore_errors=True)

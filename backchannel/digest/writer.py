@@ -217,13 +217,12 @@ def remove_temporary(root: Path) -> int:
 
     Removes temporary files a killed build or a full disk left (`.name.PID.tmp`), and every
     symbolic link: the build never makes one, and writing through a linked folder (or
-    Pagefind's, or pruning one) would reach outside the output. Only the link goes, never
-    what it points to. Pagefind's bundle folders are looked at, not walked.
+    pruning one) would reach outside the output. Only the link goes, never what it points to.
     """
     n = 0
-    stack = [(str(root), False)]
+    stack = [str(root)]
     while stack:
-        folder, shallow = stack.pop()
+        folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -233,8 +232,7 @@ def remove_temporary(root: Path) -> int:
                 _unlink(entry.path)
                 n += 1
             elif entry.is_dir(follow_symlinks=False):
-                if not shallow:
-                    stack.append((entry.path, folder == str(root) and entry.name == "pagefind"))
+                stack.append(entry.path)
             elif entry.name.endswith(".tmp") and _TMP.fullmatch(entry.name):
                 _unlink(entry.path)
                 n += 1
@@ -257,9 +255,8 @@ def _read_manifest(blob: bytes, root: Path) -> dict:
     check = Inside(root)
     files = {path: entry for path, entry in data["files"].items() if _entry_ok(entry) and check(path)}
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
-    if "search" in extra:
-        search = extra["search"]
-        extra["search"] = {n: s for n, s in search.items() if _shard_ok(s)} if isinstance(search, dict) else {}
+    if "search" in extra and not _search_ok(extra["search"]):
+        extra["search"] = {}  # the word lists are written again
     return {**data, "files": files, "extra": extra}
 
 
@@ -291,16 +288,12 @@ def _entry_ok(entry: object) -> bool:
             and isinstance(entry[1], str) and all(isinstance(n, int) and not isinstance(n, bool) for n in entry[2:]))
 
 
-_SHARD_DIR = re.compile(r"pagefind/[A-Za-z0-9_-][A-Za-z0-9._-]{0,120}")
-
-
-def _shard_ok(state: object) -> bool:
-    """A search shard's state names folders under pagefind/ only."""
-    if not isinstance(state, dict) or not isinstance(state.get("dir"), str):
-        return False
-    previous = state.get("previous", [])
-    return (isinstance(previous, list) and all(isinstance(d, str) and _SHARD_DIR.fullmatch(d) for d in previous)
-            and bool(_SHARD_DIR.fullmatch(state["dir"])))
+def _search_ok(state: object) -> bool:
+    """The search index's state: its key, and the files it wrote (plain strings; `fresh`
+    only trusts the ones the manifest's checked entries also list)."""
+    return (isinstance(state, dict) and isinstance(state.get("key"), str)
+            and isinstance(state.get("files"), list) and all(isinstance(f, str) for f in state["files"])
+            and all(isinstance(state.get(k), int) for k in ("buckets", "words")))
 
 
 def _lock(root: Path):
