@@ -4,7 +4,6 @@ archive, the CLI as typed."""
 
 import functools
 import json
-import json
 import threading
 from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
