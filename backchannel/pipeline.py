@@ -19,6 +19,7 @@ from backchannel.blocklist import Blocker
 from backchannel.config import Config, secret_values
 from backchannel.errors import BackchannelError
 from backchannel.index import Index
+from backchannel.index_process import IndexProcess, available as index_process_available
 from backchannel.models import Post
 from backchannel.moderation import AUTOMATIC, hold_reasons, record
 from backchannel.progress import NO_PROGRESS, Progress
@@ -56,7 +57,8 @@ class SourceReport:
 class Writer:
     """Owns the archive and the index for one process."""
 
-    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None):
+    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None,
+                 index_process: bool = False):
         self.archive = archive
         self.index = index
         self.approve = config.moderation.mode == "approve"
@@ -65,6 +67,8 @@ class Writer:
         self.enrich = enrich
         self.secrets = secret_values()
         self.index.catch_up(archive)
+        # Bulk writers (import) index in a second process, overlapping the next batch's work.
+        self._indexer = IndexProcess(index) if index_process and index_process_available() else None
 
     def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
               cursors: dict | None = None, source: str | None = None) -> tuple[StoreResult, int]:
@@ -82,7 +86,7 @@ class Writer:
             self._hold(kept, set(result.added))
         if result.changed:
             by_id = {p.id: p for p in kept}
-            self.index.write(added=[by_id[i] for i in result.added],
+            (self._indexer or self.index).write(added=[by_id[i] for i in result.added],
                              updated=[by_id[i] for i in result.updated],
                              deleted=result.deleted, seq=self.archive.seq)
         return result, len(posts) - len(kept)
@@ -96,12 +100,16 @@ class Writer:
                     record(self.archive, post.id, "hold", "; ".join(reasons), by=AUTOMATIC)
 
     def close(self) -> None:
-        self.index.close()
-        self.archive.close()
+        try:
+            if self._indexer:
+                self._indexer.close()  # waits for the last batch
+        finally:
+            self.index.close()
+            self.archive.close()
 
 
 @contextmanager
-def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
+def open_writer(config: Config, create: bool = True, index_process: bool = False) -> Iterator[Writer]:
     """The writer of `config.data_dir`: its lock, archive, index and enrichment (kind, score,
     talk), all released on the way out, whatever happens inside.
 
@@ -110,6 +118,7 @@ def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
 
     `create=False` refuses a data dir with no archive yet (an `InputError`) rather than
     making an empty one. Another process holding the lock is a `LockedError`.
+    `index_process=True` (bulk imports) indexes in a child process: see `index_process.py`.
     """
     from backchannel.checks import archive_path
     from backchannel.enrich import load_talks, make_enricher
@@ -122,7 +131,7 @@ def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
         archive, index = Archive.in_dir(config.data_dir), None
         try:
             index = Index.in_dir(config.data_dir)
-            writer = Writer(config, archive, index, make_enricher(config, talks))
+            writer = Writer(config, archive, index, make_enricher(config, talks), index_process)
         except BaseException:
             if index is not None:
                 index.close()
