@@ -2,8 +2,11 @@
 
     python benchmarks/ingest.py 20000
 
-Both sides index the same posts with the same schema in the same process run, one after
-the other, so the ratio is meaningful on a noisy machine. Prints one table.
+Every row indexes the same posts with the same schema in the same run, one after the
+other, so the ratios are meaningful on a noisy machine. The last two rows are the whole
+`backchannel import` path from a JSONL file (parse, sanitise, kind, score, talk against the
+synthetic event's programme, archive, index), with the index written in a child process
+(as `import` does) and in this one. Prints one table.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from backchannel.config import Config  # noqa: E402
 from backchannel.index import Index, document, schema  # noqa: E402
 from backchannel.models import Post  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
-from synth import posts as synth_posts  # noqa: E402
+from synth import posts as synth_posts, write_event  # noqa: E402
 
 BATCH = 2000
 
@@ -54,6 +57,24 @@ def ours(posts: list[Post], folder: Path, enrich: bool) -> float:
     return elapsed
 
 
+def whole_import(folder: Path, count: int, index_process: bool) -> float:
+    """`backchannel import` of the synthetic event's posts.jsonl (its programme configured)."""
+    from backchannel.config import load
+    from backchannel.importer import import_file
+    from backchannel.pipeline import open_writer
+
+    event = folder / "event"
+    if not event.exists():
+        write_event(event, count)
+    cfg = load(event / "backchannel.toml", data_dir=folder / f"data-{index_process}")
+    t = time.perf_counter()
+    with open_writer(cfg, index_process=index_process) as writer, open(event / "posts.jsonl", "rb") as fh:
+        report = import_file(fh, writer)
+    elapsed = time.perf_counter() - t  # the writer's close waits for the last batch's index commit
+    assert report.added == count and not report.bad, report
+    return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=20000)
@@ -65,12 +86,14 @@ def main() -> None:
             "raw Whoosh add_document": raw_whoosh(posts, _mk(base / "raw")),
             "archive + index": ours(posts, _mk(base / "ours"), enrich=False),
             "archive + index + classify": ours(posts, _mk(base / "ours-classify"), enrich=True),
+            "whole import, index process": whole_import(base, args.count, index_process=True),
+            "whole import, one process": whole_import(base, args.count, index_process=False),
         }
     baseline = runs["raw Whoosh add_document"]
     print(f"ingest of {args.count} posts, batches of {BATCH}")
-    print(f"{'what':<30} {'seconds':>8} {'posts/s':>9} {'vs raw':>7}")
+    print(f"{'what':<31} {'seconds':>8} {'posts/s':>9} {'vs raw':>7}")
     for name, secs in runs.items():
-        print(f"{name:<30} {secs:>8.2f} {args.count / secs:>9.0f} {baseline / secs:>6.0%}")
+        print(f"{name:<31} {secs:>8.2f} {args.count / secs:>9.0f} {baseline / secs:>6.0%}")
     print(json.dumps({k: round(args.count / v) for k, v in runs.items()}), file=sys.stderr)
 
 
