@@ -35,9 +35,12 @@ class IndexProcess:
         index.close()  # the child opens its own
         self.path = index.path
         ctx = multiprocessing.get_context("fork")
+        for stream in (sys.stdout, sys.stderr):  # or the child would print their buffers again
+            stream.flush()
         child_in, self._out = ctx.Pipe(duplex=False)
         self._in, child_out = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_serve, args=(index.path, child_in, child_out, (self._out, self._in), os.getpid()),
+        parents_ends = (self._out, self._in)
+        self._proc = ctx.Process(target=_serve, args=(index.path, child_in, child_out, parents_ends, os.getpid()),
                                  name="backchannel-index", daemon=True)
         self._proc.start()
         child_in.close()
