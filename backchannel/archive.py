@@ -8,7 +8,11 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
 - `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
   the current state of a post is its actions replayed (`backchannel.moderation`).
-- `meta`: the archive's own counters (`seq`).
+- `talks`: the programme the posts were last matched with (id, code, title, room, start,
+  end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
+- `answers`: replies fetched because they answer a stored question (`backchannel.answers`):
+  reply id → question id and parent id. The reply itself is a row of `posts` like any post.
+- `meta`: the archive's own counters (`seq`), and `talks_hash`: which programme that was.
 
 Every write that changes a post or a tombstone takes the next `seq` number, so readers (the
 search index, the digest) can ask "what changed since N" and catch up after a crash.
@@ -24,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from backchannel.errors import BackchannelError
+from backchannel.errors import BackchannelError, InputError
 from backchannel.models import Author, Media, Metrics, Post, format_time, parse_time
 from backchannel.validate import problems
 
@@ -92,6 +96,23 @@ CREATE TABLE IF NOT EXISTS moderation (
     by TEXT NOT NULL DEFAULT ''        -- who: a login name, or "backchannel" for automatic holds
 );
 CREATE INDEX IF NOT EXISTS moderation_post ON moderation (post_id, n);
+CREATE TABLE IF NOT EXISTS talks (
+    id TEXT PRIMARY KEY,               -- pretalx/frab guid, iCalendar UID (what posts.talk holds)
+    code TEXT,                         -- pretalx code (PERF01) or frab id (101)
+    title TEXT NOT NULL,
+    room TEXT,
+    start TEXT NOT NULL,               -- ISO 8601 UTC
+    "end" TEXT NOT NULL,
+    speakers TEXT NOT NULL DEFAULT '[]',  -- JSON list of names
+    url TEXT
+);
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,               -- the reply (a row of posts)
+    question TEXT NOT NULL,            -- the question it answers (a row of posts)
+    parent TEXT,                       -- the post it replies to (the question, or a reply under it)
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS answers_question ON answers (question);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -116,10 +137,11 @@ class StoreResult:
     refused: int = 0  # tombstoned ids that came back
     deleted: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "id: field 'x' problem": a later stage would fail
+    linked: list[str] = field(default_factory=list)  # replies newly linked to their question as answers
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deleted)
+        return bool(self.added or self.updated or self.deleted or self.linked)
 
     def merge(self, other: "StoreResult") -> None:
         self.added += other.added
@@ -128,6 +150,7 @@ class StoreResult:
         self.refused += other.refused
         self.deleted += other.deleted
         self.rejected += other.rejected
+        self.linked += other.linked
 
 
 @dataclass
@@ -165,8 +188,6 @@ class Archive:
 
     def _open_readonly(self) -> sqlite3.Connection:
         if not self.path.is_file():
-            from backchannel.checks import no_archive
-
             raise no_archive(self.path.parent)
         uri = self.path.resolve().as_uri()
         db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
@@ -201,12 +222,15 @@ class Archive:
 
     def store(self, posts: Iterable[Post] = (), deleted: Iterable[str] = (),
               cursors: dict[str, Any] | None = None, source: str | None = None,
-              reason: str = "deleted at source") -> StoreResult:
-        """Upsert posts, tombstone ids, then save cursors — all in one transaction.
+              reason: str = "deleted at source",
+              answers: dict[str, tuple[str, str | None]] | None = None) -> StoreResult:
+        """Upsert posts, tombstone ids, link answers, then save cursors — all in one transaction.
 
         An upsert of an unchanged post changes nothing; a changed one (edit, new counts)
-        replaces the row; a tombstoned id is refused. Cursors are saved only if everything
-        before them was stored, so a cursor never runs ahead of the data.
+        replaces the row; a tombstoned id is refused. `answers` (reply id → (question id,
+        parent id)) links stored replies to their question; a reply that was not stored
+        (refused, rejected) gets no link. Cursors are saved only if everything before them
+        was stored, so a cursor never runs ahead of the data.
         """
         result = StoreResult()
         now = format_time(datetime.now().astimezone())
@@ -217,6 +241,8 @@ class Archive:
             for post_id in deleted:
                 if self._tombstone(post_id, source, reason, seq, now):
                     result.deleted.append(post_id)
+            for reply, (question, parent) in (answers or {}).items():
+                self._link(reply, question, parent, seq, result)
             for key, value in (cursors or {}).items():
                 if source is None:
                     raise ValueError("cursors need a source")
@@ -260,6 +286,24 @@ class Archive:
             (row["indexable"], row["discoverable"], seq, post.source, post.author.handle, post.id,
              row["indexable"], row["discoverable"]))
 
+    def _link(self, reply: str, question: str, parent: str | None, seq: int, result: StoreResult) -> None:
+        if not self.db.execute("SELECT 1 FROM posts WHERE id = ?", (reply,)).fetchone():
+            return
+        old = self.db.execute("SELECT question, parent FROM answers WHERE id = ?", (reply,)).fetchone()
+        if old == (question, parent):
+            return
+        self.db.execute("INSERT OR REPLACE INTO answers (id, question, parent, seq) VALUES (?, ?, ?, ?)",
+                        (reply, question, parent, seq))
+        result.linked.append(reply)
+
+    def answer_links(self) -> dict[str, tuple[str, str | None]]:
+        """Every stored reply that answers a question: reply id → (question id, parent id)."""
+        try:
+            rows = self.db.execute("SELECT id, question, parent FROM answers")
+            return {r[0]: (r[1], r[2]) for r in rows}
+        except sqlite3.OperationalError:  # a read-only archive made before answers existed
+            return {}
+
     def author_posts(self, source: str, handles: Iterable[str]) -> list[str]:
         """Ids of the stored posts of these authors (of one source)."""
         ids: list[str] = []
@@ -270,6 +314,7 @@ class Archive:
 
     def _tombstone(self, post_id: str, source: str | None, reason: str, seq: int, now: str) -> bool:
         found = self.db.execute("DELETE FROM posts WHERE id = ?", (post_id,)).rowcount
+        self.db.execute("DELETE FROM answers WHERE id = ?", (post_id,))
         known = self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone()
         if not known:
             self.db.execute("INSERT INTO tombstones (id, source, deleted_at, reason, seq) VALUES (?, ?, ?, ?, ?)",
@@ -289,6 +334,32 @@ class Archive:
             if not n:
                 self._set_seq(seq - 1)
         return n
+
+    def replace_talks(self, rows: Iterable[dict[str, Any]], fingerprint: str) -> None:
+        """Replace the `talks` table with the programme's talks and remember which one it is."""
+        with self._transaction():
+            self.db.execute("DELETE FROM talks")
+            self.db.executemany(
+                'INSERT OR REPLACE INTO talks (id, code, title, room, start, "end", speakers, url) '
+                "VALUES (:id, :code, :title, :room, :start, :end, :speakers, :url)", list(rows))
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('talks_hash', ?)", (fingerprint,))
+
+    def talk_rows(self) -> list[dict[str, Any]]:
+        """The stored programme, by start, with each talk's number of posts."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'talks'").fetchone():
+            return []  # an archive from before the talks table, opened read-only
+        counts = dict(self.db.execute("SELECT talk, count(*) FROM posts WHERE talk IS NOT NULL GROUP BY talk"))
+        cols = ("id", "code", "title", "room", "start", "end", "speakers", "url")
+        rows = [dict(zip(cols, r)) for r in self.db.execute(
+            'SELECT id, code, title, room, start, "end", speakers, url FROM talks ORDER BY start, room, title')]
+        for row in rows:
+            row["speakers"] = json.loads(row["speakers"])
+            row["posts"] = counts.get(row["id"], 0)
+        return rows
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -325,6 +396,14 @@ class Archive:
         select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
         sql = select + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}, id"
         for row in self.db.execute(sql, args):
+            yield _post(row)
+
+    def posts_of_kind(self, kind: str, source: str | None = None, raw: bool = True) -> Iterator[Post]:
+        """The posts classified `kind` (optionally of one source), oldest first; `raw=False`
+        leaves `Post.raw` empty."""
+        select = _SELECT if raw else _SELECT.replace(", raw,", ", NULL,")
+        sql = select + " WHERE kind = ?" + (" AND source = ?" if source else "") + " ORDER BY created_at, id"
+        for row in self.db.execute(sql, (kind, source) if source else (kind,)):
             yield _post(row)
 
     def changes_since(self, seq: int) -> Changes:
@@ -439,6 +518,12 @@ def _post(row: tuple) -> Post:
 
 NEW_COLUMNS = ("indexable", "discoverable", "talk", "talk_reason")  # added or renamed after the first release
 RENAMED = {"session": "talk", "session_reason": "talk_reason"}  # "talk" is the word for a programme item
+
+
+def no_archive(data_dir: Path) -> InputError:
+    """What a command that only reads says in a folder without an archive."""
+    return InputError(f"{data_dir}: no archive here yet (run `backchannel collect` or "
+                      "`backchannel import` first, or pass --data-dir)")
 
 
 def _has_columns(db: sqlite3.Connection) -> bool:

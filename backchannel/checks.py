@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from backchannel.archive import no_archive
 from backchannel.errors import InputError
 from backchannel.names import KINDS, SOURCES
 
@@ -21,11 +22,6 @@ def archive_path(data_dir: Path) -> Path:
     if not path.is_file():
         raise no_archive(data_dir)
     return path
-
-
-def no_archive(data_dir: Path) -> InputError:
-    return InputError(f"{data_dir}: no archive here yet (run `backchannel collect` or "
-                      "`backchannel import` first, or pass --data-dir)")
 
 
 def collectors(config, env: Mapping[str, str], only: Iterable[str] = ()) -> list:

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from backchannel.config_keys import (Choice, Count, FilePath, Flag, Folder, Hashtags, Key, Moment, PathOrUrl,
-                                     Positive, ServerUrls, Strings, Tables, Text, TimeZone, Url, Where, check_url,
+                                     Positive, ServerUrls, Strings, Tables, Text, TimeZone, Url, WebsocketUrls, Where, check_url,
                                      keys, only, read_table, table, toml_value)
 from backchannel.errors import ConfigError
 from backchannel.names import BLUESKY_APP_PASSWORD, BLUESKY_HANDLE, MASTODON_TOKEN, SECRET_VARS
@@ -64,12 +64,22 @@ class MastodonSource:
     timeout: float = Positive(15.0, "seconds per request")
 
 
+JETSTREAM_INSTANCES = ("wss://jetstream1.us-east.bsky.network", "wss://jetstream2.us-east.bsky.network",
+                       "wss://jetstream1.us-west.bsky.network", "wss://jetstream2.us-west.bsky.network")
+
+
 @table
 class BlueskySource:
     service: str = Url("https://bsky.social", "where to log in (XRPC base URL)", base=True)
     interval: int = Positive(60, "seconds between polls")
     timeout: float = Positive(15.0, "seconds per request")
     allow_adult: bool = Flag(False, "keep posts their author labelled adult (then shown as sensitive)")
+    jetstream: list[str] = WebsocketUrls(JETSTREAM_INSTANCES, "Jetstream websocket URLs (`wss://host`) that "
+                                         "`run` reads, tried in turn; `[]`: `run` polls search instead",
+                                         shown="Bluesky's four public instances")
+    appview: str = Url("https://public.api.bsky.app", "the public AppView: profiles, labels, counts "
+                       "and search without a login", base=True)
+    replay_hours: float = Positive(24.0, "a Jetstream cursor older than this many hours is filled by search")
 
 
 @table

@@ -17,6 +17,7 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -252,6 +253,21 @@ class ServerUrls(Strings):
         if not urls:
             raise where.fail(name, self.required or "needs at least one URL")
         return list(dict.fromkeys(urls))
+
+
+class WebsocketUrls(Strings):
+    """ws:// or wss:// URLs (Jetstream instances), without a trailing slash; `[]` turns them off."""
+
+    def __init__(self, default: list[str], help: str, **kw: Any):
+        super().__init__(help, **kw)
+        self.default = self.example = list(default)
+
+    def convert(self, values: list[str], where: Where, name: str) -> list[str]:
+        for value in values:
+            parts = urlsplit(value)
+            if parts.scheme not in ("ws", "wss") or not parts.netloc or parts.query or parts.fragment:
+                raise where.fail(name, f"not a websocket URL (wss://host): {value!r}")
+        return list(dict.fromkeys(v.rstrip("/") for v in values))
 
 
 class Moment(Key):

@@ -5,16 +5,8 @@ from __future__ import annotations
 from backchannel.classify.classifier import classify_post
 from backchannel.config import Config
 from backchannel.models import Post
-from backchannel.talks.programme import Talk, load_schedule
+from backchannel.talks.programme import Talk
 from backchannel.talks.matcher import Matcher
-
-
-def load_talks(cfg: Config) -> list[Talk]:
-    """The talks of `[event] schedule` (none without one). A broken file is an InputError;
-    a single bad talk in an otherwise good file is skipped."""
-    if not cfg.event.schedule:
-        return []
-    return load_schedule(cfg.event.schedule, cfg.event.tz, strict=False).talks
 
 
 def make_enricher(cfg: Config, talks: list[Talk] | None = None):

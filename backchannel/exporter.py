@@ -22,13 +22,15 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at", "edited_at",
     "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost", "likes", "reposts", "replies",
-    "quotes", "sensitive", "content_warning", "indexable", "discoverable", "kind", "score", "talk", "talk_reason",
+    "quotes", "sensitive", "content_warning", "indexable", "discoverable", "kind", "score", "talk", "talk_code",
+    "talk_reason",
 )
 
 
-def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl") -> int:
-    """Write posts to `out`; returns how many. CSV joins lists with spaces and writes `media`
-    as a JSON list of objects (`type`, `url`, `preview_url`, `alt`)."""
+def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl", codes: dict[str, str] | None = None) -> int:
+    """Write posts to `out`; returns how many. CSV joins lists with spaces, writes `media` as
+    a JSON list of objects (`type`, `url`, `preview_url`, `alt`) and adds each post's
+    `talk_code` (from `codes`: talk id → the code organisers use, `talks` table)."""
     n = 0
     if fmt == "jsonl":
         for post in posts:
@@ -44,7 +46,7 @@ def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl") -> int:
             "uri": post.uri, "author_handle": post.author.handle, "author_name": post.author.name,
             "author_url": post.author.url, "tags": " ".join(post.tags), "links": " ".join(post.links),
             "media": json.dumps([asdict(m) for m in post.media], ensure_ascii=False) if post.media else "",
-            **d["metrics"], **d["consent"],
+            "talk_code": (codes or {}).get(post.talk) if post.talk else None, **d["metrics"], **d["consent"],
         })
         writer.writerow({k: _cell(d.get(k)) for k in CSV_COLUMNS})
         n += 1
@@ -72,7 +74,8 @@ def export_archive(data_dir: Path, path: Path | None, fmt: str = "jsonl", source
             else:
                 only = sources([source], archive)[0] if source else None
                 hidden = set() if include_hidden else set(state(archive).hidden)
-                n = export((p for p in archive.posts(source=only) if p.id not in hidden), out, fmt)
+                codes = {row["id"]: row["code"] for row in archive.talk_rows() if row["code"]}
+                n = export((p for p in archive.posts(source=only) if p.id not in hidden), out, fmt, codes)
             out.flush()  # a full device fails here at the latest, as one line, not at exit
         except OSError as exc:
             out.close(abandon=True)

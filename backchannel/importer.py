@@ -216,7 +216,7 @@ def import_items(items: Iterable, writer: Writer, keep: Callable[[Post], bool] |
             report.skip(item.skip or "nothing to import")
             continue
         try:
-            post = sanitise(Post.from_dict(item.post), item.raw)
+            post = sanitise(post_from_dict(item.post), item.raw)
         except ValueError as exc:
             report.bad.append((item.position, str(exc)))
             continue

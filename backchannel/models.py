@@ -1,7 +1,7 @@
 """The one record every stage passes along: a `Post`.
 
 Collectors yield Posts; the archive stores them; the index, the classifier, the digest and
-the exports read them. `Post.to_dict()` / `Post.from_dict()` are the Post JSONL schema
+the exports read them. `Post.to_dict()` and `validate.post_from_dict()` are the Post JSONL schema
 (documented in the README), so an export can be imported again unchanged.
 """
 
@@ -166,14 +166,3 @@ class Post:
             data.update(kind=self.kind, score=self.score, talk=self.talk,
                         talk_reason=self.talk_reason)
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Post":
-        """Build a Post from a JSONL object; raises ValueError naming each bad field.
-
-        Every type and range is checked (`backchannel.validate`), so what this accepts,
-        every later stage accepts too.
-        """
-        from backchannel.validate import post_from_dict
-
-        return post_from_dict(data)

@@ -8,12 +8,15 @@ before the index commits, the next `Writer` catches the index up from the archiv
 
 from __future__ import annotations
 
+import logging
+
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
+from backchannel.answers import replies_round
 from backchannel.archive import Archive, StoreResult
 from backchannel.blocklist import Blocker
 from backchannel.config import Config, secret_values
@@ -27,6 +30,12 @@ from backchannel.progress import NO_PROGRESS, Progress
 Enrich = Callable[[list[Post]], None]
 
 
+# What the library tells the organiser along the way (the programme read, posts matched again);
+# the command line prints it on standard error.
+NOTES = logging.getLogger("backchannel.notes")
+NOTES.setLevel(logging.INFO)
+
+
 @dataclass
 class SourceReport:
     """What one source did in one round (for the CLI, `run`'s status and `--json`)."""
@@ -38,9 +47,26 @@ class SourceReport:
     unchanged: int = 0
     blocked: int = 0
     requests: int = 0
+    answers: int = 0  # replies newly linked to their question (`backchannel.answers`)
     skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept: int = 0  # stored: new, updated or unchanged
+    servers: dict[str, "Counts"] = field(default_factory=dict)  # the same, per server or feed
+
+    @property
+    def seen(self) -> int:
+        """Posts the source showed us this round: kept, blocked or left out."""
+        return self.kept + self.blocked + sum(self.skipped.values())
+
+    def lines(self) -> list[str]:
+        """The summary `collect` prints: the source, then each of its servers when it has several."""
+        left_out = self.left_out()
+        head = (f"{self.source}: {self.added} new, {self.updated} updated, {self.deleted} deleted"
+                + (f", {self.blocked} blocked" if self.blocked else "") + (f"; {left_out}" if left_out else "")
+                + f"; seen {self.seen}, kept {self.kept} ({self.requests} requests)")
+        servers = [f"  {name}: {c.describe()}" for name, c in self.servers.items()] if len(self.servers) > 1 else []
+        return [head, *servers]
 
     def left_out(self) -> str:
         """`left out: 3 not public, 1 opted out (#nobot)`, or '' when nothing was."""
@@ -50,15 +76,42 @@ class SourceReport:
     def as_dict(self) -> dict:
         return {"source": self.source, "added": self.added, "updated": self.updated,
                 "deleted": self.deleted, "unchanged": self.unchanged, "blocked": self.blocked,
+                "answers": self.answers,
                 "skipped": dict(self.skipped), "requests": self.requests, "warnings": self.warnings,
-                "errors": self.errors}
+                "errors": self.errors, "seen": self.seen, "kept": self.kept,
+                "servers": {name: c.as_dict() for name, c in self.servers.items()}}
+
+
+@dataclass
+class Counts:
+    """What one server (or feed) showed: seen, kept, left out by reason, failures."""
+
+    seen: int = 0
+    kept: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+
+    def add(self, other: "Counts") -> None:
+        self.seen += other.seen
+        self.kept += other.kept
+        self.errors += other.errors
+        for reason, n in other.left_out.items():
+            self.left_out[reason] = self.left_out.get(reason, 0) + n
+
+    def describe(self) -> str:
+        """`seen 7, kept 3, left out: 3 not public, 1 blocked; 1 error`."""
+        parts = [f"{n} {why}" for why, n in sorted(self.left_out.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return (f"seen {self.seen}, kept {self.kept}" + (f", left out: {', '.join(parts)}" if parts else "")
+                + (f"; {self.errors} error{'s' if self.errors != 1 else ''}" if self.errors else ""))
+
+    def as_dict(self) -> dict:
+        return {"seen": self.seen, "kept": self.kept, "left_out": dict(self.left_out), "errors": self.errors}
 
 
 class Writer:
     """Owns the archive and the index for one process."""
 
-    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None,
-                 index_process: bool = False):
+    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None):
         self.archive = archive
         self.index = index
         self.approve = config.moderation.mode == "approve"
@@ -67,12 +120,19 @@ class Writer:
         self.enrich = enrich
         self.secrets = secret_values()
         self.index.catch_up(archive)
-        # Bulk writers (import) index in a second process, overlapping the next batch's work.
-        self._indexer = IndexProcess(index) if index_process and index_process_available() else None
+        self._indexer: IndexProcess | None = None
+
+    def index_in_child(self) -> None:
+        """Bulk writers (import): index in a child process from now on, overlapping the next
+        batch's work (`index_process.py`). Where processes cannot fork, stay in process."""
+        if self._indexer is None and index_process_available():
+            self._indexer = IndexProcess(self.index)
 
     def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
-              cursors: dict | None = None, source: str | None = None) -> tuple[StoreResult, int]:
-        """Store one batch; returns what the archive did and how many posts were blocked."""
+              cursors: dict | None = None, source: str | None = None,
+              answers: dict | None = None) -> tuple[StoreResult, int]:
+        """Store one batch; returns what the archive did and how many posts were blocked.
+        `answers` links replies to the questions they answer (`Archive.store`)."""
         kept = [p for p in posts if not self.blocker.blocks(p)] if self.blocker else list(posts)
         if self.secrets:
             for post in kept:
@@ -81,10 +141,10 @@ class Writer:
             # Classifying and matching cost more than the write: skip posts stored unchanged
             # (the archive keeps what was derived for them).
             self.enrich(self.archive.changed(kept))
-        result = self.archive.store(kept, deleted, cursors, source)
+        result = self.archive.store(kept, deleted, cursors, source, answers=answers)
         if self.approve and result.added:
             self._hold(kept, set(result.added))
-        if result.changed:
+        if result.added or result.updated or result.deleted:
             by_id = {p.id: p for p in kept}
             (self._indexer or self.index).write(added=[by_id[i] for i in result.added],
                              updated=[by_id[i] for i in result.updated],
@@ -121,17 +181,23 @@ def open_writer(config: Config, create: bool = True, index_process: bool = False
     `index_process=True` (bulk imports) indexes in a child process: see `index_process.py`.
     """
     from backchannel.checks import archive_path
-    from backchannel.enrich import load_talks, make_enricher
     from backchannel.lock import WriterLock
+    from backchannel.talks.live import Programme
 
     if not create:
         archive_path(config.data_dir)
-    talks = load_talks(config)  # a broken programme stops the command before it takes the lock
+    programme = Programme.open(config)  # a broken programme stops the command before it takes the lock
     with WriterLock(config.data_dir):
         archive, index = Archive.in_dir(config.data_dir), None
         try:
             index = Index.in_dir(config.data_dir)
-            writer = Writer(config, archive, index, make_enricher(config, talks), index_process)
+            writer = Writer(config, archive, index)
+            writer.programme = programme
+            # The programme's summary, and posts matched again if it changed since the last match.
+            for note in programme.notes(programme.sync(writer)):
+                NOTES.info(note)
+            if index_process:  # after the sync, which indexes the posts it moved itself
+                writer.index_in_child()
         except BaseException:
             if index is not None:
                 index.close()
@@ -210,6 +276,9 @@ def collect_round(writer: Writer, collectors: Iterable, recheck_hours: float | N
                 for batch in collector.recheck(recent):
                     apply_batch(writer, collector.name, batch, report)
                     on_batch(report)
+            for batch in replies_round(collector, writer.archive):  # answers to the questions stored
+                apply_batch(writer, collector.name, batch, report)
+                on_batch(report)
         except BackchannelError as exc:
             report.errors.append(exc.format_message())
         except Exception as exc:  # a bug in one collector must not stop the others
@@ -223,9 +292,11 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     deleted = list(batch.deleted)
     if batch.forget:  # authors who opted out leave no trace: every post of theirs goes
         deleted += writer.archive.author_posts(source, batch.forget)
-    result, blocked = writer.store(batch.posts, deleted, batch.cursors, source)
+    result, blocked = writer.store(batch.posts, deleted, batch.cursors, source,
+                                   answers=getattr(batch, "answers", None))
     for reason, n in batch.skipped.items():
         report.skipped[reason] = report.skipped.get(reason, 0) + n
+    report.answers += len(result.linked)
     report.added += len(result.added)
     report.updated += len(result.updated)
     report.deleted += len(result.deleted)
@@ -234,3 +305,8 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     report.requests += batch.requests
     report.warnings += scrub(list(batch.warnings) + result.rejected, writer.secrets)
     report.errors += scrub(list(batch.errors), writer.secrets)
+    kept = len(result.added) + len(result.updated) + result.unchanged
+    report.kept += kept
+    left_out = dict(batch.skipped, **({"blocked": blocked} if blocked else {}))
+    counts = Counts(kept + sum(left_out.values()), kept, left_out, len(batch.errors))
+    report.servers.setdefault(getattr(batch, "origin", "") or source, Counts()).add(counts)

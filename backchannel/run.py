@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable
 
+from backchannel.collectors.registry import live
+from backchannel.answers import replies_round
 from backchannel.archive import Archive
 from backchannel.errors import BackchannelError
-from backchannel.pipeline import SourceReport, Writer, apply_batch
+from backchannel.pipeline import Counts, SourceReport, Writer, apply_batch
 
 if TYPE_CHECKING:
     from backchannel.config import Config
     from backchannel.digest import BuildReport
 
 RECHECK_EVERY = 600  # seconds between re-checks of recent posts (with --recheck)
+HEARTBEAT = 600  # seconds without a log line after which `run` says it is still polling
 MODERATION_CHECK = 1.0  # seconds between looks at the moderation log
 
 
@@ -52,6 +55,9 @@ class SourceStatus:
     total_deleted: int = 0
     requests: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # seen and left out, by reason, since start
+    seen: int = 0  # posts the source showed, since start: kept + left out
+    kept: int = 0
+    servers: dict[str, Counts] = field(default_factory=dict)  # the same per server or feed, since start
     errors: int = 0
     last_error: str | None = None
     polling: bool = False
@@ -71,6 +77,8 @@ class SourceStatus:
                 "last_new": self.last_new, "total_new": self.total_new, "total_updated": self.total_updated,
                 "total_deleted": self.total_deleted, "requests": self.requests,
                 "skipped": dict(self.skipped), "errors": self.errors, "last_error": self.last_error,
+                "seen": self.seen, "kept": self.kept,
+                "servers": {name: c.as_dict() for name, c in list(self.servers.items())},
                 "extra": dict(self.extra)}
 
 
@@ -162,6 +170,7 @@ class _Item:
     source: str
     batch: object
     done: threading.Event
+    apply: Callable[[], None] | None = None  # work for the writer other than a batch (a new programme)
 
 
 class Runner:
@@ -174,17 +183,25 @@ class Runner:
                  warnings: bool = False, moderation: Callable[[], int] | None = None,
                  review_queue: Callable[[], int] | None = None):
         self.writer = writer
-        self.collectors = collectors
+        # A source with a live stream (Bluesky's Jetstream) is read through it.
+        self.collectors = [live(c) for c in collectors]
         self.refresh = refresh
         self.build = build
-        self.log = log
+        self._log = log
+        self._last_said = time.monotonic()
+        self.heartbeat = HEARTBEAT
+        # The programme `open_writer` read ([event] schedule): watched for changes while running.
+        self.programme = getattr(writer, "programme", None)
         self.recheck_hours = recheck_hours
         self.on_change = on_change or (lambda status: None)
         self.warnings = warnings
         self.queue: queue.Queue[_Item] = queue.Queue(maxsize=64)
         self.stop = threading.Event()
-        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in collectors},
+        self.status = RunStatus({c.name: SourceStatus(c.name, intervals.get(c.name, 60)) for c in self.collectors},
                                 digest=build is not None)
+        for c in self.collectors:
+            if isinstance(getattr(c, "extra", None), dict):  # e.g. Jetstream's lag, kept up to date by the collector
+                self.status.sources[c.name].extra = c.extra
         self.status.archive_total = writer.archive.count()
         self._dirty = False
         # `moderation()` returns how many moderation actions arrived since it was last asked
@@ -193,6 +210,10 @@ class Runner:
         self.review_queue = review_queue  # approve mode: posts waiting for `backchannel review`
         self._next_check = 0.0
 
+    def log(self, line: str) -> None:
+        self._last_said = time.monotonic()
+        self._log(line)
+
     # -- the writer (main thread) ----------------------------------------------------------
 
     def run(self, max_seconds: float | None = None) -> RunStatus:
@@ -200,6 +221,8 @@ class Runner:
         self._install_signals()
         threads = [threading.Thread(target=self._poll_loop, args=(c,), name=f"poll-{c.name}", daemon=True)
                    for c in self.collectors]
+        if self.programme is not None and self.programme.every:
+            threads.append(threading.Thread(target=self._programme_loop, name="programme", daemon=True))
         for t in threads:
             t.start()
         deadline = time.monotonic() + max_seconds if max_seconds else None
@@ -223,6 +246,8 @@ class Runner:
             if self.build and self._dirty and time.monotonic() >= next_build:
                 self._build()
                 next_build = time.monotonic() + self.refresh
+            if time.monotonic() - self._last_said >= self.heartbeat:
+                self.log(self._quiet_line())
         self._drain()
         if self.build and self._dirty:
             self._build()
@@ -230,6 +255,12 @@ class Runner:
         return self.status
 
     def _store(self, item: _Item) -> None:
+        if item.apply:
+            try:
+                item.apply()
+            finally:
+                item.done.set()
+            return
         report = SourceReport(item.source)
         try:
             apply_batch(self.writer, item.source, item.batch, report)
@@ -243,19 +274,51 @@ class Runner:
         s.requests += report.requests
         for reason, n in report.skipped.items():
             s.skipped[reason] = s.skipped.get(reason, 0) + n
+        s.seen += report.seen
+        s.kept += report.kept
+        for name, counts in report.servers.items():
+            s.servers.setdefault(name, Counts()).add(counts)
         for warning in report.warnings if self.warnings else ():
             self.log(f"{item.source}: warning: {warning}")
         for error in report.errors:
             s.errors += 1
             s.last_error = error
             self.log(f"{item.source}: error: {error}")
-        if report.added or report.updated or report.deleted:
+        if report.added or report.updated or report.deleted or report.answers:
             self._dirty = True
             self.status.archive_total += report.added - report.deleted
             left_out = report.left_out()
             self.log(f"{item.source}: {report.added} new, {report.updated} updated, {report.deleted} deleted"
                      + (f"; {left_out}" if left_out else ""))
         self.on_change(self.status)
+
+    def _quiet_line(self) -> str:
+        """The heartbeat: polls go on and find nothing (or the log would have said so)."""
+        quiet = int(time.monotonic() - self._last_said) // 60
+        polls = ", ".join(f"{s.name} {s.polls} poll{'s' if s.polls != 1 else ''}"
+                          + (f" ({s.errors} errors)" if s.errors else "") for s in self.status.sources.values())
+        return (f"still collecting: nothing new in the last {quiet} min; since start {polls}; "
+                f"archive {self.status.archive_total} posts")
+
+    def _programme_loop(self) -> None:
+        """Look at the programme every few seconds (a file) or minutes (a URL); a changed one is
+        handed to the writer, which matches the stored posts again."""
+        while not self.stop.wait(self.programme.every):
+            try:
+                changed = self.programme.check()
+            except BackchannelError as exc:
+                self.log(f"programme: error: {exc.format_message()} (the last one read stays in use)")
+                continue
+            if changed:
+                item = _Item("programme", None, threading.Event(), apply=self._new_programme)
+                self._feed_item(item, [])
+
+    def _new_programme(self) -> None:
+        moved = self.programme.sync(self.writer)
+        self.log(f"programme changed: {self.programme.schedule.summary()}; stored posts matched again, "
+                 f"{moved} moved")
+        if moved:
+            self._dirty = True
 
     def _moderated(self) -> bool:
         try:
@@ -317,6 +380,7 @@ class Runner:
                     recent = list(reader.posts(source=collector.name, since=since))
                     self._poll_once(collector.name, lambda: collector.recheck(recent), waits)
                     last_recheck = time.monotonic()
+                self._poll_once(collector.name, lambda: replies_round(collector, reader), waits)
                 for done in waits:  # the next round reads cursors that include this round's
                     while not done.wait(0.2) and not self.stop.is_set():
                         pass
@@ -340,16 +404,20 @@ class Runner:
 
     def _feed(self, name: str, batches, waits: list[threading.Event]) -> None:
         for batch in batches:
-            item = _Item(name, batch, threading.Event())
-            while not self.stop.is_set():
-                try:
-                    self.queue.put(item, timeout=0.2)
-                    waits.append(item.done)
-                    break
-                except queue.Full:
-                    continue
+            self._feed_item(_Item(name, batch, threading.Event()), waits)
             if self.stop.is_set():
                 break
+
+    def _feed_item(self, item: _Item, waits: list[threading.Event]) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                waits.append(item.done)
+                if len(waits) > 256:  # a live stream's round never ends: forget the stored ones
+                    waits[:] = [w for w in waits if not w.is_set()]
+                return
+            except queue.Full:
+                continue
 
     def _report(self, name: str, message: str, waits: list[threading.Event]) -> None:
         from backchannel.collectors.base import Batch

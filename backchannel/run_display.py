@@ -13,7 +13,7 @@ import re
 import sys
 import threading
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import TextIO
 
 from rich.console import Console, Group
@@ -106,6 +106,11 @@ def summary(data: dict, now: datetime) -> list[Text]:
     if data.get("extra"):
         lines.append(Text(" · ".join(f"{safe(k, 30)}: {safe(v, 30)}" for k, v in data["extra"].items())))
     for s in data["sources"]:
+        servers = s.get("servers") or {}
+        if len(servers) > 1 or any(c["left_out"] or c["errors"] for c in servers.values()):
+            for name, c in servers.items():
+                counts = safe(describe(c), 200)
+                lines.append(Text(f"{safe(s['name'], 30)} · {safe(name, 60)}: since start {counts}"))
         if s.get("skipped"):
             parts = ", ".join(f"{n} {safe(why, 40)}" for why, n in
                               sorted(s["skipped"].items(), key=lambda kv: (-kv[1], kv[0])))
@@ -115,6 +120,13 @@ def summary(data: dict, now: datetime) -> list[Text]:
     if d["error"]:
         lines.append(Text(f"digest error: {safe(d['error'])}", style="red"))
     return lines
+
+
+def describe(counts: dict) -> str:
+    """One server's counts from the status data: `seen 7, kept 3, left out: 4 not public`."""
+    from backchannel.pipeline import Counts
+
+    return Counts(counts["seen"], counts["kept"], dict(counts["left_out"]), counts["errors"]).describe()
 
 
 def view(data: dict, now: datetime | None = None, header: str | None = None) -> Group:
@@ -132,7 +144,7 @@ class Display:
     """
 
     def __init__(self, stream: TextIO = sys.stderr, live: bool | None = None, quiet: bool = False,
-                 log_file: TextIO | None = None, console: Console | None = None):
+                 log_file: TextIO | None = None, console: Console | None = None, tz: tzinfo | None = None):
         from backchannel.progress import shown_on
 
         self.stream = stream
@@ -141,15 +153,21 @@ class Display:
                                           highlight=False, emoji=False)
         self.quiet = quiet
         self.log_file = log_file
+        self.tz = tz  # the event's time zone: log lines carry date, time and its offset
         self.recent: deque[str] = deque(maxlen=8)  # the last log lines, for the status file
+        self.recent_utc: deque[dict] = deque(maxlen=8)  # the same, stamped in UTC (status --json)
         self.lock = threading.Lock()
         self.status: RunStatus | None = None
         self._live: Live | None = None
 
     def log(self, line: str) -> None:
-        stamped = f"{datetime.now().astimezone().strftime('%H:%M:%S')} {safe(line, 400)}"
+        moment = datetime.now(timezone.utc)
+        local = moment.astimezone(self.tz) if self.tz else moment.astimezone()
+        stamped = f"{local.isoformat(timespec='seconds')} {safe(line, 400)}"
         with self.lock:
             self.recent.append(stamped)
+            self.recent_utc.append({"at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                                    "line": safe(line, 400)})
             if self.log_file:
                 self.log_file.write(stamped + "\n")
                 self.log_file.flush()
@@ -168,8 +186,8 @@ class Display:
         if self.status is None:
             return None
         with self.lock:
-            recent = list(self.recent)
-        return {**self.status.as_dict(), "recent": recent}
+            recent, log = list(self.recent), list(self.recent_utc)
+        return {**self.status.as_dict(), "recent": recent, "log": log}
 
     def _renderable(self):
         if self.status is None:

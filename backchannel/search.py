@@ -23,6 +23,7 @@ from backchannel.errors import InputError
 from backchannel.index import Index, schema, seconds
 from backchannel.checks import archive_path, kinds, sources
 from backchannel.models import Post
+from backchannel.talks.names import label, talk_ids
 from backchannel.validate import RANGE, in_range
 
 SORTS = ("relevance", "newest", "popular")
@@ -48,6 +49,7 @@ class Hit:
     relevance: float
     excerpt: str  # the text with matched words wrapped in MARK_START / MARK_END
     terms: list[str]
+    talk: str = ""  # the post's talk as organisers name it: "PERF01 'Fast Python'" ('' for none)
 
 
 @dataclass
@@ -164,6 +166,9 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
         raise InputError(f"--sort: one of {', '.join(SORTS)}")
     if limit < 1:
         raise InputError("--limit must be at least 1")
+    talks = {row["id"]: row for row in archive.talk_rows()}
+    if filters and filters.talk:  # a code, id or title words → the ids posts carry
+        filters = replace(filters, talk=talk_ids(filters.talk, list(talks.values())))
     q = build_query(text, filters or Filters())
     if not index.exists:
         return Results([], 0)
@@ -187,7 +192,8 @@ def search(index: Index, archive: Archive, text: str, filters: Filters | None = 
             continue
         excerpt = _highlight(fields.get("text", ""), words) or _head(post.text)
         terms = sorted({w.lower() for w in _MARKED.findall(excerpt)})
-        hits.append(Hit(post, float(score), excerpt, terms))
+        talk = label(talks[post.talk]) if post.talk in talks else (post.talk or "")
+        hits.append(Hit(post, float(score), excerpt, terms, talk))
     return Results(hits, total)
 
 

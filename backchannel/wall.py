@@ -4,7 +4,7 @@ The page (`wall/index.html`, with `static/wall.js` and `static/wall.css`) has no
 it; its script polls two small JSON files next to it, every `[wall] poll` seconds:
 
 - `posts.json`, written by every build: the newest posts the wall may show, and the
-  spotlight (top takeaways and open questions);
+  spotlight (top takeaways, open questions, and answered questions with their best answer);
 - `moderation.json`, written by every build *and* by every moderation command: the ids of
   hidden posts and the pinned posts. A hide therefore reaches an open wall on its next poll,
   without waiting for a rebuild. It is not in the build's manifest, and a writer never
@@ -29,6 +29,7 @@ from backchannel.digest.model import Grouped, Item, file_name, load
 from backchannel.names import KIND_LABELS
 from backchannel.digest.pages import source_label
 from backchannel.digest.writer import atomic_write
+from backchannel.digest.answers import Answered
 from backchannel import moderation
 from backchannel.errors import InputError
 from backchannel.models import Post
@@ -63,6 +64,15 @@ def post_json(item: Item, when: Callable) -> dict:
     }
 
 
+def spot_json(entry: Item | Answered, when: Callable) -> dict:
+    """A spotlight entry: a post, or an answered question with its best answer (plain text)."""
+    if not isinstance(entry, Answered):
+        return post_json(entry, when)
+    best = post_json(entry.best, when)
+    return {**post_json(entry.question, when),
+            "answer": {"id": best["id"], "name": best["name"], "text": best["text"], "speaker": entry.by_speaker}}
+
+
 def posts_json(g: Grouped, mod: State, config: Config, when: Callable) -> bytes:
     """What every build writes to `wall/posts.json`: newest posts first, then the spotlight."""
     mode = config.moderation.mode
@@ -71,11 +81,14 @@ def posts_json(g: Grouped, mod: State, config: Config, when: Callable) -> bytes:
     allowed = {id(it) for it in ok}
     takeaways = [r.item for r in g.top_takeaways if id(r.item) in allowed][:SPOTLIGHT]
     questions = [it for it in g.open_questions if id(it) in allowed][:SPOTLIGHT // 2]
+    answered = [a for a in g.questions()[0] if id(a.question) in allowed
+                and mod.on_wall(a.best.post.id, mode)][:SPOTLIGHT // 2]
     spotlight = []
-    for i in range(max(len(takeaways), len(questions))):  # alternate, takeaways first
-        for label, group in (("Top takeaway", takeaways), ("Open question", questions)):
+    for i in range(max(len(takeaways), len(questions), len(answered))):  # take turns, takeaways first
+        for label, group in (("Top takeaway", takeaways), ("Open question", questions),
+                             ("Answered question", answered)):
             if i < len(group):
-                spotlight.append({"label": label, **post_json(group[i], when)})
+                spotlight.append({"label": label, **spot_json(group[i], when)})
     data = {"event": config.event.name, "hashtags": config.event.hashtags,
             "posts": [post_json(it, when) for it in newest], "spotlight": spotlight}
     return _dump(data)

@@ -3,8 +3,10 @@
 Used by talk matching (which title words does a post use?) and by the ranking's
 near-duplicate check. Text is NFKC-normalised, case-folded and stripped of accents (so
 "Lehrkräfte" and "Lehrkrafte", "Sécurité" and "securite" meet); camel-cased hashtags are
-split ("#VectorSearch" → "vector search"); runs of Chinese/Japanese characters, which are
-written without spaces, become overlapping character pairs ("検索エンジン" → 検索 索エ エン ...).
+split ("#VectorSearch" → "vector search"); contractions lose their elided article or
+ending ("l'archive" → "archive", "don't" → "don"; "j'ai" leaves nothing, not "ai"); runs
+of Chinese/Japanese characters, which are written without spaces, become overlapping
+character pairs ("検索エンジン" → 検索 索エ エン ...).
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ _URL = re.compile(r"https?://\S+", re.I)
 _MENTION = re.compile(r"(?<![\w/])@[\w.-]+(?:@[\w.-]+)?")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+# Contractions: "l'archive", "quelqu'un", "dell'archivio" lose the elided article or pronoun,
+# "don't", "we're" the English ending; what is left of "j'ai" or "n'y" is no word either.
+_ELIDED = frozenset("quelqu lorsqu puisqu jusqu presqu aujourd dell nell sull dall all quell bell"
+                    " un" .split())
+_CLITICS = frozenset("s t re ve ll d m".split())
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 
@@ -67,6 +74,9 @@ def tokens(text: str) -> list[str]:
         text = split_hashtags(text)
     out: list[str] = []
     for token in _WORD.findall(fold(text)):
+        if "'" in token or "’" in token:
+            out += _uncontract(token)
+            continue
         if token.isascii() or not _CJK.search(token):
             out.append(token)
             continue
@@ -80,6 +90,17 @@ def tokens(text: str) -> list[str]:
         if pos < len(token):
             out.append(token[pos:])
     return out
+
+
+def _uncontract(token: str) -> list[str]:
+    """The words of a contraction: "l'archive" → archive, "don't" → don, "j'ai" → nothing."""
+    parts = re.split(r"['’]", token)
+    if len(parts) == 2 and parts[1] in _CLITICS:  # English: "don't", "it's", "we're"
+        return [parts[0]]
+    head, last = parts[:-1], parts[-1]
+    if all(len(p) <= 2 or p in _ELIDED for p in head):  # French, Italian, Catalan elisions
+        return [last] if len(last) > 2 else []
+    return [p for p in parts if p]
 
 
 def words(text: str) -> list[str]:

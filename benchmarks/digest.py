@@ -24,9 +24,11 @@ HERE = Path(__file__).resolve().parent
 OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 sys.path.insert(0, str(HERE))
 
+from backchannel.validate import post_from_dict
 from backchannel.config import load  # noqa: E402
 from backchannel.digest import build  # noqa: E402
-from backchannel.enrich import load_talks, make_enricher  # noqa: E402
+from backchannel.enrich import make_enricher  # noqa: E402
+from backchannel.talks.live import Programme  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.models import Post, parse_time  # noqa: E402
@@ -42,12 +44,12 @@ def main() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     write_event(folder, 0)
     cfg = load(folder / "backchannel.toml")
-    talks = load_talks(cfg)
+    talks = Programme.open(cfg).talks
     records = sorted(synth_posts(args.count + 100), key=lambda r: r["created_at"])
     old, new = records[:-100], records[-100:]
     writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir), make_enricher(cfg, talks))
     for start in range(0, len(old), 5000):
-        writer.store([Post.from_dict(r) for r in old[start:start + 5000]])
+        writer.store([post_from_dict(r) for r in old[start:start + 5000]])
     rows = []
 
     def timed(label: str, now) -> None:
@@ -58,7 +60,7 @@ def main() -> None:
     now = parse_time(old[-1]["created_at"]) + timedelta(minutes=1)
     timed("full build", now)
     timed("rebuild, nothing new", now)
-    writer.store([Post.from_dict(r) for r in new])
+    writer.store([post_from_dict(r) for r in new])
     timed("refresh, +100 posts", parse_time(new[-1]["created_at"]) + timedelta(minutes=1))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     writer.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from backchannel.validate import post_from_dict
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.config import Config  # noqa: E402
 from backchannel.index import Index, document, schema  # noqa: E402
@@ -79,7 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", type=int, nargs="?", default=20000)
     args = ap.parse_args()
-    posts = [Post.from_dict(r) for r in synth_posts(args.count)]
+    posts = [post_from_dict(r) for r in synth_posts(args.count)]
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         runs = {

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from backchannel.validate import post_from_dict
 from backchannel.digest.keypoints import key_points  # noqa: E402
 from backchannel.models import Post  # noqa: E402
 from synth import posts as synth_posts, schedule  # noqa: E402
@@ -46,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("count", type=int, nargs="?", default=20_000)
     args = parser.parse_args()
-    posts = sorted((Post.from_dict(d) for d in synth_posts(args.count)), key=lambda p: p.created_at)
+    posts = sorted((post_from_dict(d) for d in synth_posts(args.count)), key=lambda p: p.created_at)
     rows = []
     for label, sets in (("per talk, the rest per day", sets_by_talk(posts)),
                         ("sets of 5,000 (no schedule)",

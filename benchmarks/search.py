@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 OUT = Path(os.environ.get("BACKCHANNEL_BENCH_OUT", HERE / "out"))  # where built events are kept
 sys.path.insert(0, str(HERE))
 
+from backchannel.validate import post_from_dict
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.config import Config  # noqa: E402
 from backchannel.index import Index  # noqa: E402
@@ -50,7 +51,7 @@ def build(folder: Path, count: int) -> None:
     writer = Writer(Config(path=None, data_dir=folder), Archive.in_dir(folder), Index.in_dir(folder))
     records = synth_posts(count)
     for start in range(0, count, 5000):
-        writer.store([Post.from_dict(r) for r in records[start:start + 5000]])
+        writer.store([post_from_dict(r) for r in records[start:start + 5000]])
     writer.index.rebuild(writer.archive)  # one optimised segment, as `reindex` leaves it
     writer.close()
     print(f"(built {count} posts in {time.perf_counter() - t:.0f} s)", file=sys.stderr)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from backchannel.validate import post_from_dict
 from backchannel.classify.classifier import classify_post  # noqa: E402
 from backchannel.models import Post  # noqa: E402
 from backchannel.talks.programme import load_schedule  # noqa: E402
@@ -59,7 +60,7 @@ def aliases(folder: Path) -> dict[str, str]:
 
 
 def load_set(folder: Path) -> tuple[list[Post], dict[str, dict]]:
-    posts = [Post.from_dict(json.loads(line)) for line in (folder / "posts.jsonl").open(encoding="utf-8")
+    posts = [post_from_dict(json.loads(line)) for line in (folder / "posts.jsonl").open(encoding="utf-8")
              if line.strip()]
     labels = {}
     for line in (folder / "labels.jsonl").open(encoding="utf-8"):

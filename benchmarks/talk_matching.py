@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import synth  # noqa: E402
 
+from backchannel.validate import post_from_dict
 from backchannel.models import Post  # noqa: E402
 from backchannel.talks.programme import parse_schedule  # noqa: E402
 from backchannel.talks.matcher import Matcher  # noqa: E402
@@ -76,7 +77,7 @@ def posts(count: int, talks: list[dict], seed: int = 2) -> list[Post]:
             record["text"] += " " + talk["title"]
         elif hint < 0.25:
             record["text"] += f" {talk['persons'][0]['public_name']}"
-        out.append(Post.from_dict(record))
+        out.append(post_from_dict(record))
     return out
 
 

@@ -9,6 +9,11 @@ Cursors are a collector's own bookmarks (e.g. the newest status id per server ×
 a dict of JSON values keyed by whatever the collector likes. The pipeline passes the stored
 ones back on the next call.
 
+Threads (optional, Mastodon and Bluesky): `replies(threads)` takes (question Post, ids of
+its answers already stored) pairs and yields Batches whose posts are the public replies,
+`answers` links them to their question, `threads` names the questions read and `deleted`
+the stored answers a complete thread no longer holds. See `backchannel.answers`.
+
 Failures: a collector reports what went wrong in `Batch.errors` / `Batch.warnings` and goes
 on with its other servers, tags or feeds. It raises only for a problem the user must fix
 before anything can work (bad credentials): `backchannel.errors.SourceError`.
@@ -34,6 +39,11 @@ class Batch:
     requests: int = 0  # HTTP requests this step made (for `stats` and the polling-cost check)
     skipped: dict[str, int] = field(default_factory=dict)  # posts seen and left out, by reason
     forget: list[str] = field(default_factory=list)  # authors (handles) who opted out: drop all their posts
+    origin: str = ""  # the server or feed it came from, for per-server counts ('' for the source as a whole)
+    # Replies fetched as answers (`backchannel.answers`): reply id → (question id, parent id or None),
+    # and the questions whose threads this step read (their re-check schedule moves on).
+    answers: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    threads: list[str] = field(default_factory=list)
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n

@@ -34,3 +34,15 @@ def make_collectors(config: Config, env: Mapping[str, str], only: Iterable[str] 
 def _dir(config: Config) -> Path:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     return config.data_dir
+
+
+def live(collector: Collector) -> Collector:
+    """What `run` reads for this collector: Bluesky's Jetstream stream when instances are
+    configured (the default), else the collector itself (polled)."""
+    from backchannel.collectors.bluesky.collector import BlueskyCollector
+
+    if isinstance(collector, BlueskyCollector) and collector.source.jetstream:
+        from backchannel.collectors.bluesky.live import JetstreamCollector
+
+        return JetstreamCollector(collector.config, collector.data_dir, collector.env)
+    return collector

@@ -13,7 +13,10 @@ Endpoints, with the shapes of the lexicons (`com.atproto.server.*`, `app.bsky.fe
 per account), `refreshSession` (rotates the refresh token), `getSession`, `searchPosts`
 (`q`, `sort=latest` by `sortAt = min(createdAt, indexedAt)`, `since` inclusive, `until`
 exclusive, `limit` 1..100, offset cursors like Bluesky's search service, fuzzy matching like
-a full-text index) and `getPosts` (at most 25 `uris`; unknown or deleted ones are left out).
+a full-text index), `getPosts` (at most 25 `uris`; unknown or deleted ones are left out) and
+`getPostThread` (`uri`, `depth` 0..1000, `parentHeight`; a `threadViewPost` tree whose
+deleted replies show as `notFoundPost` while replies below them remain, replies of accounts
+the viewer blocks as `blockedPost`, and 400 `NotFound` for a root that is gone).
 
 Tokens are JWT-shaped (the client reads `exp` to decide when to refresh). An expired access
 token gets 400 `ExpiredToken`, an unknown one 401 `InvalidToken`, as a PDS answers.
@@ -32,10 +35,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 
 PDS_DID = "did:web:pds.test"
 
@@ -81,6 +84,7 @@ class Account:
     password: str = ""
     display_name: str | None = None
     labels: list[str] = field(default_factory=list)  # self-labels such as "!no-unauthenticated"
+    active: bool = True  # False: deactivated (getProfiles leaves it out)
 
     def view(self) -> dict[str, Any]:
         """app.bsky.actor.defs#profileViewBasic."""
@@ -249,6 +253,8 @@ class BlueskyServer:
     def __init__(self) -> None:
         self.accounts: dict[str, Account] = {}
         self.posts: dict[str, dict[str, Any]] = {}  # uri → PostView
+        self.gone: dict[str, dict[str, Any]] = {}  # deleted posts (their replies stay in threads)
+        self.blocked: set[str] = set()  # DIDs the viewer blocks: their replies are blockedPost
         self.access_ttl = 2 * 3600  # seconds, like a PDS's 2-hour access tokens
         self.refresh_ttl = 60 * 24 * 3600
         self.access: dict[str, tuple[str, float]] = {}  # token → (did, expires at)
@@ -257,6 +263,7 @@ class BlueskyServer:
         self.faults: list[list[Any]] = []  # [nsid, good calls to let through, Response]
         self.pds_url: str | None = None  # DID documents name this PDS (default: this server)
         self.search_enabled = True
+        self.public_search = False  # answer searchPosts without a login (first pages only)
         self.lock = threading.Lock()
         self.loop = Loopback(self.handle)
 
@@ -273,7 +280,17 @@ class BlueskyServer:
             self.posts[view["uri"]] = view
 
     def delete(self, uri: str) -> None:
-        self.posts.pop(uri, None)
+        view = self.posts.pop(uri, None)
+        if view is not None:
+            self.gone[uri] = view
+
+    def reply(self, author: Account, parent: dict[str, Any], text: str, **kw: Any) -> dict[str, Any]:
+        """A reply to `parent` (added to the server); the parent's `replyCount` goes up."""
+        kw.setdefault("created_at", parse(parent["record"]["createdAt"]) + timedelta(minutes=1))
+        view = make_post(author, text, reply_to=parent, **kw)
+        parent["replyCount"] = parent.get("replyCount", 0) + 1
+        self.add(view)
+        return view
 
     def inject(self, nsid: str, response: Response, after: int = 0, times: int = 1) -> None:
         """Answer the next `times` calls of `nsid`, after `after` good ones, with `response`."""
@@ -317,6 +334,8 @@ class BlueskyServer:
             "com.atproto.server.getSession": self._get_session,
             "app.bsky.feed.searchPosts": self._search_posts,
             "app.bsky.feed.getPosts": self._get_posts,
+            "app.bsky.actor.getProfiles": self._get_profiles,
+            "app.bsky.feed.getPostThread": self._get_post_thread,
         }
         route = routes.get(nsid)
         if route is None:
@@ -415,9 +434,13 @@ class BlueskyServer:
 
     # feeds -------------------------------------------------------------------------------
     def _search_posts(self, req: Request) -> Response:
-        _, error = self._viewer(req)
-        if error:
-            return error
+        if self.public_search and not _bearer(req):  # a public AppView: no login, but no paging either
+            if req.arg("cursor"):
+                return xrpc_error(400, "InvalidRequest", "Unauthenticated requests may not use cursor")
+        else:
+            _, error = self._viewer(req)
+            if error:
+                return error
         if not self.search_enabled:
             return xrpc_error(403, "Forbidden", "Search is not available for this account")
         q = (req.arg("q") or "").strip()
@@ -447,13 +470,62 @@ class BlueskyServer:
         return Response.json(out)
 
     def _get_posts(self, req: Request) -> Response:
-        _, error = self._viewer(req)
-        if error:
-            return error
+        if _bearer(req):  # the public AppView answers without a login too
+            _, error = self._viewer(req)
+            if error:
+                return error
         uris = req.query.get("uris", [])
         if len(uris) > 25:
             return xrpc_error(400, "InvalidRequest", "Error: uris must not have more than 25 elements")
         return Response.json({"posts": [self.posts[u] for u in uris if u in self.posts]})
+
+    def _get_profiles(self, req: Request) -> Response:
+        """app.bsky.actor.getProfiles: public; unknown or deactivated actors are left out."""
+        actors = req.query.get("actors", [])
+        if not actors:
+            return xrpc_error(400, "InvalidRequest", "Error: Params must have the property \"actors\"")
+        if len(actors) > 25:
+            return xrpc_error(400, "InvalidRequest", "Error: actors must not have more than 25 elements")
+        by_handle = {a.handle: a for a in self.accounts.values()}
+        found = [self.accounts.get(a) or by_handle.get(a) for a in actors]
+        return Response.json({"profiles": [dict(a.view(), followersCount=0, postsCount=1)
+                                           for a in found if a is not None and a.active]})
+
+
+    def _get_post_thread(self, req: Request) -> Response:
+        _, error = self._viewer(req)
+        if error:
+            return error
+        uri = req.arg("uri") or ""
+        try:
+            depth = int(req.arg("depth", "6"))
+        except ValueError:
+            return xrpc_error(400, "InvalidRequest", "Error: depth must be an integer")
+        if not 0 <= depth <= 1000:
+            return xrpc_error(400, "InvalidRequest", "Error: depth must be between 0 and 1000")
+        root = self.posts.get(uri)
+        if root is None:
+            return xrpc_error(400, "NotFound", f"Post not found: {uri}")
+        children: dict[str, list[dict[str, Any]]] = {}
+        for view in [*self.posts.values(), *self.gone.values()]:
+            parent = view["record"].get("reply", {}).get("parent", {}).get("uri")
+            if parent:
+                children.setdefault(parent, []).append(view)
+
+        def node(view: dict[str, Any], level: int) -> dict[str, Any] | None:
+            below = sorted(children.get(view["uri"], []), key=lambda v: v["record"]["createdAt"])
+            replies = [n for n in (node(c, level + 1) for c in below) if n] if level < depth else []
+            if view["uri"] in self.gone:
+                if not replies:
+                    return None  # a deleted leaf just disappears
+                return {"$type": "app.bsky.feed.defs#notFoundPost", "uri": view["uri"], "notFound": True}
+            if view["author"]["did"] in self.blocked:
+                return {"$type": "app.bsky.feed.defs#blockedPost", "uri": view["uri"], "blocked": True,
+                        "author": {"did": view["author"]["did"],
+                                   "viewer": {"blocking": f"at://viewer/app.bsky.graph.block/{fake_cid(view['uri'])[:13]}"}}}
+            return {"$type": "app.bsky.feed.defs#threadViewPost", "post": view, "replies": replies}
+
+        return Response.json({"thread": node(root, 0)})
 
 
 def _sort_at(view: dict[str, Any]) -> datetime | None:

@@ -2,7 +2,9 @@
 
 It answers like Mastodon 4.3 does: tag timelines newest first with `limit` (≤ 40), `max_id`,
 `min_id`, `since_id` and `any[]`, a `Link` header with rel="next"/"prev" (none on an empty
-page), `X-RateLimit-*` headers, `/api/v1/statuses/:id`, `/api/v1/instance` and
+page), `X-RateLimit-*` headers, `/api/v1/statuses/:id`, `/api/v1/statuses/:id/context` (a thread, as a logged-out reader
+sees it: public and unlisted replies, depth first, at most 60 descendants 20 levels deep),
+`/api/v1/instance` and
 `/api/v2/instance`, and Status JSON with the fields Mastodon sends. Ids are snowflakes in
 strings, local to each server; a status seen on several servers keeps one `uri`.
 
@@ -33,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
 
 
 def iso(dt: datetime) -> str:
@@ -248,6 +250,17 @@ class FakeMastodon:
             "emojis": [], "card": None, "poll": None,
         })
 
+    def reply(self, person: Person, parent: dict, text: str = "", **kw: Any) -> dict:
+        """`person` (who lives here) replies to `parent` (a status this server has); the
+        parent's `replies_count` goes up, as Mastodon counts it."""
+        kw.setdefault("created_at", datetime.fromisoformat(parent["created_at"].replace("Z", "+00:00"))
+                      + timedelta(minutes=1))
+        status = self.publish(person, text, in_reply_to_id=parent["id"],
+                              in_reply_to_account_id=parent["account"]["id"], **kw)
+        with self.lock:
+            parent["replies_count"] += 1
+        return status
+
     def find(self, uri: str) -> dict:
         return next(s for s in self.statuses.values() if s["uri"] == uri)
 
@@ -286,6 +299,9 @@ class FakeMastodon:
             if self.token and req.headers.get("authorization") != f"Bearer {self.token}":
                 return Response.json({"error": "This API requires an authenticated user"}, 401)
             return self.tag_timeline(req)
+        match = re.fullmatch(r"/api/v1/statuses/([^/]+)/context", req.path)
+        if match:
+            return self.context(unquote(match.group(1)))
         match = re.fullmatch(r"/api/v1/statuses/([^/]+)", req.path)
         if match:
             status = self.statuses.get(unquote(match.group(1)))
@@ -298,6 +314,37 @@ class FakeMastodon:
             return Response.json({"uri": self.handle_domain, "title": "Test server", "version": self.version,
                                   "urls": {"streaming_api": self.url.replace("http", "ws")}})
         return Response.json({"error": "Record not found"}, 404)
+
+    def context(self, sid: str) -> Response:
+        """Mastodon's `context` for a logged-out reader: the reply chain up and the replies
+        down (depth first, oldest first), public and unlisted only, within its limits."""
+        with self.lock:
+            statuses = list(self.statuses.values())
+        status = self.statuses.get(sid)
+        shown = ("public", "unlisted")
+        if status is None or status["visibility"] not in shown:
+            return Response.json({"error": "Record not found"}, 404)
+        ancestors, up = [], status
+        while up.get("in_reply_to_id") in self.statuses and len(ancestors) < 40:
+            up = self.statuses[up["in_reply_to_id"]]
+            ancestors.insert(0, up)
+        children: dict[str, list[dict]] = {}
+        for s in sorted(statuses, key=lambda s: int(s["id"])):
+            if s.get("in_reply_to_id"):
+                children.setdefault(s["in_reply_to_id"], []).append(s)
+        descendants: list[dict] = []
+
+        def walk(parent_id: str, depth: int) -> None:
+            for child in children.get(parent_id, []):
+                if len(descendants) >= 60 or depth > 20:
+                    return
+                if child["visibility"] in shown:  # a hidden reply's own replies still show
+                    descendants.append(child)
+                walk(child["id"], depth + 1)
+
+        walk(sid, 1)
+        return Response.json({"ancestors": [a for a in ancestors if a["visibility"] in shown],
+                              "descendants": descendants})
 
     def instance_v2(self) -> dict:
         return {"domain": self.handle_domain, "title": "Test server", "version": self.version,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from backchannel import moderation
 from backchannel.archive import Archive
-from backchannel.config import parse
 from backchannel.digest import build
 from backchannel.index import Index
 from backchannel.models import Author
@@ -18,12 +19,16 @@ from factories import START, make_post
 NOW = datetime.now(timezone.utc)
 
 
-def approve_config(root, mode="approve"):
-    return parse({"event": {"name": "E", "hashtags": ["pyconex"], "timezone": "UTC"},
-                  "digest": {"output": "site"},
-                  "blocklist": {"words": ["crypto giveaway"], "accounts": ["spam@bad.example"]},
-                  "moderation": {"mode": mode, "hold_account_days": 7, "hold_mentions": 4, "hold_links": 3}},
-                 root / "backchannel.toml", root / "data")
+def sections(mode="approve") -> dict:
+    return {"digest": {"output": "site"},
+            "blocklist": {"words": ["crypto giveaway"], "accounts": ["spam@bad.example"]},
+            "moderation": {"mode": mode, "hold_account_days": 7, "hold_mentions": 4, "hold_links": 3}}
+
+
+@pytest.fixture
+def config(make_config):
+    """Approve mode: the `writer` fixture writes with it."""
+    return make_config(**sections())
 
 
 def posts():
@@ -39,9 +44,7 @@ def posts():
     ]
 
 
-def test_spam_shapes_and_blocklist_words_are_held_with_their_reasons(tmp_path):
-    cfg = approve_config(tmp_path)
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
+def test_spam_shapes_and_blocklist_words_are_held_with_their_reasons(writer):
     result, blocked = writer.store(posts())
     assert blocked == 1 and len(result.added) == 5  # the word match is kept, to be reviewed
     held = moderation.state(writer.archive).held
@@ -54,20 +57,17 @@ def test_spam_shapes_and_blocklist_words_are_held_with_their_reasons(tmp_path):
     assert all(a.by == moderation.AUTOMATIC for a in held.values())
     writer.store(posts())  # seen again: nothing held twice
     assert len(moderation.actions(writer.archive)) == 4
-    writer.close()
 
 
-def test_the_wall_waits_for_approval_and_held_posts_wait_for_the_digest(tmp_path):
-    cfg = approve_config(tmp_path)
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
+def test_the_wall_waits_for_approval_and_held_posts_wait_for_the_digest(config, writer):
     writer.store(posts())
     ids = [p.id for p in posts()]
     archive = writer.archive
 
     def wall_and_digest():
-        build(cfg, search=False, now=START)
-        wall = [p["id"] for p in json.loads((cfg.digest.output / "wall" / "posts.json").read_text())["posts"]]
-        digest = [json.loads(line)["id"] for line in (cfg.digest.output / "posts.jsonl").read_text().splitlines()]
+        build(config, search=False, now=START)
+        wall = [p["id"] for p in json.loads((config.digest.output / "wall" / "posts.json").read_text())["posts"]]
+        digest = [json.loads(line)["id"] for line in (config.digest.output / "posts.jsonl").read_text().splitlines()]
         return wall, digest
 
     wall, digest = wall_and_digest()
@@ -78,11 +78,10 @@ def test_the_wall_waits_for_approval_and_held_posts_wait_for_the_digest(tmp_path
     assert wall == [ids[1], ids[0]] and digest == [ids[0], ids[1]]
     moderation.record(archive, ids[0], "hide", "changed our mind")
     assert wall_and_digest() == ([ids[1]], [ids[1]])
-    writer.close()
 
 
-def test_without_approve_mode_nothing_is_held_and_words_block_as_before(tmp_path):
-    cfg = approve_config(tmp_path, mode="post")
+def test_without_approve_mode_nothing_is_held_and_words_block_as_before(make_config):
+    cfg = make_config(**sections(mode="post"))
     writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
     result, blocked = writer.store(posts())
     assert blocked == 2 and len(result.added) == 4
@@ -93,8 +92,8 @@ def test_without_approve_mode_nothing_is_held_and_words_block_as_before(tmp_path
     writer.close()
 
 
-def test_account_age_is_read_from_each_source_and_unknown_is_not_held(tmp_path):
-    cfg = approve_config(tmp_path).moderation
+def test_account_age_is_read_from_each_source_and_unknown_is_not_held(config):
+    cfg = config.moderation
     young = (NOW - timedelta(days=1)).isoformat()
     sky = make_post(1, source="bluesky", raw={"author": {"createdAt": young}},
                     author_obj=Author("new.bsky.social", "New", None))
@@ -103,20 +102,17 @@ def test_account_age_is_read_from_each_source_and_unknown_is_not_held(tmp_path):
     assert moderation.hold_reasons(make_post(3, source="rss"), cfg, None) == []
 
 
-def test_the_review_queue_length_reaches_run_status(tmp_path):
+def test_the_review_queue_length_reaches_run_status(config, writer):
     """Approve mode: `run` and `status` show how many posts wait for `backchannel review`."""
     from backchannel.run import Runner
     from backchannel.review import queue_length
 
-    cfg = approve_config(tmp_path)
-    writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir))
     writer.store(posts())
-    waiting = queue_length(writer.archive, cfg)
+    waiting = queue_length(writer.archive, config)
     assert waiting == 5  # four held, and the one plain post waiting for approval before the wall
     moderation.record(writer.archive, posts()[0].id, "approve")
     runner = Runner(writer, [], {}, 60, lambda: None, log=lambda line: None,
-                    review_queue=lambda: queue_length(writer.archive, cfg))
+                    review_queue=lambda: queue_length(writer.archive, config))
     runner._build()
     assert runner.status.extra == {"review queue": 4}
     assert runner.status.as_dict()["extra"] == {"review queue": 4}
-    writer.close()

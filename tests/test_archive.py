@@ -14,12 +14,6 @@ from backchannel.search import search
 from factories import START, make_post
 
 
-@pytest.fixture
-def archive(tmp_path):
-    with Archive.in_dir(tmp_path) as a:
-        yield a
-
-
 def test_upsert_is_idempotent(archive):
     posts = [make_post(1), make_post(2)]
     first = archive.store(posts)
@@ -84,9 +78,9 @@ def test_a_post_later_stages_would_choke_on_is_refused_by_name_and_the_rest_kept
     assert "'created_at': year 2200 is out of range" in result.rejected[1]
 
 
-def test_plain_tables_open_in_sqlite3(tmp_path, archive):
+def test_plain_tables_open_in_sqlite3(archive):
     archive.store([make_post(1, tags=["ai"])])
-    db = sqlite3.connect(tmp_path / "archive.db")
+    db = sqlite3.connect(archive.path)
     row = db.execute("SELECT source, author_handle, tags, created_at FROM posts").fetchone()
     assert row == ("mastodon", "ada@example.social", '["ai"]', "2026-09-01T07:01:00Z")
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -107,9 +101,7 @@ def test_index_catches_up_after_a_crash_between_archive_and_index(tmp_path):
     assert [h.post.text for h in hits] == ["stored but never indexed"]
 
 
-def test_deleted_posts_leave_the_index(tmp_path):
-    cfg = Config(path=None, data_dir=tmp_path)
-    writer = Writer(cfg, Archive.in_dir(tmp_path), Index.in_dir(tmp_path))
+def test_deleted_posts_leave_the_index(writer):
     post = make_post(1, text="soon to be deleted")
     writer.store([post])
     assert search(writer.index, writer.archive, "deleted").hits

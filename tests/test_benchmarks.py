@@ -21,6 +21,6 @@ def test_every_benchmark_runs_and_prints_its_table(tmp_path):
     for heading in ("ingest of 1000 posts", "| classify_text |", "talk matching: 1000 posts against 200 talks",
                     "Key points: 1,000 takeaways grouped", "search on 2000 posts", "digest of 2000 posts",
                     "in-browser search on the digest of 2000 posts", "`backchannel run` on 2000 posts",
-                    "`backchannel import` of twarc2 JSONL"):
+                    "`backchannel import` of twarc2 JSONL", "Jetstream reader, 4,000 post events"):
         assert heading in result.stdout, heading
     assert "exit code 0" in result.stdout

@@ -1,14 +1,15 @@
 """The Bluesky collector: the real atproto client against an XRPC server on 127.0.0.1.
 
 `bluesky_server.BlueskyServer` speaks createSession/refreshSession/searchPosts/getPosts with
-PostView JSON as the lexicons define it; nothing in atproto is patched. `Store` plays the
-pipeline: it keeps each batch's posts and then its cursors, like the archive does.
+PostView JSON as the lexicons define it; nothing in atproto is patched. `PipelineStore`
+plays the pipeline: it keeps each batch's posts and then its cursors, like the archive does.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,7 @@ from atproto_client.models.utils import get_or_create
 from backchannel import config as configmod
 from backchannel.errors import SourceError
 from backchannel.models import make_id
+from pipeline_store import PipelineStore
 from bluesky_server import (
     BlueskyServer, external_embed, images_embed, link_facet, make_post, mention_facet, quote_embed,
     rate_limited, record_with_media, tag_facet, xrpc_error,
@@ -29,7 +31,7 @@ from bluesky_server import (
 from backchannel.collectors.bluesky.collector import BlueskyCollector
 from backchannel.collectors.bluesky.login import SESSION_FILE
 from backchannel.collectors.retry import Clock, Retry
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 
 HANDLE = "collector.test"
 PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -41,39 +43,6 @@ REFRESH = "com.atproto.server.refreshSession"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-class Store:
-    """What the pipeline does with batches: posts first, then cursors; remembers everything."""
-
-    def __init__(self) -> None:
-        self.posts: dict[str, object] = {}
-        self.cursors: dict[str, object] = {}
-        self.deleted: list[str] = []
-        self.yielded: list[str] = []  # every post id ever handed over, in order
-        self.errors: list[str] = []
-        self.warnings: list[str] = []
-        self.skipped: dict[str, int] = {}
-        self.requests = 0
-
-    def run(self, collector: BlueskyCollector) -> list:
-        batches = []
-        for batch in collector.collect(dict(self.cursors)):
-            self.take(batch)
-            batches.append(batch)
-        return batches
-
-    def take(self, batch) -> None:
-        for post in batch.posts:
-            self.posts[post.id] = post
-            self.yielded.append(post.id)
-        self.deleted += batch.deleted
-        self.cursors.update(json.loads(json.dumps(batch.cursors)))  # must be JSON-able
-        for reason, n in batch.skipped.items():
-            self.skipped[reason] = self.skipped.get(reason, 0) + n
-        self.errors += batch.errors
-        self.warnings += batch.warnings
-        self.requests += batch.requests
-
 
 def make_config(url: str, tmp_path: Path, tags=("pycon",), allow_adult=False, timeout=5.0, start=START, end=END):
     event = {"name": "PyCon Test", "hashtags": list(tags)}
@@ -173,7 +142,7 @@ def test_server_payloads_follow_the_lexicon(server, alice):
 
 # --- pagination, runs and cursors ----------------------------------------------------------
 
-def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, tmp_path):
+def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, tmp_path, store):
     wanted = [tagged(alice, i) for i in range(1, 251)]  # three pages of 100
     noise = [
         make_post(alice, "Too early #pycon", START - timedelta(hours=2)),
@@ -182,13 +151,12 @@ def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, t
         make_post(alice, "Next year! #pycon2027", at(40), facets=[tag_facet("Next year! #pycon2027", "#pycon2027")]),
     ]
     server.add(*wanted, *noise)
-    store = Store()
     collector = make_collector(server.url, tmp_path)
 
-    batches = store.run(collector)
+    batches = store.round(collector).batches
     assert not store.errors
-    assert sorted(store.yielded) == sorted(make_id("bluesky", v["uri"]) for v in wanted)
-    assert len(store.yielded) == len(set(store.yielded)) == 250
+    assert sorted(store.ids_yielded) == sorted(make_id("bluesky", v["uri"]) for v in wanted)
+    assert len(store.ids_yielded) == len(set(store.ids_yielded)) == 250
     assert len(batches) == 3  # a batch (with its cursor) per page
     first = searches(server)[0]
     assert first.arg("q") == "#pycon" and first.arg("sort") == "latest" and first.arg("limit") == "100"
@@ -199,35 +167,34 @@ def test_backfill_pages_then_later_runs_catch_up_each_post_once(server, alice, t
     newer = [tagged(alice, i) for i in range(300, 330)]
     server.add(*newer)
     before = len(server.requests)
-    store.run(collector)
-    assert sorted(store.yielded[250:]) == sorted(make_id("bluesky", v["uri"]) for v in newer)
+    store.round(collector)
+    assert sorted(store.ids_yielded[250:]) == sorted(make_id("bluesky", v["uri"]) for v in newer)
     assert len(server.requests) - before == 1
     assert searches(server)[-1].arg("since").startswith("2026-09-01T04:10:00")  # at(250), the newest stored
 
     # Third run, nothing new: exactly one request, nothing yielded, no login.
     before = len(server.requests)
-    batches = store.run(collector)
+    batches = store.round(collector).batches
     assert len(server.requests) - before == 1 and sum(b.requests for b in batches) == 1
-    assert len(store.yielded) == 280 and server.calls(CREATE) == 1
+    assert len(store.ids_yielded) == 280 and server.calls(CREATE) == 1
 
 
-def test_page_budget_leaves_a_walk_that_the_next_run_finishes(server, alice, tmp_path):
+def test_page_budget_leaves_a_walk_that_the_next_run_finishes(server, alice, tmp_path, store):
     server.add(*[tagged(alice, i) for i in range(1, 251)])
-    store = Store()
     collector = make_collector(server.url, tmp_path)
     collector.max_pages = 1
-    store.run(collector)
-    assert len(store.yielded) == 100 and "walk" in store.cursors["tag:pycon"]
+    store.round(collector)
+    assert len(store.ids_yielded) == 100 and "walk" in store.cursors["tag:pycon"]
     server.add(*[tagged(alice, i) for i in range(400, 405)])  # arrives while we backfill
-    store.run(collector)
-    store.run(collector)
+    store.round(collector)
+    store.round(collector)
     assert "walk" not in store.cursors["tag:pycon"]
-    store.run(collector)
-    store.run(collector)
-    assert len(store.yielded) == len(set(store.yielded)) == 255
+    store.round(collector)
+    store.round(collector)
+    assert len(store.ids_yielded) == len(set(store.ids_yielded)) == 255
 
 
-def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path):
+def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path, store):
     t1 = "Loved the keynote #PyCon"
     t2 = "Sprint day! #PYCON #Sprints"
     t3 = "Posted from a client without facets: #Pycon."
@@ -241,11 +208,10 @@ def test_several_hashtags_and_tags_in_any_place_or_case(server, alice, tmp_path)
         make_post(alice, "#pyconline is another event", at(7), tags=["pyconline"]),
     ]
     server.add(*views)
-    store = Store()
-    store.run(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
+    store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     got = {p.text.split("\n")[0]: p for p in store.posts.values()}
     assert set(got) == {t1, t2, "Only in record.tags, not the text", t3, "Sprints only #sprints"}
-    assert len(store.yielded) == 5  # the post with both tags comes once
+    assert len(store.ids_yielded) == 5  # the post with both tags comes once
     assert got[t2].tags == ["pycon", "sprints"]
     assert got["Only in record.tags, not the text"].tags == ["pycon", "talks"]
     assert got[t3].tags == ["pycon"]
@@ -259,7 +225,7 @@ def test_one_login_across_many_polls_and_two_collectors(server, alice, tmp_path)
     try:
         first = make_collector(server.url, tmp_path)
         for _ in range(5):
-            Store().run(first)
+            PipelineStore().round(first)
     finally:
         os.umask(old)
     path = tmp_path / "data" / SESSION_FILE
@@ -267,30 +233,30 @@ def test_one_login_across_many_polls_and_two_collectors(server, alice, tmp_path)
     assert PASSWORD not in path.read_text()
     second = make_collector(server.url, tmp_path)
     for _ in range(3):
-        store = Store()
-        store.run(second)
+        store = PipelineStore()
+        store.round(second)
         assert len(store.posts) == 1 and not store.errors
     assert server.calls(CREATE) == 1 and server.calls(REFRESH) == 0
     assert server.calls(SEARCH) == 8
 
 
 def test_a_session_file_readable_by_others_is_rewritten_privately(server, alice, tmp_path):
-    Store().run(make_collector(server.url, tmp_path))
+    PipelineStore().round(make_collector(server.url, tmp_path))
     path = tmp_path / "data" / SESSION_FILE
     path.chmod(0o644)
-    Store().run(make_collector(server.url, tmp_path))
+    PipelineStore().round(make_collector(server.url, tmp_path))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and server.calls(CREATE) == 1
 
 
 def test_access_token_near_expiry_is_refreshed_by_the_client(server, alice, tmp_path):
     server.add(tagged(alice, 1))
     server.access_ttl = 60  # the client refreshes 15 minutes before expiry
-    Store().run(make_collector(server.url, tmp_path))
+    PipelineStore().round(make_collector(server.url, tmp_path))
     assert server.calls(CREATE) == 1 and server.calls(REFRESH) == 1
     saved = json.loads((tmp_path / "data" / SESSION_FILE).read_text())["session"]
     server.access_ttl = 7200
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))  # the refreshed session was saved and works
+    store = PipelineStore()
+    store.round(make_collector(server.url, tmp_path))  # the refreshed session was saved and works
     assert len(store.posts) == 1 and server.calls(CREATE) == 1 and server.calls(REFRESH) == 2
     assert saved != json.loads((tmp_path / "data" / SESSION_FILE).read_text())["session"]
 
@@ -298,11 +264,11 @@ def test_access_token_near_expiry_is_refreshed_by_the_client(server, alice, tmp_
 def test_token_expired_on_the_server_refreshes_and_goes_on(server, alice, tmp_path):
     server.add(tagged(alice, 1))
     collector = make_collector(server.url, tmp_path)
-    Store().run(collector)
+    PipelineStore().round(collector)
     server.expire_access_tokens()  # the server says ExpiredToken though the client thinks it is fine
     server.add(tagged(alice, 2))
-    store = Store()
-    batches = store.run(collector)
+    store = PipelineStore()
+    batches = store.round(collector).batches
     assert len(store.posts) == 2 and not store.errors
     assert server.calls(REFRESH) == 1 and server.calls(CREATE) == 1
     assert sum(b.requests for b in batches) == 3  # search, refresh, search again
@@ -311,11 +277,11 @@ def test_token_expired_on_the_server_refreshes_and_goes_on(server, alice, tmp_pa
 def test_revoked_refresh_token_logs_in_again(server, alice, tmp_path):
     server.add(tagged(alice, 1))
     collector = make_collector(server.url, tmp_path)
-    Store().run(collector)
+    PipelineStore().round(collector)
     server.expire_access_tokens()
     server.refresh.clear()
-    store = Store()
-    store.run(collector)
+    store = PipelineStore()
+    store.round(collector)
     assert len(store.posts) == 1 and not store.errors
     assert server.calls(CREATE) == 2
 
@@ -323,7 +289,7 @@ def test_revoked_refresh_token_logs_in_again(server, alice, tmp_path):
 def test_wrong_password_is_one_clear_source_error(server, tmp_path):
     collector = make_collector(server.url, tmp_path, password="wrong-pass-word-1234")
     with pytest.raises(SourceError) as info:
-        Store().run(collector)
+        PipelineStore().round(collector)
     message = str(info.value)
     assert "\n" not in message and "wrong-pass-word-1234" not in message
     assert "collector.test" in message and "BACKCHANNEL_BLUESKY_APP_PASSWORD" in message
@@ -332,20 +298,25 @@ def test_wrong_password_is_one_clear_source_error(server, tmp_path):
 
 
 def test_missing_credentials_name_the_variables(server, tmp_path):
-    cfg = make_config(server.url, tmp_path)
-    with pytest.raises(SourceError, match="BACKCHANNEL_BLUESKY_HANDLE.*BACKCHANNEL_BLUESKY_APP_PASSWORD"):
-        Store().run(BlueskyCollector(cfg, tmp_path / "data", {}))
-    assert not server.requests
+    """Without a login, search asks the public AppView; one that refuses says what to set."""
+    raw = {"event": {"name": "PyCon Test", "hashtags": ["pycon"]},
+           "sources": {"bluesky": {"service": server.url, "appview": server.url, "timeout": 5}}}
+    cfg = configmod.parse(raw, tmp_path / "backchannel.toml")
+    store = PipelineStore()
+    store.round(BlueskyCollector(cfg, tmp_path / "data", {}))
+    [error] = store.errors
+    assert re.search("BACKCHANNEL_BLUESKY_HANDLE.*BACKCHANNEL_BLUESKY_APP_PASSWORD", error)
+    assert server.calls(CREATE) == 0 and server.calls(SEARCH) == 1
 
 
 def test_login_faults_are_reported_not_raised(server, tmp_path):
     server.inject(CREATE, xrpc_error(500, "InternalServerError", "Internal Server Error"))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store = PipelineStore()
+    store.round(make_collector(server.url, tmp_path))
     assert len(store.errors) == 1 and "login" in store.errors[0] and "HTTP 500" in store.errors[0]
     server.inject(CREATE, rate_limited(300, limit=30))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store = PipelineStore()
+    store.round(make_collector(server.url, tmp_path))
     assert "rate limited" in store.errors[0] and "30 per 5 minutes" in store.errors[0]
 
 
@@ -354,9 +325,9 @@ def test_client_follows_the_pds_named_in_the_did_document(server, alice, tmp_pat
     server.add(tagged(alice, 1))
     with Loopback(server.handle) as pds:
         server.pds_url = pds.url
-        Store().run(make_collector(server.url, tmp_path))
-        store = Store()
-        store.run(make_collector(server.url, tmp_path))  # the stored session remembers the PDS
+        PipelineStore().round(make_collector(server.url, tmp_path))
+        store = PipelineStore()
+        store.round(make_collector(server.url, tmp_path))  # the stored session remembers the PDS
         assert len(store.posts) == 1
         assert [r.path for r in server.requests] == [f"/xrpc/{CREATE}"]
         assert [r.path for r in pds.requests] == [f"/xrpc/{SEARCH}"] * 2
@@ -364,7 +335,7 @@ def test_client_follows_the_pds_named_in_the_did_document(server, alice, tmp_pat
 
 # --- normalising ----------------------------------------------------------------------------
 
-def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
+def test_facets_use_utf8_byte_offsets(server, alice, tmp_path, store):
     bob = server.account("bob.example.org", "Bob")
     text = ("Café ☕ avec @bob.example.org — slides 👉 example.com/slides #PyCon "
             "日本語のトーク #東京 🎉 ñandú")
@@ -372,8 +343,7 @@ def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
               link_facet(text, "example.com/slides", "https://example.com/slides?a=1&b=2"),
               tag_facet(text, "#PyCon"), tag_facet(text, "#東京")]
     server.add(make_post(alice, text, at(1), facets=facets, langs=["fr", "ja"]))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     (post,) = store.posts.values()
     assert anchors(post.html) == [
         (f"https://bsky.app/profile/{bob.did}", "@bob.example.org"),
@@ -385,7 +355,7 @@ def test_facets_use_utf8_byte_offsets(server, alice, tmp_path):
     assert post.links == ["https://example.com/slides?a=1&b=2"]
 
 
-def test_facet_offsets_written_by_hand(server, alice, tmp_path):
+def test_facet_offsets_written_by_hand(server, alice, tmp_path, store):
     # "é 🎉 #pycon": é is 2 bytes, 🎉 is 4, so '#' starts at byte 8 and the tag ends at 14.
     view = make_post(alice, "é 🎉 #pycon ok", at(1), facets=[
         {"index": {"byteStart": 8, "byteEnd": 14},
@@ -398,14 +368,13 @@ def test_facet_offsets_written_by_hand(server, alice, tmp_path):
          "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://bad.example"}]},
     ])
     server.add(view)
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     (post,) = store.posts.values()
     assert anchors(post.html) == [("https://bsky.app/hashtag/pycon", "#pycon")]
     assert post.text == "é 🎉 #pycon ok" and post.links == []
 
 
-def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
+def test_embeds_reply_counts_and_identity(server, alice, tmp_path, store):
     carol = server.account("carol.test", "Carol")
     parent = tagged(carol, 1)
     quoted = make_post(carol, "Slides are up, all of them", at(2), embed=images_embed("Carol's chart"))
@@ -420,8 +389,7 @@ def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
         make_post(alice, "Me at the slides desk #pycon", at(14),
                   embed=record_with_media(quote_embed(quoted), images_embed("Me, smiling"))),
     )
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     by_text = {p.text.split("\n")[0]: p for p in store.posts.values()}
 
     photos = by_text["Photos from the keynote #pycon"]
@@ -454,18 +422,17 @@ def test_embeds_reply_counts_and_identity(server, alice, tmp_path):
     assert by_text[parent["record"]["text"]].reply_to is None
 
 
-def test_created_at_is_the_earlier_of_created_and_indexed(server, alice, tmp_path):
+def test_created_at_is_the_earlier_of_created_and_indexed(server, alice, tmp_path, store):
     liar = make_post(alice, "From the future #pycon", at(500), indexed_at=at(20))
     honest = make_post(alice, "Indexed late #pycon", at(30), indexed_at=at(90))
     server.add(liar, honest)
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     times = {p.text: p.created_at for p in store.posts.values()}
     assert times == {"From the future #pycon": at(20), "Indexed late #pycon": at(30)}
     assert all(t.tzinfo is not None and t.utcoffset() == timedelta(0) for t in times.values())
 
 
-def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path):
+def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path, store):
     eve = server.account("eve.test", '<script>alert("x")</script>Eve\u0000 <b>Evil</b>')
     text = '<img src=x onerror=alert(1)> click me javascript:alert(1) #pycon'
     facets = [link_facet(text, "click me", "javascript:alert(1)"), tag_facet(text, "#pycon")]
@@ -474,8 +441,7 @@ def test_hostile_text_names_and_urls_are_made_safe(server, tmp_path):
     images[1]["images"][0]["thumb"] = "data:image/png;base64,AAAA"
     server.add(make_post(eve, text, at(1), facets=facets, embed=images),
                make_post(eve, "card #pycon", at(2), embed=external_embed("data:text/html,<script>", "Bad card")))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert len(store.posts) == 2
     for post in store.posts.values():
         assert "<script" not in post.html and "onerror" not in post.html.replace("&lt;img src=x onerror", "")
@@ -497,8 +463,8 @@ def test_opted_out_authors_and_adult_labels(server, alice, tmp_path):
         make_post(alice, "Quoting #pycon", at(4), embed=quote_embed(tagged(shy, 5))),
         tagged(alice, 6),
     )
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store = PipelineStore()
+    store.round(make_collector(server.url, tmp_path))
     assert sorted(p.text.split("\n")[0] for p in store.posts.values()) == [
         "Post number 6 from the hallway #pycon", "Quoting #pycon"]
     assert store.skipped == {"opted out (!no-unauthenticated)": 1, "labelled adult": 2}
@@ -506,8 +472,8 @@ def test_opted_out_authors_and_adult_labels(server, alice, tmp_path):
     assert "Quoted post (not shown)" in quote.html and "Post number 5" not in quote.html
     assert not any(p.author.handle == "shy.test" for p in store.posts.values())
 
-    allowed = Store()
-    allowed.run(make_collector(server.url, tmp_path / "adult", allow_adult=True))
+    allowed = PipelineStore()
+    allowed.round(make_collector(server.url, tmp_path / "adult", allow_adult=True))
     adult = {p.text.split(" from")[0]: p for p in allowed.posts.values() if p.sensitive}
     assert set(adult) == {"Post number 2", "Post number 3"}
     assert adult["Post number 2"].content_warning == "Labelled by the author: adult content"
@@ -524,110 +490,101 @@ def page_of_250(server, alice):
     return {make_id("bluesky", v["uri"]) for v in views}
 
 
-def test_server_errors_retry_then_skip_the_round_keeping_earlier_pages(server, page_of_250, tmp_path):
+def test_server_errors_retry_then_skip_the_round_keeping_earlier_pages(server, page_of_250, tmp_path, store):
     collector = make_collector(server.url, tmp_path)
     server.inject(SEARCH, xrpc_error(500, "InternalServerError", "Internal Server Error"), after=1, times=3)
-    store = Store()
-    store.run(collector)
+    store.round(collector)
     assert len(store.posts) == 100  # page 1 was kept
     assert len(store.errors) == 1
     assert "#pycon (page 2)" in store.errors[0] and "HTTP 500" in store.errors[0]
     assert "gave up after 3 tries, skipped this round" in store.errors[0] and server.url in store.errors[0]
-    store.run(collector)  # the next round picks up where it stopped
-    assert set(store.posts) == page_of_250 and len(store.yielded) == 250
+    store.round(collector)  # the next round picks up where it stopped
+    assert set(store.posts) == page_of_250 and len(store.ids_yielded) == 250
 
 
-def test_a_passing_5xx_or_502_is_retried_without_a_report(server, page_of_250, tmp_path):
+def test_a_passing_5xx_or_502_is_retried_without_a_report(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, xrpc_error(503, "NotEnoughResources", "busy"), after=1)
     server.inject(SEARCH, xrpc_error(502, "UpstreamFailure", "upstream failed"), after=1)
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert not store.errors and set(store.posts) == page_of_250
     assert server.calls(SEARCH) == 5
 
 
-def test_rate_limit_waits_for_reset_within_the_bound(server, page_of_250, tmp_path):
+def test_rate_limit_waits_for_reset_within_the_bound(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, rate_limited(2), after=1)
-    store = Store()
     began = time.monotonic()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert time.monotonic() - began >= 0.9  # it waited for ratelimit-reset
     assert not store.errors and set(store.posts) == page_of_250
 
 
-def test_every_wait_is_the_clocks(server, page_of_250, tmp_path):
+def test_every_wait_is_the_clocks(server, page_of_250, tmp_path, store):
     """The backoff after a 503 and the wait for a 429's ratelimit-reset go through the clock given."""
     server.inject(SEARCH, xrpc_error(503, "NotEnoughResources", "busy"), after=1)
     server.inject(SEARCH, rate_limited(2), after=1)
     clock = WatchedClock()
-    store = Store()
-    store.run(make_collector(server.url, tmp_path, clock=clock))
+    store.round(make_collector(server.url, tmp_path, clock=clock))
     assert not store.errors and set(store.posts) == page_of_250
     assert clock.waits[0] == 0.01 and 0.9 <= clock.waits[1] <= 2.0 and len(clock.waits) == 2
 
 
-def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250, tmp_path):
+def test_rate_limit_beyond_the_bound_skips_the_round_at_once(server, page_of_250, tmp_path, store):
     server.inject(SEARCH, rate_limited(3600), after=1)
-    store = Store()
     began = time.monotonic()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert time.monotonic() - began < 3
     assert len(store.posts) == 100 and len(store.errors) == 1
     assert "rate limited (HTTP 429) until" in store.errors[0] and "skipped this round" in store.errors[0]
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert set(store.posts) == page_of_250
 
 
-def test_bad_request_names_the_problem_and_other_tags_go_on(server, alice, tmp_path):
+def test_bad_request_names_the_problem_and_other_tags_go_on(server, alice, tmp_path, store):
     server.add(tagged(alice, 1, tag="sprints"))
     server.inject(SEARCH, xrpc_error(400, "InvalidRequest", "Error: q is too long"))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
+    store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     assert len(store.errors) == 1
     assert "search for #pycon (page 1): the service rejected the request: HTTP 400 (InvalidRequest: Error: q is too long)" in store.errors[0]
     assert len(store.posts) == 1  # #sprints was still collected
 
 
-def test_forbidden_search_says_so_and_stops_the_round(server, alice, tmp_path):
+def test_forbidden_search_says_so_and_stops_the_round(server, alice, tmp_path, store):
     server.add(tagged(alice, 1, tag="sprints"))
     server.search_enabled = False
-    store = Store()
-    store.run(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
+    store.round(make_collector(server.url, tmp_path, tags=("pycon", "sprints")))
     assert len(store.errors) == 1 and server.calls(SEARCH) == 1
     assert "HTTP 403" in store.errors[0] and "refuses search" in store.errors[0]
 
 
-def test_rejected_token_after_renewal_says_check_the_login(server, alice, tmp_path):
+def test_rejected_token_after_renewal_says_check_the_login(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, xrpc_error(401, "InvalidToken", "Token could not be verified"), times=2)
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert server.calls(REFRESH) == 1 and len(store.errors) == 1
     assert "HTTP 401" in store.errors[0] and "BACKCHANNEL_BLUESKY_HANDLE" in store.errors[0]
 
 
-def test_timeouts_retry_then_report(server, page_of_250, tmp_path):
+def test_timeouts_retry_then_report(server, page_of_250, tmp_path, store):
     collector = make_collector(server.url, tmp_path, timeout=0.3)
     server.inject(SEARCH, Response.json({"posts": []}, delay=1.0), after=1, times=3)
-    store = Store()
-    store.run(collector)
+    store.round(collector)
     assert len(store.posts) == 100 and len(store.errors) == 1
     assert "no answer within 0.3 s (timeout)" in store.errors[0]
-    store.run(collector)
-    assert set(store.posts) == page_of_250 and len(store.yielded) == 250
+    store.round(collector)
+    assert set(store.posts) == page_of_250 and len(store.ids_yielded) == 250
 
 
 def test_network_errors_are_reported(server, alice, tmp_path):
     server.add(tagged(alice, 1))
-    Store().run(make_collector(server.url, tmp_path))
+    PipelineStore().round(make_collector(server.url, tmp_path))
     server.__exit__()  # the service goes away; the stored session still points at it
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store = PipelineStore()
+    store.round(make_collector(server.url, tmp_path))
     assert len(store.errors) == 1 and "network error" in store.errors[0]
     assert "gave up after 3 tries" in store.errors[0]
 
 
-def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path):
+def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path, store):
     good = tagged(alice, 1)
     no_uri = tagged(alice, 2)
     no_uri.pop("uri")
@@ -638,28 +595,25 @@ def test_malformed_posts_are_skipped_with_a_warning(server, alice, tmp_path):
     no_author["author"] = "somebody"
     server.add(good, bad_time, no_author)
     server.posts["broken"] = no_uri
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert list(store.posts) == [make_id("bluesky", good["uri"])] and not store.errors
     assert len(store.warnings) == 3 and all(w.startswith("Bluesky http://127.0.0.1") for w in store.warnings)
     assert any("neither a valid createdAt nor indexedAt" in w for w in store.warnings)
     assert any(f"post {no_author['uri']} has no author" in w for w in store.warnings)
 
 
-def test_an_answer_that_is_not_json_is_an_error(server, alice, tmp_path):
+def test_an_answer_that_is_not_json_is_an_error(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, Response(200, "<html>maintenance</html>", {"Content-Type": "text/html"}))
-    store = Store()
-    store.run(make_collector(server.url, tmp_path))
+    store.round(make_collector(server.url, tmp_path))
     assert store.errors == [f"Bluesky {server.url}: search for #pycon (page 1): the answer is not a JSON object"]
 
 
-def test_secrets_never_appear_in_reports(server, alice, tmp_path):
+def test_secrets_never_appear_in_reports(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     server.inject(SEARCH, xrpc_error(400, "InvalidRequest", f"echo {PASSWORD}"))
-    store = Store()
     collector = make_collector(server.url, tmp_path)
-    store.run(collector)
+    store.round(collector)
     session = json.loads((tmp_path / "data" / SESSION_FILE).read_text())["session"]
     tokens = session.split(":::")[2:4]
     blob = json.dumps([store.errors, store.warnings, [p.to_dict() for p in store.posts.values()],
@@ -671,13 +625,12 @@ def test_secrets_never_appear_in_reports(server, alice, tmp_path):
 
 # --- re-checking ----------------------------------------------------------------------------
 
-def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tmp_path):
+def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tmp_path, store):
     bob = server.account("bob.test", "Bob")
     views = [tagged(alice, i) for i in range(1, 29)] + [tagged(bob, 40)]
     server.add(*views)
     collector = make_collector(server.url, tmp_path)
-    store = Store()
-    store.run(collector)
+    store.round(collector)
     assert len(store.posts) == 29
     server.delete(views[0]["uri"])
     views[1]["likeCount"] = 42
@@ -693,11 +646,10 @@ def test_recheck_finds_deletions_changes_and_withdrawn_consent(server, alice, tm
     assert not any(b.errors for b in batches)
 
 
-def test_recheck_failure_deletes_nothing(server, alice, tmp_path):
+def test_recheck_failure_deletes_nothing(server, alice, tmp_path, store):
     server.add(tagged(alice, 1))
     collector = make_collector(server.url, tmp_path)
-    store = Store()
-    store.run(collector)
+    store.round(collector)
     server.inject("app.bsky.feed.getPosts", xrpc_error(500, "InternalServerError", "boom"), times=3)
     batches = list(collector.recheck(list(store.posts.values())))
     assert not any(b.deleted for b in batches) and any("re-checking 1 posts" in e for b in batches for e in b.errors)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.model import file_name
 from backchannel.models import Post
@@ -26,7 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
 RECORDS = event.records()
-SEARCHABLE = [r for r in RECORDS if Post.from_dict(r).searchable]  # the others are shown, not searchable
+SEARCHABLE = [r for r in RECORDS if post_from_dict(r).searchable]  # the others are shown, not searchable
 HOSTILE = event.hostile_records()
 DURING_DAY_TWO = datetime.fromisoformat("2026-09-02T15:00:00+00:00")  # day two is indexed by the hour
 
@@ -68,7 +69,7 @@ def media_digest(tmp_path_factory):
         shutil.copy(Path(__file__).parents[1] / "site_templates" / "static" / "favicon.svg",
                     cfg.digest.output / "media" / "spider.svg")
         post["media"] = [dict(post["media"][0], url=f"{base}media/spider.svg")]
-        archive.store([Post.from_dict(post)])
+        archive.store([post_from_dict(post)])
         build(cfg, now=event.NOW, search=False)  # while serving: pages swap by rename
     yield base, post
     server.shutdown()
@@ -171,7 +172,7 @@ def test_filters_narrow_the_results(watched):
                            f" return s.includes('found') && !s.startsWith('{everything} '); }}")
     questions = [r for r in SEARCHABLE if r["kind"] == "question" and "#pyconex" in r["text"]]
     assert count(page) == len(questions)
-    page.check("#filters input[name='day'][value='2026-09-02']")
+    page.check("#filters input[name='day'][value='Wed 2 Sep']")  # dates as pages write them
     day_two = [r for r in questions if r["created_at"] >= "2026-09-01T22:00:00Z"]
     wait_count(page, len(day_two))
     shown = results(page)
@@ -247,6 +248,27 @@ def test_keyboard_users_can_skip_to_the_content_and_see_focus(watched):
     assert outline != "none"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_each_card_is_two_tab_stops_its_permalink_then_its_original(watched):
+    page = watched.goto("kinds/resource/index.html")
+    cards = page.eval_on_selector_all("main article.card", "els => els.length")
+    first = page.eval_on_selector("main article.card", "e => e.querySelector('a.when').getAttribute('href')")
+    page.focus("#main")
+    stops = []
+    for _ in range(2 * cards + 40):  # from the top of the content to its end, once
+        page.keyboard.press("Tab")
+        where = page.evaluate("""() => { const e = document.activeElement, card = e.closest('article.card');
+            return !e.closest('main') ? 'out' : card ? [e.className, e.getAttribute('href')] : null; }""")
+        if where == "out":
+            break
+        if where:
+            stops.append(where)
+    # every card: the permalink, then the original; its author, talk chip and the links in
+    # the post are still links (a click away), not tab stops
+    assert [cls for cls, _ in stops] == ["when", "original"] * cards
+    assert stops[0][1] == first
+    assert page.eval_on_selector_all("main article.card a.name", "els => els.length") == cards
 
 
 def test_readable_on_a_phone_and_in_the_dark(browser, digest):

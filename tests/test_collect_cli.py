@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from backchannel.cli.main import cli
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = """
@@ -31,8 +31,8 @@ def serve_feeds(req):
     return Response(503, "down for maintenance")
 
 
-def test_collect_stores_then_costs_nothing_and_reports_failures(tmp_path):
-    with Loopback(serve_feeds) as server:
+def test_collect_stores_then_costs_nothing_and_reports_failures(tmp_path, serve):
+    with serve(serve_feeds) as server:
         config = tmp_path / "backchannel.toml"
         config.write_text(CONFIG.replace("{url}", server.url))
         runner = CliRunner()

@@ -6,7 +6,6 @@ opt out: each must be shown, searchable, named or left out as the README's conse
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,16 +37,7 @@ def run(*args: str) -> dict:
     return json.loads(result.output.splitlines()[0])
 
 
-def indexed_ids(site: Path) -> set[str]:
-    """Post ids in the Pagefind index (fragments: gzip, a signature, then JSON)."""
-    ids = set()
-    for fragment in site.glob("pagefind/*/fragment/*.pf_fragment"):
-        data = gzip.decompress(fragment.read_bytes())
-        ids.add(json.loads(data[data.index(b"{"):])["url"].rsplit("/", 1)[1].removesuffix(".html"))
-    return ids
-
-
-def test_each_flag_decides_what_it_means(tmp_path):
+def test_each_flag_decides_what_it_means(tmp_path, pagefind):
     with FakeMastodon() as a:
         people = {
             "opted in": Person("olga", a, display_name="Olga Opted", indexable=True, discoverable=True),
@@ -71,7 +61,7 @@ def test_each_flag_decides_what_it_means(tmp_path):
     with Archive.in_dir(tmp_path / ".backchannel") as archive:
         posts = {p.author.name: p for p in archive.posts()}
     assert set(posts) == {"Olga Opted", "Dana Default", "Abe Absent", "Lisa Listed"}  # shown
-    assert indexed_ids(site) == {posts["Olga Opted"].id}  # searchable: only indexable: true
+    assert pagefind(site).post_ids == {posts["Olga Opted"].id}  # searchable: only indexable: true
     people = (site / "people" / "index.html").read_text()
     assert "Olga Opted" in people and "Lisa Listed" in people  # named: only discoverable: true
     assert "Dana Default" not in people and "Abe Absent" not in people
@@ -83,7 +73,7 @@ def test_each_flag_decides_what_it_means(tmp_path):
         assert shown in everything
 
 
-def test_a_later_choice_applies_to_earlier_posts(tmp_path):
+def test_a_later_choice_applies_to_earlier_posts(tmp_path, pagefind):
     """Opting in to search, or out of everything, reaches posts already collected."""
     with FakeMastodon() as a:
         olga = Person("olga", a, display_name="Olga")
@@ -106,7 +96,7 @@ def test_a_later_choice_applies_to_earlier_posts(tmp_path):
         posts = list(archive.posts())
         assert [p.author.name for p in posts] == ["Olga", "Olga"] and all(p.searchable for p in posts)
     assert first["uri"] in {p.uri for p in posts}
-    assert len(indexed_ids(tmp_path / "site")) == 2
+    assert len(pagefind(tmp_path / "site").post_ids) == 2
 
 
 def test_strict_mode_applies_at_build_time_without_recollecting(tmp_path):

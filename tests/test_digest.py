@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.ranking import rank_takeaways
 from backchannel.errors import BackchannelError
 from backchannel.models import Post
+from backchannel.talks.programme import Talk
 from fixtures.digest import event
 from fixtures.digest.event import Page, read
 
@@ -83,7 +85,7 @@ def test_the_activity_chart_counts_every_post_by_hour(site):
 def test_top_takeaways_are_the_rankings_best(site):
     page = read(site, "index.html")
     shown = card_urls(page, page.one("section", **{"aria-labelledby": "top-h"}))
-    best = rank_takeaways([Post.from_dict(r) for r in RECORDS], limit=10)
+    best = rank_takeaways([post_from_dict(r) for r in RECORDS], limit=10)
     assert len(shown) == 10 and shown == [entry.item.url for entry in best]
     authors = Counter(BY_URL[u]["author"]["handle"] for u in shown[:6])
     assert max(authors.values()) == 2  # the most prolific poster does not fill the top of the list
@@ -125,6 +127,92 @@ def test_each_talk_has_a_page_with_its_posts(site, talk):
     section = page.one("section", **{"aria-labelledby": "all-h"})
     expected = [r["url"] for r in RECORDS if r["talk"] == talk.id]
     assert card_urls(page, section) == expected
+
+
+def test_a_talk_page_opens_with_what_the_programme_says(site):
+    page = read(site, "talks/pyconex-102/index.html")
+    meta = " ".join(page.by_class("talk-meta")[0].text.split())
+    assert "When Tue 1 Sep, 10:30–11:15" in meta and "Room Hall A" in meta and "Track Data" in meta
+    official = page.by_class("talk-page")[0]
+    assert [a.attrs["href"] for a in page.links() if official in a.ancestors] == [
+        "https://programme.example/pyconex/talk/102/"]
+    about = page.one("section", **{"aria-labelledby": "abstract-h"})
+    paragraphs = [p.text for p in page.find("p") if about in p.ancestors]
+    assert paragraphs == ["Most teams reach for a vector database too early.",
+                          "This talk shows how far SQLite FTS5 & a small embedding table go.",
+                          "Bring a laptop if you want to follow along."]  # the programme's <script> is gone
+    speakers = page.one("section", **{"aria-labelledby": "speakers-h"})
+    [name] = [h for h in page.find("h3") if speakers in h.ancestors]
+    assert name.text == "Priya Raman" and "She likes boring databases." in speakers.text
+    hrefs = [a.attrs["href"] for a in page.links() if speakers in a.ancestors]
+    # the handle links to its profile, the website follows; the programme's javascript: link is gone
+    assert hrefs == ["https://example.social/@priya", "https://priya.example/", "../../talks/pyconex-202/index.html"]
+    assert "@priya@example.social" in speakers.text and "Also speaking: Closing: what we learned" in speakers.text
+    materials = page.one("section", **{"aria-labelledby": "materials-h"})
+    assert [(a.text, a.attrs["href"]) for a in page.links() if materials in a.ancestors] == [
+        ("Slides", "https://programme.example/media/vector-search-slides.pdf")]
+    assert not any("javascript" in a.attrs.get("href", "") for a in page.links())
+    # a speaker with nothing but a name gets no section of their own (the meta names them)
+    assert not read(site, "talks/pyconex-103/index.html").find("section", **{"aria-labelledby": "speakers-h"})
+
+
+@pytest.mark.parametrize("talk", event.talks(), ids=lambda t: t.id)
+def test_on_a_talks_page_no_chip_links_to_it_and_the_full_list_is_folded(site, talk):
+    page = read(site, f"talks/{talk.id}/index.html")
+    chips = [a.attrs["href"] for a in page.by_class("talk")]
+    assert "../../talks/{talk.id}/index.html" not in chips and not chips
+    section = page.one("section", **{"aria-labelledby": "all-h"})
+    folded = [d for d in page.find("details") if section in d.ancestors]
+    assert len(folded) == 1 and page.one("h2", id="all-h").inside("summary")
+    assert all(folded[0] in li.ancestors for li in page.find("li") if section in li.ancestors)
+    # elsewhere the chip leads to the talk
+    day = read(site, f"days/{talk.day:%Y-%m-%d}/index.html")
+    if any(r["talk"] == talk.id for r in RECORDS):
+        assert f"../../talks/{talk.id}/index.html" in [a.attrs["href"] for a in day.by_class("talk")]
+
+
+def test_materials_are_links_the_speakers_shared_and_the_programmes(tmp_path):
+    base = {**next(r for r in RECORDS if r["talk"] == "pyconex-102"), "kind": "resource", "html": None}
+    speaker = {"handle": "priya@example.social", "name": "Priya Raman", "url": "https://example.social/@priya"}
+    extra = [
+        {**base, "id": "m1", "url": "https://example.social/@priya/1", "author": speaker,
+         "created_at": "2026-09-01T12:00:00Z",
+         "text": "My slides and the recording: https://files.example/vectors.pdf https://www.youtube.com/watch?v=abc",
+         "links": ["https://files.example/vectors.pdf", "https://www.youtube.com/watch?v=abc"]},
+        {**base, "id": "m2", "url": "https://example.social/@priya/2", "author": speaker,
+         "created_at": "2026-09-01T12:05:00Z", "text": "Thanks all! Code: https://github.com/example/v",
+         "links": ["https://github.com/example/v"]},  # says neither slides nor recording
+        {**base, "id": "m3", "url": "https://fosstodon.example/@grace/9",
+         "author": {"handle": "grace@fosstodon.example", "name": "Grace Hopper"},
+         "created_at": "2026-09-01T12:10:00Z", "text": "Her slides: https://evil.example/slides.pdf",
+         "links": ["https://evil.example/slides.pdf"]},  # not a speaker: anyone can claim a link
+    ]
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS + extra).close()
+    build(cfg, now=event.NOW, search=False)
+    page = read(cfg.digest.output, "talks/pyconex-102/index.html")
+    materials = page.one("section", **{"aria-labelledby": "materials-h"})
+    items = [" ".join(li.text.split()) for li in page.find("li") if materials in li.ancestors]
+    hrefs = [a.attrs["href"] for a in page.links() if materials in a.ancestors]
+    assert items == ["Slides", "Slides shared by Priya Raman", "Recording shared by Priya Raman"]
+    assert hrefs == ["https://programme.example/media/vector-search-slides.pdf",
+                     "https://files.example/vectors.pdf", "../../posts/2026-09-01/14/m1.html",
+                     "https://www.youtube.com/watch?v=abc", "../../posts/2026-09-01/14/m1.html"]
+    # margaret shared slides for talk 104, but she is not its speaker: no materials there
+    assert not read(cfg.digest.output, "talks/pyconex-104/index.html").find(
+        "section", **{"aria-labelledby": "materials-h"})
+
+
+def test_a_talk_that_runs_past_midnight_carries_both_dates(tmp_path):
+    late = Talk("late-1", "Lightning talks after dark", datetime.fromisoformat("2026-09-01T21:30:00+00:00"),
+                datetime.fromisoformat("2026-09-01T22:30:00+00:00"), "Hall A", speakers=["Ana"])
+    cfg = event.config(tmp_path, schedule=event.write_schedule(tmp_path / "s.json", event.talks() + [late]))
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
+    meta = read(cfg.digest.output, "talks/late-1/index.html").by_class("talk-meta")[0].text
+    assert "Tue 1 Sep, 23:30 – Wed 2 Sep, 00:30" in meta  # Berlin time
+    meta = read(cfg.digest.output, "talks/pyconex-101/index.html").by_class("talk-meta")[0].text
+    assert "Tue 1 Sep, 09:30–10:15" in meta
 
 
 def test_talks_overview_lists_every_talk_with_its_count(site):
@@ -201,7 +289,7 @@ def test_each_kind_has_a_page(site, kind):
 def test_people_and_links_pages(site):
     people = read(site, "people/index.html")
     body_rows = [tr for tr in people.find("tr") if any(a.tag == "tbody" for a in tr.ancestors)]
-    named = {r["author"]["handle"] for r in RECORDS if Post.from_dict(r).named}
+    named = {r["author"]["handle"] for r in RECORDS if post_from_dict(r).named}
     assert len(body_rows) == len(named) == len({r["author"]["handle"] for r in RECORDS}) - 1
     assert "jo@example.social" not in people.visible_text  # not discoverable: counted, not named
     assert "1 person did not opt in to being listed by name" in people.visible_text
@@ -235,7 +323,7 @@ def test_only_post_content_is_indexed_with_its_filters(site):
     assert body.tag == "article"
     assert "Hybridsuche" in body.text and "Overview" not in body.text
     filters = {e.attrs["data-pagefind-filter"]: e.text for e in page.find(**{"data-pagefind-filter": True})}
-    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "2026-09-01",
+    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "Tue 1 Sep",
                        "talk": "Vector search without a vector database", "language": "German"}
     assert page.one("div", **{"class": "content"}).attrs["lang"] == "de"
     for other in ("index.html", "days/2026-09-01/index.html", "kinds/takeaway/index.html", "people/index.html"):
@@ -447,3 +535,49 @@ def test_a_template_that_extends_itself_is_one_line_naming_it(tmp_path):
     with pytest.raises(BackchannelError, match=r'base\.html extends itself; the packaged one is "default:base\.html"'):
         build(cfg, now=event.NOW, search=False)
 
+
+
+# -- the small things a reader notices ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path, current", [
+    ("index.html", "Overview"), ("talks/index.html", "Talks"), ("kinds/question/index.html", "Questions"),
+    ("people/index.html", "People"), ("links/index.html", "Links"),
+    ("talks/pyconex-102/index.html", None), ("days/2026-09-01/index.html", None)])
+def test_the_menu_marks_the_page_you_are_on(site, path, current):
+    page = read(site, path)
+    menu = page.one("nav", **{"aria-label": "Sections"})
+    marked = [a.text for a in page.links() if menu in a.ancestors and a.attrs.get("aria-current") == "page"]
+    assert marked == ([current] if current else [])
+
+
+def test_search_filters_write_days_as_pages_do_in_time_order(site):
+    page = read(site, "search/index.html")
+    days = [i.attrs["value"] for i in page.find("input", name="day")]
+    assert days == ["Tue 1 Sep", "Wed 2 Sep"]
+    record = find_record("Lehrreich")
+    assert Page(permalink(site, record).read_text()).one(**{"data-pagefind-filter": "day"}).text == days[0]
+    # the example in the search box is one of the event's own top words (its busiest hashtag)
+    assert page.one("input", id="q").attrs["placeholder"] == "e.g. security"
+
+
+def test_titles_read_as_one_phrase_whatever_the_events_name(tmp_path):
+    cfg = event.config(tmp_path, digest={"title": "PyCon 2026: what we learned"}, schedule=event.SCHEDULE)
+    event.fill(cfg, RECORDS).close()
+    build(cfg, now=event.NOW, search=False)
+    out = cfg.digest.output
+    recap = (out / "recap.md").read_text()
+    assert recap.startswith("# What people took away from PyCon 2026: what we learned\n")
+    assert "Beyond the talks on Tuesday, 1 September 2026" in recap
+    assert "<title>Top takeaways from PyCon 2026: what we learned</title>" in (out / "feed.xml").read_text()
+    assert read(out, "index.html").one("link", rel="alternate").attrs["title"] == \
+        "Top takeaways from PyCon 2026: what we learned"
+
+
+def test_links_inside_a_card_leave_the_tab_order_and_text_stays_text():
+    from backchannel.digest.pages import untabbed
+    from backchannel.sanitize import clean_html
+
+    body = untabbed(clean_html('<p>see <a href="https://x.example/">x</a>, and "&lt;a " is text</p>'))
+    assert '<a tabindex="-1" href="https://x.example/"' in body and "&lt;a " in body
+    assert body.count("tabindex") == 1

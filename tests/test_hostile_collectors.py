@@ -9,7 +9,7 @@ import json
 import pytest
 
 from hostile import assert_clean, cli_run
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Response
 from mastodon_server import FakeMastodon, Person
 
 CONFIG = """
@@ -65,8 +65,8 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def test_feed_entries_with_absurd_dates_or_bad_links_are_kept_safely(tmp_path):
-    with Loopback(lambda req: Response(200, FEED, {"Content-Type": "application/atom+xml"})) as server:
+def test_feed_entries_with_absurd_dates_or_bad_links_are_kept_safely(tmp_path, serve):
+    with serve(lambda req: Response(200, FEED, {"Content-Type": "application/atom+xml"})) as server:
         config = tmp_path / "backchannel.toml"
         config.write_text(f'[event]\nname = "T"\nhashtags = ["pycon"]\n\n[sources.rss]\nfeeds = ["{server.url}/feed"]\n')
         result = cli_run(tmp_path, "collect", "--once", "--config", str(config))

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from backchannel.cli.main import cli
 from backchannel.digest.model import file_name
 from hostile import assert_clean, cli_run, good, write_lines
-from loopback import Response
+from backchannel.demo.loopback import Response
 from mastodon_server import FakeMastodon, Person
 
 TAKEAWAY = "Key takeaway: shard the zebra index by tenant, not by time. Lesson learned the hard way"

@@ -16,8 +16,8 @@ from backchannel.errors import LockedError
 from backchannel.importer import import_into
 from backchannel.index import Index
 from backchannel.lock import WriterLock
-from backchannel.models import Post
 from backchannel.pipeline import open_writer
+from backchannel.validate import post_from_dict
 from hostile import assert_clean, good, run, write_lines
 from test_hostile_crash import hit_count, kill_when, posts, total
 
@@ -47,10 +47,10 @@ def test_an_import_of_several_batches_indexes_every_post_once(tmp_path):
 def test_the_index_is_written_by_a_child_process_while_the_parent_goes_on(tmp_path):
     cfg = Config(path=None, data_dir=tmp_path / "data")
     with open_writer(cfg, index_process=True) as writer:
-        writer.store([Post.from_dict(r) for r in posts(0, 300)])
+        writer.store([post_from_dict(r) for r in posts(0, 300)])
         children = [p.name for p in multiprocessing.active_children()]
         assert "backchannel-index" in children
-        writer.store([Post.from_dict(r) for r in posts(300, 300)])
+        writer.store([post_from_dict(r) for r in posts(300, 300)])
     assert not [p for p in multiprocessing.active_children() if p.name == "backchannel-index"]
     assert len(indexed_ids(tmp_path / "data")) == 600
 

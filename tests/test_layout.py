@@ -28,18 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
-# Violations that other issue-14 branches are removing in parallel. The lead empties this
-# list as those branches merge; an entry that no longer happens fails the test, so the list
-# cannot go stale.
-KNOWN_UNTIL_ISSUE_14_MERGES = {
-    # issue-14e (one loopback server stack for the tests and the demo) removes it.
-    "cycle: backchannel.demo.server -> backchannel.demo.sites -> backchannel.demo.server",
-    # On no branch yet: `Post.from_dict` (models) calls `validate.post_from_dict`, which builds
-    # Posts. Removing it means moving Post.from_dict's callers (about 25, mostly tests and
-    # benchmarks other branches edit) to `validate.post_from_dict`.
-    "cycle: backchannel.models -> backchannel.validate -> backchannel.models",
-}
-
 # `python -m backchannel` is the command line's own entry point.
 MAY_IMPORT_CLI = {"backchannel.__main__"}
 
@@ -215,22 +203,13 @@ def test_the_installed_layout_is_what_the_rules_are_checked_on():
 
 def test_no_module_imports_itself_in_a_circle():
     found = cycles(installed_modules())
-    new = [c for c in found if c not in KNOWN_UNTIL_ISSUE_14_MERGES]
-    assert not new, "import cycles (move what both need into the lower module):\n" + "\n".join(new)
+    assert not found, "import cycles (move what both need into the lower module):\n" + "\n".join(found)
 
 
 def test_only_the_command_line_imports_the_command_line():
     found = cli_imports(installed_modules())
-    new = [c for c in found if c not in KNOWN_UNTIL_ISSUE_14_MERGES]
-    assert not new, "the library imports from backchannel.cli (move what it needs into the library):\n" + \
-        "\n".join(new)
-
-
-def test_the_known_list_holds_only_what_still_happens():
-    modules = installed_modules()
-    happening = set(cycles(modules)) | set(cli_imports(modules))
-    stale = sorted(KNOWN_UNTIL_ISSUE_14_MERGES - happening)
-    assert not stale, "fixed: remove from KNOWN_UNTIL_ISSUE_14_MERGES:\n" + "\n".join(stale)
+    assert not found, "the library imports from backchannel.cli (move what it needs into the library):\n" + \
+        "\n".join(found)
 
 
 def test_every_third_party_import_is_a_declared_dependency():

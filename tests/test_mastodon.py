@@ -1,15 +1,14 @@
 """The Mastodon collector: the real Mastodon.py against Mastodon servers on 127.0.0.1.
 
-`mastodon_server.FakeMastodon` speaks the API with realistic Status JSON; `Store` below does
-with the batches what the pipeline does (posts, then cursors, JSON round-tripped), so each
-test reads as a few rounds of `backchannel collect --once`.
+`mastodon_server.FakeMastodon` speaks the API with realistic Status JSON; `PipelineStore`
+does with the batches what the pipeline does (posts, then cursors, JSON round-tripped), so
+each test reads as a few rounds of `backchannel collect --once`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,12 +17,12 @@ import pytest
 import requests
 
 from backchannel import config as configuration
-from backchannel.models import Post, make_id
-from backchannel.collectors.base import Batch
+from backchannel.models import make_id
 from backchannel.collectors.mastodon.collector import TOKEN_VAR, MastodonCollector
 from backchannel.collectors.mastodon.client import parse_tokens
 from backchannel.collectors.retry import Clock, Retry
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Loopback, Request, Response
+from pipeline_store import PipelineStore
 from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
@@ -50,55 +49,6 @@ def make_collector(tmp_path: Path, servers, tags=("pycon",), start=START, env=No
         "consent": {"strict": strict}}, tmp_path / "backchannel.toml")
     retry = Retry(retries=retries, backoff=0.01, max_backoff=0.02, max_wait=2.0)
     return MastodonCollector(cfg, tmp_path, env or {}, retry=retry, clock=WatchedClock())
-
-
-@dataclass
-class Store:
-    """The pipeline's part, in memory: store each batch's posts and tombstones, then its cursors."""
-
-    posts: dict[str, Post] = field(default_factory=dict)
-    deleted: set[str] = field(default_factory=set)
-    cursors: dict = field(default_factory=dict)
-    batches: list[Batch] = field(default_factory=list)
-
-    def run(self, batches) -> "Store":
-        self.batches = []
-        for batch in batches:
-            self.batches.append(batch)
-            for post in batch.posts:
-                self.posts[post.id] = post
-            for post_id in batch.deleted:
-                self.deleted.add(post_id)
-                self.posts.pop(post_id, None)
-            self.cursors.update(json.loads(json.dumps(batch.cursors)))  # as the archive keeps them
-        return self
-
-    def round(self, collector: MastodonCollector) -> "Store":
-        return self.run(collector.collect(dict(self.cursors)))
-
-    @property
-    def errors(self) -> list[str]:
-        return [e for b in self.batches for e in b.errors]
-
-    @property
-    def skipped(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for b in self.batches:
-            for reason, n in b.skipped.items():
-                counts[reason] = counts.get(reason, 0) + n
-        return counts
-
-    @property
-    def warnings(self) -> list[str]:
-        return [w for b in self.batches for w in b.warnings]
-
-    @property
-    def yielded(self) -> list[Post]:
-        return [p for b in self.batches for p in b.posts]
-
-    @property
-    def requests(self) -> int:
-        return sum(b.requests for b in self.batches)
 
 
 @pytest.fixture
@@ -131,7 +81,7 @@ def series(server: FakeMastodon, person: Person, count: int, first: datetime, ta
 
 # -- the done criterion ----------------------------------------------------------------------
 
-def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b, c):
+def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b, c, store):
     alice, bob, carol = Person("alice", a), Person("bob", b), Person("carol", c)
     dave = Person("dave", a, noindex=True)
     shared = [a.publish(alice, f"Takeaway {i} #pycon", tags=["pycon"], created_at=minutes(i)) for i in range(3)]
@@ -144,7 +94,7 @@ def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b,
     b.receive(a.publish(dave, "Please do not index me #pycon", tags=["pycon"], created_at=minutes(30)), a)
     a.publish(alice, "Before the event #pycon", tags=["pycon"], created_at=minutes(-60))
 
-    store = Store().round(make_collector(tmp_path, [a, b, c]))
+    store.round(make_collector(tmp_path, [a, b, c]))
 
     expected = {s["uri"] for s in shared} | {only_c["uri"]} | {
         s["uri"] for s in b.statuses.values() if s["account"]["username"] == "bob"}
@@ -157,12 +107,12 @@ def test_three_servers_sharing_posts_store_each_public_post_once(tmp_path, a, b,
     assert all(p.created_at >= START and p.created_at.tzinfo is not None for p in store.posts.values())
 
 
-def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
+def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a, store):
     alice = Person("alice", a)
     statuses = series(a, alice, 100, minutes(-45))  # 45 before the start, 55 from it on
     collector = make_collector(tmp_path, [a])
 
-    store = Store().round(collector)
+    store.round(collector)
 
     assert sorted(p.uri for p in store.posts.values()) == sorted(s["uri"] for s in statuses[45:])
     pages = a.timeline_requests()
@@ -175,19 +125,19 @@ def test_first_run_backfills_to_the_event_start_and_stops(tmp_path, a):
     assert store.batches[1].cursors[f"{a.url}|pycon"]["older_than"] == statuses[-40]["id"]
 
 
-def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a):
+def test_without_a_start_the_backfill_reads_to_the_end(tmp_path, a, store):
     statuses = series(a, Person("alice", a), 90, minutes(0))
-    store = Store().round(make_collector(tmp_path, [a], start=None))
+    store.round(make_collector(tmp_path, [a], start=None))
     assert len(store.posts) == 90
     assert len(a.timeline_requests()) == 4  # 40 + 40 + 10 + the empty page that ends it
     assert store.cursors[f"{a.url}|pycon"]["newest"] == statuses[-1]["id"]
 
 
-def test_catch_up_follows_min_id_until_a_page_is_empty(tmp_path, a):
+def test_catch_up_follows_min_id_until_a_page_is_empty(tmp_path, a, store):
     alice = Person("alice", a)
     series(a, alice, 5, minutes(0))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     newest = store.cursors[f"{a.url}|pycon"]["newest"]
     new = series(a, alice, 90, minutes(10))
     before = len(a.requests)
@@ -214,7 +164,7 @@ def test_quiet_round_costs_one_request_per_server_and_hashtag(tmp_path):
             series(server, person, 3, minutes(0), tag="pycon")
             series(server, person, 2, minutes(5), tag="pyconsprints")
         collector = make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints", "pyconparty"))
-        store = Store().round(collector)
+        store = PipelineStore().round(collector)
         assert len(store.posts) == 15
         marks = [len(s.requests) for s in (a, b, c)]
 
@@ -231,13 +181,13 @@ def test_quiet_round_costs_one_request_per_server_and_hashtag(tmp_path):
         assert [sum("instance" in r.path for r in s.requests[:m]) for s, m in zip((a, b, c), marks)] == [1, 1, 1]
 
 
-def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b):
+def test_a_server_that_honours_any_is_polled_with_one_request(tmp_path, a, b, store):
     for server in (a, b):
         person = Person("p", server)
         series(server, person, 3, minutes(0), tag="pycon")
         series(server, person, 2, minutes(5), tag="pyconsprints")
     collector = make_collector(tmp_path, [a, b], tags=("pycon", "pyconsprints"))
-    store = Store().round(collector)  # backfill, then one request shows any[] works
+    store.round(collector)  # backfill, then one request shows any[] works
     assert store.cursors[a.url] == {"any": True, "tries": 0}
     marks = [len(a.requests), len(b.requests)]
 
@@ -260,7 +210,7 @@ def test_a_server_that_ignores_any_loses_nothing(tmp_path):
         series(a, person, 3, minutes(0), tag="pycon")
         series(a, person, 3, minutes(5), tag="pyconsprints")
         collector = make_collector(tmp_path, [a], tags=("pycon", "pyconsprints"))
-        store = Store().round(collector)
+        store = PipelineStore().round(collector)
         for n in range(3):  # each round with news tries once more to see any[] at work
             series(a, person, 2, minutes(20 + 10 * n), tag="pyconsprints")
             store.round(collector)
@@ -286,7 +236,7 @@ def test_a_boost_counts_as_its_original(tmp_path):
                                          created_at=minutes(6)), a))
         b.boost(bob, b.publish(eve, "Opted out #pycon", tags=["pycon"], created_at=minutes(7)))
         with FakeMastodon() as c:
-            store = Store().round(make_collector(tmp_path, [b, c]))
+            store = PipelineStore().round(make_collector(tmp_path, [b, c]))
     assert sorted(p.text for p in store.yielded) == ["Great keynote #pycon", "Only seen boosted #pycon"]
     post = store.posts[make_id("mastodon", original["uri"])]
     assert post.author.handle == f"alice@{a.domain}" and not post.is_repost
@@ -299,11 +249,11 @@ def test_only_public_posts_are_kept(tmp_path):
         kept = a.publish(alice, "Public #pycon", tags=["pycon"], created_at=minutes(1))
         for i, visibility in enumerate(("unlisted", "private", "direct", "limited")):
             a.publish(alice, f"{visibility} #pycon", tags=["pycon"], created_at=minutes(2 + i), visibility=visibility)
-        store = Store().round(make_collector(tmp_path, [a]))
+        store = PipelineStore().round(make_collector(tmp_path, [a]))
     assert [p.uri for p in store.posts.values()] == [kept["uri"]]
 
 
-def test_accounts_that_opted_out_stay_out(tmp_path, a):
+def test_accounts_that_opted_out_stay_out(tmp_path, a, store):
     field = lambda name, value: {"name": name, "value": value, "verified_at": None}  # noqa: E731
     people = {
         "noindex": Person("n", a, noindex=True),
@@ -322,7 +272,7 @@ def test_accounts_that_opted_out_stay_out(tmp_path, a):
     }
     for label, person in {**people, **welcome}.items():
         a.publish(person, f"{label} #pycon", tags=["pycon"], created_at=minutes(len(label)))
-    store = Store().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert sorted(p.text.removesuffix(" #pycon") for p in store.posts.values()) == sorted(welcome)
     assert store.skipped == {"opted out (noindex)": 1, "opted out (#nobot)": 2, "opted out (#noindex)": 1,
                              "opted out (#nobackchannel)": 2}
@@ -335,11 +285,11 @@ def test_accounts_that_opted_out_stay_out(tmp_path, a):
                      "indexable unknown": (None, False, False, False)}
 
 
-def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path, a):
+def test_strict_consent_collects_only_accounts_that_opted_in_to_search(tmp_path, a, store):
     a.publish(Person("in", a, indexable=True), "Opted in #pycon", tags=["pycon"], created_at=minutes(1))
     a.publish(Person("out", a), "Default #pycon", tags=["pycon"], created_at=minutes(2))
     a.publish(Person("quiet", a, indexable=None), "Unknown #pycon", tags=["pycon"], created_at=minutes(3))
-    store = Store().round(make_collector(tmp_path, [a], strict=True))
+    store.round(make_collector(tmp_path, [a], strict=True))
     assert [p.text for p in store.posts.values()] == ["Opted in #pycon"]
     assert store.skipped == {"not opted in to search ([consent] strict)": 2}
 
@@ -354,7 +304,7 @@ def test_quote_posts_drop_the_inline_quote_and_link_the_quoted_post(tmp_path, a)
                   content=f"{inline}<p>So true ({state}) #pycon</p>",
                   quote={"state": state, "quoted_status": quoted if state == "accepted" else None})
     a.statuses[quoted["id"]]["quotes_count"] = 1
-    posts = {p.text: p for p in Store().round(make_collector(tmp_path, [a])).posts.values()}
+    posts = {p.text: p for p in PipelineStore().round(make_collector(tmp_path, [a])).posts.values()}
     accepted, revoked = posts["So true (accepted) #pycon"], posts["So true (revoked) #pycon"]
     assert "RE:" not in accepted.html and "quote-inline" not in accepted.html
     assert accepted.links == [quoted["url"]] and revoked.links == []
@@ -367,19 +317,19 @@ def test_content_warning_and_sensitive_flag_are_kept(tmp_path, a):
                   "id": "77", "type": "image", "url": f"{a.url}/media/1.png", "preview_url": f"{a.url}/media/1s.png",
                   "remote_url": None, "description": "A slide with a graph of latency", "blurhash": None,
                   "meta": {}}])
-    post = next(iter(Store().round(make_collector(tmp_path, [a])).posts.values()))
+    post = next(iter(PipelineStore().round(make_collector(tmp_path, [a])).posts.values()))
     assert post.sensitive is True and post.content_warning == "Talk spoilers"
     assert post.media[0].url == f"{a.url}/media/1.png" and post.media[0].alt == "A slide with a graph of latency"
     assert post.media[0].type == "image" and post.media[0].preview_url == f"{a.url}/media/1s.png"
 
 
-def test_normalised_fields(tmp_path, a, b):
+def test_normalised_fields(tmp_path, a, b, store):
     alice, bob = Person("alice", a, display_name="Alice Example"), Person("bob", b)
     status = a.publish(alice, created_at=minutes(3), tags=["PyCon", "Python"], mentions=[bob], language="de",
                        content=render(a, "Thanks @bob for #PyCon slides https://slides.example/talk #Python", [bob]),
                        in_reply_to_id="1234", favourites_count=4, reblogs_count=2, replies_count=1,
                        card={"url": "https://blog.example/recap", "title": "Recap"})
-    store = Store().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     post = store.posts[make_id("mastodon", status["uri"])]
     assert post.text == f"Thanks @bob@{b.domain} for #PyCon slides https://slides.example/talk #Python"
     assert post.tags == ["pycon", "python"]
@@ -405,7 +355,7 @@ def test_local_handles_take_the_servers_account_domain(tmp_path):
         b.receive(status, a)
         b.publish(carol, "Hi @alice #pycon", tags=["pycon"], mentions=[alice], created_at=minutes(2))
         collector = make_collector(tmp_path, [a, b])
-        store = Store().round(collector)
+        store = PipelineStore().round(collector)
 
         post = store.posts[make_id("mastodon", status["uri"])]
         assert post.author.handle == "alice@pycon.example"  # as b (and every other server) writes it
@@ -429,14 +379,14 @@ def test_local_handles_take_the_servers_account_domain(tmp_path):
     ((Response.json({"domain": "<b>evil</b> example", "title": "x"}),), "no valid 'domain' in it"),
     ((bad_json(),), "the server sent invalid JSON"),
 ])
-def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answers, reason):
+def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_path, a, answers, reason, store):
     a.fail("/api/v2/instance", *answers)
     moved = a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
     moved["account"] = {**moved["account"], "url": "https://social.pycon.example/@alice"}
     plain = a.publish(Person("bob", a), "Hello #pycon", tags=["pycon"], created_at=minutes(2))
     plain["account"] = {**plain["account"], "url": None}
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     assert sorted(p.author.handle for p in store.posts.values()) == ["alice@social.pycon.example", f"bob@{a.domain}"]
     assert store.warnings == [f"{a.domain}: /api/v2/instance gave no account domain ({reason}); "
                               "handles of its local accounts use the host of their profile URL"]
@@ -445,24 +395,24 @@ def test_without_an_account_domain_handles_fall_back_to_the_profile_host(tmp_pat
     assert sum("instance" in r.path for r in a.requests) == len(answers) and store.warnings == []
 
 
-def test_instance_without_the_trailing_slash_is_tried_too(tmp_path, a):
+def test_instance_without_the_trailing_slash_is_tried_too(tmp_path, a, store):
     """Takahe answers /api/v2/instance but 404 for /api/v2/instance/ (Mastodon.py's spelling)."""
     a.fail("/api/v2/instance/", error(404, "Not found"))
     a.publish(Person("alice", a), "Hi #pycon", tags=["pycon"], created_at=minutes(1))
-    store = Store().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert [p.author.handle for p in store.posts.values()] == [f"alice@{a.handle_domain}"]
     assert [r.path for r in a.requests if "instance" in r.path] == ["/api/v2/instance/", "/api/v2/instance"]
     assert store.warnings == [] and store.errors == []
 
 
-def test_hashtag_feed_settings_are_explained(tmp_path, a):
+def test_hashtag_feed_settings_are_explained(tmp_path, a, store):
     """Mastodon 4.5 says in /api/v2/instance who may read hashtag feeds."""
     instance = {"domain": a.handle_domain, "configuration": {"timelines_access": {
         "live_feeds": {"local": "public", "remote": "public"},
         "hashtag_feeds": {"local": "authenticated", "remote": "disabled"}}}}
     a.fail("/api/v2/instance", Response.json(instance))
     a.fail("/api/v1/timelines/tag/", error(401, "This API requires an authenticated user"))
-    store = Store().round(make_collector(tmp_path, [a]))
+    store.round(make_collector(tmp_path, [a]))
     assert any("only posts of its own accounts come through" in w and "hashtag_feeds.remote = disabled" in w
                for w in store.warnings)
     assert any("hashtag_feeds.local = authenticated" in w and "BACKCHANNEL_MASTODON_TOKEN" in w
@@ -471,12 +421,12 @@ def test_hashtag_feed_settings_are_explained(tmp_path, a):
     assert "hashtag_feeds is 'authenticated' for local posts" in store.errors[0]
 
 
-def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b):
+def test_an_unanswered_instance_call_skips_the_server_and_is_asked_again(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v2/instance", *[error(503)] * 3)
     collector = make_collector(tmp_path, [a, b])
-    store = Store().round(collector)
+    store.round(collector)
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "503" in store.errors[0] and "/api/v2/instance" in store.errors[0]
     assert a.timeline_requests() == [] and f"{a.url}|#instance" not in store.cursors
@@ -499,8 +449,8 @@ def test_a_post_is_the_same_whichever_server_it_came_through(tmp_path):
                            in_reply_to_id=first["id"], in_reply_to_account_id=first["account"]["id"])
         for status in (first, thread, answer):
             b.receive(status, a)  # b's copies: its own ids, cached media, the parent by b's id
-        via_a = Store().round(make_collector(tmp_path, [a])).posts
-        via_b = Store().round(make_collector(tmp_path, [b])).posts
+        via_a = PipelineStore().round(make_collector(tmp_path, [a])).posts
+        via_b = PipelineStore().round(make_collector(tmp_path, [b])).posts
     ids = [make_id("mastodon", s["uri"]) for s in (first, thread, answer)]
     assert via_a[ids[0]].to_dict() == via_b[ids[0]].to_dict()  # handles, media at their origin, all of it
     assert via_a[ids[0]].media[0].url == f"{a.url}/media/1.png"
@@ -513,23 +463,23 @@ def test_a_post_is_the_same_whichever_server_it_came_through(tmp_path):
     assert mine["text"] == "More from @bob@pycon.example #pycon"
 
 
-def test_the_own_servers_copy_is_handed_over_whatever_the_order(tmp_path, a, b, c):
+def test_the_own_servers_copy_is_handed_over_whatever_the_order(tmp_path, a, b, c, store):
     status = a.publish(Person("alice", a), "Great keynote #pycon", tags=["pycon"], created_at=minutes(1),
                        favourites_count=9, reblogs_count=4)
     for server in (b, c):
         server.receive(status, a).update(favourites_count=1, reblogs_count=0)  # what reached each server
-    store = Store().round(make_collector(tmp_path, [b, c, a]))
+    store.round(make_collector(tmp_path, [b, c, a]))
     assert len(store.yielded) == 1  # one Post, handed over once: nothing for the archive to update
     post = store.yielded[0]
     assert post.raw["_backchannel"] == {"server": a.url} and post.raw["id"] == status["id"]
     assert (post.metrics.likes, post.metrics.reposts) == (9, 4)  # the author's server's counts
 
 
-def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, a, b):
+def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, a, b, store):
     status = a.publish(Person("alice", a), "Slides #pycon", tags=["pycon"], created_at=minutes(1), favourites_count=3)
     b.publish(Person("bob", b), "Hello #pycon", tags=["pycon"], created_at=minutes(0))
     collector = make_collector(tmp_path, [a, b])
-    store = Store().round(collector)
+    store.round(collector)
     stored = store.posts[make_id("mastodon", status["uri"])]
 
     copy = b.receive(status, a)  # it reaches b late, with b's own counts
@@ -547,13 +497,13 @@ def test_a_post_seen_later_on_another_server_is_not_handed_over_again(tmp_path, 
     assert [(p.id, p.text) for p in store.yielded] == [(stored.id, "Slides are up #pycon")]
 
 
-def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b):
+def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b, store):
     status = a.publish(Person("alice", a), "Lunch talk #pycon", tags=["pycon"], created_at=minutes(1),
                        favourites_count=9)
     b.receive(status, a)["favourites_count"] = 1
     a.fail("/api/v1/timelines/", *[error(502)] * 3)
     collector = make_collector(tmp_path, [a, b])
-    store = Store().round(collector)
+    store.round(collector)
     assert [p.metrics.likes for p in store.yielded] == [1] and len(store.errors) == 1  # a was down: b's copy
     store.round(collector)
     assert [(p.raw["_backchannel"]["server"], p.metrics.likes) for p in store.yielded] == [(a.url, 9)]
@@ -561,7 +511,7 @@ def test_the_own_servers_copy_takes_the_place_of_another_once(tmp_path, a, b):
     assert store.yielded == [] and store.errors == []
 
 
-def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
+def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c, store):
     alice = Person("alice", a)
     early = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     late = a.publish(alice, "Bye #pycon", tags=["pycon"], created_at=minutes(2))
@@ -570,7 +520,7 @@ def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
     for status in a.statuses.values():
         status["account"]["noindex"] = True  # alice opted out; b's copy does not know yet
     collector = make_collector(tmp_path, [b, c, a])
-    store = Store().round(collector)
+    store.round(collector)
     assert [p.text for p in store.posts.values()] == ["Hi #pycon"]
     c.receive(late, a)  # a stale copy reaching another server later stays out too
     store.round(collector)
@@ -579,17 +529,17 @@ def test_copies_of_a_post_its_own_server_refuses_stay_out(tmp_path, a, b, c):
 
 # -- edits and deletions ---------------------------------------------------------------------
 
-def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
+def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b, store):
     alice = Person("alice", a)
     kept, edited, gone = (a.publish(alice, f"{word} #pycon", tags=["pycon"], created_at=minutes(i))
                           for i, word in enumerate(("Kept", "Typo", "Oops")))
     b.publish(Person("bob", b), "Elsewhere #pycon", tags=["pycon"], created_at=minutes(5))
     collector = make_collector(tmp_path, [a, b])
-    store = Store().round(collector)
+    store.round(collector)
     a.edit(edited["uri"], "Fixed #pycon")
     a.delete(gone["uri"])
 
-    store.run(collector.recheck(list(store.posts.values())))
+    store.take(collector.recheck(list(store.posts.values())))
 
     assert store.deleted == {make_id("mastodon", gone["uri"])}
     fixed = store.posts[make_id("mastodon", edited["uri"])]
@@ -600,49 +550,49 @@ def test_recheck_replaces_edits_and_tombstones_deleted_posts(tmp_path, a, b):
     assert len(rechecks) == 4  # one request per post, each on the server it came from
 
 
-def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a):
+def test_recheck_takes_down_posts_made_private_or_opted_out(tmp_path, a, store):
     alice = Person("alice", a)
     status = a.publish(alice, "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     status["account"]["noindex"] = True  # alice opted out since
-    store.run(collector.recheck(list(store.posts.values())))
+    store.take(collector.recheck(list(store.posts.values())))
     assert store.deleted == {make_id("mastodon", status["uri"])}
 
 
-def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a):
+def test_recheck_reads_a_post_a_server_answers_with_its_boost(tmp_path, a, store):
     """snac answers a boosted post's id with the boost wrapping it: the post is inside."""
     alice, bob = Person("alice", a), Person("bob", a)
     status = a.publish(alice, "Typo #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     fixed = {**status, "content": "<p>Fixed #pycon</p>", "edited_at": "2026-09-01T12:00:00.000Z"}
     wrapper = {**a.publish(bob, "", created_at=minutes(2), visibility="public"), "reblog": fixed, "content": ""}
     wrapper["uri"] = wrapper["uri"] + "/activity"
     a.fail("/api/v1/statuses/", Response.json(wrapper))
-    store.run(collector.recheck(list(store.posts.values())))
+    store.take(collector.recheck(list(store.posts.values())))
     assert [p.text for p in store.posts.values()] == ["Fixed #pycon"]
     assert store.warnings == [] and store.deleted == set()
 
 
-def test_recheck_names_the_request_that_needs_a_token(tmp_path, a):
+def test_recheck_names_the_request_that_needs_a_token(tmp_path, a, store):
     """snac needs a token for GET /api/v1/statuses/:id even for public posts."""
     status = a.publish(Person("alice", a), "Hello #pycon", tags=["pycon"], created_at=minutes(1))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     a.fail("/api/v1/statuses/", error(401, "Unauthorized"))
-    store.run(collector.recheck(list(store.posts.values())))
+    store.take(collector.recheck(list(store.posts.values())))
     assert len(store.errors) == 1 and store.deleted == set()
     assert f"requires an access token for re-checking status {status['id']}" in store.errors[0]
     assert "hashtag timelines" not in store.errors[0]
 
 
-def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a):
+def test_recheck_of_a_failing_server_deletes_nothing(tmp_path, a, store):
     series(a, Person("alice", a), 3, minutes(0))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     a.fail("/api/v1/statuses/", *[error(502)] * 3)
-    store.run(collector.recheck(list(store.posts.values())))
+    store.take(collector.recheck(list(store.posts.values())))
     assert store.deleted == set() and len(store.posts) == 3
     assert len(store.errors) == 1 and a.domain in store.errors[0] and "502" in store.errors[0]
 
@@ -653,13 +603,13 @@ def test_401_names_the_token_variable_and_the_others_go_on(tmp_path, a, c):
     with FakeMastodon(token="s3cret-token") as b:
         for server in (a, b, c):
             series(server, Person("p", server), 2, minutes(0))
-        store = Store().round(make_collector(tmp_path, [a, b, c]))
+        store = PipelineStore().round(make_collector(tmp_path, [a, b, c]))
         assert len(store.posts) == 4
         assert len(store.errors) == 1
         assert TOKEN_VAR in store.errors[0] and b.domain in store.errors[0] and "401" in store.errors[0]
 
         env = {TOKEN_VAR: f"{b.domain}=s3cret-token"}
-        store = Store().round(make_collector(tmp_path, [a, b, c], env=env))
+        store = PipelineStore().round(make_collector(tmp_path, [a, b, c], env=env))
         assert len(store.posts) == 6 and store.errors == []
         # a token belongs to one server: the others never see it, and nothing we keep holds it
         assert all("authorization" not in r.headers for s in (a, c) for r in s.requests)
@@ -667,7 +617,7 @@ def test_401_names_the_token_variable_and_the_others_go_on(tmp_path, a, c):
         kept = json.dumps([p.to_dict() for p in store.posts.values()] + [p.raw for p in store.posts.values()])
         assert "s3cret" not in kept + " ".join(store.errors + store.warnings)
 
-        store = Store().round(make_collector(tmp_path, [b, a], env={TOKEN_VAR: "wrong"}))
+        store = PipelineStore().round(make_collector(tmp_path, [b, a], env={TOKEN_VAR: "wrong"}))
         assert len(store.errors) == 1 and f"refused the token in {TOKEN_VAR}" in store.errors[0]
         assert "wrong" not in store.errors[0]
 
@@ -686,60 +636,60 @@ def test_a_token_is_only_ever_sent_to_its_own_server():
 def test_an_unknown_tag_is_just_empty(tmp_path, answer):
     with FakeMastodon(unknown_tag=answer) as a:
         series(a, Person("p", a), 2, minutes(0), tag="pycon")
-        store = Store().round(make_collector(tmp_path, [a], tags=("pycon", "nosuchtag")))
+        store = PipelineStore().round(make_collector(tmp_path, [a], tags=("pycon", "nosuchtag")))
         assert len(store.posts) == 2 and store.errors == [] and store.warnings == []
         assert store.cursors[f"{a.url}|nosuchtag"] == {"newest": None, "older_than": None}
 
 
-def test_429_waits_for_the_reset_then_goes_on(tmp_path, a):
+def test_429_waits_for_the_reset_then_goes_on(tmp_path, a, store):
     series(a, Person("p", a), 3, minutes(0))
     a.fail("/api/v1/timelines/", too_many(0.4))
     collector = make_collector(tmp_path, [a])
     began = time.monotonic()
-    store = Store().round(collector)
+    store.round(collector)
     assert len(store.posts) == 3 and store.errors == []
     assert len(collector.clock.waits) == 1 and 0.3 < collector.clock.waits[0] <= 0.4  # as X-RateLimit-Reset said
     assert time.monotonic() - began >= 0.3
 
 
-def test_429_beyond_the_bound_skips_the_server_this_round(tmp_path, a, b):
+def test_429_beyond_the_bound_skips_the_server_this_round(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", too_many(3600))
     began = time.monotonic()
-    store = Store().round(make_collector(tmp_path, [a, b]))
+    store.round(make_collector(tmp_path, [a, b]))
     assert time.monotonic() - began < 2
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "rate limited" in store.errors[0]
 
 
-def test_5xx_is_retried_with_backoff(tmp_path, a):
+def test_5xx_is_retried_with_backoff(tmp_path, a, store):
     series(a, Person("p", a), 3, minutes(0))
     a.fail("/api/v1/timelines/", error(503), error(502))
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     assert len(store.posts) == 3 and store.errors == []
     assert collector.clock.waits == [0.01, 0.02]
     # the first round asks for the account domain once; then 3 tries of page 1 and the empty page that ends it
     assert store.requests == len(a.requests) == 5
 
 
-def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c):
+def test_a_failing_server_is_skipped_and_reported_while_others_go_on(tmp_path, a, b, c, store):
     for server in (a, b, c):
         series(server, Person("p", server), 2, minutes(0))
     b.fail("/api/v1/timelines/", *[error(500)] * 3)
-    store = Store().round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
+    store.round(make_collector(tmp_path, [a, b, c], tags=("pycon", "pyconsprints")))
     assert len(store.posts) == 4
     assert len(store.errors) == 1 and b.domain in store.errors[0] and "500" in store.errors[0]
     assert len(b.timeline_requests()) == 3  # three tries, then nothing more from b this round (not even the 2nd tag)
 
 
-def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b):
+def test_a_slow_server_times_out_is_retried_then_skipped(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", *[slow(1.5)] * 3)
     began = time.monotonic()
-    store = Store().round(make_collector(tmp_path, [a, b], timeout=0.2))
+    store.round(make_collector(tmp_path, [a, b], timeout=0.2))
     assert time.monotonic() - began < 1.5
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "no answer within 0.2 s" in store.errors[0]
@@ -755,7 +705,7 @@ def test_a_hanging_server_does_not_hold_up_the_others(tmp_path):
         # retries=0: one timeout per dead request, to compare with
         collector = make_collector(tmp_path, [dead, far, flaky], timeout=1.0, retries=0)
         began = time.monotonic()
-        store = Store().round(collector)
+        store = PipelineStore().round(collector)
         took = time.monotonic() - began
     # each healthy server needs three answers of 0.3 s: one after the other, this round took 2.2 s
     assert 1.0 <= took < 1.6
@@ -768,11 +718,11 @@ def test_a_hanging_server_does_not_hold_up_the_others(tmp_path):
     assert store.batches[0].errors and dead.domain in store.batches[0].errors[0]  # the config's order
 
 
-def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a):
+def test_posts_fetched_before_a_failure_are_kept_and_the_backfill_resumes(tmp_path, a, store):
     statuses = series(a, Person("p", a), 100, minutes(0))
     a.fail("/api/v1/timelines/", *[error(503)] * 3, when=lambda r: r.arg("max_id") is not None)
     collector = make_collector(tmp_path, [a])
-    store = Store().round(collector)
+    store.round(collector)
     assert len(store.posts) == 40 and len(store.errors) == 1
     assert store.cursors[f"{a.url}|pycon"] == {"newest": statuses[-1]["id"], "older_than": statuses[-40]["id"]}
 
@@ -800,15 +750,15 @@ def collect_broken_statuses(tmp_path, a):
     for i, (label, damage) in enumerate(broken.items()):
         status = a.publish(alice, f"{label} #pycon", tags=["pycon"], created_at=minutes(10 + i))
         status.update(damage)
-    return Store().round(make_collector(tmp_path, [a])), broken, good
+    return PipelineStore().round(make_collector(tmp_path, [a])), broken, good
 
 
-def test_an_invalid_json_page_is_reported_and_retried_next_round(tmp_path, a, b):
+def test_an_invalid_json_page_is_reported_and_retried_next_round(tmp_path, a, b, store):
     for server in (a, b):
         series(server, Person("p", server), 2, minutes(0))
     a.fail("/api/v1/timelines/", bad_json())
     collector = make_collector(tmp_path, [a, b])
-    store = Store().round(collector)
+    store.round(collector)
     assert len(store.posts) == 2 and len(store.errors) == 1
     assert a.domain in store.errors[0] and "invalid JSON" in store.errors[0] and "#pycon" in store.errors[0]
     assert f"{a.url}|pycon" not in store.cursors
@@ -832,7 +782,7 @@ def test_hostile_html_and_urls_never_survive(tmp_path, a):
                                   "description": "<script>alert(14)</script>alt"}],
               card={"url": "javascript:alert(15)"})
     a.statuses[next(iter(a.statuses))]["account"]["url"] = "javascript:alert(16)"
-    post = next(iter(Store().round(make_collector(tmp_path, [a])).posts.values()))
+    post = next(iter(PipelineStore().round(make_collector(tmp_path, [a])).posts.values()))
     visible = json.dumps(post.to_dict())
     for bad in ("<script", "onerror", "onclick", "onmouseover", "javascript:", "data:text", "<iframe", "<svg", "<img"):
         assert bad not in visible.lower(), bad

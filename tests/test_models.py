@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from backchannel.validate import post_from_dict
 from backchannel.models import Post, make_id
 
 
@@ -15,14 +16,14 @@ def test_same_uri_same_id_and_safe_in_file_names():
 
 
 def test_round_trip_through_jsonl_object():
-    post = Post.from_dict({
+    post = post_from_dict({
         "id": "x1", "source": "mastodon", "created_at": "2026-09-01T10:00:00+02:00", "text": "hi",
         "tags": ["#PyCon"], "metrics": {"likes": 3}, "author": {"handle": "ada@example.social"},
         "media": [{"url": "https://m.example/a.png", "alt": "a chart"}],
     })
     assert post.created_at == datetime(2026, 9, 1, 8, tzinfo=timezone.utc)
     assert post.tags == ["pycon"]
-    again = Post.from_dict(post.to_dict())
+    again = post_from_dict(post.to_dict())
     assert again.to_dict() == post.to_dict()
     assert post.to_dict()["created_at"] == "2026-09-01T08:00:00Z"
 
@@ -38,5 +39,5 @@ def test_round_trip_through_jsonl_object():
 ])
 def test_bad_objects_say_which_field(data, problem):
     with pytest.raises(ValueError) as err:
-        Post.from_dict(data)
+        post_from_dict(data)
     assert problem in str(err.value)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from backchannel import moderation
+from backchannel.validate import post_from_dict
 from backchannel.archive import Archive
 from backchannel.cli.main import cli
 from backchannel.config import parse
@@ -48,7 +49,7 @@ def built(root, path):
 
 def test_actions_are_kept_in_the_archive_and_replayed_after_a_restart(tmp_path):
     with Archive.in_dir(tmp_path) as archive:
-        archive.store([Post.from_dict(r) for r in event.records()[:3]])
+        archive.store([post_from_dict(r) for r in event.records()[:3]])
         moderation.record(archive, TROLL, "hide", "spam", by="mod")
         moderation.record(archive, TROLL, "pin", by="mod")
         moderation.record(archive, TROLL, "unpin", by="mod")
@@ -64,7 +65,7 @@ def test_actions_are_kept_in_the_archive_and_replayed_after_a_restart(tmp_path):
 
 def test_a_post_is_found_by_id_source_url_digest_page_or_wall_link(site):
     with Archive.in_dir(site / ".backchannel") as archive:
-        archive.store([Post.from_dict({**event.records()[0], "id": "odd id/with:chars",
+        archive.store([post_from_dict({**event.records()[0], "id": "odd id/with:chars",
                                        "url": "https://example.social/@odd/1"})])
         resolve = lambda ref: moderation.resolve(archive, ref)  # noqa: E731
         assert resolve(TROLL) == TROLL
@@ -202,25 +203,17 @@ def test_wall_and_moderation_config_are_checked(tmp_path):
             parse({**base, section: value}, tmp_path / "b.toml")
 
 
-def indexed_text(site, shards) -> str:
-    """Every fragment of the current Pagefind shards, decompressed: what in-browser search finds."""
-    import gzip
-
-    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace")
-                   for shard in shards for f in (site / shard / "fragment").glob("*.pf_fragment"))
-
-
 @pytest.mark.slow
-def test_a_hidden_post_leaves_the_in_browser_search(tmp_path):
+def test_a_hidden_post_leaves_the_in_browser_search(tmp_path, pagefind):
     cfg = event.config(tmp_path, schedule=event.SCHEDULE)
     with event.fill(cfg, event.records()) as archive:
         report = build(cfg, now=event.NOW)
-        assert TROLL_WORDS in indexed_text(cfg.digest.output, report.search.shards)
+        assert TROLL_WORDS in pagefind(cfg.digest.output, report.search.shards).text
         moderation.record(archive, TROLL, "hide", "spam")
         report = build(cfg, now=event.NOW)
     assert report.search.error is None and report.search.indexed == ["2026-09-01"]  # only its day again
-    assert TROLL_WORDS not in indexed_text(cfg.digest.output, report.search.shards)
-    assert "Badge picked up" in indexed_text(cfg.digest.output, report.search.shards)
+    assert TROLL_WORDS not in pagefind(cfg.digest.output, report.search.shards).text
+    assert "Badge picked up" in pagefind(cfg.digest.output, report.search.shards).text
 
 
 def test_the_wall_leaves_out_replies_boosts_warned_and_sensitive_posts_unless_configured(tmp_path):

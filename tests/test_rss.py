@@ -15,8 +15,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -27,7 +26,8 @@ from backchannel.collectors.base import Batch
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.collector import RssCollector
 from backchannel.collectors.retry import Clock
-from loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Request, Response
+from pipeline_store import PipelineStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 IN_EVENT = datetime(2026, 5, 15, 12, 0, tzinfo=timezone.utc)
@@ -40,28 +40,6 @@ ATOM = "application/atom+xml"
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-def fast_loopback(app: Callable[[Request], Response]) -> Loopback:
-    return Loopback(app)  # Loopback sets TCP_NODELAY on every connection itself
-
-
-@pytest.fixture(scope="module")
-def shared_server():
-    with fast_loopback(lambda req: Response(404)) as server:
-        yield server
-
-
-@pytest.fixture
-def serve(shared_server):
-    """`with serve(app) as server:` points the shared server at `app`, with a fresh log."""
-    @contextmanager
-    def use(app: Callable[[Request], Response]) -> Iterator[Loopback]:
-        shared_server.app = app
-        shared_server.requests = []
-        yield shared_server
-        shared_server.app = lambda req: Response(404)
-    return use
 
 
 class Site:
@@ -120,12 +98,8 @@ class StoppedClock(Clock):
 
 def collect(cfg, cursors: dict | None = None, clock: datetime = IN_EVENT) -> tuple[list[Batch], dict]:
     """Run one collect round; return its batches and the cursors as the pipeline would store them."""
-    stored = dict(cursors or {})
-    collector = RssCollector(cfg, cfg.data_dir, {}, clock=StoppedClock(clock))
-    batches = list(collector.collect(dict(stored)))
-    for batch in batches:
-        stored.update(batch.cursors)
-    return batches, stored
+    store = PipelineStore(cursors).round(RssCollector(cfg, cfg.data_dir, {}, clock=StoppedClock(clock)))
+    return store.batches, store.cursors
 
 
 def posts_of(batches: list[Batch]) -> list:

@@ -25,8 +25,8 @@ import pytest
 
 from backchannel import config as config_mod
 from backchannel.collectors.rss.collector import RssCollector
-from loopback import Request, Response
-from test_rss import fast_loopback, hostile_markup, unsafe_urls
+from backchannel.demo.loopback import Request, Response
+from test_rss import hostile_markup, unsafe_urls
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpora" / "feedparser"
 _HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):[ \t]*(.*?)\s*$", re.M)
@@ -59,11 +59,11 @@ def corpus_app(files: dict[str, Path]):
 
 
 @pytest.mark.slow  # about 5 s here
-def test_every_corpus_feed_goes_through_the_collector_and_nothing_runnable_survives(tmp_path):
+def test_every_corpus_feed_goes_through_the_collector_and_nothing_runnable_survives(tmp_path, serve):
     files = {"/" + p.relative_to(CORPUS).as_posix(): p for p in corpus_files()}
     assert len(files) > 2000, f"expected the full corpus in {CORPUS}"
     started = time.monotonic()
-    with fast_loopback(corpus_app(files)) as server:
+    with serve(corpus_app(files)) as server:
         feeds = [{"url": server.url + path, "all": True} for path in files]
         raw = {"event": {"name": "Corpus", "hashtags": ["corpus"]},  # no window: everything counts
                "sources": {"rss": {"feeds": feeds, "timeout": 10}}}

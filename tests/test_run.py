@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import pytest
 
 from backchannel.archive import Archive
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Loopback, Response
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import pytest
 from backchannel.errors import InputError
 from backchannel.talks.programme import ScheduleError, Talk, load_schedule, parse_schedule
 from backchannel.talks.reading import find_handles, find_hashtags, find_people
-from loopback import Loopback, Response
+from backchannel.demo.loopback import Response
 
 HERE = Path(__file__).parent / "fixtures" / "schedules"
 FORMATS = ["democon.json", "democon.xml", "democon.ics"]
@@ -47,8 +47,9 @@ def test_each_format_reads_the_two_day_two_track_event(name):
 def test_all_three_formats_agree_talk_for_talk():
     json_talks, xml_talks, ics_talks = (load_schedule(HERE / n, tz="Europe/Berlin").talks for n in FORMATS)
     # The abstract is the programme's own text (iCalendar keeps the "Speakers:" lines in it),
-    # and only frab gives a type.
-    same = [[replace(t, abstract="", kind=None) for t in talks] for talks in (json_talks, xml_talks, ics_talks)]
+    # and only frab gives a type; only JSON gives speakers' bios and links and the talk's links.
+    same = [[replace(t, abstract="", kind=None, people=[], links=[]) for t in talks]
+            for talks in (json_talks, xml_talks, ics_talks)]
     assert same[0] == same[1] == same[2]
     for talks in (json_talks, xml_talks, ics_talks):
         assert talk(talks, "0002").abstract.endswith("recall versus latency, and when to shard.")
@@ -58,7 +59,7 @@ def test_bytes_work_like_a_path_and_all_day_entries_are_skipped_with_a_warning()
     data = (HERE / "democon.ics").read_bytes()
     schedule = load_schedule(data, name="programme.ics")
     assert len(schedule.talks) == 9
-    assert schedule.warnings == ["programme.ics: event 10 (UID 'democon-2026-registration'): "
+    assert schedule.warnings == ["programme.ics: event 10 (UID 'democon-2026-registration') 'Registration desk open': "
                                  "an all-day entry, not a talk (skipped)"]
 
 
@@ -91,10 +92,13 @@ def test_the_benchmark_shape_without_zone_and_with_rooms_on_events_reads():
 
 
 @pytest.mark.parametrize("name, message", [
-    ("missing_start.json", "missing_start.json: day 2, room 'Hall A', event 2: missing 'start'"),
-    ("bad_duration.xml", "bad_duration.xml: day 1, room 'Hall B', event 1: 'duration' is not a duration "
+    ("missing_start.json", "missing_start.json: day 2, room 'Hall A', event 2 'Retrieval ranking with embeddings': "
+                           "missing 'start'"),
+    ("bad_duration.xml", "bad_duration.xml: day 1, room 'Hall B', event 1 'Threat modelling for small businesses': "
+                         "'duration' is not a duration "
                          "like 00:45: 'forty-five minutes'"),
-    ("no_dtstart.ics", "no_dtstart.ics: event 2 (UID '6f1c2a9e-0d4b-5b8e-9c1a-000000000002'): missing DTSTART"),
+    ("no_dtstart.ics", "no_dtstart.ics: event 2 (UID '6f1c2a9e-0d4b-5b8e-9c1a-000000000002') "
+                       "'Vector search at scale': missing DTSTART"),
     ("truncated.json", "truncated.json: not valid JSON ("),
     ("bad_timezone.json", "bad_timezone.json: unknown time zone 'Mars/Olympus_Mons'"),
     ("billion_laughs.xml", "billion_laughs.xml: XML with a DOCTYPE or entity declarations is refused"),
@@ -142,8 +146,8 @@ def test_a_missing_file_and_a_duplicate_id_are_errors(tmp_path):
     with pytest.raises(ScheduleError, match="schedule file not found"):
         load_schedule(tmp_path / "nope.json")
     twice = {"guid": "same", "title": "A", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30"}
-    with pytest.raises(ScheduleError, match=r"day 1, room 'Hall A', event 2: the id 'same' is used twice "
-                                            r"\(also by day 1, room 'Hall A', event 1\)"):
+    with pytest.raises(ScheduleError, match=r"day 1, room 'Hall A', event 2 'B': the id 'same' is used twice "
+                                            r"\(also by day 1, room 'Hall A', event 1 'A'\)"):
         parse_schedule(_frab([twice, dict(twice, title="B")]), "dup.json")
 
 
@@ -191,7 +195,7 @@ def test_handles_are_found_in_text_and_profile_urls(text, handles):
     assert find_handles(text) == handles
 
 
-def test_a_schedule_url_is_fetched_over_http():
+def test_a_schedule_url_is_fetched_over_http(serve):
     body = (HERE / "democon.xml").read_bytes()
 
     def app(req):
@@ -199,7 +203,7 @@ def test_a_schedule_url_is_fetched_over_http():
             return Response(200, body, {"Content-Type": "text/xml"})
         return Response(404, b"not here")
 
-    with Loopback(app) as server:
+    with serve(app) as server:
         url = f"{server.url}/democon-2026/schedule/export/schedule.xml"
         assert len(load_schedule(url, tz="Europe/Berlin").talks) == 9
         with pytest.raises(ScheduleError, match=r"/missing.json: cannot fetch the schedule: HTTP 404"):
@@ -252,3 +256,39 @@ def test_pretalx_ical_drops_the_speakers_from_the_title_when_the_description_nam
     assert (t.title, t.speakers, t.speaker_handles) == ("Small Web, Big Feelings", ["Marek Nowak"],
                                                          ["marek@indieweb.social"])
     assert (t.hashtag, t.hashtags, t.kind, t.track) == (None, ["smallweb"], "Keynote", None)
+
+
+CORPORA = Path(__file__).parents[3] / "shared" / "corpora" / "programmes"
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs /work/shared/corpora (third-party programmes)")
+def test_real_exports_give_speakers_bios_and_the_talks_materials():
+    camp = load_schedule(CORPORA / "frab-camp2019.json", "Europe/Berlin").talks
+    k8s = next(t for t in camp if t.title.startswith("Hacking Containers"))
+    # frab gives attachments as paths on its own site: resolved against the talk's page.
+    assert [(link.title, link.url) for link in k8s.links] == [
+        ("Slides", "https://fahrplan.events.ccc.de/system/event_attachments/attachments/000/003/792/original/"
+                   "Hacking_Containers_and_Kubernetes.pdf?1566398735")]
+    assert k8s.track == "Security" and k8s.url.startswith("https://fahrplan.events.ccc.de/")
+    rc3 = load_schedule(CORPORA / "pretalx-rc3.json").talks
+    bios = [p for t in rc3 for p in t.people if p.bio]
+    assert any(p.name == "Stefania Maurizi" and "investigative journalist" in p.bio for p in bios)
+    democon = load_schedule(CORPORA / "pretalx-democon.json").talks
+    assert all([p.name for p in t.people] == t.speakers for t in democon)
+    assert sum("\n" in p.bio for t in democon for p in t.people) > 5  # paragraphs kept, one a line
+
+
+def test_speaker_bios_and_links_are_plain_text_and_safe_urls():
+    ev = {"guid": "s1", "title": "Links", "date": "2026-09-01T10:00:00+02:00", "duration": "00:30",
+          "url": "https://programme.example/talk/s1/",
+          "persons": [{"public_name": "Bo", "biography": "<p>Bo <script>alert(1)</script>writes.</p><p>Line two</p>",
+                       "links": [{"url": "javascript:alert(1)"}, {"url": "https://bo.example/"},
+                                 {"url": "https://social.example/@bo"}]}],
+          "links": [{"url": "data:text/html,x", "title": "Evil"}, {"url": "/s1/recording.mp4", "title": "Recording"},
+                    {"url": "https://slides.example/s1.pdf"}]}
+    t = parse_schedule(_frab([ev]), "s.json").talks[0]
+    bo = t.people[0]
+    assert bo.bio == "Bo writes.\nLine two"
+    assert bo.links == ["https://bo.example/", "https://social.example/@bo"] and bo.handles == ["bo@social.example"]
+    assert [(link.title, link.url) for link in t.links] == [
+        ("Recording", "https://programme.example/s1/recording.mp4"), ("s1.pdf", "https://slides.example/s1.pdf")]

@@ -16,14 +16,16 @@ DESCRIPTION lines, ATTENDEE, CATEGORIES):
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from backchannel.models import Author, Post
-from backchannel.talks.programme import parse_schedule
+from backchannel.talks.distinct_words import TalkWords
+from backchannel.talks.programme import Talk, parse_schedule
 from backchannel.talks.matcher import Matcher
+from backchannel.words import tokens
 
 TZ = ZoneInfo("Europe/Berlin")
 TALKS = [  # id, day, start, minutes, room, title, type, people [(name, handle)], abstract
@@ -237,3 +239,86 @@ def test_a_panel_is_one_talk_whoever_speaks(matcher):
     assert talk_of(matcher, post(1, "11:50", "Lea Fischer: burnout is a funding problem")) == "panel"
     assert talk_of(matcher, post(1, "11:55", "Sam Okafor and Jo Park disagree on foundations, good")) == "panel"
     assert talk_of(matcher, post(1, "11:55", "this panel is the best thing today")) == "panel"
+
+
+# --- the kinds of item, the words and the people, in every language ---------------------------
+
+def test_kinds_of_item_named_in_other_languages(matcher):
+    assert talk_of(matcher, post(1, "11:50", "essa mesa-redonda está pegando fogo")) == "panel"
+    assert talk_of(matcher, post(1, "11:50", "la sesión relámpago, cinco minutos por persona")) == "lightning"
+    assert talk_of(matcher, post(1, "10:05", "saí da abertura arrepiada")) == "key1"
+    assert talk_of(matcher, post(2, "12:00", "今朝の基調講演、まだ考えてる")) == "key2"
+
+
+def _talk(tid: str, hhmm: str, minutes: int, room: str, title: str, kind: str = "Talk", abstract: str = "") -> Talk:
+    start = datetime(2026, 5, 4, *map(int, hhmm.split(":")), tzinfo=TZ)
+    return Talk(tid, title, start, start + timedelta(minutes=minutes), room=room, kind=kind, abstract=abstract)
+
+
+def test_a_programme_that_labels_no_keynote_has_its_items_running_alone_as_keynotes():
+    talks = [_talk("first", "09:00", 60, "Auditório", "Arquivos que escutam", "Conferência"),
+             _talk("a", "10:30", 45, "Auditório", "Preservação digital"),
+             _talk("b", "10:30", 45, "Sala 2", "Mapas antigos"),
+             _talk("last", "16:00", 60, "Auditório", "O arquivo do futuro", "Conferência")]
+    m = Matcher(talks, TZ)
+    at = {"author": Author("kim@example.net", "Kim")}
+    def say(hhmm, text):
+        h, mi = map(int, hhmm.split(":"))
+        return m.match(Post(id=hhmm, source="mastodon", text=text, created_at=datetime(2026, 5, 4, h, mi, tzinfo=TZ), **at))[0]
+    assert say("10:50", "what a keynote this morning, still thinking about it") is None  # two this day
+    assert say("10:50", "the opening keynote this morning was wonderful") == "first"
+    assert say("16:50", "a keynote de encerramento está linda") == "last"
+
+
+def test_contractions_lose_their_elided_article_and_leave_no_fragments():
+    assert tokens("J'ai vu l'archive dell'archivio, quelqu'un? don't") == ["vu", "archive", "archivio", "don"]
+    assert tokens("l’IA") == []  # too short to tell from "j'ai"; never "ai" (artificial intelligence)
+
+
+def test_a_word_common_in_any_supported_language_is_no_evidence_even_unaccented():
+    talks = [_talk("scan", "10:00", 45, "Lab", "Faça seu próprio scanner de livros", abstract="Um berço em V."),
+             _talk("web", "10:00", 45, "Sala", "Web archiving no Brasil", abstract="Sitios del gobierno, archivo web.")]
+    worth = TalkWords(talks).worth
+    assert "proprio" not in worth["scan"] and "scanner" in worth["scan"]
+    assert worth["web"].get("archivo", 0) < worth["web"]["archiving"] / 3  # everyday Spanish, in a Portuguese talk
+
+
+def test_a_reply_is_about_what_its_parent_was_attached_to(matcher):
+    parent = post(1, "10:50", "Patroni failover demo worked the first time, impressive",
+                  url="https://social.example/@kim/1")
+    assert talk_of(matcher, parent) == "pg"
+    reply = post(1, "13:10", "same here, I want to try it at work", author="lu@example.org", name="Lu",
+                 reply_to="https://social.example/@kim/1")
+    assert talk_of(matcher, reply) == "pg"
+    assert "replies to a post about 'Postgres replication in practice'" in matcher.match(reply)[1]
+    orphan = post(1, "13:10", "same here, I want to try it at work", reply_to="https://social.example/@kim/999")
+    assert talk_of(matcher, orphan) is None
+
+
+def test_a_speakers_first_name_counts_once(matcher):
+    p = post(1, "10:50", "Ines Moreau again: Ines says test the restore")
+    pg = next(c for c in matcher.candidates(p) if c.talk.id.split("@")[0] == "pg")
+    assert [e.kind for e in pg.evidence].count("name") == 1
+
+
+def test_a_handle_of_a_short_first_name_and_the_last_names_that_speaker(matcher):
+    p = post(1, "10:50", "@tomwolski@fosstodon.example is so right about this")
+    assert talk_of(matcher, p) == "tokens"
+    assert "by the name Tomasz Wolski" in matcher.match(p)[1]
+
+
+def test_a_post_during_a_talk_about_it_beats_a_word_of_an_earlier_title():
+    talks = [_talk("web", "10:00", 45, "A", "Web archiving in Brazil", abstract="What the library keeps of .br sites."),
+             _talk("maps", "10:00", 45, "B", "Old maps of the city", abstract="Georeferencing survey sheets."),
+             _talk("close", "15:00", 60, "A", "The archive of the future is a verb", abstract="Floods and care."),
+             _talk("other", "15:00", 60, "B", "Letters between farms", abstract="Family letters and handwriting.")]
+    talks[2].speakers, talks[2].speaker_handles = ["Helena Vasconcelos"], ["helena@example.social"]
+    m = Matcher(talks, TZ)
+    p = Post(id="x", source="mastodon", text='"archiving is a practice, not a building" — @helena@example.social',
+             created_at=datetime(2026, 5, 4, 15, 14, tzinfo=TZ), author=Author("kim@example.net", "Kim"))
+    assert [c.talk.id for c in m.candidates(p)][:2] == ["close", "web"]  # "archiving": a title word of the morning
+    assert m.match(p)[0] == "close"
+
+
+def test_the_livestream_and_the_interpreting_are_about_being_there(matcher):
+    assert talk_of(matcher, post(1, "09:20", "livestream is down btw, in case anyone remote is wondering")) is None

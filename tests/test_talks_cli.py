@@ -35,7 +35,7 @@ def test_posts_get_a_talk_and_a_reason(tmp_path):
     assert exported["b"]["talk"] == THREATS and "hall b" in exported["b"]["talk_reason"].lower()
     assert exported["c"]["talk"] is None
     explained = runner.invoke(cli, ["search", "attackers", "--explain", "--config", str(config)])
-    assert f"talk: {THREATS} · why:" in explained.output
+    assert "talk: THR003 'Threat modelling for small businesses' · why:" in explained.output
     only = runner.invoke(cli, ["search", "--talk", VECTOR, "--json", "--config", str(config)])
     assert [json.loads(line)["id"] for line in only.output.splitlines()] == ["a"]
 

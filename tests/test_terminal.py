@@ -24,7 +24,7 @@ from rich.filesize import decimal
 
 from factories import many_posts, write_jsonl
 from test_run import GrowingFeed, start_run, wait_for_posts, write_config
-from loopback import Loopback
+from backchannel.demo.loopback import Loopback
 
 pytestmark = pytest.mark.slow
 
@@ -158,7 +158,7 @@ feeds = [{{ url = "{server.url}/feed.xml", all = true }}]
         piped = on_pipes("collect", "--once", "--config", str(config))
         code, quiet = on_terminal("collect", "--once", "--quiet", "--config", str(config))
     assert piped.returncode == 0 and piped.stderr == ""
-    assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted (1 requests)\n"
+    assert piped.stdout == "rss: 40 new, 0 updated, 0 deleted; seen 80, kept 80 (1 requests)\n"  # 40 stored before
     assert code == 0 and quiet.strip() == ""
 
 

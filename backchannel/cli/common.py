@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import sqlite3
 import sys
@@ -26,6 +27,8 @@ class Group(click.Group):
     """The command group: a full disk or a read-only folder is one line, not a traceback."""
 
     def invoke(self, ctx):
+        notes = _NoteHandler()
+        logging.getLogger("backchannel.notes").addHandler(notes)
         try:
             return super().invoke(ctx)
         except OSError as exc:
@@ -42,6 +45,18 @@ class Group(click.Group):
                 raise BackchannelError(f"the archive: {text} (is the disk full? free some space and run it again)",
                                        1) from None
             raise BackchannelError(f"the archive: {text}", 2) from None
+        finally:
+            logging.getLogger("backchannel.notes").removeHandler(notes)
+
+
+class _NoteHandler(logging.Handler):
+    """The library's notes for the organiser (`pipeline.NOTES`), one line each on standard error."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
 
 
 NO_COLOR_KEY = "backchannel.no_color"

@@ -58,12 +58,14 @@ def _print(result, verbose: bool) -> None:
                       for k in KINDS if result.by_kind.get(k))
     total = sum(result.by_source.values())
     click.echo(f"  archive   {total} posts in {result.data_dir}" + (f": {kinds}" if kinds else ""))
-    config = _shell(result.config)
+    from backchannel.hints import program
+
+    config, me = _shell(result.config), program()
     click.echo(f"\nThe digest: {result.digest}")
-    click.echo(f"Open it:    backchannel demo --dir {_shell(result.config.parent)} --serve"
-               f"   (or: backchannel serve --config {config})")
+    click.echo(f"Open it:    {me} demo --dir {_shell(result.config.parent)} --serve"
+               f"   (or: {me} serve --config {config})")
     query = result.search["query"]
-    click.echo(f"Search it:  backchannel search --config {config} \"{query}\" --kind {result.search['kind']}")
+    click.echo(f"Search it:  {me} search --config {config} \"{query}\" --kind {result.search['kind']}")
 
 
 def _serve(result, port: int) -> None:

@@ -40,7 +40,9 @@ def init(config_path, data_dir, force):
         raise InputError(f"{target}: already exists (use --force to overwrite)")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(starter(), "utf-8")
-    click.echo(f"Wrote {target}. Edit [event] and the sources, then run: backchannel collect --once")
+    from backchannel.hints import program
+
+    click.echo(f"Wrote {target}. Edit [event] and the sources, then run: {program()} collect --once")
 
 
 def main() -> None:
@@ -56,7 +58,8 @@ from backchannel.cli.digest import build, serve  # noqa: E402
 from backchannel.cli.moderation import hide, moderation, pin, review, unhide, unpin  # noqa: E402
 from backchannel.cli.search import search  # noqa: E402
 from backchannel.cli.status import status  # noqa: E402
+from backchannel.cli.talks import talks  # noqa: E402
 
 for command in (collect, run, search, import_, export, stats, reindex, classify,
-                build, serve, demo, status, hide, unhide, pin, unpin, moderation, review):
+                build, serve, demo, status, hide, unhide, pin, unpin, moderation, review, talks):
     cli.add_command(command)

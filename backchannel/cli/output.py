@@ -57,7 +57,7 @@ def hit_text(hit: Hit, rank: int, tz: ZoneInfo, color: bool, explain: bool = Fal
         url = _one_line(post.url)
         lines.append("   " + (click.style(url, fg="cyan") if color else url))
     if explain:
-        lines.append(f"   talk: {_one_line(post.talk) or '— (the day)'}"
+        lines.append(f"   talk: {_one_line(hit.talk or post.talk) or '— (the day)'}"
                      + (f" · why: {_one_line(post.talk_reason)}" if post.talk_reason else ""))
     return "\n".join(lines)
 
@@ -77,11 +77,9 @@ def echo_problems(report, verbose: bool, indent: str = "  ", shown: int = 5) -> 
 
 
 def source_summary(r) -> str:
-    """`mastodon: 12 new, 1 updated, 0 deleted; left out: 3 not public (40 requests)`."""
-    left_out = r.left_out()
-    return (f"{r.source}: {r.added} new, {r.updated} updated, {r.deleted} deleted"
-            + (f", {r.blocked} blocked" if r.blocked else "") + (f"; {left_out}" if left_out else "")
-            + f" ({r.requests} requests)")
+    """`mastodon: 12 new, 1 updated, 0 deleted; left out: 3 not public; seen 16, kept 13 (40
+    requests)`, then a line per server or feed when the source has several."""
+    return "\n".join(safe(line) for line in r.lines())
 
 
 def import_problems(report, name: str, shown: int = 20) -> list[str]:

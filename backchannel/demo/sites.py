@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from urllib.parse import unquote, urlencode
 
 from backchannel.demo.event import FeedPayload, MastodonPayload
-from backchannel.demo.server import Request, Response
+from backchannel.demo.loopback import Request, Response
 
 JSON = "application/json; charset=utf-8"
 

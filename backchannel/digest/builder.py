@@ -4,7 +4,8 @@
 
 - load: the programme's talks (`[event] schedule`, read again each build: a live schedule
   changes), and the archive's posts, minus blocked ones and those a moderator hid
-  (`moderation`), each with its day, talk and permalink (`digest.model.load`);
+  (`moderation`), each with its day, talk and permalink (`digest.model.load`); replies
+  fetched as answers go under their question (`digest.answers.split`);
 - group: days, talks, kinds, people, links, hashtags, top takeaways ranked with
   near-duplicates merged (`digest.ranking`), key points (`digest.model.group`; key points
   are grouped when a page first asks for them);
@@ -33,12 +34,14 @@ import jinja2
 from backchannel import __version__
 from backchannel.archive import Archive
 from backchannel.config import Config, check_output
+from backchannel.digest import answers
 from backchannel.digest.feeds import atom_feed, posts_jsonl, recap
 from backchannel.digest.model import group, load
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
 from backchannel.digest.search_index import Indexer, SearchReport, plan_shards
 from backchannel.digest.writer import SiteWriter
-from backchannel.enrich import load_talks
+from backchannel.pipeline import NOTES
+from backchannel.talks.live import talks_for_build
 from backchannel.errors import BackchannelError
 from backchannel.moderation import state as moderation_state
 from backchannel import wall
@@ -94,16 +97,19 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
     out = Path(output or config.digest.output)
     check_output(out, config)
     now = now or datetime.now(timezone.utc)
+    talks, notes = talks_for_build(config)  # matched again first if the programme changed
+    for note in notes:
+        NOTES.info(note)
     with Archive.in_dir(config.data_dir, readonly=True) as archive, _template_errors():
         # load
-        talks = load_talks(config)
         mod = moderation_state(archive)
         progress.stage("load", archive.count(), "posts")
         items = load(config, _counted(archive.posts(raw=False), progress, "load"), talks, mod)
+        items, replies = answers.split(items, archive.answer_links(), config.event.hashtags)
 
         # group
         progress.stage("group", None, "")
-        grouped = group(items, talks, config)
+        grouped = group(items, talks, config, replies)
         progress.update("group", done=1, total=1)
 
         # render

@@ -41,7 +41,7 @@ def atom_feed(g: Grouped, title: str, base_url: str) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed")
     base = base_url.rstrip("/") + "/" if base_url else ""
     top = g.top_takeaways[:FEED_ENTRIES]
-    _sub(feed, "title", f"{title}: top takeaways")
+    _sub(feed, "title", f"Top takeaways from {title}")
     _sub(feed, "id", base + "feed.xml" if base else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'backchannel:' + title)}")
     # The feed changes only when its entries do: a rebuild with nothing new rewrites nothing.
     stamps = [(r.item.post.edited_at or r.item.post.created_at) for r in top]
@@ -108,7 +108,7 @@ def md_link(label: str, url: str | None) -> str:
 def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
     """The event's takeaways per talk (then per day for the rest), as Markdown."""
     base = base_url.rstrip("/") + "/" if base_url else ""
-    out = [f"# {md(title)}: what people took away", ""]
+    out = [f"# What people took away from {md(title)}", ""]  # one phrase, whatever the title
     if g.items:
         people = len(g.people)
         facts = f"{len(g.items):,} posts from {people:,} {'person' if people == 1 else 'people'}"
@@ -126,7 +126,7 @@ def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
         loose = [it for it in d.items if it.kind == "takeaway" and not it.talk]
         ranked = rank_items(loose, 5)
         if ranked:
-            out += _block(f"{d.title}: beyond the talks" if g.talks else d.title, ranked, when)
+            out += _block(f"Beyond the talks on {d.title}" if g.talks else d.title, ranked, when)
     return "\n".join(out).rstrip() + "\n"
 
 

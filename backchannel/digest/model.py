@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from backchannel.blocklist import Blocker
 from backchannel.config import Config
+from backchannel.digest.answers import Answered, answered
 from backchannel.digest.keypoints import Groups, Point, group_points, key_points
 from backchannel.digest.ranking import Ranked, rank
 from backchannel.models import Post
@@ -34,6 +35,7 @@ from backchannel.talks.programme import Talk
 
 KIND_PAGES = tuple(k for k in KINDS if k != "other")  # "other" has no page of its own
 TOP = 30  # takeaways ranked for the front page (10), the feed (20) and the takeaways page (30)
+QUESTIONS = 20  # answered and open questions shown on a talk's page and on the Questions page
 POINTS = 8  # key points shown at the top of a talk's or a day's page, and on the front page
 CHUNK = 200  # posts per chronological page: big enough to browse, small enough for a phone
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
@@ -111,6 +113,48 @@ class SharedLink:
 
 
 @dataclass
+class Material:
+    """A talk's slides, recording or other material: from the programme, or a link shared by
+    one of its speakers (or an organiser) in a post that says what it is."""
+
+    label: str  # "Slides", "Recording", or the programme's own title
+    url: str
+    item: Item | None = None  # the post that shared it; None when the programme lists it
+
+
+# Words of a post that shares a talk's material, and hosts/paths that say which it is.
+_SLIDES = re.compile(r"(?i)\b(slides?|slide ?deck|deck|folien|diapositivas|transparents|diapos|slajdy)\b")
+_RECORDING = re.compile(r"(?i)\b(recording|recorded|video|vod|livestream|aufzeichnung|mitschnitt|grabaci[oó]n"
+                        r"|enregistrement|vid[eé]o)\b")
+_VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "media.ccc.de", "peertube", "tube")
+_SLIDE_HOSTS = ("speakerdeck.com", "slideshare.net", "slides.com", "docs.google.com/presentation")
+
+
+def material_label(url: str, text: str) -> str | None:
+    """"Slides" or "Recording" for a link shared in a post with `text`, or None.
+
+    The post must say it shares slides or a recording; the link's host or file type then
+    says which (a PDF, Speaker Deck: slides; YouTube, media.ccc.de: a recording), else the
+    word the post uses does (when it uses only one of the two).
+    """
+    says_slides, says_recording = bool(_SLIDES.search(text)), bool(_RECORDING.search(text))
+    if not (says_slides or says_recording):
+        return None
+    parts = urlsplit(url.lower())
+    if any(h in url.lower() for h in _SLIDE_HOSTS) or parts.path.endswith((".pdf", ".odp", ".pptx", ".key")):
+        return "Slides"
+    if any(h in (parts.hostname or "") for h in _VIDEO_HOSTS):
+        return "Recording"
+    if says_slides != says_recording:
+        return "Slides" if says_slides else "Recording"
+    return None
+
+
+def handle_key(handle: str | None) -> str:
+    return (handle or "").strip().lower().lstrip("@")
+
+
+@dataclass
 class Grouped:
     """Everything the pages show, grouped once; templates only read it."""
 
@@ -125,6 +169,7 @@ class Grouped:
     tags: list[tuple[str, int]]
     top_takeaways: list[Ranked[Item]]
     open_questions: list[Item]
+    answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
@@ -147,6 +192,43 @@ class Grouped:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
 
+    def materials(self, section: Section, organisers: Iterable[str] = ()) -> list[Material]:
+        """The talk's slides and recordings: the programme's links first, then links that its
+        speakers (or `organisers`, handles) shared in posts about the talk, oldest first.
+        Posts by anyone else are not taken as the talk's material (a link is easy to fake)."""
+        talk = section.talk
+        if talk is None:
+            return []
+        found = [Material(link.title, link.url) for link in talk.links]
+        allowed = {handle_key(h) for h in [*talk.speaker_handles, *organisers]} - {""}
+        seen = {m.url for m in found}
+        for it in section.items:
+            if handle_key(it.post.author.handle) not in allowed:
+                continue
+            for raw in dict.fromkeys(it.post.links):
+                url = safe_url(raw)
+                label = material_label(url, it.post.text) if url and url != it.post.url else None
+                if label and url not in seen:
+                    seen.add(url)
+                    found.append(Material(label, url, it))
+        return found
+
+    def other_talks(self, talk: Talk) -> dict[str, list[Section]]:
+        """Each speaker's other talks (by name or handle), in programme order."""
+        if "_by_speaker" not in self._highlights:
+            index: dict[str, list[Section]] = defaultdict(list)
+            for s in self.talk_sections:
+                for key in _speaker_keys(s.talk):
+                    index[key].append(s)
+            self._highlights["_by_speaker"] = index
+        index = self._highlights["_by_speaker"]
+        out = {}
+        for person in talk.people:
+            keys = {"name:" + person.name.casefold()} | {"handle:" + handle_key(h) for h in person.handles}
+            others = {id(s): s for k in keys for s in index.get(k, []) if s.talk.id != talk.id}
+            out[person.name] = sorted(others.values(), key=lambda s: (s.talk.start, s.title))
+        return out
+
     def key_points(self, section: Section | None = None, limit: int = POINTS) -> list[Point[Item]]:
         """The distinct points of a talk's takeaways; of a day (its talks' points and its
         takeaways outside any talk); of the event (section None). Most supported first."""
@@ -166,6 +248,18 @@ class Grouped:
                 found = []
             self._points[memo] = sorted(found, key=point_order)
         return self._points[memo][:limit]
+
+    def questions(self, section: Section | None = None, limit: int = QUESTIONS) -> tuple[list[Answered], list[Item]]:
+        """(answered questions, open questions) of a section (None: the event). Answered ones
+        with a speaker's answer first, then by their best answer's likes; open ones as
+        `open_first` orders them."""
+        items = section.items if section is not None else self.items
+        asked = [it for it in items if it.kind == "question"]
+        done = [self.answered[it.post.id] for it in asked if it.post.id in self.answered]
+        done.sort(key=lambda a: (not a.by_speaker, -a.best.post.metrics.likes, -len(a.answers),
+                                 a.question.post.created_at, a.question.post.id))
+        still = [it for it in open_first(asked) if it.post.id not in self.answered]
+        return done[:limit], still[:limit]
 
     def _talk_points(self, section: Section) -> list[Point[Item]]:
         memo = ("talk-all", section.key)
@@ -218,6 +312,12 @@ class Grouped:
 
 
 # -- load ------------------------------------------------------------------------------------
+
+
+def _speaker_keys(talk: Talk) -> set[str]:
+    keys = {"name:" + p.name.casefold() for p in talk.people} | {"name:" + n.casefold() for n in talk.speakers}
+    handles = [*talk.speaker_handles, *(h for p in talk.people for h in p.handles)]
+    return keys | {"handle:" + handle_key(h) for h in handles}
 
 
 def talk_paths(talks: Iterable[Talk]) -> dict[str, str]:
@@ -313,8 +413,12 @@ def _hash(text: str, size: int) -> str:
 # -- group -----------------------------------------------------------------------------------
 
 
-def group(items: list[Item], talks: list[Talk], config: Config) -> Grouped:
-    """Sort items into days, talks and kinds, and count what the front page shows."""
+def group(items: list[Item], talks: list[Talk], config: Config,
+          replies: dict[str, list[Item]] | None = None) -> Grouped:
+    """Sort items into days, talks and kinds, and count what the front page shows.
+
+    `replies` are the published replies of each question (`backchannel.digest.answers.split`):
+    a question with an answer among them is answered, the others are open."""
     days: dict[str, Section] = {}
     by_talk: dict[str, list[Item]] = defaultdict(list)
     by_kind: dict[str, list[Item]] = defaultdict(list)
@@ -330,13 +434,15 @@ def group(items: list[Item], talks: list[Talk], config: Config) -> Grouped:
                      for t in talks]
     kinds = [Section("kind", k, KIND_TITLES[k], f"kinds/{k}/", by_kind.get(k, [])) for k in KIND_PAGES]
     hidden = set(config.event.hashtags)
+    answers = answered(by_kind["question"], replies or {})
     return Grouped(
         items=items, talks=talks, days=list(days.values()), talk_sections=talk_sections, kinds=kinds,
         by_source=dict(Counter(it.post.source for it in items).most_common()),
         people=people(items), links=shared_links(items),
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=rank_items(by_kind["takeaway"], TOP),
-        open_questions=open_first(by_kind["question"])[:8],
+        open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
+        answered=answers,
     )
 
 

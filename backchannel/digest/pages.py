@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from backchannel.digest.answers import Answered
 from backchannel.digest.chart import activity
 from backchannel.digest.model import Grouped, Item, Section
 from backchannel.digest.ranking import Ranked
@@ -74,6 +75,7 @@ def make_env(override: Path | None, cache: Path | None = None) -> jinja2.Environ
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, bytecode_cache=bytecode)
     env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["untabbed"] = untabbed
     env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
     return env
 
@@ -129,9 +131,10 @@ class Renderer:
         self._card = env.get_template("card.html")
         env.globals.update(site=site, card=self.card, kind_titles=KIND_TITLES, kind_labels=KIND_LABELS,
                            source_label=source_label, language_name=language_name, when=self.when,
-                           talk_when=self.talk_when)
+                           talk_when=self.talk_when, speaker_links=self.speaker_links)
         # A post's body, shared by cards and permalinks: a global macro, loaded once.
         env.globals["post_body"] = env.get_template("_body.html").module.post_body
+        env.globals["full_view"] = lambda item: view(item, full=True)
         self._post_shell = self._shell("post.html", POST_ROOT)
 
     # -- formatting helpers (template globals) ----------------------------------------------
@@ -146,23 +149,46 @@ class Renderer:
         return local.strftime("%a {} %b, %H:%M").format(local.day)
 
     def talk_when(self, talk) -> str:
+        """"Tue 1 Sep, 14:05–14:50"; a talk that ends on another day carries both dates
+        ("Tue 1 Sep, 23:00 – Wed 2 Sep, 01:00")."""
         if not talk.start:
             return ""
         text = self.when(talk.start)
-        return text + (f"–{self.when(talk.end, 'time')}" if talk.end else "")
+        if not talk.end:
+            return text
+        if talk.end.astimezone(self.site.tz).date() != talk.start.astimezone(self.site.tz).date():
+            return f"{text} – {self.when(talk.end)}"
+        return f"{text}–{self.when(talk.end, 'time')}"
+
+    def speaker_links(self, person) -> list[tuple[str, str | None]]:
+        """(label, URL or None) of a speaker's handles, then of their other links: a handle
+        links to its profile (`user@server` on its server, a Bluesky handle on bsky.app)."""
+        out: list[tuple[str, str | None]] = []
+        for handle in person.handles:
+            user, at, server = handle.lstrip("@").partition("@")
+            url = f"https://{server}/@{user}" if at else f"https://bsky.app/profile/{handle.lstrip('@')}"
+            out.append((f"@{handle.lstrip('@')}", safe_url(url)))
+        shown = {url for _, url in out}
+        for url in person.links:
+            if safe_url(url) and url not in shown:
+                out.append((url.split("://", 1)[1].rstrip("/"), url))
+        return out
 
     # -- posts -------------------------------------------------------------------------------
 
-    def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None) -> Markup:
-        """A post as shown in lists; cached per depth, since links are relative.
+    def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None,
+             here: str | None = None) -> Markup:
+        """A post as shown in lists; cached per depth, since links are relative. On its own
+        talk's page (`here`, that page's folder) a card has no chip linking to that page.
 
         Cached as UTF-8 bytes: a str holding one "↗" takes two bytes per character, and a
         full build keeps 100,000 cards.
         """
-        key = (item.post.id, root)
+        chip = bool(item.talk_path) and item.talk_path != here
+        key = (item.post.id, root) if chip or not item.talk_path else (item.post.id, root, "no-chip")
         cached = None if similar else self.cards.get(key)
         if cached is None:
-            html = self._card.render(item=item, v=v or view(item), root=root, similar=similar)
+            html = self._card.render(item=item, v=v or view(item), root=root, similar=similar, chip=chip)
             if similar:
                 return Markup(html)
             cached = self.cards[key] = html.encode("utf-8", "surrogatepass")
@@ -211,14 +237,24 @@ class Renderer:
 
     def section_page(self, section: Section, prev: Section | None, next: Section | None,
                      highlights: dict[str, list[Ranked]] | list[Ranked]) -> str:
+        qa = questions_of(self.grouped, section)
+        if qa and isinstance(highlights, dict):  # the questions are shown with their answers instead
+            highlights = {**highlights, "question": []}
+        talk = section.talk
+        others = self.grouped.other_talks(talk) if talk else {}
+        # The speakers get a section of their own when the programme says more than names.
+        detailed = talk and any(p.bio or p.handles or p.links or others.get(p.name) for p in talk.people)
         return self.render("section.html", LIST_ROOT, section=section, prev=prev, next=next,
-                           highlights=highlights, points=self.grouped.key_points(section),
+                           here=section.path if talk else None,
+                           materials=self.grouped.materials(section) if talk else [],
+                           speakers=talk.people if detailed else [], other_talks=others,
+                           highlights=highlights, points=self.grouped.key_points(section), qa=qa,
                            chart=activity(section.items, self.site.tz) if section.type == "day" else None)
 
     def chunk_page(self, section: Section, n: int) -> str:
         chunks = section.chunks
         return self.render("chunk.html", LIST_ROOT, section=section, n=n, items=chunks[n - 1],
-                           count=len(chunks))
+                           count=len(chunks), here=section.path if section.talk else None)
 
     def front_page(self, built: datetime) -> str:
         g = self.grouped
@@ -243,7 +279,8 @@ class Renderer:
         return self.render("links.html", "../", links=links[:limit], total=len(links))
 
     def search_page(self, shards: list[str]) -> str:
-        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters())
+        return self.render("search.html", "../", shards=shards, g=self.grouped, filters=self.search_filters(),
+                           example=search_example(self.grouped))
 
     def search_filters(self) -> list[tuple[str, str, list[tuple[str, int]]]]:
         """(name, label, [(value, posts)]) of each search filter, as the post pages declare them.
@@ -253,17 +290,23 @@ class Renderer:
         per filter at 100,000 posts; a filter nobody uses is never loaded this way.
         """
         counts: dict[str, Counter] = {name: Counter() for name, _ in FILTERS}
+        day_labels: dict[str, str] = {}  # "Tue 1 Sep", as pages write dates, by YYYY-MM-DD
         for it in self.grouped.items:
             counts["kind"][KIND_LABELS[it.kind]] += 1
             counts["source"][source_label(it.post.source)] += 1
             counts["day"][it.day] += 1
+            if it.day not in day_labels:
+                day_labels[it.day] = self.when(it.post.created_at, "date")
             if it.talk:
                 counts["talk"][it.talk.title] += 1
             counts["language"][language_name(it.post.lang)] += 1
         out = []
         for name, label in FILTERS:
             found = counts[name]
-            order = sorted(found.items()) if name == "day" else sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+            if name == "day":  # in time order, labelled as post pages declare them
+                order = [(day_labels[day], n) for day, n in sorted(found.items())]
+            else:
+                order = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
             if len(order) > 1:
                 out.append((name, label, order))
         return out
@@ -305,6 +348,26 @@ def view(item: Item, full: bool = False, body: str | None = None) -> dict[str, A
     }
 
 
+def untabbed(body: Markup) -> Markup:
+    """Sanitised post HTML with its links out of the tab order (a card in a list). Only
+    `clean_html` output comes here: there `<a ` can only begin a tag (text `<` is `&lt;`)."""
+    return Markup(str(body).replace("<a ", '<a tabindex="-1" '))
+
+
+def search_example(g: Grouped) -> str:
+    """What the search box suggests: the event's most used hashtag beyond its own (as the
+    front page lists them), as a word; else the busiest talk's first long title word."""
+    for tag, _ in g.tags:
+        if tag.isalpha() and len(tag) >= 3:
+            return tag
+    busiest = sorted((s for s in g.talk_sections if s.items), key=lambda s: -len(s.items))
+    for s in busiest[:1]:
+        long = [w.strip(".,:;!?\"'()") for w in s.title.split() if len(w.strip(".,:;!?\"'()")) >= 6]
+        if long:
+            return long[0].lower()
+    return ""
+
+
 def source_label(source: str) -> str:
     return SOURCE_LABELS.get(source, source.title())
 
@@ -340,13 +403,24 @@ def plan(grouped: Grouped, renderer: Renderer, built: datetime) -> Iterator[tupl
             yield from _section_pages(section, prev, nxt, renderer)
 
 
+def questions_of(grouped: Grouped, section: Section) -> tuple[list[Answered], list[Item]] | None:
+    """The answered and open questions a talk's page and the Questions page show (None elsewhere,
+    or when there are none)."""
+    if section.type != "talk" and (section.type, section.key) != ("kind", "question"):
+        return None
+    done, still = grouped.questions(section)
+    return (done, still) if done or still else None
+
+
 def _section_pages(section: Section, prev: Section | None, nxt: Section | None, renderer: Renderer):
     hl = renderer.grouped.highlights(section)
+    qa = questions_of(renderer.grouped, section)
+    asked = qa and ([(a.question.fp, tuple(x.fp for x in a.answers), a.by_speaker) for a in qa[0]], fps(qa[1]))
     shown = [fps(v) for v in hl.values()] if isinstance(hl, dict) else fps(hl)
     points = [(p.support, tuple(m.fp for m in p.members)) for p in renderer.grouped.key_points(section)]
     chunks = section.chunks
     # Every post of the section is part of the key: the TOC and a day's chart depend on all.
-    page_key = key(section.type, section.key, section.title, section.talk, shown, points, fps(section.items),
+    page_key = key(section.type, section.key, section.title, section.talk, shown, points, asked, fps(section.items),
                    prev and (prev.title, prev.path), nxt and (nxt.title, nxt.path))
     yield (f"{section.path}index.html", page_key,
            lambda: renderer.section_page(section, prev, nxt, hl))

@@ -10,7 +10,7 @@ are left out (they are evidence of their own), so a programme that repeats the s
 its description (iCalendar) scores like one that lists them apart (JSON). A word is worth
 its inverse document frequency among the talks, so "vector" in a programme with one
 vector talk counts much more than "security" in a programme with ten, and less the more
-common it is in the talk's language and in English (word frequencies from `wordfreq`):
+common it is in any supported language (word frequencies from `wordfreq`, accents folded):
 "honest" or "morning" in one abstract are no reason to think a post is about that talk,
 "copyleft" is. Two title words next to each other in a post ("small web", "feature flags")
 count one more. Scores are divided by the worth of a rare word only one talk uses, so they
@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from backchannel.talks.programme import Talk
-from backchannel.words import STOP, content_words, stem, tokens, words
+from backchannel.words import STOP, content_words, fold, stem, tokens, words
 
 K1, B = 1.2, 0.5  # BM25 saturation and length normalisation (abstracts vary a lot in length)
 TITLE_BOOST = 3  # a title word counts as this many abstract words
@@ -38,7 +38,7 @@ FLOOR = 0.35  # a word worth less than a third of a rare, distinctive one is not
 COMMON_SHARE = 0.12  # a word in more than this share of the talks (and 3 or more) is not distinctive
 Z_COMMON, Z_RARE = 5.5, 3.5  # Zipf frequencies: a word this common counts nothing, this rare fully
 BIGRAM = 1.0  # two adjacent title words in the post add this much
-LANGS = ("en", "de", "es", "fr", "pt", "nl", "ja")  # languages whose word frequencies are read
+LANGS = ("en", "de", "es", "fr", "pt", "nl", "it", "ja")  # languages whose word frequencies are read
 
 # Words every programme and every post use; distinctive among talks by accident only.
 GENERIC = frozenset(stem(t) for w in """
@@ -75,6 +75,8 @@ coffee lunch breakfast dinner food snack snacks pizza queue line wifi password b
 registration cloakroom toilet toilets restroom bathroom shuttle bus taxi train flight airport
 parking hotel party afterparty drinks beer tonight tomorrow swag sticker stickers merch booth expo charger
 raffle chair chairs seat seats building stairs floor freezing cold warm heating jumper sweater water
+livestream stream streaming headset headphones interpreting interpretation captions
+transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
 kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
 café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
 déjeuner dîner repas file toilettes navette vol fête bière
@@ -92,10 +94,21 @@ exposé conférencière conférencier présentation palestra palestrante lezing 
 講演 発表 登壇
 """.split() for t in tokens(w))
 
-# Kinds of programme item people name instead of the title ("the keynote", "this panel").
-KIND_WORDS = frozenset(stem(t) for w in """
-keynote panel lightning workshop tutorial podium podiumsdiskussion relampago eclair
-""".split() for t in tokens(w))
+# Kinds of programme item people name instead of the title ("the keynote", "this panel",
+# "a abertura", "la mesa redonda", "基調講演"): each word → the kind it names. Japanese is
+# matched by a character pair of the word (see `backchannel.words.tokens`).
+KINDS = {stem(t): kind for kind, ws in {
+    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調",
+    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕",
+    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕",
+    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ",
+    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi",
+    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt",
+}.items() for w in ws.split() for t in tokens(w)}
+KIND_WORDS = frozenset(KINDS)
+# The kinds a programme may not label: the items running alone are its keynotes, its first
+# one opens the event, its last one closes it.
+PLENARY_KINDS = ("keynote", "opening", "closing")
 
 # Words a speaker uses when posting about their own talk afterwards.
 OWN_TALK_WORDS = frozenset(stem(t) for w in """
@@ -133,7 +146,7 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = _Rarity(talks)
+        rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():
@@ -143,7 +156,7 @@ class TalkWords:
                 if df[w] > max(2, COMMON_SHARE * n):
                     continue
                 idf = math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5)) / unit
-                value = idf * rarity(w, tid) * tf * (K1 + 1) / (tf + norm)
+                value = idf * rarity(w) * tf * (K1 + 1) / (tf + norm)
                 if value >= FLOOR:
                     worth[w] = value
                     self.index[w].append((tid, value))
@@ -183,34 +196,39 @@ def title_bigrams(text: str) -> set[tuple[str, str]]:
 class _Rarity:
     """How rare a word is in everyday language: 1 for rare, 0 for the most common words.
 
-    Looked up in English and in the talk's own language (its abstract's function words
-    tell which), with `wordfreq`'s lists; a word no list knows (jargon, names) is rare.
+    Looked up in every supported language (`wordfreq`'s lists, accents folded as posts'
+    words are): people post about a Portuguese talk in Spanish or English, and a word
+    common in any of them ("archivo", "propio", "morning") is no sign of one talk. A word
+    no list knows (jargon, names) is rare.
     """
 
-    def __init__(self, talks: list[Talk]):
-        from backchannel.classify.features import guess_lang
+    def __init__(self):
+        self.cache: dict[str, float] = {}
+        self.tables = [_zipf(lang) for lang in LANGS]
 
-        self.langs = {t.id: {"en", guess_lang(f"{t.title} {t.abstract}")} & set(LANGS) for t in talks}
-        self.cache: dict[tuple[str, frozenset], float] = {}
-
-    def __call__(self, word: str, tid: str) -> float:
-        langs = frozenset(self.langs[tid])
-        key = (word, langs)
-        if key not in self.cache:
-            z = max((_zipf(lang).get(form, 0.0) for lang in langs for form in (word, word + "s")), default=0.0)
-            self.cache[key] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
-        return self.cache[key]
+    def __call__(self, word: str) -> float:
+        rarity = self.cache.get(word)
+        if rarity is None:
+            plural = word + "s"
+            z = max(max(table.get(word, 0.0), table.get(plural, 0.0)) for table in self.tables)
+            rarity = self.cache[word] = min(1.0, max(0.0, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
+        return rarity
 
 
 _ZIPF: dict[str, dict[str, float]] = {}
 
 
 def _zipf(lang: str) -> dict[str, float]:
-    """Word → Zipf frequency (log10 of uses per billion words) for one language."""
+    """Folded word → Zipf frequency (log10 of uses per billion words) for one language."""
     if lang not in _ZIPF:
         from wordfreq import get_frequency_dict
 
-        _ZIPF[lang] = {w: math.log10(f * 1e9) for w, f in get_frequency_dict(lang, wordlist="small").items() if f > 0}
+        table: dict[str, float] = {}
+        for w, f in get_frequency_dict(lang, wordlist="small").items():
+            if f > 0:  # "próprio" and its unaccented spelling meet, as in posts: keep the commoner
+                key = fold(w)
+                table[key] = max(table.get(key, 0.0), math.log10(f * 1e9))
+        _ZIPF[lang] = table
     return _ZIPF[lang]
 
 

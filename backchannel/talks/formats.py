@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit
 from xml.parsers import expat
 
 import icalendar
@@ -22,7 +23,7 @@ import icalendar
 from backchannel.models import utc
 from backchannel.sanitize import safe_url
 from backchannel.talks.reading import (Context, ItemError, find_handles, find_hashtags, find_people, find_talk_hashtag,
-                                       parse_duration, parse_start, plain, text, zone)
+                                       parse_duration, parse_start, plain, talk_code, text, zone)
 
 Fields = dict[str, Any]  # the keyword arguments of `backchannel.talks.programme.Talk`
 Found = list[tuple[Fields, str]]
@@ -56,7 +57,8 @@ def read_json(data: bytes, ctx: Context) -> Found:
             if not isinstance(events, list):
                 raise ctx.fail(f"{label}, room {room!r}: must be a list of talks")
             for e, event in enumerate(events, 1):
-                where = f"{label}, room {room!r}, event {e}"
+                title = event.get("title") if isinstance(event, dict) else None
+                where = f"{label}, room {room!r}, event {e}" + _titled(title)
                 try:
                     found.append((_json_talk(event, day, room, ctx), where))
                 except ItemError as exc:
@@ -79,11 +81,12 @@ def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Fields:
     persons = ev.get("persons") or []
     if not isinstance(persons, list):
         raise ItemError("'persons' must be a list")
-    names, handles = [], []
+    names, handles, people = [], [], []
     for person in persons:
         name, found = _json_person(person)
         if name:
             names.append(name)
+            people.append(_json_speaker(person, name, found))
         handles += [h for h in found if h not in handles]
     for link in ev.get("links") or []:
         href = link.get("url") or link.get("href") if isinstance(link, dict) else link
@@ -97,12 +100,53 @@ def _json_talk(ev: Any, day: dict, room: str, ctx: Context) -> Fields:
         description=plain(ev.get("abstract")) + "\n" + plain(ev.get("description")),
         names=names, handles=handles, hashtags=own,
         url=ev.get("url") if isinstance(ev.get("url"), str) else None,
+        code=talk_code(ev.get("code"), ev.get("id") if ev.get("guid") else None, ev.get("url")),
+        people=people, links=_json_links(ev.get("links")) + _json_links(ev.get("attachments")),
     )
+
+
+def _json_speaker(person: Any, name: str, handles: list[str]) -> dict:
+    """A `Speaker`'s fields: the name, a plain-text bio, handles and safe links."""
+    if not isinstance(person, dict):
+        return dict(name=name, handles=handles)
+    links = [u for u in (safe_url(href) for href in _hrefs(person.get("links"))) if u]
+    return dict(name=name, bio=text_block(plain(person.get("biography"), 5000), 1500), handles=handles,
+                links=list(dict.fromkeys(links)))
+
+
+def _hrefs(links: Any) -> list[str]:
+    out = []
+    for link in links if isinstance(links, list) else []:
+        href = (link.get("url") or link.get("href")) if isinstance(link, dict) else link
+        if isinstance(href, str):
+            out.append(href)
+    return out
+
+
+def _json_links(links: Any) -> list[tuple[str, str]]:
+    """(title, href) of an event's `links` or `attachments` (frab: {url, title}); hrefs as given."""
+    out = []
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict):
+            href = link.get("url") or link.get("href")
+            if isinstance(href, str):
+                out.append((text(link.get("title"), 200), href))
+        elif isinstance(link, str):
+            out.append(("", link))
+    return out
+
+
+def text_block(value: str, limit: int) -> str:
+    """Plain text of several paragraphs (one a line, as `plain` gives them), bounded; each
+    line cleaned like `text`."""
+    return "\n".join(filter(None, (text(line, limit) for line in value.splitlines())))[:limit].rstrip()
 
 
 def _talk(*, ident: object, title: object, subtitle: object, start: datetime, end: datetime,
           room: str | None, track: str | None, kind: str | None, description: str,
-          names: list[str], handles: list[str], hashtags: list[str], url: str | None) -> Fields:
+          names: list[str], handles: list[str], hashtags: list[str], url: str | None,
+          code: str | None = None, people: list[dict] | None = None,
+          links: list[tuple[str, str]] = ()) -> Fields:
     """A `Talk`'s fields from what a reader found, plus what the programme's text says anywhere.
 
     Every format ends here, so a talk reads the same from JSON, XML and iCalendar: hashtags
@@ -118,12 +162,35 @@ def _talk(*, ident: object, title: object, subtitle: object, start: datetime, en
     handles = handles + [h for h in line_handles + find_handles(description) if h not in handles]
     labelled = hashtags or ([find_talk_hashtag(description)] if find_talk_hashtag(description) else [])
     tags = labelled + [t for t in find_hashtags(f"{title}\n{subtitle}\n{description}") if t not in labelled]
+    page = safe_url(url) if url else None
+    named = {p["name"] for p in people or []}
+    people = (people or []) + [dict(name=n) for n in names if n not in named]
+    found = []
+    for title_, href in links:
+        resolved = safe_url(href, page)  # frab gives attachments as paths on its own site
+        if resolved and resolved not in {u for _, u in found}:
+            found.append((title_ or _link_label(resolved), resolved))
     return dict(
+        people=people, links=found,
         id=text(str(ident), 300), title=title, start=start, end=end, room=room, track=track,
         speakers=names, speaker_handles=list(dict.fromkeys(handles)),
-        hashtag=labelled[0] if labelled else None, url=safe_url(url) if url else None,
-        subtitle=subtitle, abstract=text(description, 6000), kind=kind, hashtags=tags,
+        hashtag=labelled[0] if labelled else None, url=page,
+        subtitle=subtitle, abstract=text_block(description, 6000), kind=kind, hashtags=tags,
+        code=code if code != text(str(ident), 300) else None,
     )
+
+
+def _titled(title: Any) -> str:
+    """` 'Talk X'` for a message about an item, when it has a title."""
+    title = text(title, 80) if isinstance(title, str) else ""
+    return f" {title!r}" if title else ""
+
+
+def _link_label(url: str) -> str:
+    """A link's label when the programme gives none: its file name or host."""
+    parts = urlsplit(url)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return text(unquote(name), 120) or (parts.hostname or url)
 
 
 def _name(value: Any) -> str | None:
@@ -233,7 +300,7 @@ def read_xml(data: bytes, ctx: Context) -> Found:
         for room in day.findall("room"):
             room_name = room.get("name") or ""
             for e, event in enumerate(room.findall("event"), 1):
-                where = f"{label}, room {room_name!r}, event {e}"
+                where = f"{label}, room {room_name!r}, event {e}" + _titled(event.findtext("title"))
                 try:
                     found.append((_xml_talk(event, day, room_name, ctx), where))
                 except ItemError as exc:
@@ -258,13 +325,16 @@ def _xml_talk(ev: ET.Element, day: ET.Element, room: str, ctx: Context) -> Field
     handles: list[str] = []
     for link in ev.iterfind("links/link"):
         handles += [h for h in find_handles(link.get("href") or "") if h not in handles]
+    links = [(text(el.text, 200), el.get("href") or "")
+             for el in [*ev.iterfind("links/link"), *ev.iterfind("attachments/attachment")]]
     return _talk(
         ident=ident, title=child("title"), subtitle=child("subtitle"), start=start,
         end=start + parse_duration(child("duration")),
         room=text(child("room") or room, 200) or None,
         track=text(child("track"), 200) or None, kind=text(child("type"), 200) or None,
         description=plain(child("abstract")) + "\n" + plain(child("description")),
-        names=names, handles=handles, hashtags=[], url=child("url") or None,
+        names=names, handles=handles, hashtags=[], url=child("url") or None, links=links,
+        code=talk_code(child("code"), ev.get("id") if ev.get("guid") else None, child("url")),
     )
 
 
@@ -283,7 +353,7 @@ def read_ical(data: bytes, ctx: Context) -> Found:
     found: Found = []
     for n, ev in enumerate(cal.walk("VEVENT"), 1):
         uid = text(str(ev.get("UID") or ""), 300)
-        where = f"event {n}" + (f" (UID {uid!r})" if uid else "")
+        where = f"event {n}" + (f" (UID {uid!r})" if uid else "") + _titled(str(ev.get("SUMMARY") or ""))
         try:
             talk = _ical_talk(ev, uid, pretalx, ctx)
         except ItemError as exc:
@@ -333,7 +403,7 @@ def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Fields | None:
         ident=uid, title=summary, subtitle="", start=start, end=end,
         room=text(str(ev.get("LOCATION") or ""), 200) or None, track=track, kind=kind,
         description=description, names=names, handles=handles, hashtags=[],
-        url=str(ev.get("URL") or "") or None,
+        url=str(ev.get("URL") or "") or None, code=talk_code(None, None, str(ev.get("URL") or "")),
     )
 
 
@@ -351,8 +421,9 @@ def _ical_people(ev: Any) -> tuple[list[str], list[str]]:
 
 
 _KIND_WORDS = re.compile(r"(?i)\b(talks?|lightning|panel|workshop|keynote|tutorial|session|lecture|short talk"
-                         r"|vortrag|podium|charla|taller|mesa redonda|conférence|atelier|table ronde|palestra"
-                         r"|oficina|lezing|paneel)\b|ライトニング|基調|パネル|ワークショップ")
+                         r"|vortrag|podium|charla|taller|mesa[- ]redonda|conférence|atelier|table ronde|palestra"
+                         r"|oficina|lezing|paneel|opening|closing|abertura|encerramento|apertura|clausura|cierre"
+                         r"|relâmpago|relámpago)\b|ライトニング|基調|パネル|ワークショップ")
 _LABEL_LINE = re.compile(r"(?im)^[ \t]*(track|type|format|kind|spur|formato|tipo|catégorie|categoria)[ \t]*:[ \t]*(.+)$")
 
 

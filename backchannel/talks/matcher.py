@@ -23,8 +23,13 @@ title / words      ≤ 6     the post uses words distinctive of the talk: BM25 o
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`)
 title_full         6       the post names every distinctive word of the title
-kind               2 / 3   "the keynote", "this panel": the one of that kind running (2),
-                           else the only one that day (3)
+kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
+                           kind running (2), else the only one that day (3), else the event's
+                           only opening or closing (3); a programme that labels no keynote,
+                           opening or closing has its items running alone as keynotes, each
+                           day's first opening it and its last closing it
+reply              4.5     it replies to a post this matcher attached to the talk (a reply
+                           without context of its own is about what its parent is about)
 author             2       a speaker wrote the post
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
                            after it, or up to 12 h after it saying "slides", "my talk", ...
@@ -51,8 +56,9 @@ a question about this morning's talk asked during the afternoon one is about the
 morning's. Hashtags, handles and names that more than a quarter of the talks share belong
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
-the post says, at least twice its score; otherwise the post belongs to no talk (only to
-its day). So timing alone never picks between two parallel talks, and a post naming two
+the post says, at least twice its score (or, written while the best ran and the runner-up
+did not, it says 1.5 times as much about the best); otherwise the post belongs to no talk
+(only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
 the winning evidence, strongest first.
 """
@@ -69,14 +75,15 @@ from zoneinfo import ZoneInfo
 from backchannel.models import Post
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
-from backchannel.talks.distinct_words import ALIASES, EVENT_WORDS, KIND_WORDS, LOGISTICS_WORDS, OWN_TALK_WORDS, TALK_WORDS, TalkWords
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS,
+                                              PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
 MARGIN = 1.5
 W_HASHTAG, W_PROSE_TAG, W_LINK, W_HANDLE, W_NAME = 10.0, 6.0, 8.0, 6.0, 4.0
 W_WORDS, W_WORDS_MAX, W_TITLE_FULL, W_WORDS_MIN = 2.0, 6.0, 6.0, 1.0
-W_AUTHOR, W_AUTHOR_NEAR = 2.0, 4.0
+W_AUTHOR, W_AUTHOR_NEAR, W_REPLY = 2.0, 4.0, 4.5
 W_KIND_RUNNING, W_KIND_DAY, W_FIRST_NAME = 2.0, 3.0, 3.0
 W_DURING, W_OVERRUN, W_SUPERSEDED, W_EARLY = 3.0, 2.5, 1.0, 1.0
 W_SAME_DAY, W_LATER = 1.5, 1.0
@@ -85,15 +92,17 @@ REFERENCE, REFERENCE_CUED = 0.6, 0.4
 ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points at another
 BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
+LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
 PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
 CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                 "kind")  # what the post says
+                 "kind", "reply")  # what the post says
 TIME_KINDS = ("during", "overrun", "overrun_free", "early")
+NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
-_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "author_near",
+_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
           "only")
 # Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
@@ -114,6 +123,7 @@ NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
 _STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
+MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
 
 
 @dataclass
@@ -129,7 +139,7 @@ _LONG = {  # the strongest evidence names the talk ...
     "handle_name": "mentions @{d}, by the name {n} (speaker of {t})",
     "kind": "mentions '{d}', and {t} is the one {n}",
     "title": "uses words of the title {t} ({d})", "title_full": "names the title {t}",
-    "words": "uses words of the abstract of {t} ({d})",
+    "words": "uses words of the abstract of {t} ({d})", "reply": "replies to a post about {t}",
     "during": "written during {t} ({s})", "overrun": "written {d} min after {t} ended ({s})",
     "overrun_free": "written {d} min after {t} ended ({s}), before the next talk there",
     "early": "written just before {t} began ({s})", "author": "is by @{d}, a speaker of {t}",
@@ -142,7 +152,7 @@ _SHORT = {  # ... the others refer to it
     "hashtag": "uses its hashtag #{d}", "link": "links to its page", "handle": "mentions its speaker @{d}",
     "handle_name": "mentions @{d}, by the name its speaker {n}", "kind": "mentions '{d}' ({n})",
     "name": "names its speaker {d}", "title": "uses words of its title ({d})", "title_full": "names its title",
-    "words": "uses words of its abstract ({d})",
+    "words": "uses words of its abstract ({d})", "reply": "replies to a post about it",
     "during": "written during it ({s})", "overrun": "written {d} min after it ended ({s})",
     "overrun_free": "written {d} min after it ended ({s}), before the next talk there",
     "early": "written just before it began ({s})", "author": "is by its speaker @{d}",
@@ -200,13 +210,39 @@ class Matcher:
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
+        self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
-        self.kinds: dict[tuple[date, str], list[Talk]] = defaultdict(list)  # "keynote" on a day → talks
-        for talk in self.talks:
-            for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title))))):
-                self.kinds[(self.talk_day[talk.id], w)].append(talk)
+        self._index_kinds()
 
     # --- precomputation -------------------------------------------------------------
+
+    def _index_kinds(self) -> None:
+        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's opening
+        and closing, which posts name on the days after too."""
+        self.kinds: dict[tuple[date | None, str], list[Talk]] = defaultdict(list)
+        kinds = {t.id: {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (t.kind, t.track, t.title)))))}
+                 for t in self.talks}
+        # Kinds the programme does not name: the items running alone are the keynotes; a day's
+        # first one opens it and its last one closes it.
+        alone: dict[date, list[Talk]] = defaultdict(list)
+        for t in sorted(self.talks, key=_start):
+            if not kinds[t.id] - set(PLENARY_KINDS) and not any(o is not t and o.start < t.end and t.start < o.end
+                                                                  for o in self.talks):
+                alone[self.talk_day[t.id]].append(t)
+        named = {kind for k in kinds.values() for kind in k}
+        for day, talks in alone.items():
+            if "keynote" not in named:
+                for talk in talks:
+                    kinds[talk.id].add("keynote")
+            if "opening" not in named:
+                kinds[talks[0].id].add("opening")
+            if "closing" not in named and len(talks) > 1:
+                kinds[talks[-1].id].add("closing")
+        for talk in self.talks:
+            for kind in kinds[talk.id]:
+                self.kinds[(self.talk_day[talk.id], kind)].append(talk)
+                if kind in ("opening", "closing"):  # "the opening" the next day: the event's
+                    self.kinds[(None, kind)].append(talk)
 
     def _index_people(self) -> None:
         self.by_tag: dict[str, list[Talk]] = defaultdict(list)
@@ -234,10 +270,11 @@ class Matcher:
                 self.by_name_word[key].append((name, toks, talks))
                 self.by_full_name[" ".join(words(name))] = talks
         self.by_name_key = _name_keys(self.by_name)
+        self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
-        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for n in t.speakers
-                                   if len(parts := n.split()) >= 2 and len(first := parts[0]) >= 3 and first.istitle()]
+        # One pattern per first name: two speakers called Ana, or one listed twice, count once.
+        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for first in _first_names(t)]
                             for t in self.talks}
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
@@ -271,8 +308,13 @@ class Matcher:
             first, second = ranked[0], ranked[1]
             if first.score - second.score < MARGIN:
                 return None, None
-            if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score:
+            if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
+                    and not _running_and_louder(first, second):
                 return None, None  # it names two talks, neither clearly more
+        if post.url:  # replies to it will be about the same talk
+            if len(self.attached) >= MAX_REMEMBERED:
+                self.attached.clear()
+            self.attached[post.url] = ranked[0].talk.id
         return ranked[0].talk.id, ranked[0].reason()
 
     def day(self, post: Post) -> date:
@@ -295,10 +337,13 @@ class Matcher:
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
         self._content(post, text, hrefs, tokset, add)
+        if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
+            add(self.by_id[parent], Evidence("reply", W_REPLY))
         self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
-        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, add)
+        named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
+        running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -399,19 +444,31 @@ class Matcher:
         """The speaker a handle's user name spells ("martak", "anabeltran", "cdubois"), if one does."""
         user = handle.split("@")[0] if "@" in handle else handle.split(".")[0]
         key = re.sub(r"[._\-\d]+", "", fold(user))
-        return self.by_name_key.get(key, ("", []))
+        found = self.by_name_key.get(key)
+        if found:
+            return found
+        # A short first name and the last: "isamoura" for Isabela Moura, "valeruiz" for Valentina Ruiz.
+        for cut in range(2, len(key) - 3):
+            for first, name in self.by_last_name.get(key[cut:], ()):
+                if first.startswith(key[:cut]) and len(self.by_last_name[key[cut:]]) == 1:
+                    return name, self.by_name[name]
+        return "", []
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
-        for w in sorted(KIND_WORDS & tokset):
-            talks = self.kinds.get((when.astimezone(self.tz).date(), w), [])
+        named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
+        for kind, w in sorted(named.items()):
+            talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
             if len(now) == 1:
                 add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
             elif len(talks) == 1:
                 add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
+            elif not talks and not running and len(event := self.kinds.get((None, kind), [])) == 1:
+                add(event[0], Evidence("kind", W_KIND_DAY, f"{w}|of the event"))
 
-    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, add) -> set[str]:
+    def _timing(self, when: datetime, text: str, joined: str, tags: set[str], being_there: bool, named: set[str],
+                add) -> set[str]:
         """Evidence from when the post was written (and room/track hints); returns running talks."""
         # "Hall B is freezing": a post about the room itself says nothing about the talk in it.
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
@@ -432,7 +489,7 @@ class Matcher:
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
         for talk in running:
-            for first, pattern in self.first_names[talk.id]:
+            for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
                 if first in text and pattern.search(text):  # "Stefan just said ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
             if talk.room in rooms:
@@ -494,6 +551,23 @@ def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -
     return Matcher(talks, tz).match(post)
 
 
+def _first_names(talk: Talk) -> list[str]:
+    """The speakers' first names as written ("Stefan"), each once."""
+    firsts = [n.split()[0] for n in talk.speakers if len(n.split()) >= 2]
+    return list(dict.fromkeys(f for f in firsts if len(f) >= 3 and f.istitle()))
+
+
+def _start(talk: Talk) -> datetime:
+    return talk.start
+
+
+def _running_and_louder(first: Candidate, second: Candidate) -> bool:
+    """Written while the first talk ran, about it clearly more than about a talk not running then
+    ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
+    now = {e.kind for e in first.evidence} & NOW_KINDS
+    return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
+
+
 def _stem(token: str) -> str:
     if len(_STEMS) > 200_000:  # bound memory on endless streams of new words
         _STEMS.clear()
@@ -515,6 +589,16 @@ def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk
             if len(key) >= 4:
                 keys[key].add(name)
     return {k: (next(iter(v)), by_name[next(iter(v))]) for k, v in keys.items() if len(v) == 1}
+
+
+def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str]]]:
+    """Last name (folded, 4 letters or more) → (first name, name) of the speakers who have it."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name in by_name:
+        parts = [p for p in (re.sub(r"[^\w]", "", p) for p in fold(name).split()) if p]
+        if len(parts) >= 2 and len(parts[-1]) >= 4 and len(parts[0]) >= 3:
+            out[parts[-1]].append((parts[0], name))
+    return out
 
 
 def _url_key(url: str) -> str:

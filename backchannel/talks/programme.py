@@ -28,6 +28,24 @@ MAX_BYTES = 20_000_000  # a schedule larger than this is refused (a conference's
 
 
 @dataclass
+class Speaker:
+    """A speaker as the programme presents them (pretalx/frab JSON carry bios and links)."""
+
+    name: str
+    bio: str = ""  # plain text, bounded
+    handles: list[str] = field(default_factory=list)  # user@server, name.bsky.social
+    links: list[str] = field(default_factory=list)  # http(s) URLs only (safe_url)
+
+
+@dataclass
+class Link:
+    """A link the programme gives a talk: slides, a recording, a repository (title, URL)."""
+
+    title: str
+    url: str  # http(s) only (safe_url), relative ones resolved against the talk's page
+
+
+@dataclass
 class Talk:
     """One talk (or session) of the schedule."""
 
@@ -46,6 +64,9 @@ class Talk:
     abstract: str = ""  # abstract and description, plain text (bounded)
     kind: str | None = None  # the programme's type: "Talk", "Lightning talks", "Panel", ...
     hashtags: list[str] = field(default_factory=list)  # every hashtag its entry uses, `hashtag` first
+    code: str | None = None  # the short name organisers use: pretalx's code (PERF01), else frab's id (101)
+    people: list[Speaker] = field(default_factory=list)  # the speakers with bio and links, when given
+    links: list[Link] = field(default_factory=list)  # the programme's links and attachments
 
 
 @dataclass
@@ -54,6 +75,25 @@ class Schedule:
     name: str  # the file name or URL, as used in messages
     timezone: str | None = None  # the zone the schedule declares, if any
     warnings: list[str] = field(default_factory=list)  # bad talks skipped (strict=False)
+
+    def summary(self) -> str:
+        """What was read, for the organiser: `schedule.json: 24 talks, 3 rooms, 2 days; 1 skipped:
+        day 1, room 'Hall A', event 3 'Talk X': missing 'start'`."""
+        rooms = {t.room for t in self.talks if t.room}
+        days = {t.day for t in self.talks if t.day}
+        line = (f"{self.name}: {_count(len(self.talks), 'talk')}, {_count(len(rooms), 'room')}, "
+                f"{_count(len(days), 'day')}")
+        if not self.talks:
+            line += " (no talks found: is it the programme's schedule export?)"
+        skipped = [w.removeprefix(f"{self.name}: ").removesuffix(" (skipped)") for w in self.warnings]
+        if skipped:
+            shown = "; ".join(skipped[:3]) + (f"; … and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+            line += f"; {len(skipped)} skipped: {shown}"
+        return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def load_schedule(source: str | Path | bytes, tz: str | ZoneInfo | None = None, *,
@@ -103,7 +143,9 @@ def parse_schedule(data: bytes, name: str, tz: str | ZoneInfo | None = None, *,
     seen: dict[str, str] = {}
     unique = []
     for fields, where in talks:
-        talk = Talk(**fields)
+        people = [Speaker(**p) for p in fields.pop("people", [])]
+        links = [Link(*pair) for pair in fields.pop("links", [])]
+        talk = Talk(**fields, people=people, links=links)
         if talk.id in seen:
             ctx.problem(where, f"the id {talk.id!r} is used twice (also by {seen[talk.id]})")
             continue

@@ -200,3 +200,19 @@ def find_people(value: str) -> tuple[list[str], list[str]]:
 def plain(value: object, limit: int = 20_000) -> str:
     """Multi-line plain text of an HTML or text description (for handles and hashtags)."""
     return html_to_text(value[:limit]) if isinstance(value, str) else ""
+
+
+_PRETALX_CODE = re.compile(r"/talk/([A-Za-z0-9]{4,12})/?(?:[?#].*)?$")
+
+
+def talk_code(code: object, number: object, url: object) -> str | None:
+    """The name organisers call a talk by: pretalx's `code` (or the one in its `/talk/CODE/`
+    URL), else the frab/pretalx numeric `id`."""
+    if isinstance(code, str) and code.strip():
+        return text(code, 40) or None
+    m = _PRETALX_CODE.search(url) if isinstance(url, str) else None
+    if m:
+        return m.group(1)
+    if isinstance(number, (int, str)) and not isinstance(number, bool) and str(number).strip():
+        return text(str(number), 40) or None
+    return None

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from atproto import models
+from atproto import Client, Request, models
 from atproto_client.exceptions import (
     BadRequestError, LoginRequiredError, NetworkError, RateLimitExceededError, RequestErrorBase,
     UnauthorizedError,
@@ -52,10 +52,11 @@ RETRY = Retry(retries=3, backoff=2.0, max_backoff=30.0, max_wait=60.0)
 class _Fail(Exception):
     """A request that failed for this round; `fatal` when the other hashtags would fail too."""
 
-    def __init__(self, message: str, status: int | None = None, fatal: bool = False):
+    def __init__(self, message: str, status: int | None = None, fatal: bool = False, error: str = ""):
         super().__init__(message)
         self.status = status
         self.fatal = fatal
+        self.error = error  # the XRPC error name, when the service gave one
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -75,6 +76,7 @@ class BlueskyCollector:
     def __init__(self, config: Config, data_dir: Path, env: Mapping[str, str], *,
                  retry: Retry = RETRY, clock: Clock | None = None):
         self.config = config
+        self.data_dir, self.env = Path(data_dir), env
         self.source: BlueskySource = config.bluesky or BlueskySource()
         self.service = self.source.service.rstrip("/")
         self.tags = list(config.event.hashtags)
@@ -85,6 +87,9 @@ class BlueskyCollector:
         handle = (env.get(HANDLE_VAR) or "").strip().lstrip("@")
         self.session = BlueskySession(self.service, handle, env.get(PASSWORD_VAR) or "",
                                       Path(data_dir), self.source.timeout, self.clock)
+        # Without a login, search goes to the public AppView (it may refuse: then say so).
+        self.anonymous = not (handle and env.get(PASSWORD_VAR))
+        self._public: Client | None = None
         # Paging bounds (instance attributes: tests make them small).
         self.max_pages = 100  # per walk and run; a longer backfill goes on in the next run
         self.page_size = 100
@@ -128,6 +133,16 @@ class BlueskyCollector:
                 continue
             yield self._rechecked(chunk, data)
 
+    def replies(self, threads: Iterable[tuple[Post, set[str]]]) -> Iterator[Batch]:
+        """The public replies to questions, from each question's thread (`backchannel.answers`)."""
+        from backchannel.collectors.bluesky.replies import read_threads
+
+        login = self._login()
+        if login is not None:
+            yield login
+            return
+        yield from read_threads(self, threads, _Fail)
+
     # searching -----------------------------------------------------------------------------
     def _collect_tag(self, tag: str, key: str, cur: "_TagCursor", seen: set[str]) -> Iterator[Batch]:
         if cur.walk is not None:  # an unfinished walk from an earlier run comes first
@@ -143,6 +158,7 @@ class BlueskyCollector:
         until = walk.oldest + ONE if walk.oldest else walk.until  # resume just above where it stopped
         next_cursor: str | None = None
         for page in range(1, self.max_pages + 1):
+            lowest = walk.oldest
             params = models.AppBskyFeedSearchPosts.Params(
                 q=f"#{tag}", sort="latest", limit=self.page_size,
                 since=iso(walk.since), until=iso(until), cursor=next_cursor)
@@ -153,7 +169,15 @@ class BlueskyCollector:
             batch = self._batch()
             reached_floor = self._page(views, walk, seen, batch)
             next_cursor = data.get("cursor") if isinstance(data.get("cursor"), str) else None
-            done = reached_floor or not views or not next_cursor
+            if self.anonymous:
+                # Logged-out callers may not page with `cursor`: narrow `until` to just above the
+                # oldest post seen instead, and stop when a page brings nothing older.
+                next_cursor = None
+                moved = walk.oldest is not None and (lowest is None or walk.oldest < lowest)
+                done = reached_floor or not views or not moved
+                until = walk.oldest + ONE if walk.oldest else until
+            else:
+                done = reached_floor or not views or not next_cursor
             if done:
                 cur.finish()
             batch.cursors = {key: cur.dump()}
@@ -223,6 +247,8 @@ class BlueskyCollector:
     # requests and faults -------------------------------------------------------------------
     def _login(self) -> Batch | None:
         """Log in (or reuse the stored session); a Batch with the error if it failed for now."""
+        if self.anonymous:
+            return None
         try:
             self.session.client()
         except LoginUnavailable as exc:
@@ -236,7 +262,7 @@ class BlueskyCollector:
             tries += 1
             try:
                 self._requests += 1
-                response = self.session.client().invoke_query(nsid, params=params)
+                response = self._client().invoke_query(nsid, params=params)
             except RateLimitExceededError as exc:
                 wait = self._ratelimit_wait(exc)
                 if wait is None or tries > self.retry.retries:
@@ -246,6 +272,10 @@ class BlueskyCollector:
                 self.clock.sleep(wait)
                 continue
             except (BadRequestError, UnauthorizedError, LoginRequiredError) as exc:
+                if self.anonymous and isinstance(exc, (UnauthorizedError, LoginRequiredError)):
+                    raise _Fail(self._where(f"{what}: {describe(exc)}: the public AppView refuses this "
+                                            f"without a login; set {HANDLE_VAR} and {PASSWORD_VAR}"),
+                                xrpc_error(exc)[0], fatal=True) from None
                 if self._token_problem(exc) and not renewed:
                     renewed = True
                     self._renew(what)
@@ -299,10 +329,18 @@ class BlueskyCollector:
             hint = ("the service refuses search for this account (Bluesky allows search only to "
                     "logged-in accounts; is the app password restricted, or the account suspended?)")
             return _Fail(self._where(f"{what}: {detail}: {hint}"), status, fatal=True)
-        return _Fail(self._where(f"{what}: the service rejected the request: {detail}"), status)
+        return _Fail(self._where(f"{what}: the service rejected the request: {detail}"), status, error=error)
+
+    def _client(self) -> Client:
+        if not self.anonymous:
+            return self.session.client()
+        if self._public is None:
+            self._public = Client(base_url=self.source.appview, request=Request(timeout=self.source.timeout))
+        return self._public
 
     def _where(self, text: str) -> str:
-        return self.session.redact(f"Bluesky {self.service}: {text}")
+        service = self.source.appview if self.anonymous else self.service
+        return self.session.redact(f"Bluesky {service}: {text}")
 
     def _batch(self, **kw: Any) -> Batch:
         batch = Batch(**kw)

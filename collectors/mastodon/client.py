@@ -116,6 +116,7 @@ class Server:
         self.token = token
         # configuration.timelines_access.hashtag_feeds (Mastodon 4.5): {"local": "public", ...}
         self.feed_access: dict[str, str] = {}
+        self.api_seen = False  # a tag timeline or /api/v1/instance answered as the Mastodon API does
         self.session = RetrySession(retry, clock)
         # version_check_mode="none": no version probing (with "created" a non-Mastodon server
         # can make Mastodon.py recurse); "throw": we decide how long a 429 may wait.
@@ -201,12 +202,56 @@ class Server:
             params["any[]"] = list(tags[1:])
         info = _endpoint(f"/api/v1/timelines/tag/{quote(tags[0], safe='')}", params)
         what = "reading #" + " #".join(tags)
-        if not self._call(what, self.client.fetch_next, info):
+        try:
+            found = self._call(what, self.client.fetch_next, info)
+            items = self._json(what) if found else None
+        except RequestFailed:
+            if self._html():
+                raise ServerDown(self._not_api(f"sent a web page (HTML), not the API's JSON, for "
+                                               f"{self._url()}")) from None
+            raise
+        if not found:
+            self._check_api()  # an unknown tag, or no Mastodon API at this address?
             return None
-        items = self._json(what)
+        self.api_seen = True
         if not isinstance(items, list):
             raise RequestFailed(f"{self.name}: {what}: expected a list of statuses, got {type(items).__name__}")
         return _page(items, self.session.last)
+
+    def _check_api(self) -> None:
+        """After a 404 for a tag timeline: a server that speaks the Mastodon API answers
+        `/api/v1/instance`; an address that is not one (a hashtag's web page, another kind
+        of site) is an error the organiser must fix, not an empty tag. Asked once."""
+        if self.api_seen:
+            return
+        missed = self._url()
+        what = "reading /api/v1/instance"
+        try:
+            found = self._call(what, self.client.fetch_next, _endpoint("/api/v1/instance"))
+            data = self._json(what) if found else None
+        except RequestFailed:
+            found, data = True, None
+        if not isinstance(data, dict):
+            answer = f"HTTP {self._status()}" if not found else ("a web page (HTML)" if self._html() else "no JSON")
+            raise ServerDown(self._not_api(f"answered HTTP 404 for {missed} and {answer} for {self._url()}"))
+        self.api_seen = True
+
+    def _not_api(self, what: str) -> str:
+        return (f"{self.base}: not a Mastodon API server: it {what}; [sources.mastodon] instances takes a "
+                "server's base URL, such as https://mastodon.social (not the hashtag's web page, such as "
+                "https://mastodon.social/tags/pycon); skipped this round")
+
+    def _html(self) -> bool:
+        response = self.session.last
+        if response is None:
+            return False
+        kind = response.headers.get("Content-Type", "").lower()
+        return "html" in kind or response.content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
+
+    def _url(self) -> str:
+        """The last request's URL, without its query (for messages)."""
+        response = self.session.last
+        return self.scrub(response.url.split("?")[0]) if response is not None else self.base
 
     def status(self, status_id: str) -> dict | None:
         """One status by the server's id, as sent; None when it is gone (404/410)."""
@@ -216,6 +261,17 @@ class Server:
         data = self._json(what)
         if not isinstance(data, dict):
             raise RequestFailed(f"{self.name}: {what}: expected a status, got {type(data).__name__}")
+        return data
+
+    def context(self, status_id: str) -> dict | None:
+        """The thread around a status (`{"ancestors": [...], "descendants": [...]}`), as sent;
+        None when the status is gone (404/410)."""
+        what = f"reading the replies to status {clean_text(status_id, limit=40)}"
+        if not self._call(what, self.client.status_context, quote(status_id, safe="")):
+            return None
+        data = self._json(what)
+        if not isinstance(data, dict) or not isinstance(data.get("descendants"), list):
+            raise RequestFailed(f"{self.name}: {what}: expected a context with a list of descendants")
         return data
 
     def _call(self, what: str, fn: Callable, *args: Any) -> bool:

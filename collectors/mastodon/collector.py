@@ -79,6 +79,7 @@ class MastodonCollector:
                         for base in source.instances]
         self.merger = Merger()  # the posts handed over so far, for the copies rule
         self.skipped_uris: set[str] = set()  # posts already counted as left out
+        self.no_threads: set[str] = set()  # servers that answered a thread with 404 (not asked again)
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Read every server × hashtag once; see the module docstring for the cursors."""
@@ -105,15 +106,15 @@ class MastodonCollector:
         server = lane.server
         try:
             if not server.domain_known:
-                lane.put(self._settle_domain(server))
+                lane.put(_from(server, self._settle_domain(server)))
             lane.ready.set()
             if server.domain_known:  # else the server did not answer: skipped this round
                 for batch in _Round(self, server, cursors, lane.origins).run():
-                    lane.put(batch)
+                    lane.put(_from(server, batch))
                     if stop.is_set():
                         break
         except Exception as exc:  # a bug of ours on a strange answer must not stop the other servers
-            lane.put(Batch(errors=[f"{server.name}: internal error ({type(exc).__name__}: "
+            lane.put(Batch(origin=server.name, errors=[f"{server.name}: internal error ({type(exc).__name__}: "
                                    f"{server.scrub(clean_text(str(exc), limit=200))}); skipped this round; "
                                    "please report it"], requests=server.take_requests()))
         finally:
@@ -197,6 +198,17 @@ class MastodonCollector:
         else:
             batch.posts.append(fresh)
             self.merger.note(fresh, is_origin_copy(fresh, server))
+
+    def replies(self, threads: Iterable[tuple[Post, set[str]]]) -> Iterator[Batch]:
+        """The public replies to questions, from each question's thread (`backchannel.answers`)."""
+        from backchannel.collectors.mastodon.replies import read_threads
+
+        yield from read_threads(self, threads, _provenance)
+
+
+def _from(server: Server, batch: Batch) -> Batch:
+    batch.origin = server.name  # for the per-server counts
+    return batch
 
 
 def _provenance(post: Post) -> tuple[str | None, str | None]:

@@ -110,9 +110,11 @@ class RssCollector:
         """Fetch, parse and filter one feed; every failure ends up in the Batch, named."""
         state = _valid_cursor(cursor)
         try:
-            return self._collect_feed(client, feed, state)
+            batch = self._collect_feed(client, feed, state)
+            batch.origin = feed.url
+            return batch
         except Exception as exc:  # a bug of ours on a strange feed must not stop the others
-            return Batch(cursors={feed.url: state}, errors=[
+            return Batch(cursors={feed.url: state}, origin=feed.url, errors=[
                 f"rss {feed.url}: internal error while reading the feed "
                 f"({type(exc).__name__}: {clean_text(str(exc), 200)}); please report it"])
 

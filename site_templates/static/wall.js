@@ -116,6 +116,15 @@
     const p = items[spotIndex];
     const figure = el("figure", "spot");
     figure.append(el("figcaption", "spot-label", str(p.label) || "Spotlight"), card(p, true));
+    const answer = p.answer;
+    const hidden = new Set(Array.isArray(moderation.hidden) ? moderation.hidden : []);
+    if (answer && typeof answer === "object" && !hidden.has(answer.id)) {
+      // an answered question: its best answer under it, as plain text like every card
+      const box = el("blockquote", "spot-answer");
+      box.append(el("p", "spot-answer-who", (answer.speaker ? "The speaker, " : "Answered by ") + str(answer.name)),
+                 el("p", "spot-answer-text", str(answer.text)));
+      figure.append(box);
+    }
     if (!reduced.matches) figure.classList.add("is-entering");
     stage.replaceChildren(figure);
     stage.dataset.id = p.id;

@@ -1,4 +1,4 @@
-"""A tiny HTTP server on 127.0.0.1 for tests that speak a service's real API over sockets.
+"""A small threaded HTTP server on 127.0.0.1: the demo's services and the tests' servers run on it.
 
     def app(req: Request) -> Response:
         if req.path == "/api/v1/timelines/tag/pycon":
@@ -11,7 +11,9 @@
         assert server.requests[-1].path == "/api/v1/timelines/tag/pycon"
 
 The app is any callable taking a `Request` and returning a `Response`; it runs in the
-server's threads. Every request is recorded in `server.requests` (a list of Request).
+server's threads, and may be swapped while the server runs (`server.app = other`). Every
+request is recorded in `server.requests`. It listens only on the loopback interface: on a
+free port, or on `port` when that one is free (so a second demo run keeps its URLs).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class Response:
     status: int = 200
     body: bytes | str = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering (for timeout tests)
+    delay: float = 0.0  # seconds to wait before answering (a slow server, a timeout test)
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None,
@@ -56,30 +58,40 @@ class Response:
         return cls(status, json.dumps(data), h, delay)
 
 
-class Loopback:
-    """Run `app` on 127.0.0.1 on a free port until the `with` block ends."""
+App = Callable[[Request], Response]
 
-    def __init__(self, app: Callable[[Request], Response]):
+
+class Loopback:
+    """Serve `app` on 127.0.0.1 from threads until `stop()` (or the end of a `with` block)."""
+
+    def __init__(self, app: App, port: int = 0):
         self.app = app
         self.requests: list[Request] = []
         handler = _handler_for(self)
-        self.httpd = _Server(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        # A short poll interval makes stop() quick (the default waits up to 0.5 s).
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        try:
+            self.httpd = _Server(("127.0.0.1", port), handler)
+        except OSError:  # that port is taken: any free one will do
+            self.httpd = _Server(("127.0.0.1", 0), handler)
+        # stop() waits for the next poll: 10 ms keeps a test suite's hundreds of servers quick
+        # to stop (the default waits up to 0.5 s) for a few hundred idle wake-ups a second.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                        daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Loopback":
         self.thread.start()
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self.thread.is_alive():  # shutdown() waits for a serve_forever that never began
+            self.httpd.shutdown()
         self.httpd.server_close()
 
     def __enter__(self) -> "Loopback":
@@ -93,6 +105,9 @@ class Loopback:
 
 
 class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
     def get_request(self):
         conn, addr = super().get_request()
         # Small answers go out at once instead of waiting ~40 ms for Nagle's algorithm.
@@ -103,8 +118,9 @@ class _Server(ThreadingHTTPServer):
 def _handler_for(server: Loopback) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        server_version = "backchannel-loopback"
 
-        def log_message(self, *args: object) -> None:  # keep test output quiet
+        def log_message(self, *args: object) -> None:  # quiet: callers count and report themselves
             pass
 
         def _serve(self) -> None:
@@ -116,8 +132,8 @@ def _handler_for(server: Loopback) -> type[BaseHTTPRequestHandler]:
             server.requests.append(req)
             try:
                 resp = server.app(req)
-            except Exception as exc:  # a bug in a test app: answer 500 and say why
-                resp = Response(500, f"test app error: {exc!r}")
+            except Exception as exc:  # a bug in the app must show as a 500, not a hung client
+                resp = Response(500, f"loopback app error: {exc!r}")
             if resp.delay:
                 time.sleep(resp.delay)
             payload = resp.body.encode("utf-8") if isinstance(resp.body, str) else resp.body
