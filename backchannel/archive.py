@@ -271,16 +271,16 @@ class Archive:
             if post.id in tombstoned:
                 result.refused += 1
                 continue
-            row = _row(post)
-            old = stored.get(post.id)
-            if old and _same(old[0], row["hash"], post):
+            new, old = fingerprint(post), stored.get(post.id)
+            if old and _same(old[0], new, post):
                 result.unchanged += 1
-                if old[0] != row["hash"]:
-                    rehashed.append((row["hash"], post.id))
+                if old[0] != new:
+                    rehashed.append((new, post.id))
                 continue
+            row = _row(post, new)
             row.update(first_seen=old[1] if old else now, updated_at=now, seq=seq)
             rows.append([row[c] for c in COLUMNS])
-            stored[post.id] = (row["hash"], row["first_seen"])  # a second copy in this batch compares with this one
+            stored[post.id] = (new, row["first_seen"])  # a second copy in this batch compares with this one
             (result.updated if old else result.added).append(post.id)
             if post.author.handle:
                 newest[(post.source, post.author.handle)] = (post.id, row["indexable"], row["discoverable"])
@@ -503,7 +503,7 @@ def _legacy_hash(post: Post) -> str:
     return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
-def _row(post: Post) -> dict[str, Any]:
+def _row(post: Post, digest: str) -> dict[str, Any]:
     return {
         "id": post.id, "source": post.source, "uri": post.uri, "url": post.url,
         "author_handle": post.author.handle or "", "author_name": post.author.name or "",
@@ -521,7 +521,7 @@ def _row(post: Post) -> dict[str, Any]:
         "talk_reason": post.talk_reason,
         "indexable": _flag(post.indexable), "discoverable": _flag(post.discoverable),
         "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
-        "hash": fingerprint(post),
+        "hash": digest,
     }
 
 
