@@ -38,6 +38,10 @@ class Event:
         "list of hashtags, with or without `#`, any case", each=lambda tag: tag.lstrip("#").lower(),
         example=["myconf", "#MyConf2026"], required="missing (a list such as [\"pycon2026\"])")
     keywords: list[str] = Strings("more words that mark a blog entry as about the event")
+    organisers: list[str] = Strings(
+        "the event's own accounts (`name@server`, a Bluesky handle): links they post about a talk "
+        "(recording, slides) become the talk's materials, as the speakers' do",
+        each=lambda handle: handle.lstrip("@").lower(), hint=["myconf@chaos.social", "myconf.bsky.social"])
     timezone: str = TimeZone("UTC", "IANA name; dates in the config, in `search` and in the digest are in "
                              "this zone", example="Europe/Berlin")
     start: datetime | None = Moment(  # aware, UTC

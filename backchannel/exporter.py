@@ -28,13 +28,16 @@ CSV_COLUMNS = (
 
 
 def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl", codes: dict[str, str] | None = None) -> int:
-    """Write posts to `out`; returns how many. CSV joins lists with spaces, writes `media` as
-    a JSON list of objects (`type`, `url`, `preview_url`, `alt`) and adds each post's
-    `talk_code` (from `codes`: talk id → the code organisers use, `talks` table)."""
+    """Write posts to `out`; returns how many. Both formats add each post's `talk_code` (from
+    `codes`: talk id → the code organisers use, `talks` table); CSV joins lists with spaces and
+    writes `media` as a JSON list of objects (`type`, `url`, `preview_url`, `alt`)."""
     n = 0
     if fmt == "jsonl":
         for post in posts:
-            out.write(json.dumps(post.to_dict(), ensure_ascii=False) + "\n")
+            d = post.to_dict()
+            if post.talk and (codes or {}).get(post.talk):
+                d["talk_code"] = codes[post.talk]  # read back as nothing: import matches again
+            out.write(json.dumps(d, ensure_ascii=False) + "\n")
             n += 1
         return n
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")

@@ -225,8 +225,7 @@ def account_created(post: Post) -> datetime | None:
 
 def terminal_text(value: str | None, limit: int | None = None) -> str:
     """A post's text made safe to print: no escape sequences, no bidi tricks, one line."""
-    text = " ".join(sanitize.terminal_text(value or "").split())
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+    return sanitize.terminal_line(value, limit)
 
 
 # -- what the commands call --------------------------------------------------------------------

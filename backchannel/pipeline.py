@@ -14,7 +14,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from backchannel.answers import replies_round
 from backchannel.archive import Archive, StoreResult
@@ -26,6 +26,9 @@ from backchannel.index_process import IndexProcess, available as index_process_a
 from backchannel.models import Post
 from backchannel.moderation import AUTOMATIC, hold_reasons, record
 from backchannel.progress import NO_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from backchannel.talks.live import Programme
 
 Enrich = Callable[[list[Post]], None]
 
@@ -111,13 +114,16 @@ class Counts:
 class Writer:
     """Owns the archive and the index for one process."""
 
-    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None):
+    def __init__(self, config: Config, archive: Archive, index: Index, enrich: Enrich | None = None,
+                 programme: Programme | None = None):
         self.archive = archive
         self.index = index
         self.approve = config.moderation.mode == "approve"
         self.moderation = config.moderation
         self.blocker = Blocker(config.blocklist, hold_words=self.approve)
         self.enrich = enrich
+        # The programme `open_writer` read ([event] schedule); `run` watches it for changes.
+        self.programme = programme
         self.secrets = secret_values()
         self.index.catch_up(archive)
         self._indexer: IndexProcess | None = None
@@ -191,8 +197,7 @@ def open_writer(config: Config, create: bool = True, index_process: bool = False
         archive, index = Archive.in_dir(config.data_dir), None
         try:
             index = Index.in_dir(config.data_dir)
-            writer = Writer(config, archive, index)
-            writer.programme = programme
+            writer = Writer(config, archive, index, programme=programme)
             # The programme's summary, and posts matched again if it changed since the last match.
             for note in programme.notes(programme.sync(writer)):
                 NOTES.info(note)
@@ -293,7 +298,7 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     if batch.forget:  # authors who opted out leave no trace: every post of theirs goes
         deleted += writer.archive.author_posts(source, batch.forget)
     result, blocked = writer.store(batch.posts, deleted, batch.cursors, source,
-                                   answers=getattr(batch, "answers", None))
+                                   answers=batch.answers)
     for reason, n in batch.skipped.items():
         report.skipped[reason] = report.skipped.get(reason, 0) + n
     report.answers += len(result.linked)
@@ -309,4 +314,4 @@ def apply_batch(writer: Writer, source: str, batch, report: SourceReport) -> Non
     report.kept += kept
     left_out = dict(batch.skipped, **({"blocked": blocked} if blocked else {}))
     counts = Counts(kept + sum(left_out.values()), kept, left_out, len(batch.errors))
-    report.servers.setdefault(getattr(batch, "origin", "") or source, Counts()).add(counts)
+    report.servers.setdefault(batch.origin or source, Counts()).add(counts)

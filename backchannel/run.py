@@ -191,7 +191,7 @@ class Runner:
         self._last_said = time.monotonic()
         self.heartbeat = HEARTBEAT
         # The programme `open_writer` read ([event] schedule): watched for changes while running.
-        self.programme = getattr(writer, "programme", None)
+        self.programme = writer.programme
         self.recheck_hours = recheck_hours
         self.on_change = on_change or (lambda status: None)
         self.warnings = warnings
@@ -368,6 +368,8 @@ class Runner:
     def _poll_loop(self, collector) -> None:
         status = self.status.sources[collector.name]
         reader = Archive(self.writer.archive.path)  # its own read connection (WAL: readers don't block)
+        if hasattr(collector, "stored"):  # a stream: what it needs of the archive, through this reader
+            collector.stored = lambda since=None, raw=True: reader.posts(source=collector.name, since=since, raw=raw)
         last_recheck = 0.0
         try:
             while not self.stop.is_set():

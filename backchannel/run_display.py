@@ -9,7 +9,6 @@ terminal's current size) with its log lines scrolling above; otherwise it prints
 from __future__ import annotations
 
 import math
-import re
 import sys
 import threading
 from collections import deque
@@ -22,24 +21,14 @@ from rich.table import Table
 from rich.text import Text
 
 from backchannel.run import RunStatus
-from backchannel.sanitize import terminal_text
+from backchannel.sanitize import terminal_line
 
 HEADER = "backchannel run — Ctrl-C stops after storing what is in flight"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
 
 
 def safe(text: object, limit: int = 110) -> str:
     """A source's text on one line, its control characters (terminal escapes) made visible."""
-    line = _CONTROL.sub(lambda m: _visible(m.group()), str(text))
-    line = " ".join(line.split())
-    return line if len(line) <= limit else line[:limit - 1] + "…"
-
-
-def _visible(char: str) -> str:
-    if char in "\t\n\r":
-        return " "
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+    return terminal_line(text, limit, show=True)
 
 
 def _when(value: str | None) -> datetime | None:

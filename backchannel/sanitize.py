@@ -109,6 +109,23 @@ def terminal_text(value: object) -> str:
     return _TERMINAL.sub("", str(value))
 
 
+def terminal_line(value: object, limit: int | None = None, show: bool = False) -> str:
+    """`value` on one line, safe to print, cut to `limit` characters with an ellipsis.
+
+    Whitespace runs become one space. Other control characters and bidi overrides are removed,
+    or with `show` written out (`\\x1b`) so that a reader sees what a source sent.
+    """
+    text = str(value if value is not None else "")
+    text = _TERMINAL.sub(_shown if show else "", text)
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _shown(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
 def text_to_html(text: str) -> str:
     """Escape plain text into paragraphs, for sources that only give text."""
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]

@@ -94,6 +94,7 @@ def measure(events, rate, appview_url) -> dict:
         cfg = configmod.parse(raw, Path(tmp) / "backchannel.toml")
         archive = Archive(Path(tmp) / "data" / "archive.db")
         collector = JetstreamCollector(cfg, Path(tmp) / "data", {})
+        collector.stored = lambda since=None, raw=True: archive.posts(source="bluesky", since=since, raw=raw)
         # Replay everything from before the first event.
         cursors = {CURSOR: {"time_us": int(time.time() * 1_000_000) - 60_000_000}}
         wall0, cpu0, stored = time.perf_counter(), time.process_time(), 0  # connecting included

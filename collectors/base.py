@@ -14,6 +14,12 @@ its answers already stored) pairs and yields Batches whose posts are the public 
 `answers` links them to their question, `threads` names the questions read and `deleted`
 the stored answers a complete thread no longer holds. See `backchannel.answers`.
 
+Streams (optional, Bluesky's Jetstream): a collector whose `collect()` does not return has a
+`stored` attribute, a function `stored(since=None, raw=True)` giving the posts the archive
+holds from its source (created at or after `since`). `run` sets it to a read connection of its
+own before calling `collect()`, so the stream knows which deletions concern stored posts and
+which posts' counts to refresh, without opening the archive itself.
+
 Failures: a collector reports what went wrong in `Batch.errors` / `Batch.warnings` and goes
 on with its other servers, tags or feeds. It raises only for a problem the user must fix
 before anything can work (bad credentials): `backchannel.errors.SourceError`.

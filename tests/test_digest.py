@@ -203,6 +203,25 @@ def test_materials_are_links_the_speakers_shared_and_the_programmes(tmp_path):
         "section", **{"aria-labelledby": "materials-h"})
 
 
+def test_links_the_organisers_post_about_a_talk_are_its_materials(tmp_path):
+    base = {**next(r for r in RECORDS if r["talk"] == "pyconex-104"), "kind": "resource", "html": None}
+    extra = [
+        {**base, "id": "o1", "url": "https://example.social/@pyconex/1", "created_at": "2026-09-02T09:00:00Z",
+         "author": {"handle": "PyConEx@example.social", "name": "PyCon Example"},
+         "text": "The recording is up: https://media.example/v/104", "links": ["https://media.example/v/104"]},
+        {**base, "id": "o2", "url": "https://fosstodon.example/@grace/10", "created_at": "2026-09-02T09:05:00Z",
+         "author": {"handle": "grace@fosstodon.example", "name": "Grace Hopper"},
+         "text": "Recording: https://evil.example/v/104", "links": ["https://evil.example/v/104"]},
+    ]
+    cfg = event.config(tmp_path, schedule=event.SCHEDULE, event={"organisers": ["@pyconex@Example.social"]})
+    event.fill(cfg, RECORDS + extra).close()
+    build(cfg, now=event.NOW, search=False)
+    page = read(cfg.digest.output, "talks/pyconex-104/index.html")
+    materials = page.one("section", **{"aria-labelledby": "materials-h"})
+    items = [" ".join(li.text.split()) for li in page.find("li") if materials in li.ancestors]
+    assert items == ["Recording shared by PyCon Example"]
+
+
 def test_a_talk_that_runs_past_midnight_carries_both_dates(tmp_path):
     late = Talk("late-1", "Lightning talks after dark", datetime.fromisoformat("2026-09-01T21:30:00+00:00"),
                 datetime.fromisoformat("2026-09-01T22:30:00+00:00"), "Hall A", speakers=["Ana"])

@@ -85,6 +85,7 @@ class Stored:
 
     def run(self, collector, until, timeout=15.0):
         """Feed `collect()` batches in until `until(self)` holds; the stream is then closed."""
+        collector.stored = lambda since=None, raw=True: self.archive.posts(source="bluesky", since=since, raw=raw)
         stream = collector.collect(self.archive.cursors("bluesky"))
         deadline = time.monotonic() + timeout
         try:

@@ -249,7 +249,7 @@ def test_without_a_programme_imported_talks_stay_as_they_were(tmp_path):
     assert exported(config)["vec"]["talk"] == "VEC002-guid"
 
 
-def test_the_csv_export_shows_the_talks_code_beside_its_id(tmp_path):
+def test_exports_show_the_talks_code_beside_its_id(tmp_path):
     import csv
     import io
 
@@ -257,6 +257,9 @@ def test_the_csv_export_shows_the_talks_code_beside_its_id(tmp_path):
     import_posts(config)
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(run(config, "export", "--format", "csv").stdout))}
     assert rows["vec"]["talk_code"] == "VEC002" and rows["vec"]["talk"] == "6f1c2a9e-0d4b-5b8e-9c1a-000000000002"
+    lines = {d["id"]: d for d in map(json.loads, run(config, "export").stdout.splitlines())}
+    assert lines["vec"]["talk_code"] == "VEC002" and lines["vec"]["talk"] == rows["vec"]["talk"]
+    assert all("talk_code" not in d for d in lines.values() if not d["talk"])
 
 
 def test_build_on_a_read_only_data_dir_says_it_shows_the_last_match(tmp_path):

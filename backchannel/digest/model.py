@@ -170,6 +170,7 @@ class Grouped:
     top_takeaways: list[Ranked[Item]]
     open_questions: list[Item]
     answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
+    organisers: list[str] = field(default_factory=list)  # [event] organisers: the event's own handles
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
@@ -192,15 +193,16 @@ class Grouped:
             self._highlights[memo] = self._best(section, limit)
         return self._highlights[memo]
 
-    def materials(self, section: Section, organisers: Iterable[str] = ()) -> list[Material]:
+    def materials(self, section: Section) -> list[Material]:
         """The talk's slides and recordings: the programme's links first, then links that its
-        speakers (or `organisers`, handles) shared in posts about the talk, oldest first.
-        Posts by anyone else are not taken as the talk's material (a link is easy to fake)."""
+        speakers or the event's organisers (`[event] organisers`) shared in posts about the
+        talk, oldest first. Posts by anyone else are not taken as the talk's material (a link
+        is easy to fake)."""
         talk = section.talk
         if talk is None:
             return []
         found = [Material(link.title, link.url) for link in talk.links]
-        allowed = {handle_key(h) for h in [*talk.speaker_handles, *organisers]} - {""}
+        allowed = {handle_key(h) for h in [*talk.speaker_handles, *self.organisers]} - {""}
         seen = {m.url for m in found}
         for it in section.items:
             if handle_key(it.post.author.handle) not in allowed:
@@ -442,7 +444,7 @@ def group(items: list[Item], talks: list[Talk], config: Config,
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=rank_items(by_kind["takeaway"], TOP),
         open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
-        answered=answers,
+        answered=answers, organisers=list(config.event.organisers),
     )
 
 

@@ -34,9 +34,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from backchannel.archive import Archive
 from backchannel.collectors.base import Batch
 from backchannel.collectors.bluesky.appview import AppView, AppViewError, Profiles
 from backchannel.collectors.bluesky.jetstream import POST_COLLECTION, Backoff, Jetstream
@@ -105,6 +104,9 @@ class JetstreamCollector:
         self._new_gaps: list[list[str]] = []  # found while streaming, not tried yet
         self._known: set[str] | None = None  # URIs of the stored posts (deletions of others are ignored)
         self._authors: dict[str, str] = {}  # DID → stored handle, for account events
+        # The archive's Bluesky posts (newer than `since`), read by the caller: `run` sets it to a
+        # read connection of its own before `collect` (see collectors/base.py, "Streams").
+        self.stored: Callable[..., Iterable[Post]] = lambda since=None, raw=True: ()
 
     # the Collector protocol ----------------------------------------------------------------
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
@@ -336,40 +338,23 @@ class JetstreamCollector:
 
         self._next_refresh = time.monotonic() + self.refresh_every
         since = datetime.now(timezone.utc) - timedelta(hours=self.refresh_hours)
-        recent = self._stored(since)[-self.refresh_max:]
+        recent = list(self.stored(since))[-self.refresh_max:]
         for batch in recheck(self.appview, recent, self.source.allow_adult):
             batch.requests = self._take_requests()
             yield batch
 
-    def _stored(self, since: datetime) -> list[Post]:
-        path = self.data_dir / "archive.db"
-        if not path.is_file():
-            return []
-        archive = Archive(path, readonly=True)
-        try:
-            return list(archive.posts(source="bluesky", since=since))
-        finally:
-            archive.close()
-
-    # reading the archive -------------------------------------------------------------------
+    # what the archive holds --------------------------------------------------------------
     def _load_known(self) -> None:
         """Which posts are stored (deletions of all others are ignored) and by whom."""
         if self._known is not None:
             return
         self._known = set()
-        path = self.data_dir / "archive.db"
-        if not path.is_file():
-            return
-        archive = Archive(path, readonly=True)
-        try:
-            for post in archive.posts(source="bluesky", raw=False):
-                if post.uri:
-                    self._known.add(post.uri)
-                did = (post.author.url or "").rsplit("/", 1)[-1]
-                if did.startswith("did:"):
-                    self._authors[did] = post.author.handle
-        finally:
-            archive.close()
+        for post in self.stored(raw=False):
+            if post.uri:
+                self._known.add(post.uri)
+            did = (post.author.url or "").rsplit("/", 1)[-1]
+            if did.startswith("did:"):
+                self._authors[did] = post.author.handle
 
     def _take_requests(self) -> int:
         n = self.appview.requests - self._requests
