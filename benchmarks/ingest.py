@@ -115,7 +115,8 @@ def main() -> None:
         }
     raw = runs["raw Whoosh add_document"]
     print(f"ingest of {args.count} posts, batches of {BATCH}")
-    print(f"{'what':<29} {'seconds':>8} {'posts/s':>8} {'vs raw':>7} {'CPU here':>9} {'CPU child':>10} {'vs raw, CPU':>12}")
+    print(f"{'what':<29} {'seconds':>8} {'posts/s':>8} {'vs raw':>7} {'CPU here':>9} {'CPU child':>10}"
+          f" {'vs raw, CPU':>12}")
     for name, run in runs.items():
         busier = max(run.cpu, run.child)
         print(f"{name:<29} {run.wall:>8.2f} {args.count / run.wall:>8.0f} {raw.wall / run.wall:>6.0%}"
