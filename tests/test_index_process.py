@@ -31,14 +31,15 @@ def indexed_ids(data) -> set[str]:
 
 def test_an_import_of_several_batches_indexes_every_post_once(tmp_path):
     data = tmp_path / "data"
-    records = posts(0, 4500) + [good(7, id="import-p7", text="zebra crossing, edited")]  # an update too
+    # Two batches, the second updating a post of the first while the child may still index it.
+    records = posts(0, 2500) + [good(7, id="import-p7", text="zebra crossing, edited")]
     path = write_lines(tmp_path / "a.jsonl", records)
     with open(path, "rb") as fh:
         report = import_into(Config(path=None, data_dir=data), fh)
-    assert (report.added, report.updated) == (4500, 1)
+    assert (report.added, report.updated) == (2500, 1)
     with Archive.in_dir(data, readonly=True) as archive:
         ids, seq = {p.id for p in archive.posts()}, archive.seq
-    assert indexed_ids(data) == ids and len(ids) == 4500
+    assert indexed_ids(data) == ids and len(ids) == 2500
     assert Index.in_dir(data).indexed_seq == seq
     with Index.in_dir(data).searcher() as searcher:
         assert searcher.document(id="import-p7")["text"] == "zebra crossing, edited"
