@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS posts (
 CREATE INDEX IF NOT EXISTS posts_created ON posts (created_at);
 CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);
 CREATE INDEX IF NOT EXISTS posts_source ON posts (source, created_at);
+CREATE INDEX IF NOT EXISTS posts_author ON posts (source, author_handle);  -- consent follows the author
 CREATE TABLE IF NOT EXISTS tombstones (
     id TEXT PRIMARY KEY,
     source TEXT,
@@ -236,8 +237,7 @@ class Archive:
         now = format_time(datetime.now().astimezone())
         with self._transaction():
             seq = self._next_seq()
-            for post in posts:
-                self._upsert(post, seq, now, result)
+            self._upsert(list(posts), seq, now, result)
             for post_id in deleted:
                 if self._tombstone(post_id, source, reason, seq, now):
                     result.deleted.append(post_id)
@@ -254,37 +254,56 @@ class Archive:
                 self._set_seq(seq - 1)
         return result
 
-    def _upsert(self, post: Post, seq: int, now: str, result: StoreResult) -> None:
-        found = problems(post)
-        if found:  # the entry points check first; this keeps anything they missed out of the record
-            result.rejected.append(f"{str(post.id)[:120]!r}: {'; '.join(found)}")
-            return
-        if self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post.id,)).fetchone():
-            result.refused += 1
-            return
-        row = _row(post)
-        old = self.db.execute("SELECT hash, first_seen FROM posts WHERE id = ?", (post.id,)).fetchone()
-        if old and old[0] == row["hash"]:
-            result.unchanged += 1
-            return
-        row.update(first_seen=old[1] if old else now, updated_at=now, seq=seq)
-        names = ", ".join(COLUMNS)
-        marks = ", ".join("?" for _ in COLUMNS)
-        self.db.execute(f"INSERT OR REPLACE INTO posts ({names}) VALUES ({marks})",
-                        [row[c] for c in COLUMNS])
-        (result.updated if old else result.added).append(post.id)
-        self._follow_consent(post, row, seq)
+    def _upsert(self, posts: list[Post], seq: int, now: str, result: StoreResult) -> None:
+        """Insert new posts and replace changed ones: a few statements per batch, not per post."""
+        checked = []
+        for post in posts:
+            found = problems(post)
+            if found:  # the entry points check first; this keeps anything they missed out of the record
+                result.rejected.append(f"{str(post.id)[:120]!r}: {'; '.join(found)}")
+            else:
+                checked.append(post)
+        ids = [p.id for p in checked]
+        tombstoned = {r[0] for r in self._rows_for("SELECT id FROM tombstones WHERE id IN", ids)}
+        stored = {r[0]: (r[1], r[2]) for r in self._rows_for("SELECT id, hash, first_seen FROM posts WHERE id IN", ids)}
+        rows, rehashed, newest = [], [], {}
+        for post in checked:
+            if post.id in tombstoned:
+                result.refused += 1
+                continue
+            new, old = fingerprint(post), stored.get(post.id)
+            if old and _same(old[0], new, post):
+                result.unchanged += 1
+                if old[0] != new:
+                    rehashed.append((new, post.id))
+                continue
+            row = _row(post, new)
+            row.update(first_seen=old[1] if old else now, updated_at=now, seq=seq)
+            rows.append([row[c] for c in COLUMNS])
+            stored[post.id] = (new, row["first_seen"])  # a second copy in this batch compares with this one
+            (result.updated if old else result.added).append(post.id)
+            if post.author.handle:
+                newest[(post.source, post.author.handle)] = (post.id, row["indexable"], row["discoverable"])
+        self.db.executemany(f"INSERT OR REPLACE INTO posts ({', '.join(COLUMNS)}) "
+                            f"VALUES ({', '.join('?' for _ in COLUMNS)})", rows)
+        self.db.executemany("UPDATE posts SET hash = ? WHERE id = ?", rehashed)
+        self._follow_consent(newest, seq)
 
-    def _follow_consent(self, post: Post, row: dict[str, Any], seq: int) -> None:
+    def _follow_consent(self, newest: dict[tuple[str, str], tuple[str, int | None, int | None]], seq: int) -> None:
         """The author's newest consent facts hold for all their posts (an opt-in or opt-out
-        seen on one post applies to the others at the next build)."""
-        if not post.author.handle:
-            return
-        self.db.execute(
+        seen on one post applies to the others at the next build). `newest`: (source,
+        handle) → the batch's last stored post of that author and its two flags."""
+        self.db.executemany(
             "UPDATE posts SET indexable = ?, discoverable = ?, seq = ? "
             "WHERE source = ? AND author_handle = ? AND id != ? AND (indexable IS NOT ? OR discoverable IS NOT ?)",
-            (row["indexable"], row["discoverable"], seq, post.source, post.author.handle, post.id,
-             row["indexable"], row["discoverable"]))
+            [(indexable, discoverable, seq, source, handle, post_id, indexable, discoverable)
+             for (source, handle), (post_id, indexable, discoverable) in newest.items()])
+
+    def _rows_for(self, select: str, ids: list[str], chunk: int = 500) -> Iterator[tuple]:
+        """`select` ("… WHERE id IN") for `ids`, a chunk at a time (SQLite caps the ?s per statement)."""
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            yield from self.db.execute(f"{select} ({','.join('?' * len(part))})", part)
 
     def _link(self, reply: str, question: str, parent: str | None, seq: int, result: StoreResult) -> None:
         if not self.db.execute("SELECT 1 FROM posts WHERE id = ?", (reply,)).fetchone():
@@ -368,14 +387,7 @@ class Archive:
         return _post(row) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Post]:
-        ids = list(ids)
-        found: dict[str, Post] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" for _ in chunk)
-            for row in self.db.execute(_SELECT + f" WHERE id IN ({marks})", chunk):
-                found[row[0]] = _post(row)
-        return found
+        return {row[0]: _post(row) for row in self._rows_for(_SELECT + " WHERE id IN", list(ids))}
 
     def posts(self, source: str | None = None, since: datetime | None = None,
               until: datetime | None = None, order: str = "created_at", raw: bool = True) -> Iterator[Post]:
@@ -413,13 +425,8 @@ class Archive:
 
     def changed(self, posts: list[Post]) -> list[Post]:
         """The posts a `store` would add or replace (new, or different from the stored copy)."""
-        stored: dict[str, str] = {}
-        ids = [p.id for p in posts]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" for _ in chunk)
-            stored.update(self.db.execute(f"SELECT id, hash FROM posts WHERE id IN ({marks})", chunk))
-        return [p for p in posts if stored.get(p.id) != content_hash(p)]
+        stored = dict(self._rows_for("SELECT id, hash FROM posts WHERE id IN", [p.id for p in posts]))
+        return [p for p in posts if p.id not in stored or not _same(stored[p.id], fingerprint(p), p)]
 
     def is_tombstoned(self, post_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (post_id,)).fetchone() is not None
@@ -470,21 +477,43 @@ class _Tx:
             pass  # SQLite already rolled back (a full disk, an I/O error): the first error is the one to tell
 
 
-def content_hash(post: Post) -> str:
-    """What `store` compares to tell an unchanged post: the Post fields, not what was derived."""
+def fingerprint(post: Post) -> str:
+    """What `store` compares to tell an unchanged post: the Post fields, not what was derived
+    (nor `uri` and `raw`). Hashed from the fields in a fixed order: several times cheaper
+    than the Post as a JSONL object, which the first archives hashed (`_legacy_hash`)."""
+    a, m = post.author, post.metrics
+    fields = [post.id, post.source, post.url, a.handle or "", a.name or "", a.url, format_time(post.created_at),
+              post.text, post.html or "", post.lang, post.tags, post.links,
+              [[x.type, x.url, x.preview_url, x.alt] for x in post.media], post.reply_to, post.is_repost,
+              m.likes, m.reposts, m.replies, m.quotes, post.sensitive, post.content_warning,
+              format_time(post.edited_at), post.indexable, post.discoverable]
+    return FINGERPRINT + hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).hexdigest()
+
+
+FINGERPRINT = "2:"  # marks fingerprints from `fingerprint`; hashes without it are `_legacy_hash`es
+
+
+def _same(stored: str, new: str, post: Post) -> bool:
+    """Whether the stored hash is of this post as it is now (an archive may hold legacy hashes)."""
+    return stored == new or (not stored.startswith(FINGERPRINT) and stored == _legacy_hash(post))
+
+
+def _legacy_hash(post: Post) -> str:
     data = post.to_dict(derived=False)
     return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
-def _row(post: Post) -> dict[str, Any]:
-    data = post.to_dict(derived=False)
+def _row(post: Post, digest: str) -> dict[str, Any]:
     return {
         "id": post.id, "source": post.source, "uri": post.uri, "url": post.url,
         "author_handle": post.author.handle or "", "author_name": post.author.name or "",
-        "author_url": post.author.url, "created_at": data["created_at"], "edited_at": data["edited_at"],
+        "author_url": post.author.url, "created_at": format_time(post.created_at),
+        "edited_at": format_time(post.edited_at),
         "text": post.text, "html": post.html or "", "lang": post.lang,
         "tags": json.dumps(post.tags), "links": json.dumps(post.links),
-        "media": json.dumps(data["media"]), "reply_to": post.reply_to,
+        "media": json.dumps([{"type": m.type, "url": m.url, "preview_url": m.preview_url, "alt": m.alt}
+                             for m in post.media]),
+        "reply_to": post.reply_to,
         "is_repost": int(post.is_repost), "likes": post.metrics.likes, "reposts": post.metrics.reposts,
         "replies": post.metrics.replies, "quotes": post.metrics.quotes,
         "sensitive": int(post.sensitive), "content_warning": post.content_warning,
@@ -492,7 +521,7 @@ def _row(post: Post) -> dict[str, Any]:
         "talk_reason": post.talk_reason,
         "indexable": _flag(post.indexable), "discoverable": _flag(post.discoverable),
         "raw": json.dumps(post.raw, default=str) if post.raw is not None else None,
-        "hash": content_hash(post),
+        "hash": digest,
     }
 
 

@@ -189,7 +189,7 @@ def import_into(config, stream: BinaryIO, fmt: str | None = None, event_only: bo
     from backchannel.pipeline import open_writer
 
     keep = event_filter(config.event) if event_only else None
-    with open_writer(config) as writer:
+    with open_writer(config, index_process=True) as writer:
         return import_file(stream, writer, fmt, keep, progress)
 
 

@@ -195,7 +195,12 @@ class Index:
 
     def write(self, added: Iterable[Post] = (), updated: Iterable[Post] = (),
               deleted: Iterable[str] = (), seq: int | None = None) -> int:
-        """Add new posts, replace changed ones, drop deleted ids; one commit. Returns a count.
+        """Add new posts, replace changed ones, drop deleted ids; one commit. Returns a count."""
+        return self.write_documents([document(p) for p in added], [document(p) for p in updated], deleted, seq)
+
+    def write_documents(self, added: Iterable[dict] = (), updated: Iterable[dict] = (),
+                        deleted: Iterable[str] = (), seq: int | None = None) -> int:
+        """`write` of ready-made `document()`s (what the index process receives).
 
         New posts use `add_document` (no lookup of an old copy), which is what keeps ingest
         close to raw Whoosh speed.
@@ -210,11 +215,11 @@ class Index:
             for post_id in deleted:
                 writer.delete_by_term("id", post_id)
                 n += 1
-            for post in updated:
-                writer.update_document(**document(post))
+            for doc in updated:
+                writer.update_document(**doc)
                 n += 1
-            for post in added:
-                writer.add_document(**document(post))
+            for doc in added:
+                writer.add_document(**doc)
                 n += 1
         except BaseException:
             writer.cancel()

@@ -22,6 +22,7 @@ from backchannel.blocklist import Blocker
 from backchannel.config import Config, secret_values
 from backchannel.errors import BackchannelError
 from backchannel.index import Index
+from backchannel.index_process import IndexProcess, available as index_process_available
 from backchannel.models import Post
 from backchannel.moderation import AUTOMATIC, hold_reasons, record
 from backchannel.progress import NO_PROGRESS, Progress
@@ -125,6 +126,13 @@ class Writer:
         self.programme = programme
         self.secrets = secret_values()
         self.index.catch_up(archive)
+        self._indexer: IndexProcess | None = None
+
+    def index_in_child(self) -> None:
+        """Bulk writers (import): index in a child process from now on, overlapping the next
+        batch's work (`index_process.py`). Where processes cannot fork, stay in process."""
+        if self._indexer is None and index_process_available():
+            self._indexer = IndexProcess(self.index)
 
     def store(self, posts: Sequence[Post] = (), deleted: Iterable[str] = (),
               cursors: dict | None = None, source: str | None = None,
@@ -144,7 +152,7 @@ class Writer:
             self._hold(kept, set(result.added))
         if result.added or result.updated or result.deleted:
             by_id = {p.id: p for p in kept}
-            self.index.write(added=[by_id[i] for i in result.added],
+            (self._indexer or self.index).write(added=[by_id[i] for i in result.added],
                              updated=[by_id[i] for i in result.updated],
                              deleted=result.deleted, seq=self.archive.seq)
         return result, len(posts) - len(kept)
@@ -158,12 +166,16 @@ class Writer:
                     record(self.archive, post.id, "hold", "; ".join(reasons), by=AUTOMATIC)
 
     def close(self) -> None:
-        self.index.close()
-        self.archive.close()
+        try:
+            if self._indexer:
+                self._indexer.close()  # waits for the last batch
+        finally:
+            self.index.close()
+            self.archive.close()
 
 
 @contextmanager
-def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
+def open_writer(config: Config, create: bool = True, index_process: bool = False) -> Iterator[Writer]:
     """The writer of `config.data_dir`: its lock, archive, index and enrichment (kind, score,
     talk), all released on the way out, whatever happens inside.
 
@@ -172,6 +184,7 @@ def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
 
     `create=False` refuses a data dir with no archive yet (an `InputError`) rather than
     making an empty one. Another process holding the lock is a `LockedError`.
+    `index_process=True` (bulk imports) indexes in a child process: see `index_process.py`.
     """
     from backchannel.checks import archive_path
     from backchannel.lock import WriterLock
@@ -188,6 +201,8 @@ def open_writer(config: Config, create: bool = True) -> Iterator[Writer]:
             # The programme's summary, and posts matched again if it changed since the last match.
             for note in programme.notes(programme.sync(writer)):
                 NOTES.info(note)
+            if index_process:  # after the sync, which indexes the posts it moved itself
+                writer.index_in_child()
         except BaseException:
             if index is not None:
                 index.close()

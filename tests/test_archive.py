@@ -78,6 +78,58 @@ def test_a_post_later_stages_would_choke_on_is_refused_by_name_and_the_rest_kept
     assert "'created_at': year 2200 is out of range" in result.rejected[1]
 
 
+def test_two_copies_of_a_post_in_one_batch_store_the_second(archive):
+    first, edited = make_post(1, text="first words"), make_post(1, text="second words")
+    result = archive.store([first, edited, make_post(1, text="second words")])
+    assert (result.added, result.updated, result.unchanged) == ([first.id], [first.id], 1)
+    assert archive.get(first.id).text == "second words" and archive.count() == 1
+
+
+def test_an_authors_newest_consent_holds_for_all_their_posts_also_within_one_batch(archive):
+    archive.store([make_post(1), make_post(2, author="bo@example.social")])
+    archive.store([make_post(3, indexable=True, discoverable=True), make_post(4, indexable=True, discoverable=False),
+                   make_post(5, author="bo@example.social", indexable=False)])
+    flags = {who: set() for who in ("ada@example.social", "bo@example.social")}
+    for who, indexable, discoverable in archive.db.execute(
+            "SELECT author_handle, indexable, discoverable FROM posts"):
+        flags[who].add((indexable, discoverable))
+    # The batch's last post of each author wins, on their earlier posts and earlier in the batch.
+    assert flags == {"ada@example.social": {(1, 0)}, "bo@example.social": {(0, None)}}
+
+
+def test_a_batch_reads_the_archive_in_a_few_statements_not_per_post(archive):
+    """Per-post lookups made imports slow (issue 20): a batch reads with `id IN (…)`, and
+    following an author's consent uses the (source, author_handle) index, not a scan."""
+    archive.store([make_post(n) for n in range(600)])
+    statements: list[str] = []
+    archive.db.set_trace_callback(statements.append)
+    result = archive.store([make_post(n, text="edited") for n in range(300, 900)])
+    archive.db.set_trace_callback(None)
+    assert (len(result.updated), len(result.added)) == (300, 300)
+    assert len([s for s in statements if s.startswith("SELECT")]) <= 8
+    plan = " ".join(r[3] for r in archive.db.execute(
+        "EXPLAIN QUERY PLAN UPDATE posts SET indexable = 1 WHERE source = 'mastodon' AND author_handle = 'x'"))
+    assert "posts_author" in plan, plan
+
+
+def test_posts_hashed_by_an_earlier_version_are_unchanged_when_seen_again(archive):
+    """The first archives hashed the Post JSONL object; a post stored then is still 'unchanged'
+    (not reported as an update of every post after an upgrade), and gets the new hash."""
+    import hashlib
+    import json
+
+    post = make_post(1)
+    archive.store([post])
+    legacy = hashlib.blake2b(json.dumps(post.to_dict(derived=False), sort_keys=True).encode(),
+                             digest_size=16).hexdigest()
+    archive.db.execute("UPDATE posts SET hash = ?", (legacy,))
+    seq = archive.seq
+    assert archive.changed([make_post(1)]) == []
+    assert archive.store([make_post(1)]).unchanged == 1 and archive.seq == seq
+    assert archive.db.execute("SELECT hash FROM posts").fetchone()[0] != legacy
+    assert archive.store([make_post(1, text="edited")]).updated == [post.id]
+
+
 def test_plain_tables_open_in_sqlite3(archive):
     archive.store([make_post(1, tags=["ai"])])
     db = sqlite3.connect(archive.path)

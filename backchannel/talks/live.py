@@ -109,6 +109,8 @@ def rematch(archive, talks: list[Talk], tz) -> int:
     """Match every stored post with `talks` again; store the posts whose talk changed."""
     from backchannel.talks.matcher import Matcher
 
+    if not archive.count():
+        return 0  # a new archive (a first import): no matcher to build, nothing to move
     matcher = Matcher(talks, tz) if talks else None
     changed = []
     for post in archive.posts(raw=False):
