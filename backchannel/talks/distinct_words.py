@@ -66,7 +66,9 @@ conferencia evento todos organizadores
 conférence événement évènement tous organisateurs
 conferência evento todos organizadores
 conferentie evenement iedereen organisatie
+organização organización organisation organizzazione
 カンファレンス イベント 皆さん
+컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자 여러분
 """.split() for t in tokens(w))
 
 # Being there rather than listening: food, queues, wifi, travel, the next break.
@@ -75,14 +77,20 @@ coffee lunch breakfast dinner food snack snacks pizza queue line wifi password b
 registration cloakroom toilet toilets restroom bathroom shuttle bus taxi train flight airport
 parking hotel party afterparty drinks beer tonight tomorrow swag sticker stickers merch booth expo charger
 raffle chair chairs seat seats building stairs floor freezing cold warm heating jumper sweater water
-livestream stream streaming headset headphones interpreting interpretation captions
+livestream stream streaming headset headphones interpreting interpretation captions subtitles
 transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
+interpretação interpretación interprétation dolmetscher untertitel legendas
+sous-titres subtítulos
+break intervalo pausa pause kaffeepause mittagspause descanso
+cold froid frío frio kalt clim climatisation aircon chaud calor
+cadeira cadeiras silla sillas chaise chaises stuhl stühle
 kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
 café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
 déjeuner dîner repas file toilettes navette vol fête bière
 almoço jantar lanche fila banheiro voo festa cerveja
 koffie lunch eten rij trein feest bier borrel
 コーヒー ランチ 昼食 懇親会 ビール
+커피 점심 저녁 와이파이 화장실 라이브스트림 스트리밍 자막 통역 헤드셋 이어폰 의자 휴식 비행기 호텔
 """.split() for t in tokens(w))
 
 
@@ -92,18 +100,19 @@ talk talks keynote speaker speakers slides slide panel panelists presentation de
 vortrag vortrags folien referent referentin sprecherin charla charlas ponente diapositivas
 exposé conférencière conférencier présentation palestra palestrante lezing spreker
 講演 発表 登壇
+발표 강연 토크 슬라이드 세션 발표자 연사
 """.split() for t in tokens(w))
 
 # Kinds of programme item people name instead of the title ("the keynote", "this panel",
 # "a abertura", "la mesa redonda", "基調講演"): each word → the kind it names. Japanese is
 # matched by a character pair of the word (see `backchannel.words.tokens`).
 KINDS = {stem(t): kind for kind, ws in {
-    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調",
-    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕",
-    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕",
-    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ",
-    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi",
-    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt",
+    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調 기조연설 키노트",
+    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕 개회",
+    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕 폐회",
+    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ 패널",
+    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi 라이트닝",
+    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt 워크숍 워크샵",
 }.items() for w in ws.split() for t in tokens(w)}
 KIND_WORDS = frozenset(KINDS)
 # The kinds a programme may not label: the items running alone are its keynotes, its first
@@ -115,6 +124,7 @@ OWN_TALK_WORDS = frozenset(stem(t) for w in """
 slides slide deck talk recording video code repo notebook thanks thank came coming questions qs
 folien vortrag danke aufzeichnung diapositivas charla gracias grabación transparents merci
 palestra obrigado obrigada lezing bedankt dank
+スライド 資料 슬라이드 자료 발표 감사
 """.split() for t in tokens(w))
 
 

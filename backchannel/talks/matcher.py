@@ -113,7 +113,7 @@ ayer antes dijo mencionó pasada anterior
 disait mentionné dernier dernière
 ontem disse mencionou passada
 gisteren eerder zei noemde vorige
-昨日 先日
+昨日 先日 어제 지난번
 """.split() for t in tokens(w))
 _HREF = re.compile(r'href="([^"]+)"')
 _TAG = re.compile(r"#(\w+)")
