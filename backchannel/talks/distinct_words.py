@@ -156,7 +156,7 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = _Rarity()
+        rarity = self.rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():

@@ -93,6 +93,8 @@ ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points 
 BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
+FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
+W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
@@ -116,10 +118,12 @@ gisteren eerder zei noemde vorige
 昨日 先日 어제 지난번
 """.split() for t in tokens(w))
 _HREF = re.compile(r'href="([^"]+)"')
+_PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
+ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
 _STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
@@ -204,8 +208,8 @@ class Matcher:
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else (tz or timezone.utc)
         self.overrun, self.early, self.timing_alone = overrun, early, timing_alone
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
-        self._index_people()
         self.words = TalkWords(self.talks)
+        self._index_people()
         self.rooms = {r: " " + " ".join(tokens(r)) + " " for r in {t.room for t in self.talks if t.room}}
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
@@ -217,7 +221,7 @@ class Matcher:
     # --- precomputation -------------------------------------------------------------
 
     def _index_kinds(self) -> None:
-        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's opening
+        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's only one of a kind (its opening,
         and closing, which posts name on the days after too."""
         self.kinds: dict[tuple[date | None, str], list[Talk]] = defaultdict(list)
         kinds = {t.id: {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (t.kind, t.track, t.title)))))}
@@ -241,10 +245,12 @@ class Matcher:
         for talk in self.talks:
             for kind in kinds[talk.id]:
                 self.kinds[(self.talk_day[talk.id], kind)].append(talk)
-                if kind in ("opening", "closing"):  # "the opening" the next day: the event's
-                    self.kinds[(None, kind)].append(talk)
+                self.kinds[(None, kind)].append(talk)  # "the panel" the next day: the event's only one
 
     def _index_people(self) -> None:
+        # A lightning block's or a panel's speakers may be listed only in its description
+        # ("3. Sargassum tracking (Jean-Baptiste Moreau)"): they are its people too.
+        self.people = {t.id: list(dict.fromkeys(t.speakers + lineup(t.abstract))) for t in self.talks}
         self.by_tag: dict[str, list[Talk]] = defaultdict(list)
         self.by_handle: dict[str, list[Talk]] = defaultdict(list)
         self.by_url: dict[str, list[Talk]] = defaultdict(list)
@@ -256,7 +262,7 @@ class Matcher:
                 self.by_handle[handle].append(talk)
             if talk.url:
                 self.by_url[_url_key(talk.url)].append(talk)
-            for name in dict.fromkeys(talk.speakers):
+            for name in self.people[talk.id]:
                 self.by_name[name].append(talk)
         for table in (self.by_tag, self.by_handle, self.by_name):
             for key in [k for k, v in table.items() if len(v) > self.shared]:
@@ -269,13 +275,30 @@ class Matcher:
                 key = max(toks, key=len)  # any word works; a long one is looked up less
                 self.by_name_word[key].append((name, toks, talks))
                 self.by_full_name[" ".join(words(name))] = talks
+        initials: dict[str, list[str]] = defaultdict(list)  # "tomas r" → the speakers it may be
+        for name in self.by_name:
+            parts = words(name)
+            if len(parts) >= 2:
+                initials[f"{parts[0]} {parts[-1][0]}"].append(name)
+        self.by_initial = {k: self.by_name[v[0]] for k, v in initials.items() if len(v) == 1}
         self.by_name_key = _name_keys(self.by_name)
         self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
-        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for first in _first_names(t)]
+        self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        # A first name only one speaker of the event has, and no everyday word ("Kwame", not
+        # "Will"): "the talk by Kwame" names them at any time, as a full name does.
+        firsts: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            for first in _first_names([name]):
+                firsts[first].add(name)
+        self.unique_firsts: dict[str, tuple[str, re.Pattern, list[Talk]]] = {}
+        for first, names in sorted(firsts.items()):
+            key = _stem(fold(first))
+            if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
+                self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
         for handle in self.by_handle:
@@ -309,7 +332,7 @@ class Matcher:
             if first.score - second.score < MARGIN:
                 return None, None
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
-                    and not _running_and_louder(first, second):
+                    and not _running_and_louder(first, second) and not _by_its_speaker(first, second):
                 return None, None  # it names two talks, neither clearly more
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
@@ -336,10 +359,15 @@ class Matcher:
         tokset = {_STEMS.get(t) or _stem(t) for t in set(toks)}
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
+        head = [_STEMS[t] for t in toks[:MAX_WORDS]]
+        if post.links or hrefs:  # a link's words say what it is about, in any language
+            linked = _link_words(post.links + hrefs)
+            head += linked
+            tokset.update(linked)
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
-        self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
+        self._words(head, tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
@@ -348,6 +376,7 @@ class Matcher:
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
             found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
+        self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
         for cand in found.values():
             cand.span = self.spans[cand.talk.id]
@@ -363,22 +392,30 @@ class Matcher:
         for url in sorted({_url_key(u) for u in post.links + hrefs}):
             for talk in self.by_url.get(url, []):
                 add(talk, Evidence("link", W_LINK))
-        for handle in self._mentions(text, hrefs):
+        for handle in self._mentions(text, hrefs, post.links):
             for talk in self.by_handle.get(handle, []):
                 add(talk, Evidence("handle", W_HANDLE, handle))
             if handle not in self.by_handle:
                 name, talks = self._named_by(handle)
                 for talk in talks:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
+        named = set()
         for w in sorted(tokset & self.by_name_word.keys()):
             for name, need, talks in self.by_name_word[w]:
                 if need <= tokset:
                     for talk in talks:
                         add(talk, Evidence("name", W_NAME, name))
+                        named.add(talk.id)
+        for w in sorted(tokset & self.unique_firsts.keys()):
+            first, pattern, talks = self.unique_firsts[w]
+            if pattern.search(text):  # written as a name: capitalised
+                for talk in talks:
+                    if talk.id not in named:
+                        add(talk, Evidence("name", W_FIRST_UNIQUE, first))
 
-    def _mentions(self, text: str, hrefs: list[str]) -> list[str]:
+    def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
-        for href in hrefs:
+        for href in hrefs + links:
             handles += [h for h in find_handles(href) if h not in handles]
         for m in _SHORT_MENTION.finditer(text) if "@" in text else ():
             full = self.by_local.get(m.group(1).lower())
@@ -417,7 +454,7 @@ class Matcher:
             if not talks and author:
                 talks = self._named_by(author)[1]
             if not talks and post.author.name:
-                talks = self.by_full_name.get(" ".join(words(post.author.name)), [])
+                talks = self._by_display_name(post.author.name)
             if len(self._speakers) > 100_000:
                 self._speakers.clear()
             self._speakers[key] = talks
@@ -440,6 +477,19 @@ class Matcher:
             else:
                 add(talk, Evidence("author", W_AUTHOR, shown))
 
+    def _by_display_name(self, name: str) -> list[Talk]:
+        """A speaker's talks by an author's display name: the whole name, a speaker's name within
+        it ("이서연 Seo-yeon Lee", "Ada Lovelace 🌊"), or a first name and initial ("Tomás R.")."""
+        parts = words(name)
+        for size in range(len(parts), 1, -1):
+            for i in range(len(parts) - size + 1):
+                found = self.by_full_name.get(" ".join(parts[i:i + size]))
+                if found:
+                    return found
+        if len(parts) == 2 and len(parts[1]) == 1:
+            return self.by_initial.get(" ".join(parts), [])
+        return []
+
     def _named_by(self, handle: str) -> tuple[str, list[Talk]]:
         """The speaker a handle's user name spells ("martak", "anabeltran", "cdubois"), if one does."""
         user = handle.split("@")[0] if "@" in handle else handle.split(".")[0]
@@ -447,6 +497,10 @@ class Matcher:
         found = self.by_name_key.get(key)
         if found:
             return found
+        for part in re.split(r"[._\-\d]+", fold(user)) if key != fold(user) else ():  # "treis_lab": treis
+            found = self.by_name_key.get(part)
+            if part != key and found and part not in fold(found[0]).split():  # not a bare first or last name
+                return found
         # A short first name and the last: "isamoura" for Isabela Moura, "valeruiz" for Valentina Ruiz.
         for cut in range(2, len(key) - 3):
             for first, name in self.by_last_name.get(key[cut:], ()):
@@ -500,6 +554,25 @@ class Matcher:
                 add(talk, Evidence("track", W_TRACK_TAGGED if tagged else W_TRACK, talk.track))
         return {t.id for t in running}
 
+    def _idle_author(self, found: dict[str, Candidate], tokset: set[str], text: str, joined: str) -> None:
+        """A speaker's post before their talk announces it only if it says something about it (a
+        topic, "my talk", "lightning", its room or time): "flight delayed" the day before does not."""
+        if tokset.isdisjoint(ANNOUNCE_WORDS):
+            for cand in found.values():
+                for e in cand.evidence:
+                    if e.kind == "author_near" and e.detail.endswith("|before it began") and cand.says() < W_WORDS_MIN \
+                            and not self._room_or_time(cand.talk, text, joined):
+                        e.kind, e.weight, e.detail = "author", W_AUTHOR, e.detail.partition("|")[0]
+
+    def _room_or_time(self, talk: Talk, text: str, joined: str) -> bool:
+        """The post names the talk's room or its start time ("10:45", "10h45")."""
+        start = talk.start.astimezone(self.tz)
+        if talk.room and self.rooms[talk.room] in joined:
+            return True
+        times = (f"{start:%H:%M}", f"{start.hour}:{start:%M}", f"{start.hour}h{start:%M}") if start.minute else \
+            (f"{start:%H:%M}", f"{start.hour}:00", f"{start.hour}h", f"{start.hour} h", f"{start.hour}am", f"{start.hour}pm")
+        return any(re.search(rf"(?<!\d){re.escape(t)}(?!\d)", text) for t in times)
+
     def _adjust(self, found: dict[str, Candidate], running: set[str], post: Post, tokset: set[str]) -> None:
         """Discount references made during another talk, talks of later days and timing the post
         says nothing about; credit talks the post names after they ended."""
@@ -551,10 +624,30 @@ def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -
     return Matcher(talks, tz).match(post)
 
 
-def _first_names(talk: Talk) -> list[str]:
+def _first_names(names: list[str]) -> list[str]:
     """The speakers' first names as written ("Stefan"), each once."""
-    firsts = [n.split()[0] for n in talk.speakers if len(n.split()) >= 2]
+    firsts = [n.split()[0] for n in names if len(n.split()) >= 2]
     return list(dict.fromkeys(f for f in firsts if len(f) >= 3 and f.istitle()))
+
+
+_LINEUP = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-–•*])[ \t]+\S.*\(([^()\d@/:]{3,60})\)[ \t.]*$")
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def lineup(text: str) -> list[str]:
+    """Names of a block's speakers listed in its description, one item a line:
+    "1. A €30 hydrophone from a kitchen funnel (Duarte Lopes)" → Duarte Lopes."""
+    names = []
+    for m in _LINEUP.finditer(text or "") if "(" in (text or "") else ():
+        parts = m.group(1).split()
+        if 2 <= len(parts) <= 4 and all(_NAME.fullmatch(p) and (p[0].isupper() or p in ("de", "da", "van", "von"))
+                                        for p in parts):
+            names.append(" ".join(parts))
+    return names
+
+
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
 
 
 def _start(talk: Talk) -> datetime:
@@ -566,6 +659,13 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
     now = {e.kind for e in first.evidence} & NOW_KINDS
     return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
+
+
+def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
+    """Written by the first talk's speaker near it, about its topic, the second only sharing some
+    words ("On stage in two minutes: who owns the ocean's data" names another title's words too)."""
+    return any(e.kind == "author_near" for e in first.evidence) and first.says() >= W_WORDS_MIN \
+        and not any(e.kind in PERSON_KINDS for e in second.evidence)
 
 
 def _stem(token: str) -> str:
@@ -598,6 +698,15 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
         parts = [p for p in (re.sub(r"[^\w]", "", p) for p in fold(name).split()) if p]
         if len(parts) >= 2 and len(parts[-1]) >= 4 and len(parts[0]) >= 3:
             out[parts[-1]].append((parts[0], name))
+    return out
+
+
+def _link_words(urls: list[str]) -> list[str]:
+    """Words of links' paths ("…/talks/whales-from-space" → talks whales from space), no ids."""
+    out: list[str] = []
+    for url in dict.fromkeys(urls[:5]):
+        path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
+        out += [_STEMS.get(t) or _stem(t) for t in tokens(_PATH_SEP.sub(" ", path[:200])) if t.isalpha()]
     return out
 
 
