@@ -95,6 +95,7 @@ DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says t
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
 W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
@@ -332,7 +333,8 @@ class Matcher:
             if first.score - second.score < MARGIN:
                 return None, None
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
-                    and not _running_and_louder(first, second) and not _by_its_speaker(first, second):
+                    and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
+                    and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
@@ -528,6 +530,7 @@ class Matcher:
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
         tracks = {r for r, phrase in self.tracks.items() if phrase in joined}
         running: list[Talk] = []
+        ahead: set[str] = set()  # rooms named just before their next talk: people go there for it
         for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
             if talk.start <= when < talk.end:
                 add(talk, Evidence("during", W_DURING))
@@ -542,11 +545,14 @@ class Matcher:
                 running.append(talk)
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
+                if talk.room in rooms:
+                    add(talk, Evidence("room", W_ROOM, talk.room.lower()))
+                    ahead.add(talk.room)
         for talk in running:
             for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
                 if first in text and pattern.search(text):  # "Stefan just said ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
-            if talk.room in rooms:
+            if talk.room in rooms and (talk.room not in ahead or when < talk.end):
                 add(talk, Evidence("room", W_ROOM, talk.room.lower()))
             if talk.track in tracks and not KIND_WORDS & set(words(talk.track)):
                 phrase = self.tracks[talk.track]
@@ -659,6 +665,12 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
     now = {e.kind for e in first.evidence} & NOW_KINDS
     return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
+
+
+def _full_title(first: Candidate, second: Candidate) -> bool:
+    """The post names the first talk's whole title (a long one: "Museus no Fediverso" may be a topic's
+    name), and only words of the second's."""
+    return any(e.kind == "title_full" for e in first.evidence) and not any(e.kind == "title_full" for e in second.evidence)
 
 
 def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
