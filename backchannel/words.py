@@ -80,8 +80,12 @@ def tokens(text: str) -> list[str]:
         text = _MENTION.sub(" ", text)
     if "#" in text:
         text = split_hashtags(text)
+    text = fold(text)
+    found = _WORD.findall(text)
+    if text.isascii() and "'" not in text:  # most posts: nothing to split or strip
+        return found
     out: list[str] = []
-    for token in _WORD.findall(fold(text)):
+    for token in found:
         if "'" in token or "’" in token:
             out += _uncontract(token)
             continue

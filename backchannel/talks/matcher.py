@@ -99,10 +99,10 @@ LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
-PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
-CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                 "kind", "reply")  # what the post says
-TIME_KINDS = ("during", "overrun", "overrun_free", "early")
+PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_near"))
+CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
+                           "kind", "reply"))  # what the post says
+TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
 NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
@@ -131,7 +131,7 @@ MAX_WORDS = 300  # ... and its words past these are not weighed against every ab
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     kind: str  # one of _ORDER
     weight: float
@@ -210,6 +210,7 @@ class Matcher:
         self.overrun, self.early, self.timing_alone = overrun, early, timing_alone
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
         self.words = TalkWords(self.talks)
+        self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self._index_people()
         self.rooms = {r: " " + " ".join(tokens(r)) + " " for r in {t.room for t in self.talks if t.room}}
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
@@ -428,10 +429,12 @@ class Matcher:
     def _words(self, head: list[str], tokset: set[str], add) -> None:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
-        post_words = {w for w in set(head) if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
+        # Only words some talk's text has can count (the index, title pairs, short forms).
+        post_words = {w for w in self.vocabulary.intersection(head)
+                      if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
-            seq = [w for w in head if w in post_words]
+            seq = [w for w in head if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()]
             pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
         post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
         titles = self.words.titles
@@ -717,8 +720,8 @@ def _link_words(urls: list[str]) -> list[str]:
     """Words of links' paths ("…/talks/whales-from-space" → talks whales from space), no ids."""
     out: list[str] = []
     for url in dict.fromkeys(urls[:5]):
-        path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
-        out += [_STEMS.get(t) or _stem(t) for t in tokens(_PATH_SEP.sub(" ", path[:200])) if t.isalpha()]
+        path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0][:200]
+        out += [_STEMS.get(t) or _stem(t) for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
     return out
 
 
