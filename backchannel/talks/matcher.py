@@ -216,6 +216,7 @@ class Matcher:
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
+        self._start_times: dict[str, re.Pattern] = {}  # talk id → its start time as posts write it
         self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
         self._index_kinds()
@@ -575,12 +576,17 @@ class Matcher:
 
     def _room_or_time(self, talk: Talk, text: str, joined: str) -> bool:
         """The post names the talk's room or its start time ("10:45", "10h45")."""
-        start = talk.start.astimezone(self.tz)
         if talk.room and self.rooms[talk.room] in joined:
             return True
-        times = (f"{start:%H:%M}", f"{start.hour}:{start:%M}", f"{start.hour}h{start:%M}") if start.minute else \
-            (f"{start:%H:%M}", f"{start.hour}:00", f"{start.hour}h", f"{start.hour} h", f"{start.hour}am", f"{start.hour}pm")
-        return any(re.search(rf"(?<!\d){re.escape(t)}(?!\d)", text) for t in times)
+        pattern = self._start_times.get(talk.id)
+        if pattern is None:
+            start = talk.start.astimezone(self.tz)
+            times = (f"{start:%H:%M}", f"{start.hour}:{start:%M}", f"{start.hour}h{start:%M}") if start.minute else \
+                (f"{start:%H:%M}", f"{start.hour}:00", f"{start.hour}h", f"{start.hour} h", f"{start.hour}am",
+                 f"{start.hour}pm")
+            pattern = self._start_times[talk.id] = re.compile(
+                r"(?<!\d)(?:" + "|".join(map(re.escape, times)) + r")(?!\d)", re.I)
+        return bool(pattern.search(text))
 
     def _adjust(self, found: dict[str, Candidate], running: set[str], post: Post, tokset: set[str]) -> None:
         """Discount references made during another talk, talks of later days and timing the post
