@@ -13,32 +13,42 @@ hashtag            10 / 6  the post uses the talk's own hashtag ("Hashtag: #x", 
                            6 for a tag its abstract or description uses in prose ("follow
                            along with #x"); a tag several talks share counts for less
 link               8       the post links to the talk's page
-handle             6       the post mentions a speaker's handle (``@ada@example.social``)
+handle             6       the post mentions a speaker's handle (``@ada@example.social``), or
+                           links to their profile or to one of their posts (a repost)
 handle_name        4       it mentions a handle that spells a speaker's name (``@martak``
                            for Marta Kowalczyk) and no talk has that handle
-name               4 / 3   the post names a speaker ("Ada Lovelace"); 3 for a first name
-                           ("Stefan just said ...") while that speaker is on stage
-title / words      ≤ 6     the post uses words distinctive of the talk: BM25 over its title
+name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person of the item or
+                           of a block's line-up in its description ("3. Seabird tags (Fionn
+                           Gallagher)"); 3.5 for a first name only one speaker has that is no
+                           everyday word ("the talk by Kwame"), at any time; 3 for a first
+                           name ("Stefan just said ...") while that speaker is on stage
+title / words      ≤ 6     the post (or the path of a link in it) uses words distinctive of
+                           the talk: BM25 over its title
                            (boosted), abstract, description, track and type, each word
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
-                           only opening or closing (3); a programme that labels no keynote,
+                           only one of that kind (3: its opening, its panel); a programme that labels no keynote,
                            opening or closing has its items running alone as keynotes, each
                            day's first opening it and its last closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
-author             2       a speaker wrote the post
+author             2       a speaker wrote the post (by handle, a handle that spells their name,
+                           or their display name: "Tomás R.", "이서연 Seo-yeon Lee")
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
-                           after it, or up to 12 h after it saying "slides", "my talk", ...
+                           after it, or up to 12 h after it saying "slides", "my talk", ...;
+                           before it, only when it says something of it (a topic, "my talk",
+                           its kind, room or start time): "flight delayed" is `author`
 during             3       written while the talk ran
 overrun            2.5     written up to 20 min after it ended, no other talk begun in that
                            room (1 if the next talk there has begun)
 early              1       written up to 10 min before it began
-room               3       names the talk's room, written during it (or its overrun), unless
-                           the post is about the room itself ("Hall B is freezing")
+room               3       names the talk's room, written during it (or its overrun), or just
+                           before it begins (then it is not the talk that just ended there:
+                           "off to Hall B"), unless the post is about the room itself ("Hall
+                           B is freezing")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
                            about the event as a whole or about being there (food, queues)
@@ -57,7 +67,9 @@ morning's. Hashtags, handles and names that more than a quarter of the talks sha
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
 the post says, at least twice its score (or, written while the best ran and the runner-up
-did not, it says 1.5 times as much about the best); otherwise the post belongs to no talk
+did not, it says 1.5 times as much about the best; or the best's own speaker wrote it near
+the talk about its topic and the runner-up has no person evidence; or it names the best's
+title of three or more words whole and not the runner-up's); otherwise the post belongs to no talk
 (only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
 the winning evidence, strongest first.
