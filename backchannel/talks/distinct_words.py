@@ -192,7 +192,8 @@ class TalkWords:
         for tid, total in best:
             worth = self.worth[tid]
             hit = worth.keys() & post_words
-            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=lambda w: (-worth[w], w)),
+            # Best first, ties by the word (reverse keeps the sort stable)
+            out[tid] = (total, pairs.get(tid, []) + sorted(sorted(hit), key=worth.__getitem__, reverse=True),
                         hit <= self.titles[tid])
         return out
 

@@ -137,7 +137,17 @@ _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", r
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
 ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
-_STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
+class _Stems(dict):
+    """token → stem, remembered: a post's words repeat across posts (bounded)."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) > 200_000:  # bound memory on endless streams of new words
+            self.clear()
+        value = self[token] = stem(token)
+        return value
+
+
+_STEMS = _Stems()
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -311,7 +321,7 @@ class Matcher:
                 firsts[first].add(name)
         self.unique_firsts: dict[str, tuple[str, re.Pattern, list[Talk]]] = {}
         for first, names in sorted(firsts.items()):
-            key = _stem(fold(first))
+            key = _STEMS[fold(first)]
             if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
                 self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
         # "@ada" without a server: only when one speaker handle has that user name.
@@ -372,10 +382,10 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        tokset = {_STEMS.get(t) or _stem(t) for t in set(toks)}
+        tokset = set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
-        head = [_STEMS[t] for t in toks[:MAX_WORDS]]
+        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
             head += linked
@@ -701,13 +711,6 @@ def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
         and not any(e.kind in PERSON_KINDS for e in second.evidence)
 
 
-def _stem(token: str) -> str:
-    if len(_STEMS) > 200_000:  # bound memory on endless streams of new words
-        _STEMS.clear()
-    _STEMS[token] = stem(token)
-    return _STEMS[token]
-
-
 def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:
     """User names a speaker's handle is likely to have → (name, talks): "Marta Kowalczyk" →
     martakowalczyk, marta_k, martak, mkowalczyk, marta, kowalczyk (keys two names share are dropped)."""
@@ -739,7 +742,7 @@ def _link_words(urls: list[str]) -> list[str]:
     out: list[str] = []
     for url in dict.fromkeys(urls[:5]):
         path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0][:200]
-        out += [_STEMS.get(t) or _stem(t) for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
+        out += [_STEMS[t] for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
     return out
 
 
