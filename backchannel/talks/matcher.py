@@ -148,6 +148,19 @@ class _Stems(dict):
 
 
 _STEMS = _Stems()
+
+
+class _Counts(dict):
+    """stem → whether it can count as a word of the post (no stop word, digit or lone letter)."""
+
+    def __missing__(self, w: str) -> bool:
+        if len(self) > 200_000:
+            self.clear()
+        value = self[w] = w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()
+        return value
+
+
+_COUNTS = _Counts()
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -453,11 +466,10 @@ class Matcher:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
         # Only words some talk's text has can count (the index, title pairs, short forms).
-        post_words = {w for w in self.vocabulary.intersection(head)
-                      if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
+        post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
-            seq = [w for w in head if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()]
+            seq = list(filter(_COUNTS.__getitem__, head))
             pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
         post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
         titles = self.words.titles
