@@ -348,7 +348,9 @@ def test_a_blocks_speakers_listed_only_in_its_description_are_its_people():
     from backchannel.talks.matcher import lineup
     assert lineup(LINEUP) == ["Duarte Lopes", "Seo-yeon Lee"]
     m = Matcher([_talk("lt", "15:30", 45, "Tejo", "Lightning talks", "Lightning talks", LINEUP),
-                 _talk("other", "15:30", 45, "Sala", "Sea ice and seals")], TZ)
+                 _talk("other", "15:30", 45, "Sala", "Sea ice and seals", abstract="1. Ice (Part One)\n2. Seals (Part Two)")],
+                TZ)
+    assert m.people == {"lt": ["Duarte Lopes", "Seo-yeon Lee"], "other": []}  # a talk's outline names nobody
     def by(author, name, text, day=3, hhmm="21:00"):
         created = datetime(2026, 5, day, *map(int, hhmm.split(":")), tzinfo=TZ)
         return m.match(Post(id=text, source="mastodon", text=text, created_at=created, author=Author(author, name)))

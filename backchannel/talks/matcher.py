@@ -288,7 +288,8 @@ class Matcher:
     def _index_people(self) -> None:
         # A lightning block's or a panel's speakers may be listed only in its description
         # ("3. Sargassum tracking (Jean-Baptiste Moreau)"): they are its people too.
-        self.people = {t.id: list(dict.fromkeys(t.speakers + lineup(t.abstract))) for t in self.talks}
+        self.people = {t.id: list(dict.fromkeys(t.speakers + (lineup(t.abstract) if _is_block(t) else [])))
+                       for t in self.talks}
         self.by_tag: dict[str, list[Talk]] = defaultdict(list)
         self.by_handle: dict[str, list[Talk]] = defaultdict(list)
         self.by_url: dict[str, list[Talk]] = defaultdict(list)
@@ -520,7 +521,7 @@ class Matcher:
     def _by_display_name(self, name: str) -> list[Talk]:
         """A speaker's talks by an author's display name: the whole name, a speaker's name within
         it ("이서연 Seo-yeon Lee", "Ada Lovelace 🌊"), or a first name and initial ("Tomás R.")."""
-        parts = words(name)
+        parts = words(name[:200])[:12]  # a display name, not a biography
         for size in range(len(parts), 1, -1):
             for i in range(len(parts) - size + 1):
                 found = self.by_full_name.get(" ".join(parts[i:i + size]))
@@ -683,16 +684,23 @@ _LINEUP = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-–•*])[ \t]+\S.*\(([^()\d@
 _NAME = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
+def _is_block(talk: Talk) -> bool:
+    """A lightning-talk block or a panel (by its type, track or title), whose description may list
+    its speakers; an ordinary abstract's "1. Introduction (Part One)" names nobody."""
+    kinds = {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title)))))}
+    return bool(kinds & {"lightning", "panel"})
+
+
 def lineup(text: str) -> list[str]:
     """Names of a block's speakers listed in its description, one item a line:
-    "1. A €30 hydrophone from a kitchen funnel (Duarte Lopes)" → Duarte Lopes."""
+    "1. A €30 hydrophone from a kitchen funnel (Duarte Lopes)" → Duarte Lopes; at least two."""
     names = []
     for m in _LINEUP.finditer(text or "") if "(" in (text or "") else ():
         parts = m.group(1).split()
         if 2 <= len(parts) <= 4 and all(_NAME.fullmatch(p) and (p[0].isupper() or p in ("de", "da", "van", "von"))
                                         for p in parts):
             names.append(" ".join(parts))
-    return names
+    return names if len(names) >= 2 else []
 
 
 def _word_pattern(word: str) -> re.Pattern:
