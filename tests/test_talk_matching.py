@@ -379,3 +379,8 @@ def test_links_say_what_they_are_about_and_whose_post_they_share(matcher):
 def test_a_room_named_just_before_its_next_talk_is_about_that_talk(matcher):
     # 11:25: the design tokens talk in Hall B ended ten minutes ago; the panel starts there at 11:30.
     assert talk_of(matcher, post(1, "11:25", "Off to Hall B, this one I cannot miss")) == "panel"
+
+
+def test_naming_the_speaker_on_stage_beats_a_topic_word_of_an_earlier_talk(matcher):
+    p = post(1, "14:20", "@kailindgren@fosstodon.example just compared it to Patroni failover, fair point")
+    assert talk_of(matcher, p) == "rust"

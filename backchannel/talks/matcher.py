@@ -67,7 +67,8 @@ morning's. Hashtags, handles and names that more than a quarter of the talks sha
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
 the post says, at least twice its score (or, written while the best ran and the runner-up
-did not, it says 1.5 times as much about the best; or the best's own speaker wrote it near
+did not, it says 1.5 times as much about the best or names its speaker on stage while the
+runner-up only shares topic words; or the best's own speaker wrote it near
 the talk about its topic and the runner-up has no person evidence; or it names the best's
 title of three or more words whole and not the runner-up's); otherwise the post belongs to no talk
 (only to its day). So timing alone never picks between two parallel talks, and a post naming two
@@ -115,7 +116,9 @@ PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_nea
 CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
                            "kind", "reply"))  # what the post says
 TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
-NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
+NOW_KINDS = {"during", "overrun_free"}
+SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
+WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}  # the talk was on (or just over, nothing after it) when written
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
@@ -715,7 +718,11 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     """Written while the first talk ran, about it clearly more than about a talk not running then
     ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
     now = {e.kind for e in first.evidence} & NOW_KINDS
-    return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
+    if not now or {e.kind for e in second.evidence} & NOW_KINDS:
+        return False
+    if {e.kind for e in first.evidence} & SPEAKER_KINDS and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS:
+        return True  # "great idea from @mariana" while she is on stage: her talk, whatever its words
+    return first.says() >= LOUDER * second.says()
 
 
 def _full_title(first: Candidate, second: Candidate) -> bool:
