@@ -384,3 +384,15 @@ def test_a_room_named_just_before_its_next_talk_is_about_that_talk(matcher):
 def test_naming_the_speaker_on_stage_beats_a_topic_word_of_an_earlier_talk(matcher):
     p = post(1, "14:20", "@kailindgren@fosstodon.example just compared it to Patroni failover, fair point")
     assert talk_of(matcher, p) == "rust"
+
+
+def test_a_room_with_its_venue_and_city_is_named_by_its_first_part():
+    # iCalendar LOCATION as some exports write it; posts name the room only.
+    talks = [_talk("a", "14:00", 40, "Sala Coyoacán, Foro Cultural Tacubaya, Ciudad de México", "Escuelas y calles"),
+             _talk("b", "14:00", 40, "Sala Xochimilco, Foro Cultural Tacubaya, Ciudad de México", "Buses nocturnos")]
+    m = Matcher(talks, TZ)
+    def say(text):
+        return m.match(Post(id=text, source="mastodon", text=text, created_at=datetime(2026, 5, 4, 14, 20, tzinfo=TZ),
+                            author=Author("kim@example.net", "Kim")))[0]
+    assert say("lleno total en la Sala Coyoacán para esta") == "a"
+    assert say("la Sala Coyoacán otra vez congelada, traigan suéter") is None  # the room itself

@@ -84,6 +84,8 @@ sous-titres subtítulos
 break intervalo pausa pause kaffeepause mittagspause descanso
 cold froid frío frio kalt clim climatisation aircon chaud calor
 cadeira cadeiras silla sillas chaise chaises stuhl stühle
+suéter jersey pullover pull casaco chaqueta jacke congelada congelado gelada gelado helada eiskalt glacial
+outlet outlets enchufe enchufes tomada tomadas steckdose steckdosen stopcontact
 kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
 café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
 déjeuner dîner repas file toilettes navette vol fête bière

@@ -250,7 +250,9 @@ class Matcher:
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self._index_people()
-        self.rooms = {r: " " + " ".join(tokens(r)) + " " for r in {t.room for t in self.talks if t.room}}
+        # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
+        # posts name the room, its first part.
+        self.rooms = {r: " " + " ".join(tokens(r.split(",")[0])) + " " for r in {t.room for t in self.talks if t.room}}
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
