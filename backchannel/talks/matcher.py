@@ -30,8 +30,8 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
-                           only one of that kind (3: its opening, its panel); a programme that labels no keynote,
-                           opening or closing has its items running alone as keynotes, each
+                           only one of that kind (3: its opening, its panel); a programme
+                           that labels no keynote, opening or closing has its items running alone as keynotes, each
                            day's first opening it and its last closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
@@ -68,10 +68,10 @@ to the event, not to a talk, and count nothing. The best talk wins when it score
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
 the post says, at least twice its score (or, written while the best ran and the runner-up
 did not, it says 1.5 times as much about the best or names its speaker on stage while the
-runner-up only shares topic words; or the best's own speaker wrote it near
-the talk about its topic and the runner-up has no person evidence; or it names the best's
-title of three or more words whole and not the runner-up's); otherwise the post belongs to no talk
-(only to its day). So timing alone never picks between two parallel talks, and a post naming two
+runner-up only shares topic words; or the best's own speaker wrote it near the talk about
+its topic and the runner-up has no person evidence; or it names the best's title of three
+or more words whole and not the runner-up's); otherwise the post belongs to no talk (only
+to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
 the winning evidence, strongest first.
 """
@@ -116,9 +116,9 @@ PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_nea
 CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
                            "kind", "reply"))  # what the post says
 TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
-NOW_KINDS = {"during", "overrun_free"}
+NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
-WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}  # the talk was on (or just over, nothing after it) when written
+WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
@@ -140,6 +140,8 @@ _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", r
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
 ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
+
+
 class _Stems(dict):
     """token → stem, remembered: a post's words repeat across posts (bounded)."""
 
@@ -264,8 +266,8 @@ class Matcher:
     # --- precomputation -------------------------------------------------------------
 
     def _index_kinds(self) -> None:
-        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's only one of a kind (its opening,
-        and closing, which posts name on the days after too."""
+        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) → the event's
+        items of that kind: its only opening, closing or panel is named on other days too."""
         self.kinds: dict[tuple[date | None, str], list[Talk]] = defaultdict(list)
         kinds = {t.id: {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (t.kind, t.track, t.title)))))}
                  for t in self.talks}
