@@ -23,16 +23,17 @@ name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person o
                            everyday word ("the talk by Kwame"), at any time; 3 for a first
                            name ("Stefan just said ...") while that speaker is on stage
 title / words      ≤ 6     the post (or the path of a link in it) uses words distinctive of
-                           the talk: BM25 over its title
-                           (boosted), abstract, description, track and type, each word
+                           the talk: BM25 over its title (boosted), abstract, description,
+                           track and type, each word
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
                            only one of that kind (3: its opening, its panel); a programme
-                           that labels no keynote, opening or closing has its items running alone as keynotes, each
-                           day's first opening it and its last closing it
+                           that labels no keynote, opening or closing has its items running
+                           alone as keynotes, each day's first opening it and its last
+                           closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
 author             2       a speaker wrote the post (by handle, a handle that spells their name,
