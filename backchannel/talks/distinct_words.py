@@ -96,6 +96,15 @@ koffie lunch eten rij trein feest bier borrel
 """.split() for t in tokens(w))
 
 
+# Going to a room ("off to Hall B", "a caminho da Sala 2"): named just before a talk begins
+# there, the room is for that talk, not the one that just ended in it ("still going in Hall B").
+GOING_WORDS = frozenset(tokens("""
+heading headed rushing hurrying walking running switching moving
+caminho correr correndo indo rumbo camino corriendo voy
+unterwegs laufe renne wechsle onderweg loop ren
+""".lower()))
+GOING_PHRASES = (" off to ", " on my way ", " way to ", " en route ", " je vais ", " vers la ", " vers le ")
+
 # Words that say the post is about a talk, even when it also mentions coffee or the venue.
 TALK_WORDS = frozenset(stem(t) for w in """
 talk talks keynote speaker speakers slides slide panel panelists presentation demo lightning workshop

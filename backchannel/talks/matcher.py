@@ -47,9 +47,9 @@ overrun            2.5     written up to 20 min after it ended, no other talk be
                            room (1 if the next talk there has begun)
 early              1       written up to 10 min before it began
 room               3       names the talk's room, written during it (or its overrun), or just
-                           before it begins (then it is not the talk that just ended there:
-                           "off to Hall B"), unless the post is about the room itself ("Hall
-                           B is freezing")
+                           before it begins saying one is going there ("off to Hall B", "a
+                           caminho da Sala 2": then not for the talk that just ended there),
+                           unless the post is about the room itself ("Hall B is freezing")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
                            about the event as a whole or about being there (food, queues)
@@ -89,8 +89,8 @@ from zoneinfo import ZoneInfo
 from backchannel.models import Post
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
-from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS,
-                                              PLENARY_KINDS, TALK_WORDS, TalkWords)
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
+                                              LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -577,7 +577,8 @@ class Matcher:
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
         tracks = {r for r, phrase in self.tracks.items() if phrase in joined}
         running: list[Talk] = []
-        ahead: set[str] = set()  # rooms named just before their next talk: people go there for it
+        ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
+        going = not set(joined.split()).isdisjoint(GOING_WORDS) or any(p in joined for p in GOING_PHRASES)
         for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
             if talk.start <= when < talk.end:
                 add(talk, Evidence("during", W_DURING))
@@ -592,7 +593,7 @@ class Matcher:
                 running.append(talk)
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
-                if talk.room in rooms:
+                if talk.room in rooms and going:  # "off to Hall B": for what begins there
                     add(talk, Evidence("room", W_ROOM, talk.room.lower()))
                     ahead.add(talk.room)
         for talk in running:
