@@ -578,7 +578,7 @@ class Matcher:
         tracks = {r for r, phrase in self.tracks.items() if phrase in joined}
         running: list[Talk] = []
         ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
-        going = not set(joined.split()).isdisjoint(GOING_WORDS) or any(p in joined for p in GOING_PHRASES)
+        going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
         for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
             if talk.start <= when < talk.end:
                 add(talk, Evidence("during", W_DURING))
