@@ -6,7 +6,8 @@ near-duplicate check. Text is NFKC-normalised, case-folded and stripped of accen
 split ("#VectorSearch" → "vector search"); contractions lose their elided article or
 ending ("l'archive" → "archive", "don't" → "don"; "j'ai" leaves nothing, not "ai"); runs
 of Chinese/Japanese characters, which are written without spaces, become overlapping
-character pairs ("検索エンジン" → 検索 索エ エン ...).
+character pairs ("検索エンジン" → 検索 索エ エン ...); Korean words, which are written with
+spaces but carry their particles, lose them ("토크에서" → 토크, "패널의" → 패널).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ _ELIDED = frozenset("quelqu lorsqu puisqu jusqu presqu aujourd dell nell sull da
 _CLITICS = frozenset("s t re ve ll d m".split())
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Korean particles (postpositions) a word carries: "토크에서" (at the talk), "교실의" (of the
+# classroom). Longest first; one is stripped when at least two syllables are left.
+_PARTICLES = tuple(sorted("""
+에서는 에게서 으로는 이라는 에서 에게 한테 께서 으로 까지 부터 처럼 보다 하고 이나 이랑 에는 은 는 이 가 을 를 에 의 도
+로 와 과 랑 만
+""".split(), key=len, reverse=True))
 
 # Function words of the languages the digest supports, and words every conference post uses.
 # They never make a title distinctive. Kept short on purpose: distinctiveness is measured
@@ -72,13 +80,17 @@ def tokens(text: str) -> list[str]:
         text = _MENTION.sub(" ", text)
     if "#" in text:
         text = split_hashtags(text)
+    text = fold(text)
+    found = _WORD.findall(text)
+    if text.isascii() and "'" not in text:  # most posts: nothing to split or strip
+        return found
     out: list[str] = []
-    for token in _WORD.findall(fold(text)):
+    for token in found:
         if "'" in token or "’" in token:
             out += _uncontract(token)
             continue
         if token.isascii() or not _CJK.search(token):
-            out.append(token)
+            out.append(_unparticle(token) if not token.isascii() and _HANGUL.search(token) else token)
             continue
         pos = 0
         for m in _CJK.finditer(token):
@@ -90,6 +102,14 @@ def tokens(text: str) -> list[str]:
         if pos < len(token):
             out.append(token[pos:])
     return out
+
+
+def _unparticle(token: str) -> str:
+    """A Korean word without its particle: "토크에서" → 토크, "헤드셋이" → 헤드셋, "고래" stays."""
+    for particle in _PARTICLES:
+        if token.endswith(particle) and len(token) - len(particle) >= 2:
+            return token[:-len(particle)]
+    return token
 
 
 def _uncontract(token: str) -> list[str]:

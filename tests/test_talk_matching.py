@@ -229,10 +229,14 @@ def test_a_lightning_talk_attaches_to_its_block(matcher):
     assert talk_of(matcher, post(1, "11:50", "Raj Patel is hilarious")) == "lightning"
 
 
-def test_a_first_name_counts_only_while_that_speaker_is_on_stage(matcher):
+def test_a_first_name_names_the_speaker_on_stage_or_the_only_speaker_so_called(matcher):
     assert talk_of(matcher, post(1, "14:20", "Kai just showed probe-rs live")) == "rust"
     assert talk_of(matcher, post(1, "14:20", "Ana: alt text is not optional")) == "dataviz"
     assert talk_of(matcher, post(1, "14:20", "an ana lysis of nothing")) is None  # lowercase is not a name
+    # No other speaker is called Kai, and it is no everyday word: days later it still names him.
+    p = post(3, "10:00", "Started porting our firmware after the talk by Kai")
+    assert talk_of(matcher, p) == "rust" and "names its speaker Kai" not in matcher.match(p)[1]
+    assert "names Kai (speaker of 'Rust for embedded firmware')" in matcher.match(p)[1]
 
 
 def test_a_panel_is_one_talk_whoever_speaks(matcher):
@@ -322,3 +326,73 @@ def test_a_post_during_a_talk_about_it_beats_a_word_of_an_earlier_title():
 
 def test_the_livestream_and_the_interpreting_are_about_being_there(matcher):
     assert talk_of(matcher, post(1, "09:20", "livestream is down btw, in case anyone remote is wondering")) is None
+
+
+# --- Korean, line-ups, speakers' own posts, links and rooms (issue 15, third set) -------------
+
+def test_korean_words_lose_their_particles_and_name_kinds_and_being_there(matcher):
+    assert tokens("라이트닝 토크에서 교실의 헤드셋이 고래") == ["라이트닝", "토크", "교실", "헤드셋", "고래"]
+    assert talk_of(matcher, post(1, "11:50", "패널에서 나온 이야기가 정말 좋네요")) == "panel"
+    assert talk_of(matcher, post(1, "09:20", "라이브스트림에 자막이 안 나와요", kind="other")) is None
+
+
+def test_the_events_only_panel_is_named_on_the_next_day(matcher):
+    assert talk_of(matcher, post(2, "12:00", "still thinking about yesterday's panel")) == "panel"
+
+
+LINEUP = ("Six talks, five minutes each.\n1. A hydrophone from a kitchen funnel (Duarte Lopes)\n"
+          "2. Ocean data in Korean classrooms (Seo-yeon Lee)\n3. Why the 03:17 cron job (see #cron) runs")
+
+
+def test_a_blocks_speakers_listed_only_in_its_description_are_its_people():
+    from backchannel.talks.matcher import lineup
+    assert lineup(LINEUP) == ["Duarte Lopes", "Seo-yeon Lee"]
+    m = Matcher([_talk("lt", "15:30", 45, "Tejo", "Lightning talks", "Lightning talks", LINEUP),
+                 _talk("other", "15:30", 45, "Sala", "Sea ice and seals", abstract="1. Ice (Part One)\n2. Seals (Part Two)")],
+                TZ)
+    assert m.people == {"lt": ["Duarte Lopes", "Seo-yeon Lee"], "other": []}  # a talk's outline names nobody
+    def by(author, name, text, day=3, hhmm="21:00"):
+        created = datetime(2026, 5, day, *map(int, hhmm.split(":")), tzinfo=TZ)
+        return m.match(Post(id=text, source="mastodon", text=text, created_at=created, author=Author(author, name)))
+    # The day before, in Korean, by "이서연 Seo-yeon Lee" (a handle no programme lists).
+    assert by("seoyeon.bsky.social", "이서연 Seo-yeon Lee", "목요일 라이트닝 토크에서 소개해요!")[0] == "lt"
+    assert by("duarte@bolha.example", "Duarte L.", "Amanhã nas lightning talks: cinco minutos")[0] == "lt"
+
+
+def test_a_speakers_idle_post_before_their_talk_is_no_announcement(matcher):
+    ines = {"author": "ines@db.example", "name": "Ines Moreau"}
+    assert talk_of(matcher, post(0, "13:00", "Flight delayed three hours. At least a window seat.", **ines)) is None
+    assert talk_of(matcher, post(0, "13:00", "Tomorrow 10:30, come with your worst backups", **ines)) == "pg"
+    # Known by a display name with an initial, or with more around the name.
+    assert talk_of(matcher, post(0, "13:00", "Tomorrow 10:30!", author="im@other.example", name="Ines M.")) == "pg"
+    assert talk_of(matcher, post(0, "13:00", "Tomorrow 10:30!", author="im@other.example",
+                                 name="🐘 Ines Moreau (she/her)")) == "pg"
+
+
+def test_links_say_what_they_are_about_and_whose_post_they_share(matcher):
+    assert talk_of(matcher, post(1, "19:00", "worth a read: https://blog.example/2026/patroni-failover-notes",
+                                 links=["https://blog.example/2026/patroni-failover-notes"])) == "pg"
+    shared = post(1, "13:00", "this 👇 https://db.example/@ines/11223344", links=["https://db.example/@ines/11223344"])
+    assert talk_of(matcher, shared) == "pg"
+
+
+def test_a_room_named_just_before_its_next_talk_is_about_that_talk(matcher):
+    # 11:25: the design tokens talk in Hall B ended ten minutes ago; the panel starts there at 11:30.
+    assert talk_of(matcher, post(1, "11:25", "Off to Hall B, this one I cannot miss")) == "panel"
+
+
+def test_naming_the_speaker_on_stage_beats_a_topic_word_of_an_earlier_talk(matcher):
+    p = post(1, "14:20", "@kailindgren@fosstodon.example just compared it to Patroni failover, fair point")
+    assert talk_of(matcher, p) == "rust"
+
+
+def test_a_room_with_its_venue_and_city_is_named_by_its_first_part():
+    # iCalendar LOCATION as some exports write it; posts name the room only.
+    talks = [_talk("a", "14:00", 40, "Sala Coyoacán, Foro Cultural Tacubaya, Ciudad de México", "Escuelas y calles"),
+             _talk("b", "14:00", 40, "Sala Xochimilco, Foro Cultural Tacubaya, Ciudad de México", "Buses nocturnos")]
+    m = Matcher(talks, TZ)
+    def say(text):
+        return m.match(Post(id=text, source="mastodon", text=text, created_at=datetime(2026, 5, 4, 14, 20, tzinfo=TZ),
+                            author=Author("kim@example.net", "Kim")))[0]
+    assert say("lleno total en la Sala Coyoacán para esta") == "a"
+    assert say("la Sala Coyoacán otra vez congelada, traigan suéter") is None  # the room itself

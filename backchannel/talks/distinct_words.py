@@ -66,7 +66,9 @@ conferencia evento todos organizadores
 conférence événement évènement tous organisateurs
 conferência evento todos organizadores
 conferentie evenement iedereen organisatie
+organização organización organisation organizzazione
 カンファレンス イベント 皆さん
+컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자 여러분
 """.split() for t in tokens(w))
 
 # Being there rather than listening: food, queues, wifi, travel, the next break.
@@ -75,16 +77,33 @@ coffee lunch breakfast dinner food snack snacks pizza queue line wifi password b
 registration cloakroom toilet toilets restroom bathroom shuttle bus taxi train flight airport
 parking hotel party afterparty drinks beer tonight tomorrow swag sticker stickers merch booth expo charger
 raffle chair chairs seat seats building stairs floor freezing cold warm heating jumper sweater water
-livestream stream streaming headset headphones interpreting interpretation captions
+livestream stream streaming headset headphones interpreting interpretation captions subtitles
 transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
+interpretação interpretación interprétation dolmetscher untertitel legendas
+sous-titres subtítulos
+break intervalo pausa pause kaffeepause mittagspause descanso
+cold froid frío frio kalt clim climatisation aircon chaud calor
+cadeira cadeiras silla sillas chaise chaises stuhl stühle
+suéter jersey pullover pull casaco chaqueta jacke congelada congelado gelada gelado helada eiskalt glacial
+outlet outlets enchufe enchufes tomada tomadas steckdose steckdosen stopcontact
 kaffee mittagessen essen frühstück abendessen schlange wlan toilette zug flug hotel party bier
 café almuerzo comida cena desayuno cola contraseña baño tren vuelo fiesta cerveza
 déjeuner dîner repas file toilettes navette vol fête bière
 almoço jantar lanche fila banheiro voo festa cerveja
 koffie lunch eten rij trein feest bier borrel
 コーヒー ランチ 昼食 懇親会 ビール
+커피 점심 저녁 와이파이 화장실 라이브스트림 스트리밍 자막 통역 헤드셋 이어폰 의자 휴식 비행기 호텔
 """.split() for t in tokens(w))
 
+
+# Going to a room ("off to Hall B", "a caminho da Sala 2"): named just before a talk begins
+# there, the room is for that talk, not the one that just ended in it ("still going in Hall B").
+GOING_WORDS = frozenset(tokens("""
+heading headed rushing hurrying walking running switching moving
+caminho correr correndo indo rumbo camino corriendo voy
+unterwegs laufe renne wechsle onderweg loop ren
+""".lower()))
+GOING_PHRASES = (" off to ", " on my way ", " way to ", " en route ", " je vais ", " vers la ", " vers le ")
 
 # Words that say the post is about a talk, even when it also mentions coffee or the venue.
 TALK_WORDS = frozenset(stem(t) for w in """
@@ -92,18 +111,19 @@ talk talks keynote speaker speakers slides slide panel panelists presentation de
 vortrag vortrags folien referent referentin sprecherin charla charlas ponente diapositivas
 exposé conférencière conférencier présentation palestra palestrante lezing spreker
 講演 発表 登壇
+발표 강연 토크 슬라이드 세션 발표자 연사
 """.split() for t in tokens(w))
 
 # Kinds of programme item people name instead of the title ("the keynote", "this panel",
 # "a abertura", "la mesa redonda", "基調講演"): each word → the kind it names. Japanese is
 # matched by a character pair of the word (see `backchannel.words.tokens`).
 KINDS = {stem(t): kind for kind, ws in {
-    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調",
-    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕",
-    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕",
-    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ",
-    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi",
-    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt",
+    "keynote": "keynote keynotes plenary plenaria plenière plenaire hauptvortrag 基調 기조연설 키노트",
+    "opening": "opening abertura inaugural inaugurale apertura ouverture eröffnung eroffnung openingskeynote 開会 開幕 개회",
+    "closing": "closing encerramento cierre clausura clôture chiusura abschluss afsluiting slotkeynote 閉会 閉幕 폐회",
+    "panel": "panel panels roundtable redonda ronde rotonda podiumsdiskussion paneldiscussie パネ 패널",
+    "lightning": "lightning relampago relâmpago relámpago eclair éclair blitz blitzlicht lampo lampi 라이트닝",
+    "workshop": "workshop workshops tutorial oficina taller atelier werkstatt 워크숍 워크샵",
 }.items() for w in ws.split() for t in tokens(w)}
 KIND_WORDS = frozenset(KINDS)
 # The kinds a programme may not label: the items running alone are its keynotes, its first
@@ -115,6 +135,7 @@ OWN_TALK_WORDS = frozenset(stem(t) for w in """
 slides slide deck talk recording video code repo notebook thanks thank came coming questions qs
 folien vortrag danke aufzeichnung diapositivas charla gracias grabación transparents merci
 palestra obrigado obrigada lezing bedankt dank
+スライド 資料 슬라이드 자료 발표 감사
 """.split() for t in tokens(w))
 
 
@@ -146,7 +167,7 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = _Rarity()
+        rarity = self.rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():
@@ -182,7 +203,8 @@ class TalkWords:
         for tid, total in best:
             worth = self.worth[tid]
             hit = worth.keys() & post_words
-            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=lambda w: (-worth[w], w)),
+            # Best first, ties by the word (reverse keeps the sort stable)
+            out[tid] = (total, pairs.get(tid, []) + sorted(sorted(hit), key=worth.__getitem__, reverse=True),
                         hit <= self.titles[tid])
         return out
 

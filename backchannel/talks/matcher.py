@@ -13,32 +13,43 @@ hashtag            10 / 6  the post uses the talk's own hashtag ("Hashtag: #x", 
                            6 for a tag its abstract or description uses in prose ("follow
                            along with #x"); a tag several talks share counts for less
 link               8       the post links to the talk's page
-handle             6       the post mentions a speaker's handle (``@ada@example.social``)
+handle             6       the post mentions a speaker's handle (``@ada@example.social``), or
+                           links to their profile or to one of their posts (a repost)
 handle_name        4       it mentions a handle that spells a speaker's name (``@martak``
                            for Marta Kowalczyk) and no talk has that handle
-name               4 / 3   the post names a speaker ("Ada Lovelace"); 3 for a first name
-                           ("Stefan just said ...") while that speaker is on stage
-title / words      ≤ 6     the post uses words distinctive of the talk: BM25 over its title
-                           (boosted), abstract, description, track and type, each word
+name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person of the item or
+                           of a block's line-up in its description ("3. Seabird tags (Fionn
+                           Gallagher)"); 3.5 for a first name only one speaker has that is no
+                           everyday word ("the talk by Kwame"), at any time; 3 for a first
+                           name ("Stefan just said ...") while that speaker is on stage
+title / words      ≤ 6     the post (or the path of a link in it) uses words distinctive of
+                           the talk: BM25 over its title (boosted), abstract, description,
+                           track and type, each word
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
-                           only opening or closing (3); a programme that labels no keynote,
-                           opening or closing has its items running alone as keynotes, each
-                           day's first opening it and its last closing it
+                           only one of that kind (3: its opening, its panel); a programme
+                           that labels no keynote, opening or closing has its items running
+                           alone as keynotes, each day's first opening it and its last
+                           closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
-author             2       a speaker wrote the post
+author             2       a speaker wrote the post (by handle, a handle that spells their name,
+                           or their display name: "Tomás R.", "이서연 Seo-yeon Lee")
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
-                           after it, or up to 12 h after it saying "slides", "my talk", ...
+                           after it, or up to 12 h after it saying "slides", "my talk", ...;
+                           before it, only when it says something of it (a topic, "my talk",
+                           its kind, room or start time): "flight delayed" is `author`
 during             3       written while the talk ran
 overrun            2.5     written up to 20 min after it ended, no other talk begun in that
                            room (1 if the next talk there has begun)
 early              1       written up to 10 min before it began
-room               3       names the talk's room, written during it (or its overrun), unless
-                           the post is about the room itself ("Hall B is freezing")
+room               3       names the talk's room, written during it (or its overrun), or just
+                           before it begins saying one is going there ("off to Hall B", "a
+                           caminho da Sala 2": then not for the talk that just ended there),
+                           unless the post is about the room itself ("Hall B is freezing")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
                            about the event as a whole or about being there (food, queues)
@@ -57,8 +68,11 @@ morning's. Hashtags, handles and names that more than a quarter of the talks sha
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
 the post says, at least twice its score (or, written while the best ran and the runner-up
-did not, it says 1.5 times as much about the best); otherwise the post belongs to no talk
-(only to its day). So timing alone never picks between two parallel talks, and a post naming two
+did not, it says 1.5 times as much about the best or names its speaker on stage while the
+runner-up only shares topic words; or the best's own speaker wrote it near the talk about
+its topic and the runner-up has no person evidence; or it names the best's title of three
+or more words whole and not the runner-up's); otherwise the post belongs to no talk (only
+to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
 the winning evidence, strongest first.
 """
@@ -75,8 +89,8 @@ from zoneinfo import ZoneInfo
 from backchannel.models import Post
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
-from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS,
-                                              PLENARY_KINDS, TALK_WORDS, TalkWords)
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
+                                              LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -93,14 +107,19 @@ ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points 
 BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
+FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
+W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
-PERSON_KINDS = ("handle", "handle_name", "name", "author", "author_near")
-CONTENT_KINDS = ("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                 "kind", "reply")  # what the post says
-TIME_KINDS = ("during", "overrun", "overrun_free", "early")
+PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_near"))
+CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
+                           "kind", "reply"))  # what the post says
+TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
 NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
+SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
+WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
@@ -113,20 +132,47 @@ ayer antes dijo mencionó pasada anterior
 disait mentionné dernier dernière
 ontem disse mencionou passada
 gisteren eerder zei noemde vorige
-昨日 先日
+昨日 先日 어제 지난번
 """.split() for t in tokens(w))
 _HREF = re.compile(r'href="([^"]+)"')
+_PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
-_STEMS: dict[str, str] = {}  # token → stem, remembered: a post's words repeat across posts
+ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
+
+
+class _Stems(dict):
+    """token → stem, remembered: a post's words repeat across posts (bounded)."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) > 200_000:  # bound memory on endless streams of new words
+            self.clear()
+        value = self[token] = stem(token)
+        return value
+
+
+_STEMS = _Stems()
+
+
+class _Counts(dict):
+    """stem → whether it can count as a word of the post (no stop word, digit or lone letter)."""
+
+    def __missing__(self, w: str) -> bool:
+        if len(self) > 200_000:
+            self.clear()
+        value = self[w] = w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()
+        return value
+
+
+_COUNTS = _Counts()
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     kind: str  # one of _ORDER
     weight: float
@@ -204,12 +250,16 @@ class Matcher:
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else (tz or timezone.utc)
         self.overrun, self.early, self.timing_alone = overrun, early, timing_alone
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
-        self._index_people()
         self.words = TalkWords(self.talks)
-        self.rooms = {r: " " + " ".join(tokens(r)) + " " for r in {t.room for t in self.talks if t.room}}
+        self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
+        self._index_people()
+        # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
+        # posts name the room, its first part.
+        self.rooms = {r: " " + " ".join(tokens(r.split(",")[0])) + " " for r in {t.room for t in self.talks if t.room}}
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
+        self._start_times: dict[str, re.Pattern] = {}  # talk id → its start time as posts write it
         self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
         self._index_kinds()
@@ -217,8 +267,8 @@ class Matcher:
     # --- precomputation -------------------------------------------------------------
 
     def _index_kinds(self) -> None:
-        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) for the event's opening
-        and closing, which posts name on the days after too."""
+        """(day, kind) → talks: "keynote" on Thursday names these; (None, kind) → the event's
+        items of that kind: its only opening, closing or panel is named on other days too."""
         self.kinds: dict[tuple[date | None, str], list[Talk]] = defaultdict(list)
         kinds = {t.id: {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (t.kind, t.track, t.title)))))}
                  for t in self.talks}
@@ -241,10 +291,13 @@ class Matcher:
         for talk in self.talks:
             for kind in kinds[talk.id]:
                 self.kinds[(self.talk_day[talk.id], kind)].append(talk)
-                if kind in ("opening", "closing"):  # "the opening" the next day: the event's
-                    self.kinds[(None, kind)].append(talk)
+                self.kinds[(None, kind)].append(talk)  # "the panel" the next day: the event's only one
 
     def _index_people(self) -> None:
+        # A lightning block's or a panel's speakers may be listed only in its description
+        # ("3. Sargassum tracking (Jean-Baptiste Moreau)"): they are its people too.
+        self.people = {t.id: list(dict.fromkeys(t.speakers + (lineup(t.abstract) if _is_block(t) else [])))
+                       for t in self.talks}
         self.by_tag: dict[str, list[Talk]] = defaultdict(list)
         self.by_handle: dict[str, list[Talk]] = defaultdict(list)
         self.by_url: dict[str, list[Talk]] = defaultdict(list)
@@ -256,7 +309,7 @@ class Matcher:
                 self.by_handle[handle].append(talk)
             if talk.url:
                 self.by_url[_url_key(talk.url)].append(talk)
-            for name in dict.fromkeys(talk.speakers):
+            for name in self.people[talk.id]:
                 self.by_name[name].append(talk)
         for table in (self.by_tag, self.by_handle, self.by_name):
             for key in [k for k, v in table.items() if len(v) > self.shared]:
@@ -269,13 +322,30 @@ class Matcher:
                 key = max(toks, key=len)  # any word works; a long one is looked up less
                 self.by_name_word[key].append((name, toks, talks))
                 self.by_full_name[" ".join(words(name))] = talks
+        initials: dict[str, list[str]] = defaultdict(list)  # "tomas r" → the speakers it may be
+        for name in self.by_name:
+            parts = words(name)
+            if len(parts) >= 2:
+                initials[f"{parts[0]} {parts[-1][0]}"].append(name)
+        self.by_initial = {k: self.by_name[v[0]] for k, v in initials.items() if len(v) == 1}
         self.by_name_key = _name_keys(self.by_name)
         self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
-        self.first_names = {t.id: [(first, re.compile(rf"(?<!\w){re.escape(first)}(?!\w)")) for first in _first_names(t)]
+        self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        # A first name only one speaker of the event has, and no everyday word ("Kwame", not
+        # "Will"): "the talk by Kwame" names them at any time, as a full name does.
+        firsts: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            for first in _first_names([name]):
+                firsts[first].add(name)
+        self.unique_firsts: dict[str, tuple[str, re.Pattern, list[Talk]]] = {}
+        for first, names in sorted(firsts.items()):
+            key = _STEMS[fold(first)]
+            if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
+                self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
         for handle in self.by_handle:
@@ -309,7 +379,8 @@ class Matcher:
             if first.score - second.score < MARGIN:
                 return None, None
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
-                    and not _running_and_louder(first, second):
+                    and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
+                    and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
@@ -333,13 +404,18 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        tokset = {_STEMS.get(t) or _stem(t) for t in set(toks)}
+        tokset = set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
+        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
+        if post.links or hrefs:  # a link's words say what it is about, in any language
+            linked = _link_words(post.links + hrefs)
+            head += linked
+            tokset.update(linked)
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
-        self._words([_STEMS[t] for t in toks[:MAX_WORDS]], tokset, add)
+        self._words(head, tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
@@ -348,6 +424,7 @@ class Matcher:
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
             found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
+        self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
         for cand in found.values():
             cand.span = self.spans[cand.talk.id]
@@ -363,22 +440,30 @@ class Matcher:
         for url in sorted({_url_key(u) for u in post.links + hrefs}):
             for talk in self.by_url.get(url, []):
                 add(talk, Evidence("link", W_LINK))
-        for handle in self._mentions(text, hrefs):
+        for handle in self._mentions(text, hrefs, post.links):
             for talk in self.by_handle.get(handle, []):
                 add(talk, Evidence("handle", W_HANDLE, handle))
             if handle not in self.by_handle:
                 name, talks = self._named_by(handle)
                 for talk in talks:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
+        named = set()
         for w in sorted(tokset & self.by_name_word.keys()):
             for name, need, talks in self.by_name_word[w]:
                 if need <= tokset:
                     for talk in talks:
                         add(talk, Evidence("name", W_NAME, name))
+                        named.add(talk.id)
+        for w in sorted(tokset & self.unique_firsts.keys()):
+            first, pattern, talks = self.unique_firsts[w]
+            if pattern.search(text):  # written as a name: capitalised
+                for talk in talks:
+                    if talk.id not in named:
+                        add(talk, Evidence("name", W_FIRST_UNIQUE, first))
 
-    def _mentions(self, text: str, hrefs: list[str]) -> list[str]:
+    def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
-        for href in hrefs:
+        for href in hrefs + links:
             handles += [h for h in find_handles(href) if h not in handles]
         for m in _SHORT_MENTION.finditer(text) if "@" in text else ():
             full = self.by_local.get(m.group(1).lower())
@@ -389,10 +474,11 @@ class Matcher:
     def _words(self, head: list[str], tokset: set[str], add) -> None:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
-        post_words = {w for w in set(head) if w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()}
+        # Only words some talk's text has can count (the index, title pairs, short forms).
+        post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
-            seq = [w for w in head if w in post_words]
+            seq = list(filter(_COUNTS.__getitem__, head))
             pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
         post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
         titles = self.words.titles
@@ -417,7 +503,7 @@ class Matcher:
             if not talks and author:
                 talks = self._named_by(author)[1]
             if not talks and post.author.name:
-                talks = self.by_full_name.get(" ".join(words(post.author.name)), [])
+                talks = self._by_display_name(post.author.name)
             if len(self._speakers) > 100_000:
                 self._speakers.clear()
             self._speakers[key] = talks
@@ -440,6 +526,19 @@ class Matcher:
             else:
                 add(talk, Evidence("author", W_AUTHOR, shown))
 
+    def _by_display_name(self, name: str) -> list[Talk]:
+        """A speaker's talks by an author's display name: the whole name, a speaker's name within
+        it ("이서연 Seo-yeon Lee", "Ada Lovelace 🌊"), or a first name and initial ("Tomás R.")."""
+        parts = words(name[:200])[:12]  # a display name, not a biography
+        for size in range(len(parts), 1, -1):
+            for i in range(len(parts) - size + 1):
+                found = self.by_full_name.get(" ".join(parts[i:i + size]))
+                if found:
+                    return found
+        if len(parts) == 2 and len(parts[1]) == 1:
+            return self.by_initial.get(" ".join(parts), [])
+        return []
+
     def _named_by(self, handle: str) -> tuple[str, list[Talk]]:
         """The speaker a handle's user name spells ("martak", "anabeltran", "cdubois"), if one does."""
         user = handle.split("@")[0] if "@" in handle else handle.split(".")[0]
@@ -447,6 +546,10 @@ class Matcher:
         found = self.by_name_key.get(key)
         if found:
             return found
+        for part in re.split(r"[._\-\d]+", fold(user)) if key != fold(user) else ():  # "treis_lab": treis
+            found = self.by_name_key.get(part)
+            if part != key and found and part not in fold(found[0]).split():  # not a bare first or last name
+                return found
         # A short first name and the last: "isamoura" for Isabela Moura, "valeruiz" for Valentina Ruiz.
         for cut in range(2, len(key) - 3):
             for first, name in self.by_last_name.get(key[cut:], ()):
@@ -474,6 +577,8 @@ class Matcher:
         rooms = set() if being_there else {r for r, phrase in self.rooms.items() if phrase in joined}
         tracks = {r for r, phrase in self.tracks.items() if phrase in joined}
         running: list[Talk] = []
+        ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
+        going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
         for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
             if talk.start <= when < talk.end:
                 add(talk, Evidence("during", W_DURING))
@@ -488,17 +593,44 @@ class Matcher:
                 running.append(talk)
             elif talk.start - self.early <= when < talk.start:
                 add(talk, Evidence("early", W_EARLY))
+                if talk.room in rooms and going:  # "off to Hall B": for what begins there
+                    add(talk, Evidence("room", W_ROOM, talk.room.lower()))
+                    ahead.add(talk.room)
         for talk in running:
             for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
                 if first in text and pattern.search(text):  # "Stefan just said ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
-            if talk.room in rooms:
+            if talk.room in rooms and (talk.room not in ahead or when < talk.end):
                 add(talk, Evidence("room", W_ROOM, talk.room.lower()))
             if talk.track in tracks and not KIND_WORDS & set(words(talk.track)):
                 phrase = self.tracks[talk.track]
                 tagged = phrase.replace(" ", "") in tags or f"{phrase}track " in joined
                 add(talk, Evidence("track", W_TRACK_TAGGED if tagged else W_TRACK, talk.track))
         return {t.id for t in running}
+
+    def _idle_author(self, found: dict[str, Candidate], tokset: set[str], text: str, joined: str) -> None:
+        """A speaker's post before their talk announces it only if it says something about it (a
+        topic, "my talk", "lightning", its room or time): "flight delayed" the day before does not."""
+        if tokset.isdisjoint(ANNOUNCE_WORDS):
+            for cand in found.values():
+                for e in cand.evidence:
+                    if e.kind == "author_near" and e.detail.endswith("|before it began") and cand.says() < W_WORDS_MIN \
+                            and not self._room_or_time(cand.talk, text, joined):
+                        e.kind, e.weight, e.detail = "author", W_AUTHOR, e.detail.partition("|")[0]
+
+    def _room_or_time(self, talk: Talk, text: str, joined: str) -> bool:
+        """The post names the talk's room or its start time ("10:45", "10h45")."""
+        if talk.room and self.rooms[talk.room] in joined:
+            return True
+        pattern = self._start_times.get(talk.id)
+        if pattern is None:
+            start = talk.start.astimezone(self.tz)
+            times = (f"{start:%H:%M}", f"{start.hour}:{start:%M}", f"{start.hour}h{start:%M}") if start.minute else \
+                (f"{start:%H:%M}", f"{start.hour}:00", f"{start.hour}h", f"{start.hour} h", f"{start.hour}am",
+                 f"{start.hour}pm")
+            pattern = self._start_times[talk.id] = re.compile(
+                r"(?<!\d)(?:" + "|".join(map(re.escape, times)) + r")(?!\d)", re.I)
+        return bool(pattern.search(text))
 
     def _adjust(self, found: dict[str, Candidate], running: set[str], post: Post, tokset: set[str]) -> None:
         """Discount references made during another talk, talks of later days and timing the post
@@ -551,10 +683,37 @@ def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -
     return Matcher(talks, tz).match(post)
 
 
-def _first_names(talk: Talk) -> list[str]:
+def _first_names(names: list[str]) -> list[str]:
     """The speakers' first names as written ("Stefan"), each once."""
-    firsts = [n.split()[0] for n in talk.speakers if len(n.split()) >= 2]
+    firsts = [n.split()[0] for n in names if len(n.split()) >= 2]
     return list(dict.fromkeys(f for f in firsts if len(f) >= 3 and f.istitle()))
+
+
+_LINEUP = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-–•*])[ \t]+\S.*\(([^()\d@/:]{3,60})\)[ \t.]*$")
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def _is_block(talk: Talk) -> bool:
+    """A lightning-talk block or a panel (by its type, track or title), whose description may list
+    its speakers; an ordinary abstract's "1. Introduction (Part One)" names nobody."""
+    kinds = {KINDS[w] for w in KIND_WORDS & set(words(" ".join(filter(None, (talk.kind, talk.track, talk.title)))))}
+    return bool(kinds & {"lightning", "panel"})
+
+
+def lineup(text: str) -> list[str]:
+    """Names of a block's speakers listed in its description, one item a line:
+    "1. A €30 hydrophone from a kitchen funnel (Duarte Lopes)" → Duarte Lopes; at least two."""
+    names = []
+    for m in _LINEUP.finditer(text or "") if "(" in (text or "") else ():
+        parts = m.group(1).split()
+        if 2 <= len(parts) <= 4 and all(_NAME.fullmatch(p) and (p[0].isupper() or p in ("de", "da", "van", "von"))
+                                        for p in parts):
+            names.append(" ".join(parts))
+    return names if len(names) >= 2 else []
+
+
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
 
 
 def _start(talk: Talk) -> datetime:
@@ -565,14 +724,24 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     """Written while the first talk ran, about it clearly more than about a talk not running then
     ("@ada closing the day perfectly" names a word of this morning's title too): the first."""
     now = {e.kind for e in first.evidence} & NOW_KINDS
-    return bool(now) and not {e.kind for e in second.evidence} & NOW_KINDS and first.says() >= LOUDER * second.says()
+    if not now or {e.kind for e in second.evidence} & NOW_KINDS:
+        return False
+    if {e.kind for e in first.evidence} & SPEAKER_KINDS and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS:
+        return True  # "great idea from @mariana" while she is on stage: her talk, whatever its words
+    return first.says() >= LOUDER * second.says()
 
 
-def _stem(token: str) -> str:
-    if len(_STEMS) > 200_000:  # bound memory on endless streams of new words
-        _STEMS.clear()
-    _STEMS[token] = stem(token)
-    return _STEMS[token]
+def _full_title(first: Candidate, second: Candidate) -> bool:
+    """The post names the first talk's whole title (a long one: "Museus no Fediverso" may be a topic's
+    name), and only words of the second's."""
+    return any(e.kind == "title_full" for e in first.evidence) and not any(e.kind == "title_full" for e in second.evidence)
+
+
+def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
+    """Written by the first talk's speaker near it, about its topic, the second only sharing some
+    words ("On stage in two minutes: who owns the ocean's data" names another title's words too)."""
+    return any(e.kind == "author_near" for e in first.evidence) and first.says() >= W_WORDS_MIN \
+        and not any(e.kind in PERSON_KINDS for e in second.evidence)
 
 
 def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:
@@ -598,6 +767,15 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
         parts = [p for p in (re.sub(r"[^\w]", "", p) for p in fold(name).split()) if p]
         if len(parts) >= 2 and len(parts[-1]) >= 4 and len(parts[0]) >= 3:
             out[parts[-1]].append((parts[0], name))
+    return out
+
+
+def _link_words(urls: list[str]) -> list[str]:
+    """Words of links' paths ("…/talks/whales-from-space" → talks whales from space), no ids."""
+    out: list[str] = []
+    for url in dict.fromkeys(urls[:5]):
+        path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0][:200]
+        out += [_STEMS[t] for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
     return out
 
 
