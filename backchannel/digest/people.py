@@ -28,6 +28,7 @@ programme, or a speaker's link is one of their profiles (a Mastodon-verified lin
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -150,16 +151,24 @@ def listed(found: Iterable[Person]) -> list[Person]:
 
 def _accounts(items: Sequence[Any], kept_out: Counter) -> dict[tuple[str, str], Account]:
     found: dict[tuple[str, str], Account] = {}
+    keys: dict[tuple, tuple[str, str]] = {}  # (source, handle, name) → account key, worked out once
+    seen: dict[int, tuple] = {}  # account → the last (name, url) it was given, so each is read once
     for it in items:
         post = it.post
-        key = account_key(post)
+        a = post.author
+        raw = (post.source, a.handle, a.name)
+        key = keys.get(raw)
+        if key is None:
+            key = keys[raw] = account_key(post)
         acc = found.get(key)
         if acc is None:
-            acc = found[key] = Account(post.source, post.author.handle or post.author.name, "", None)
-        a = post.author
-        acc.name = display_name(a.name) or acc.name  # the newest good name
-        acc.url = safe_url(a.url) or acc.url
-        acc.links = list(a.links) if a.links else acc.links
+            acc = found[key] = Account(post.source, a.handle or a.name, "", None)
+        if seen.get(id(acc)) != (a.name, a.url):
+            seen[id(acc)] = (a.name, a.url)
+            acc.name = display_name(a.name) or acc.name  # the newest good name
+            acc.url = safe_url(a.url) or acc.url
+        if a.links:
+            acc.links = a.links
         acc.named = post.named  # the newest post carries the author's newest choice
         acc.posts += 1
         acc.items.append(it)
@@ -236,16 +245,27 @@ def _join(accounts: dict[tuple[str, str], Account]) -> list[tuple[list[Account],
 def _crossposts(accounts: dict[tuple[str, str], Account]) -> list[tuple[tuple, tuple]]:
     """Pairs of accounts on two networks that posted the same text within minutes, with the
     same display name (see the module's doc for why this is strict)."""
+    window = timedelta(minutes=CROSSPOST_MINUTES)
     by_text: dict[str, list[tuple[tuple, Any]]] = defaultdict(list)
+    chosen = _candidates(accounts, window)
+    for k, it in chosen:
+        words = _words(it.post.text)
+        if len(words) >= CROSSPOST_WORDS:
+            by_text[" ".join(words)].append((k, it.post.created_at))
+    if not by_text:
+        return []
+    # Anyone else who wrote the same words makes it a quotation: look at every other post
+    # that starts like one of the texts (only those are read in full).
+    starts = {tuple(text.split()[:4]) for text in by_text}
+    taken = {id(it) for _, it in chosen}
     for k, acc in accounts.items():
         for it in acc.items:
-            if it.post.is_repost:
+            if id(it) in taken or it.post.is_repost or tuple(_words(it.post.text[:160])[:4]) not in starts:
                 continue
-            words = _WORD.findall(_URL.sub(" ", it.post.text).casefold())
-            if len(words) >= CROSSPOST_WORDS:
-                by_text[" ".join(words)].append((k, it.post.created_at))
+            text = " ".join(_words(it.post.text))
+            if text in by_text:
+                by_text[text].append((k, it.post.created_at))
     pairs = []
-    window = timedelta(minutes=CROSSPOST_MINUTES)
     for found in by_text.values():
         keys = list(dict.fromkeys(k for k, _ in found))
         if len(keys) != 2 or keys[0][0] == keys[1][0]:
@@ -257,6 +277,41 @@ def _crossposts(accounts: dict[tuple[str, str], Account]) -> list[tuple[tuple, t
         if any(abs(ta - tb) <= window for ta in times[keys[0]] for tb in times[keys[1]]):
             pairs.append((keys[0], keys[1]))
     return pairs
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_URL.sub(" ", text).casefold())
+
+
+def _candidates(accounts: dict[tuple[str, str], Account], window: timedelta) -> list[tuple[tuple, Any]]:
+    """Posts that could be one half of a cross-post: an account of the same display name on
+    another network posted within `window` of it. (Reading every post's words would cost
+    more than the rest of the People page together; most posts have no such neighbour.)"""
+    by_name: dict[str, list[tuple[tuple, Account]]] = defaultdict(list)
+    for k, acc in accounts.items():
+        if acc.name:
+            by_name[_folded(acc.name)].append((k, acc))
+    found = []
+    for group in by_name.values():
+        if len({acc.source for _, acc in group}) < 2:
+            continue
+        times: dict[str, list] = defaultdict(list)  # source → its posts' times, sorted
+        for _, acc in group:
+            times[acc.source] += [it.post.created_at for it in acc.items]
+        for t in times.values():
+            t.sort()
+        for k, acc in group:
+            others = [t for source, t in times.items() if source != acc.source]
+            for it in acc.items:
+                when = it.post.created_at
+                if not it.post.is_repost and any(_near(t, when, window) for t in others):
+                    found.append((k, it))
+    return found
+
+
+def _near(times: list, when, window: timedelta) -> bool:
+    i = bisect_left(times, when - window)
+    return i < len(times) and times[i] <= when + window
 
 
 def _folded(name: str) -> str:
