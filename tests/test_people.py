@@ -67,11 +67,20 @@ def records() -> list[dict]:
         rec(80, mastodon, "shy@example.social", "Shy Person", "Quiet note", "16:00",
             url="https://example.social/@shy", links=["https://shy.example/"], discoverable=False),
         rec(81, bluesky, "shy.example", "Shy Person", "Quiet note on Bluesky", "16:05"),
+        # A team's home page links two people with rel="me": it proves neither is the team.
+        rec(90, mastodon, "ta@example.social", "Team Member A", "Our booth is open", "16:10",
+            url="https://example.social/@ta", links=["https://team.example/"]),
+        rec(91, mastodon, "tb@example.social", "Team Member B", "Come to our booth", "16:11",
+            url="https://example.social/@tb", links=["https://team.example/"]),
+        rec(92, bluesky, "team.example", "The Team", "Booth 4 today", "16:12"),
+        # A one-author blog whose domain is its author's Bluesky handle.
+        rec(95, blog, "lin.example", "Lin", "Notes from the sprints", "17:00"),
+        rec(96, bluesky, "lin.example", "Lin Q.", "Sprint notes are on my blog", "17:05"),
     ]
     return out
 
 
-PEOPLE = 12  # Priya, Sam ×2, Jun, Alex ×2, Kit, Robin ×2, junk, party, Shy (spam left out)
+PEOPLE = 16  # Priya, Sam ×2, Jun, Alex ×2, Kit, Robin ×2, junk, party, Shy, team ×3, Lin (no spam)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +149,17 @@ def test_the_same_display_name_is_not_evidence(site):
     alexes = row_of(people, "Alex Kim")  # a slide quoted by three accounts is not a cross-post
     assert len(alexes) == 2 and len(row_of(people, "Kit")) == 1
     assert len(row_of(people, "Robin")) == 2  # the same words three hours apart
+    # Two accounts of one network that verified the same page: the page proves nothing.
+    assert all(len(row_of(people, n)) == 1 for n in ("Team Member A", "Team Member B", "The Team"))
+
+
+def test_a_bluesky_handle_that_is_a_blogs_domain_is_one_person(site):
+    people = read(site, "people/index.html")
+    [lin] = row_of(people, "Lin Q.")
+    cells = [td for td in people.find("td") if lin in td.ancestors]
+    assert cells[1].text.strip() == "Bluesky, Blog"
+    page = read(site, person_link(people, lin).removeprefix("../"))
+    assert "One person here because of the same web address." in page.visible_text
 
 
 def test_a_strict_cross_post_and_a_blog_authors_link_join_three_accounts(site):

@@ -231,9 +231,14 @@ def _join(accounts: dict[tuple[str, str], Account]) -> list[tuple[list[Account],
         sources = [k[0] for k in keys]
         if len(keys) < 2 or len(set(sources)) < len(sources):
             continue  # nothing to join, or ambiguous (two accounts of one network)
+        if all(w == "own" for w, _ in holders):
+            why = "the same web address"  # a Bluesky handle that is the domain of a one-author blog
+        elif any(w == "proven" and accounts[h].source == "mastodon" for w, h in holders):
+            why = "a link they verified"
+        else:
+            why = "a link they gave"
         for k in keys[1:]:
-            union(keys[0], k, "a link they verified" if any(w == "proven" and accounts[h].source == "mastodon"
-                                                            for w, h in holders) else "a link they gave")
+            union(keys[0], k, why)
     for a, b in _crossposts(accounts):
         union(a, b, "the same post on both networks")
     groups: dict[tuple, list[Account]] = defaultdict(list)
