@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS posts (
     author_handle TEXT NOT NULL DEFAULT '',
     author_name TEXT NOT NULL DEFAULT '',
     author_url TEXT,
+    author_links TEXT,                 -- JSON list of the author's own links (see Author.links)
     created_at TEXT NOT NULL,          -- ISO 8601 UTC, '2026-09-01T10:15:00Z'
     edited_at TEXT,
     text TEXT NOT NULL,
@@ -122,8 +123,8 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', '0'), ('schema', '1');
 """
 
 COLUMNS = (
-    "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at",
-    "edited_at", "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost",
+    "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "author_links",
+    "created_at", "edited_at", "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost",
     "likes", "reposts", "replies", "quotes", "sensitive", "content_warning", "kind", "score",
     "talk", "talk_reason", "indexable", "discoverable", "raw", "hash", "first_seen", "updated_at", "seq",
 )
@@ -487,6 +488,8 @@ def fingerprint(post: Post) -> str:
               [[x.type, x.url, x.preview_url, x.alt] for x in post.media], post.reply_to, post.is_repost,
               m.likes, m.reposts, m.replies, m.quotes, post.sensitive, post.content_warning,
               format_time(post.edited_at), post.indexable, post.discoverable]
+    if a.links:  # added later: only where there are any, so older posts keep their fingerprint
+        fields.append(a.links)
     return FINGERPRINT + hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).hexdigest()
 
 
@@ -507,8 +510,8 @@ def _row(post: Post, digest: str) -> dict[str, Any]:
     return {
         "id": post.id, "source": post.source, "uri": post.uri, "url": post.url,
         "author_handle": post.author.handle or "", "author_name": post.author.name or "",
-        "author_url": post.author.url, "created_at": format_time(post.created_at),
-        "edited_at": format_time(post.edited_at),
+        "author_url": post.author.url, "author_links": json.dumps(post.author.links) if post.author.links else None,
+        "created_at": format_time(post.created_at), "edited_at": format_time(post.edited_at),
         "text": post.text, "html": post.html or "", "lang": post.lang,
         "tags": json.dumps(post.tags), "links": json.dumps(post.links),
         "media": json.dumps([{"type": m.type, "url": m.url, "preview_url": m.preview_url, "alt": m.alt}
@@ -529,7 +532,8 @@ def _post(row: tuple) -> Post:
     r = dict(zip(COLUMNS, row))
     return Post(
         id=r["id"], source=r["source"], uri=r["uri"], url=r["url"],
-        author=Author(r["author_handle"], r["author_name"], r["author_url"]),
+        author=Author(r["author_handle"], r["author_name"], r["author_url"],
+                      json.loads(r["author_links"]) if r["author_links"] else []),
         created_at=parse_time(r["created_at"]),
         edited_at=parse_time(r["edited_at"]) if r["edited_at"] else None,
         text=r["text"], html=r["html"], lang=r["lang"],
@@ -545,7 +549,7 @@ def _post(row: tuple) -> Post:
     )
 
 
-NEW_COLUMNS = ("indexable", "discoverable", "talk", "talk_reason")  # added or renamed after the first release
+NEW_COLUMNS = ("indexable", "discoverable", "talk", "talk_reason", "author_links")  # added or renamed after the first release
 RENAMED = {"session": "talk", "session_reason": "talk_reason"}  # "talk" is the word for a programme item
 
 
@@ -569,7 +573,7 @@ def _migrate(db: sqlite3.Connection) -> None:
             have.add(new)
     for name in NEW_COLUMNS:
         if name not in have:
-            db.execute(f"ALTER TABLE posts ADD COLUMN {name} {'TEXT' if name.startswith('talk') else 'INTEGER'}")
+            db.execute(f"ALTER TABLE posts ADD COLUMN {name} {'TEXT' if name.startswith(('talk', 'author')) else 'INTEGER'}")
 
 
 def _flag(value: bool | None) -> int | None:

@@ -63,6 +63,19 @@ class Author:
     handle: str = ""  # user@server on Mastodon, the handle on Bluesky, a name or feed for blogs
     name: str = ""  # display name, plain text
     url: str | None = None  # profile page (http/https only)
+    # Links the author gave as their own (http/https only): on Mastodon only the profile links
+    # the server verified (`rel="me"`), on blogs the feed's author URI; what the People page
+    # reads to know one person's accounts on different networks.
+    links: list[str] = field(default_factory=list)
+
+
+def author_dict(author: Author) -> dict[str, Any]:
+    """The JSONL `author` object; `links` only when there are some (so a post without them
+    keeps the object, and the content hash, it always had)."""
+    data = asdict(author)
+    if not data["links"]:
+        del data["links"]
+    return data
 
 
 @dataclass
@@ -146,7 +159,7 @@ class Post:
             "id": self.id,
             "source": self.source,
             "url": self.url,
-            "author": asdict(self.author),
+            "author": author_dict(self.author),
             "created_at": format_time(self.created_at),
             "text": self.text,
             "html": self.html,

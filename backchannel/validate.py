@@ -78,6 +78,8 @@ def post_from_dict(data: Any) -> Post:
     created = r.time("created_at")
     text = r.string("text")
     author = r.obj("author", Author, {"handle": "string", "name": "string", "url": "optional"})
+    author_links = r.strings("author.links", value=data["author"].get("links")) \
+        if author is not None and isinstance(data.get("author"), dict) else []
     metrics = r.obj("metrics", Metrics, {m: "count" for m in ("likes", "reposts", "replies", "quotes")})
     media = []
     for i, item in enumerate(r.listed("media")):
@@ -116,6 +118,7 @@ def post_from_dict(data: Any) -> Post:
     values["url"] = safe_url(values["url"])
     values["links"] = [u for u in map(safe_url, values["links"]) if u]
     author.url = safe_url(author.url)
+    author.links = list(dict.fromkeys(u for u in map(safe_url, author_links) if u))
     media = [Media(m.type, safe_url(m.url), safe_url(m.preview_url), m.alt) for m in media if safe_url(m.url)]
     post = Post(id=post_id, source=source, created_at=created, text=fix_text(text), author=author,
                 metrics=metrics, media=media, kind=kind,
@@ -177,6 +180,12 @@ def problems(post: Post) -> list[str]:
         text("author.name", post.author.name)
         text("author.url", post.author.url, optional=True)
         url("author.url", post.author.url)
+        if not isinstance(post.author.links, list):
+            out.append("field 'author.links' must be a list of strings")
+        else:
+            for i, v in enumerate(post.author.links):
+                text(f"author.links[{i}]", v)
+                url(f"author.links[{i}]", v)
     for name in ("tags", "links"):
         values = getattr(post, name)
         if not isinstance(values, list):
@@ -263,8 +272,8 @@ class _Reader:
             return None
         return self.string(name, value=value, given=True)
 
-    def strings(self, name: str) -> list[str]:
-        values = self.listed(name)
+    def strings(self, name: str, value: Any = None) -> list[str]:
+        values = self.listed(name, value)
         out = []
         for i, v in enumerate(values):
             s = self.string(f"{name}[{i}]", value=v, given=True)
@@ -272,8 +281,8 @@ class _Reader:
                 out.append(s)
         return out
 
-    def listed(self, name: str) -> list:
-        value = self.data.get(name)
+    def listed(self, name: str, value: Any = None) -> list:
+        value = self.data.get(name) if value is None else value
         if value is None:
             return []
         if not isinstance(value, list):

@@ -161,6 +161,23 @@ def test_deleted_posts_leave_the_index(writer):
     assert search(writer.index, writer.archive, "deleted").total == 0
 
 
+def test_an_archive_from_before_author_links_gains_the_column_and_keeps_its_posts(tmp_path):
+    archive = Archive.in_dir(tmp_path)
+    archive.store([make_post(1, "old #old", id="m-1")])
+    archive.close()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    db.execute("ALTER TABLE posts DROP COLUMN author_links")  # as a release before it made it
+    db.commit()
+    db.close()
+    with Archive.in_dir(tmp_path) as again:
+        assert next(again.posts()).author.links == []
+        linked = make_post(2, "new #old", id="m-2")
+        linked.author.links = ["https://ada.example/"]
+        again.store([linked])
+        assert again.get("m-2").author.links == ["https://ada.example/"]
+        assert again.get("m-1").author.links == []
+
+
 def test_an_archive_and_index_from_before_the_talk_rename_are_brought_up_to_date(tmp_path):
     """`session`/`session_reason` became `talk`/`talk_reason` before 1.0: the archive renames
     its columns on open, and the next writer (or a search that may take the lock) rebuilds an

@@ -402,6 +402,8 @@ def test_embeds_reply_counts_and_identity(server, alice, tmp_path, store):
     assert photos.id == make_id("bluesky", photos.uri) and photos.source == "bluesky"
     assert (photos.author.handle, photos.author.name) == ("alice.bsky.social", "Alice ✨")
     assert photos.author.url == f"https://bsky.app/profile/{alice.did}"
+    # A PostView's author (ProfileViewBasic) has no description: no profile links to keep.
+    assert photos.author.links == [] and "description" not in photos.raw["author"]
     assert photos.raw["uri"] == photos.uri and json.dumps(photos.raw)
 
     card = by_text["Read this #pycon"]

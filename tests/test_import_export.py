@@ -56,7 +56,8 @@ def test_imported_html_and_urls_are_sanitised(tmp_path):
         "id": "evil", "source": "import", "created_at": "2026-09-01T10:00:00Z", "text": "hello",
         "html": '<p onclick="x()">hi<script>alert(1)</script><a href="javascript:alert(2)">x</a></p>',
         "url": "javascript:alert(3)", "links": ["data:text/html,<script>", "https://ok.example/"],
-        "author": {"handle": "eve", "name": "<img src=x onerror=alert(4)>Eve", "url": "vbscript:x"},
+        "author": {"handle": "eve", "name": "<img src=x onerror=alert(4)>Eve", "url": "vbscript:x",
+                   "links": ["javascript:alert(5)", "https://eve.example/", "https://eve.example/"]},
     }
     write_jsonl(tmp_path / "in.jsonl", [hostile])
     assert invoke(tmp_path, "import", str(tmp_path / "in.jsonl")).exit_code == 0
@@ -65,6 +66,7 @@ def test_imported_html_and_urls_are_sanitised(tmp_path):
     assert out["url"] is None and out["author"]["url"] is None
     assert out["links"] == ["https://ok.example/"]
     assert "<" not in out["author"]["name"]
+    assert out["author"]["links"] == ["https://eve.example/"]  # http(s) only, once
 
 
 def test_export_jsonl_imports_again_unchanged(tmp_path):
@@ -79,6 +81,20 @@ def test_export_jsonl_imports_again_unchanged(tmp_path):
     assert "Imported 20 new posts" in result.output
     again = CliRunner().invoke(cli, ["export", "--data-dir", str(other)]).output
     assert again == exported
+
+
+def test_author_links_survive_export_and_import_and_bad_ones_are_named(tmp_path):
+    good = {"id": "a1", "source": "mastodon", "created_at": "2026-09-01T10:00:00Z", "text": "hi",
+            "author": {"handle": "ada@example.social", "name": "Ada", "links": ["https://ada.example/"]}}
+    bad = {**good, "id": "a2", "author": {"handle": "x", "links": "https://not-a-list.example/"}}
+    write_jsonl(tmp_path / "in.jsonl", [good, bad])
+    result = invoke(tmp_path, "import", str(tmp_path / "in.jsonl"))
+    assert "in.jsonl:2: field 'author.links' must be a list" in result.output and result.exit_code == 1
+    exported = invoke(tmp_path, "export").output
+    assert json.loads(exported)["author"]["links"] == ["https://ada.example/"]
+    other = tmp_path / "other"
+    CliRunner().invoke(cli, ["import", "-", "--data-dir", str(other)], input=exported)
+    assert CliRunner().invoke(cli, ["export", "--data-dir", str(other)]).output == exported
 
 
 def test_export_csv_is_spreadsheet_safe(tmp_path):

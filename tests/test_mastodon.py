@@ -23,7 +23,7 @@ from backchannel.collectors.mastodon.client import parse_tokens
 from backchannel.collectors.retry import Clock, Retry
 from backchannel.demo.loopback import Loopback, Request, Response
 from pipeline_store import PipelineStore
-from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, render, slow, too_many
+from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, link_html, render, slow, too_many
 
 START = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -346,6 +346,28 @@ def test_normalised_fields(tmp_path, a, b, store):
 
 
 # -- handles: the server's account domain ------------------------------------------------------
+
+def test_only_profile_links_the_server_verified_are_kept(tmp_path, a, store):
+    """`Author.links` are the fields with `verified_at` (the linked page links back with
+    rel="me"): an unverified field is anyone's claim, and a link that is not http(s) is no link."""
+    verified = "2026-08-01T10:00:00.000+00:00"
+    fields = [
+        {"name": "Blog", "value": '<a href="https://alice.example/" rel="nofollow noopener me" target="_blank">'
+                                  '<span class="invisible">https://</span><span class="">alice.example/</span></a>',
+         "verified_at": verified},
+        {"name": "Bluesky", "value": link_html("https://bsky.app/profile/alice.example"), "verified_at": None},
+        {"name": "Plain", "value": "https://plain.example/about", "verified_at": verified},  # text, not HTML
+        {"name": "Evil", "value": '<a href="javascript:alert(1)">x</a>', "verified_at": verified},
+        {"name": "Pronouns", "value": "she/her", "verified_at": None},
+    ]
+    a.publish(Person("alice", a, fields=fields), "Hello #pycon", tags=["pycon"], created_at=minutes(1))
+    a.publish(Person("bob", a), "Hi #pycon", tags=["pycon"], created_at=minutes(2))
+    posts = {p.author.handle.split("@")[0]: p for p in store.round(make_collector(tmp_path, [a])).posts.values()}
+    assert posts["alice"].author.links == ["https://alice.example/", "https://plain.example/about"]
+    assert posts["bob"].author.links == []
+    assert posts["alice"].to_dict()["author"]["links"] == ["https://alice.example/", "https://plain.example/about"]
+    assert "links" not in posts["bob"].to_dict()["author"]  # absent when there are none, as before
+
 
 def test_local_handles_take_the_servers_account_domain(tmp_path):
     """API and URLs on one host, handles on another (Mastodon's LOCAL_DOMAIN ≠ WEB_DOMAIN; the demo)."""
@@ -828,6 +850,8 @@ def test_against_mastodon_mock(tmp_path):
     with testing.MockServer(seed=seed) as mock:
         alice, bob, carol, dave = (mock.client(n) for n in names)
         carol.account_update_credentials(discoverable=True)
+        # mastodon-mock never verifies a profile link (it sends `verified_at: null`): a claim only.
+        alice.account_update_credentials(fields=[("Web", "https://alice.example/")])
         dave.account_update_credentials(note="Please leave me out: #NoBackchannel")
         notes = [alice.status_post(f"Talk note {i} #PyCon https://example.org/{i}") for i in range(45)]
         public = 45
@@ -871,6 +895,9 @@ def test_against_mastodon_mock(tmp_path):
         # Shown, but searchable only with `indexable: true` (nobody here); named only if discoverable.
         assert not any(p.searchable for p in posts.values())
         assert {p.author.handle for p in posts.values() if p.named} == {f"carol@{domain}"}
+        served = next(p for t, p in posts.items() if t.startswith("Talk note")).raw["account"]["fields"]
+        assert [(f["name"], f["verified_at"]) for f in served] == [("Web", None)]
+        assert all(p.author.links == [] for p in posts.values())  # unverified links are not kept
 
         result = runner.invoke(cli, ["collect", "--once", "--config", str(config), "--json"])
         again = json.loads(result.output.splitlines()[0])

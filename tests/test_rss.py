@@ -446,7 +446,10 @@ def test_entries_become_clean_posts(tmp_path, serve):
     recap = posts[("/recaps.atom", "tag:pycon.example.org,2026:recap-1")]
     assert recap.author.name == "Programme committee" and "pc@" not in json.dumps(recap.to_dict())
     assert recap.text.startswith("Day one recap\n\nThank you")
-    assert recap.author.url == "https://pycon.example.org/"
+    # The Atom author's <uri> is the author's own link (one person with that account); an
+    # entry without one points at the feed's site and carries no links.
+    assert recap.author.url == "https://social.example/@pycon" and recap.author.links == [recap.author.url]
+    assert day_one.author.links == [] and day_one.author.url == f"{u}/"
     plain = posts[("/recaps.atom", "https://pycon.example.org/recaps/day-2")]
     assert "&lt;b&gt;angle brackets&lt;/b&gt;" in plain.html  # text stays text
     assert plain.author.name == "Official conference recaps"  # no author: the feed's title

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -103,12 +104,13 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
         # load
         mod = moderation_state(archive)
         progress.stage("load", archive.count(), "posts")
-        items = load(config, _counted(archive.posts(raw=False), progress, "load"), talks, mod)
+        kept_out: Counter = Counter()  # blocked and hidden posts by account: spam stays off People
+        items = load(config, _counted(archive.posts(raw=False), progress, "load"), talks, mod, kept_out)
         items, replies = answers.split(items, archive.answer_links(), config.event.hashtags)
 
         # group
         progress.stage("group", None, "")
-        grouped = group(items, talks, config, replies)
+        grouped = group(items, talks, config, replies, kept_out)
         progress.update("group", done=1, total=1)
 
         # render

@@ -27,6 +27,7 @@ from backchannel.blocklist import Blocker
 from backchannel.config import Config
 from backchannel.digest.answers import Answered, answered
 from backchannel.digest.keypoints import Groups, Point, group_points, key_points
+from backchannel.digest.people import Person, account_key, listed, people
 from backchannel.digest.ranking import Ranked, rank
 from backchannel.models import Post
 from backchannel.names import KIND_TITLES, KINDS
@@ -82,18 +83,6 @@ class Section:
 
     def chunk_path(self, n: int) -> str:
         return f"{self.path}page-{n}.html"
-
-
-@dataclass
-class Person:
-    name: str
-    handle: str
-    url: str | None
-    source: str
-    posts: int = 0
-    kinds: Counter = field(default_factory=Counter)
-    latest: Item | None = None
-    named: bool = False  # opted in to being listed (Mastodon's `discoverable`); else only counted
 
 
 @dataclass
@@ -185,6 +174,11 @@ class Grouped:
     def named_people(self) -> list[Person]:
         """The people who may be named (the others are only counted)."""
         return [p for p in self.people if p.named]
+
+    @property
+    def listed_people(self) -> list[Person]:
+        """The People page's list: named people, speakers first."""
+        return listed(self.named_people)
 
     def highlights(self, section: Section, limit: int = 8) -> dict[str, list[Ranked]] | list[Ranked]:
         """A day's or talk's best posts of each kind; a kind's ranked list. Worked out once."""
@@ -336,9 +330,12 @@ def talk_paths(talks: Iterable[Talk]) -> dict[str, str]:
     return paths
 
 
-def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None) -> list[Item]:
+def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: Any = None,
+         kept_out: Counter | None = None) -> list[Item]:
     """Published items, oldest first: blocked posts are left out, as at collection time, and
-    so are posts a moderator hid or that wait for review (`moderation`, a moderation.State)."""
+    so are posts a moderator hid or that wait for review (`moderation`, a moderation.State).
+    `kept_out`, when given, counts the blocked and hidden posts by account (`account_key`):
+    the People page leaves out accounts that are mostly spam."""
     tz = config.event.tz
     blocker = Blocker(config.blocklist, hold_words=config.moderation.mode == "approve")
     by_id = {t.id: t for t in talks}
@@ -347,10 +344,14 @@ def load(config: Config, posts: Iterable[Post], talks: list[Talk], moderation: A
     strict = config.consent.strict
     for post in posts:
         if blocker and blocker.blocks(post):
+            if kept_out is not None:
+                kept_out[account_key(post)] += 1
             continue
         if strict and post.source == "mastodon" and not post.searchable:
             continue  # consent rules apply at build time too: a stricter rule needs no recollect
         if moderation is not None and not moderation.published(post.id):
+            if kept_out is not None and post.id in moderation.hidden:  # held posts wait, not judged yet
+                kept_out[account_key(post)] += 1
             continue
         local = post.created_at.astimezone(tz)
         day, hour = local.strftime("%Y-%m-%d %H").split()
@@ -416,11 +417,12 @@ def _hash(text: str, size: int) -> str:
 
 
 def group(items: list[Item], talks: list[Talk], config: Config,
-          replies: dict[str, list[Item]] | None = None) -> Grouped:
+          replies: dict[str, list[Item]] | None = None, kept_out: Counter | None = None) -> Grouped:
     """Sort items into days, talks and kinds, and count what the front page shows.
 
     `replies` are the published replies of each question (`backchannel.digest.answers.split`):
-    a question with an answer among them is answered, the others are open."""
+    a question with an answer among them is answered, the others are open. `kept_out` (from
+    `load`) keeps spam accounts off the People page."""
     days: dict[str, Section] = {}
     by_talk: dict[str, list[Item]] = defaultdict(list)
     by_kind: dict[str, list[Item]] = defaultdict(list)
@@ -440,7 +442,7 @@ def group(items: list[Item], talks: list[Talk], config: Config,
     return Grouped(
         items=items, talks=talks, days=list(days.values()), talk_sections=talk_sections, kinds=kinds,
         by_source=dict(Counter(it.post.source for it in items).most_common()),
-        people=people(items), links=shared_links(items),
+        people=people(items, talk_sections, kept_out), links=shared_links(items),
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=rank_items(by_kind["takeaway"], TOP),
         open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
@@ -478,22 +480,6 @@ def open_first(items: Sequence[Item]) -> list[Item]:
     """Questions nobody has replied to yet first, the most liked of them first."""
     return sorted(items, key=lambda it: (it.post.metrics.replies > 0, -it.engagement,
                                          it.post.created_at, it.post.id))
-
-
-def people(items: list[Item]) -> list[Person]:
-    """Everyone who posted, most active first."""
-    found: dict[tuple[str, str], Person] = {}
-    for it in items:
-        a = it.post.author
-        key = (it.post.source, (a.handle or a.name).lower())
-        person = found.get(key)
-        if person is None:
-            person = found[key] = Person(a.name or a.handle, a.handle, safe_url(a.url), it.post.source)
-        person.posts += 1
-        person.kinds[it.kind] += 1
-        person.latest = it
-        person.named = it.post.named  # the newest post carries the author's newest choice
-    return sorted(found.values(), key=lambda p: (-p.posts, p.name.lower(), p.handle))
 
 
 def shared_links(items: list[Item]) -> list[SharedLink]:

@@ -29,7 +29,8 @@ from markupsafe import Markup
 
 from backchannel.digest.answers import Answered
 from backchannel.digest.chart import activity
-from backchannel.digest.model import Grouped, Item, Section
+from backchannel.digest.model import Grouped, Item, Person, Section
+from backchannel.digest.people import display_name
 from backchannel.digest.ranking import Ranked
 from backchannel.digest.search_index import GROUP, SearchReport
 from backchannel.errors import BackchannelError
@@ -178,9 +179,10 @@ class Renderer:
     # -- posts -------------------------------------------------------------------------------
 
     def card(self, item: Item, root: str, similar: tuple[Item, ...] = (), v: dict | None = None,
-             here: str | None = None) -> Markup:
+             here: str | None = None, keep: bool = True) -> Markup:
         """A post as shown in lists; cached per depth, since links are relative. On its own
         talk's page (`here`, that page's folder) a card has no chip linking to that page.
+        `keep=False` renders without caching (a person's page: each card is shown there once).
 
         Cached as UTF-8 bytes: a str holding one "↗" takes two bytes per character, and a
         full build keeps 100,000 cards.
@@ -190,7 +192,7 @@ class Renderer:
         cached = None if similar else self.cards.get(key)
         if cached is None:
             html = self._card.render(item=item, v=v or view(item), root=root, similar=similar, chip=chip)
-            if similar:
+            if similar or not keep:
                 return Markup(html)
             cached = self.cards[key] = html.encode("utf-8", "surrogatepass")
         return Markup(cached.decode("utf-8", "surrogatepass"))
@@ -271,9 +273,16 @@ class Renderer:
         return self.render("talks.html", "../", by_day=by_day)
 
     def people_page(self, limit: int = 500) -> str:
-        named = self.grouped.named_people
-        return self.render("people.html", "../", people=named[:limit], total=len(self.grouped.people),
-                           named=len(named))
+        """Speakers first, then the most active; `total` is everyone who posted, each person
+        once however many networks they posted from."""
+        shown = self.grouped.listed_people
+        return self.render("people.html", "../", people=shown[:limit], total=len(self.grouped.people),
+                           named=len(shown), speakers=any(p.speaker for p in shown))
+
+    def person_page(self, person: Person, n: int) -> str:
+        """Page `n` of a person's posts, oldest first, with their accounts and talks."""
+        pages = person.pages
+        return self.render("person.html", "../", person=person, n=n, items=pages[n - 1], pages=len(pages))
 
     def links_page(self, limit: int = 300) -> str:
         links = self.grouped.links
@@ -304,7 +313,7 @@ def view(item: Item, full: bool = False, body: str | None = None) -> dict[str, A
     """
     p = item.post
     a = p.author
-    name = a.name or a.handle or "Someone"
+    name = display_name(a.name) or a.handle or "Someone"  # a name of only `">` or ••• is no name
     long = not full and len(p.text) > EXCERPT
     if long:
         body = text_to_html(p.text[:EXCERPT].rsplit(" ", 1)[0] + " …")
@@ -397,6 +406,8 @@ def plan(grouped: Grouped, renderer: Renderer, built: datetime) -> Iterator[tupl
     if grouped.talks:
         yield "talks/index.html", None, renderer.talks_page
     yield "people/index.html", None, renderer.people_page
+    for person in grouped.named_people:
+        yield from _person_pages(person, renderer)
     yield "links/index.html", None, renderer.links_page
     yield "404.html", None, renderer.not_found_page
     for sections in (grouped.days, grouped.talk_sections, grouped.kinds):
@@ -433,3 +444,13 @@ def _section_pages(section: Section, prev: Section | None, nxt: Section | None, 
     for n, chunk in enumerate(chunks, 1):
         yield (section.chunk_path(n), key(section.path, section.title, n, len(chunks) == n, fps(chunk)),
                lambda n=n: renderer.chunk_page(section, n))
+
+
+def _person_pages(person: Person, renderer: Renderer):
+    """A person's pages, keyed by what they show: their accounts, talks and posts."""
+    pages = person.pages
+    about = (person.name, person.joined, [(a.source, a.handle, a.name, a.url, a.posts) for a in person.accounts],
+             [(s.title, s.path) for s in person.talks], person.kinds.most_common(), len(pages))
+    for n, chunk in enumerate(pages, 1):
+        yield (person.page_path(n), key("person", about, n, fps(chunk)),
+               lambda n=n: renderer.person_page(person, n))

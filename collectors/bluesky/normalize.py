@@ -110,6 +110,8 @@ def normalize(view: dict[str, Any], allow_adult: bool = False) -> Post | None:
         url=web_url(uri),
         author=Author(handle=clean_text(str(author.get("handle") or ""), 253) or did,
                       name=clean_text(_str(author.get("displayName")), 128),
+                      # A PostView's author is a ProfileViewBasic: no description, so no
+                      # profile links to keep (its handle, a domain, is its verified identity).
                       url=f"{WEB}/profile/{did}"),
         html=html,
         lang=_lang(record.get("langs")),

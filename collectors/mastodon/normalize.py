@@ -205,7 +205,28 @@ def _author(account: dict, domain: str) -> Author:
     if not handle:
         raise Malformed(f"field 'account.acct' is not a handle: {acct[:60]!r}")
     name = clean_text(_str(account.get("display_name")), limit=200)
-    return Author(handle=handle, name=name or handle.partition("@")[0], url=safe_url(account.get("url")))
+    return Author(handle=handle, name=name or handle.partition("@")[0], url=safe_url(account.get("url")),
+                  links=verified_links(account.get("fields")))
+
+
+def verified_links(fields: Any) -> list[str]:
+    """The profile links the server verified: fields with `verified_at` set, whose linked page
+    links back to the account with `rel="me"` (Mastodon's check). An unverified field is only
+    the account's claim (anyone can type anyone's URL), so it is not kept."""
+    links: list[str] = []
+    for item in fields if isinstance(fields, list) else []:
+        if not isinstance(item, dict) or not item.get("verified_at") or not isinstance(item.get("value"), str):
+            continue
+        parser = _Anchors()
+        parser.feed(item["value"])
+        parser.close()
+        # The value is HTML (`<a href="https://me.example" rel="me">…`); a bare URL where a
+        # server sends plain text.
+        for href in parser.hrefs or [html_to_text(item["value"]).strip()]:
+            url = safe_url(href)
+            if url and url not in links:
+                links.append(url)
+    return links[:10]
 
 
 def valid_domain(value: Any) -> str | None:

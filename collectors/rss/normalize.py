@@ -168,8 +168,11 @@ def _author(entry: Mapping[str, Any], ctx: FeedContext, link: str | None) -> Aut
     name = clean_text(_str(detail.get("name")), 200)
     if not name and "@" not in _str(entry.get("author")):
         name = clean_text(_str(entry.get("author")), 200)
+    # The author's own URI (Atom `<author><uri>`) is a link they gave as theirs: a profile on
+    # Mastodon or Bluesky says the blog and that account are one person.
+    own = safe_url(_str(detail.get("href")), base=ctx.url)
     return Author(handle=_host(link or ctx.site or ctx.url), name=name or ctx.title,
-                  url=safe_url(_str(detail.get("href")), base=ctx.url) or ctx.site)
+                  url=own or ctx.site, links=[own] if own else [])
 
 
 def _categories(entry: Mapping[str, Any]) -> list[str]:
