@@ -8,6 +8,8 @@ languages, links, blog recaps), grouped the way the digest groups them: per talk
 over two days, so several hundred takeaways a talk at 20,000), and the posts outside any
 talk per day. A second row groups a few very large sets (5,000 takeaways each), the worst
 case of an event without a schedule. One process, one core, as `backchannel build` uses.
+Times are CPU seconds, so a busy machine measures the same; the word lists and stemmers
+are loaded before the clock starts (once per process, about 0.1 s a language).
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ def sets_by_talk(posts: list[Post]) -> list[tuple[str, list[Post]]]:
 
 
 def timed(sets: list[tuple[str, list[Post]]]) -> tuple[float, int]:
-    start = time.perf_counter()
+    """CPU seconds (the machine is shared: wall time measures the neighbours) and points found."""
+    start = time.process_time()
     points = sum(len(key_points(group, context=title)) for title, group in sets)
-    return time.perf_counter() - start, points
+    return time.process_time() - start, points
 
 
 def main() -> None:
@@ -48,6 +51,7 @@ def main() -> None:
     parser.add_argument("count", type=int, nargs="?", default=20_000)
     args = parser.parse_args()
     posts = sorted((post_from_dict(d) for d in synth_posts(args.count)), key=lambda p: p.created_at)
+    key_points(posts[:200])  # load what is loaded once per process (word lists, stemmers)
     rows = []
     for label, sets in (("per talk, the rest per day", sets_by_talk(posts)),
                         ("sets of 5,000 (no schedule)",
@@ -55,7 +59,7 @@ def main() -> None:
         seconds, points = timed(sets)
         rows.append((label, len(sets), points, seconds, len(posts) / seconds))
     print(f"\n### Key points: {len(posts):,} takeaways grouped\n")
-    print("| grouping | sets | points | seconds | takeaways/s |")
+    print("| grouping | sets | points | CPU seconds | takeaways/s |")
     print("|---|---:|---:|---:|---:|")
     for label, n, points, seconds, rate in rows:
         print(f"| {label} | {n:,} | {points:,} | {seconds:.2f} | {rate:,.0f} |")

@@ -34,23 +34,29 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Generic, Sequence, TypeVar
+
+import Stemmer
 
 from backchannel.models import Post
 from backchannel.digest.ranking import (_confidence, _handle_stem, _name_key, _substance, _text_features, link_pairs, raw_engagement,
                       same_takeaway)
+from backchannel.talks.distinct_words import LANGS as _WORDFREQ, _zipf
 from backchannel.words import STOP, fold, is_cjk, tokens
 
-THRESHOLD = 0.05  # average cosine similarity at which two groups are one point
+THRESHOLD = 0.06  # average cosine similarity at which two groups are one point
 PREFIX = 4  # letters of a word kept, so inflections and cognates meet
 PROBES = 6  # features (the rarest) each post finds its candidate partners with
 MAX_POSTING = 30  # posts holding a feature that a post looks at (bounds the cost per post)
 NEIGHBOURS = 12  # partners each post keeps for the clustering
 NEAR_DUPLICATE_HINT = 0.3  # pairs at least this similar are checked for being near-duplicates
 MIN_SIMILARITY = 0.02  # weaker pairs count as unrelated (keeps the clustering small)
-W_WORD, W_NUMBER, W_LINK = 1.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
+W_WORD, W_STEM, W_NUMBER, W_LINK = 1.0, 2.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
+UNMATCHED = 0.35  # a feature no other post has counts this much (squared) in a post's length
+Z_COMMON, Z_RARE, MIN_RARITY = 6.0, 3.0, 0.3  # Zipf frequency at which a word counts least, fully
+MAX_KNOWN = 200_000  # words remembered per language
 MAX_CHARS = 1000  # of a long post (a blog recap), read no further: its gist comes first
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+(?:[.,]\d+)?)\s*(%|‰|[^\W\d_]+)?")
@@ -66,6 +72,13 @@ _WORD_NUMBERS = {"half": "50%", "third": "33%", "quarter": "25%", "helft": "50%"
                  "mitad": "50%", "metade": "50%", "halfte": "50%", "tiers": "33%", "tercio": "33%",
                  "terco": "33%", "drittel": "33%", "derde": "33%"}
 
+
+# Languages with a Snowball stemmer (PyStemmer), by ISO 639-1 code.
+_SNOWBALL = {"ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+             "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
+             "hu": "hungarian", "id": "indonesian", "it": "italian", "lt": "lithuanian", "nb": "norwegian",
+             "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
+             "ru": "russian", "sv": "swedish", "tr": "turkish"}
 
 T = TypeVar("T")
 
@@ -116,7 +129,11 @@ def key_points(entries: Sequence[T], limit: int | None = None, context: str = ""
 def group_points(posts: Sequence[Post], context: str = "") -> Groups:
     """Indices of `posts` that make the same point, each group with every member's average
     similarity to the others (its centrality)."""
-    vectors = _vectors(posts, set(features(context)) if context else set())
+    ignore: set[str] = set()
+    if context:
+        for lang in {p.lang for p in posts}:
+            ignore.update(features(context, (), lang))
+    vectors = _vectors(posts, ignore)
     sims = _pair_similarities(vectors)
     clusters = _average_linkage(_near_duplicates(posts, sims), sims)
     owner = {i: c for c, members in enumerate(clusters) for i in members}
@@ -134,25 +151,93 @@ def group_points(posts: Sequence[Post], context: str = "") -> Groups:
 
 # --- features -------------------------------------------------------------------------------
 
-def features(text: str, links: Sequence[str] = ()) -> dict[str, float]:
-    """What a post says, as weighted features (before IDF): words, numbers, links."""
+def features(text: str, links: Sequence[str] = (), lang: str | None = None) -> dict[str, float]:
+    """What a post says, as weighted features (before IDF): words (their stem in the post's
+    language and their first letters), numbers with their units, links."""
     text = text[:MAX_CHARS]
     found: dict[str, float] = {}
     for url in list(links) + _URL.findall(text):
         found["l:" + _url_key(url)] = W_LINK
     for number in numbers(text):
         found["n:" + number] = W_NUMBER
-    words = tokens(_URL.sub(" ", text))
-    for w in words:
-        if w in STOP or w in _MORE_STOP or w.isdigit():
-            continue
-        if is_cjk(w):
-            found["w:" + w] = W_WORD
-        elif len(w) > 2:
-            found["w:" + w[:PREFIX]] = W_WORD
-            if w in _WORD_NUMBERS:
-                found["n:" + _WORD_NUMBERS[w]] = W_NUMBER
+    read = _language(lang)
+    known = read.known
+    words = tokens(text)
+    for w in dict.fromkeys(words):  # in order: ties between features always fall the same way
+        got = known.get(w)
+        for k, x in read(w) if got is None else got:
+            if found.get(k, 0.0) < x:
+                found[k] = x
+    if len(_DISTINCT) > MAX_KNOWN:
+        _DISTINCT.clear()
+    _DISTINCT[text] = len(set(words))
     return found
+
+
+_DISTINCT: dict[str, int] = {}  # a text's number of distinct words, as `features` last read it
+
+
+def distinct_words(text: str) -> int:
+    """How many distinct words the first MAX_CHARS of `text` has (what the point's substance
+    counts), remembered from reading its features."""
+    text = text[:MAX_CHARS]
+    found = _DISTINCT.get(text)
+    return len(set(tokens(text))) if found is None else found
+
+
+class _Words:
+    """A language's reading of a word, remembered: its features with their weights.
+
+    A word counts by its stem in the post's language (Snowball, "restored" and "restoring"
+    meet) and by its first PREFIX letters, folded (how cognates meet across languages:
+    "infiltration", "infiltración"); both weigh less the more common the word is in the
+    language (`wordfreq`: "people" says little, "infiltration" much)."""
+
+    def __init__(self, code: str):
+        self.stem = _stemmer(code)
+        self.zipf = _zipf(code) if code in _WORDFREQ else {}
+        self.known: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def __call__(self, word: str) -> tuple[tuple[str, float], ...]:
+        got = self.known.get(word)
+        if got is None:
+            if len(self.known) > MAX_KNOWN:
+                self.known.clear()
+            got = self.known[word] = self._read(word)
+        return got
+
+    def _read(self, w: str) -> tuple[tuple[str, float], ...]:
+        if w in STOP or w in _MORE_STOP or w.isdigit():
+            return ()
+        if not w.isascii() and is_cjk(w):
+            return (("w:" + w, W_WORD),)
+        if len(w) <= 2:
+            return ()
+        z = self.zipf.get(w, 0.0)
+        rarity = min(1.0, max(MIN_RARITY, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
+        out = [("w:" + w[:PREFIX], W_WORD * rarity)]
+        if self.stem is not None:
+            out.append(("s:" + self.stem(w), W_STEM * rarity))
+        if w in _WORD_NUMBERS:
+            out.append(("n:" + _WORD_NUMBERS[w], W_NUMBER))
+        return tuple(out)
+
+
+_LANGUAGES: dict[str, _Words] = {}
+
+
+def _language(lang: str | None) -> _Words:
+    code = (lang or "").split("-")[0].split("_")[0].lower() or "en"  # posts mostly say it; blogs often not
+    words = _LANGUAGES.get(code)
+    if words is None:
+        words = _LANGUAGES[code] = _Words(code)
+    return words
+
+
+def _stemmer(code: str) -> Callable[[str], str] | None:
+    """Snowball's stemmer for a language (PyStemmer), None for a language it lacks."""
+    name = _SNOWBALL.get(code)
+    return Stemmer.Stemmer(name).stemWord if name else None
 
 
 def numbers(text: str) -> list[str]:
@@ -175,18 +260,27 @@ def _url_key(url: str) -> str:
 
 
 def _vectors(posts: Sequence[Post], ignore: set[str]) -> list[dict[str, float]]:
-    raw = [features(p.text or "", p.links) for p in posts]
-    df: dict[str, int] = defaultdict(int)
+    raw = [features(p.text or "", p.links, p.lang) for p in posts]
+    df: Counter[str] = Counter()
     for f in raw:
-        for k in f:
-            df[k] += 1
+        df.update(f.keys())
     n = len(posts)
+    idf = {k: math.log((n + 1) / c) for k, c in df.items() if k not in ignore}
     vectors = []
     for f in raw:
-        v = {k: w * math.log((n + 1) / df[k]) for k, w in f.items() if k not in ignore}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        # What only this post says counts in its length, but can match nothing: left out.
-        vectors.append({k: x / norm for k, x in v.items() if df[k] > 1})
+        shared, own = {}, 0.0
+        for k, w in f.items():
+            x = idf.get(k)
+            if x is None:
+                continue
+            if df[k] > 1:
+                shared[k] = w * x
+            else:
+                own += (w * x) ** 2
+        # What only this post says can match nothing: it is left out, but counts (a little)
+        # in the post's length, so a post saying much else is less like the others.
+        norm = math.sqrt(sum([x * x for x in shared.values()]) + UNMATCHED * own) or 1.0
+        vectors.append({k: x / norm for k, x in shared.items()})
     return vectors
 
 
@@ -203,10 +297,12 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
         for k, x in v.items():
             postings[k].append((i, x))
     cap = MAX_POSTING
+    df = {k: len(held) for k, held in postings.items()}
     sims: dict[tuple[int, int], float] = {}
     for i, v in enumerate(vectors):
         partial: dict[int, float] = defaultdict(float)
-        for k in sorted(v, key=lambda k: len(postings[k]))[:PROBES]:
+        probes = sorted(v, key=df.__getitem__)[:PROBES] if len(v) > PROBES else v
+        for k in probes:
             x = v[k]
             for j, y in postings[k][:cap]:
                 partial[j] += x * y
@@ -218,8 +314,8 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
             pair = (min(i, j), max(i, j))
             s = sims.get(pair)
             if s is None:
-                a, b = (v, vectors[j]) if len(v) <= len(vectors[j]) else (vectors[j], v)
-                s = sum(x * b[k] for k, x in a.items() if k in b)
+                w = vectors[j]
+                s = sum([v[k] * w[k] for k in v.keys() & w.keys()])
             if s >= MIN_SIMILARITY:
                 scored.append((s, pair))
         for s, pair in heapq.nlargest(NEIGHBOURS, scored):
@@ -300,7 +396,7 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
 def _point(posts: Sequence[Post], group: list[int], central: dict[int, float]) -> tuple[list[int], int, float]:
     """A group's members (indices into `posts`), the clearest first, then by time; how many
     people made the point; and its score."""
-    rich = {k: _substance(_text_features(posts[k].text or "")[1], posts[k]) for k in group}
+    rich = {k: _substance(distinct_words(posts[k].text or ""), posts[k]) for k in group}
 
     def clarity(k: int) -> tuple:
         p = posts[k]
