@@ -13,10 +13,12 @@ from backchannel.models import Author, Metrics, Post
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
 DATA = Path(__file__).parent / "data"
-GOLD = DATA / "keypoints_talks.jsonl"
-# The first gold set (24 talks) is what the grouping was tuned on; its figures are measured on
-# all of it (README, "Key points"). The test allows 0.03 below them.
-TUNING_PRECISION, TUNING_RECALL = 0.700, 0.552
+GOLD = DATA / "keypoints_talks.jsonl"  # 24 talks: what the grouping was developed and tuned on
+HELD_OUT = DATA / "keypoints2_talks.jsonl"  # 26 talks written later by someone who saw no code
+# Pairwise precision and recall measured on each set (README, "Key points"); the test allows
+# 0.03 below them.
+TUNING_PRECISION, TUNING_RECALL = 0.728, 0.462
+HELD_OUT_PRECISION, HELD_OUT_RECALL = 0.684, 0.395
 MARGIN = 0.03
 
 
@@ -61,10 +63,14 @@ def pairwise(talks):
     return tp / (tp + fp), tp / (tp + fn)
 
 
-def test_precision_and_recall_on_the_tuning_talks_do_not_drop():
-    precision, recall = pairwise(gold_talks())
-    assert precision >= TUNING_PRECISION - MARGIN, precision
-    assert recall >= TUNING_RECALL - MARGIN, recall
+@pytest.mark.parametrize("path, precision, recall", [
+    (GOLD, TUNING_PRECISION, TUNING_RECALL),
+    (HELD_OUT, HELD_OUT_PRECISION, HELD_OUT_RECALL),
+], ids=["tuning", "held-out"])
+def test_precision_and_recall_of_same_point_do_not_drop(path, precision, recall):
+    found_precision, found_recall = pairwise(gold_talks(path))
+    assert found_precision >= precision - MARGIN, found_precision
+    assert found_recall >= recall - MARGIN, found_recall
 
 
 def test_paraphrases_of_one_point_are_one_point_with_everyone_credited():

@@ -38,29 +38,25 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Generic, Sequence, TypeVar
 
-import Stemmer
-
 from backchannel.models import Post
 from backchannel.digest.ranking import (_confidence, _handle_stem, _name_key, _substance, _text_features, link_pairs, raw_engagement,
                       same_takeaway)
-from backchannel.talks.distinct_words import LANGS as _WORDFREQ, _zipf
 from backchannel.words import STOP, fold, is_cjk, tokens
 
-THRESHOLD = 0.06  # average cosine similarity at which two groups are one point
+THRESHOLD = 0.05  # average cosine similarity at which two groups are one point
 PREFIX = 4  # letters of a word kept, so inflections and cognates meet
 PROBES = 6  # features (the rarest) each post finds its candidate partners with
 MAX_POSTING = 30  # posts holding a feature that a post looks at (bounds the cost per post)
 NEIGHBOURS = 12  # partners each post keeps for the clustering
 NEAR_DUPLICATE_HINT = 0.3  # pairs at least this similar are checked for being near-duplicates
 MIN_SIMILARITY = 0.02  # weaker pairs count as unrelated (keeps the clustering small)
-W_WORD, W_STEM, W_NUMBER, W_LINK = 1.0, 2.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
-UNMATCHED = 0.35  # a feature no other post has counts this much (squared) in a post's length
-Z_COMMON, Z_RARE, MIN_RARITY = 6.0, 3.0, 0.3  # Zipf frequency at which a word counts least, fully
-MAX_KNOWN = 200_000  # words remembered per language
+W_WORD, W_NUMBER, W_LINK = 1.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
+MAX_KNOWN = 200_000  # words (and texts' word counts) remembered
 MAX_CHARS = 1000  # of a long post (a blog recap), read no further: its gist comes first
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+(?:[.,]\d+)?)\s*(%|‰|[^\W\d_]+)?")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
+_DIGIT = re.compile(r"\d")
 _MORE_STOP = frozenset("""
 said says she her his him he its one two first last every also only really very much many
 talk slide slides point points key takeaway takeaways idea ideas lesson lessons
@@ -72,13 +68,6 @@ _WORD_NUMBERS = {"half": "50%", "third": "33%", "quarter": "25%", "helft": "50%"
                  "mitad": "50%", "metade": "50%", "halfte": "50%", "tiers": "33%", "tercio": "33%",
                  "terco": "33%", "drittel": "33%", "derde": "33%"}
 
-
-# Languages with a Snowball stemmer (PyStemmer), by ISO 639-1 code.
-_SNOWBALL = {"ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
-             "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
-             "hu": "hungarian", "id": "indonesian", "it": "italian", "lt": "lithuanian", "nb": "norwegian",
-             "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
-             "ru": "russian", "sv": "swedish", "tr": "turkish"}
 
 T = TypeVar("T")
 
@@ -129,11 +118,7 @@ def key_points(entries: Sequence[T], limit: int | None = None, context: str = ""
 def group_points(posts: Sequence[Post], context: str = "") -> Groups:
     """Indices of `posts` that make the same point, each group with every member's average
     similarity to the others (its centrality)."""
-    ignore: set[str] = set()
-    if context:
-        for lang in {p.lang for p in posts}:
-            ignore.update(features(context, (), lang))
-    vectors = _vectors(posts, ignore)
+    vectors = _vectors(posts, set(features(context)) if context else set())
     sims = _pair_similarities(vectors)
     clusters = _average_linkage(_near_duplicates(posts, sims), sims)
     owner = {i: c for c, members in enumerate(clusters) for i in members}
@@ -151,30 +136,47 @@ def group_points(posts: Sequence[Post], context: str = "") -> Groups:
 
 # --- features -------------------------------------------------------------------------------
 
-def features(text: str, links: Sequence[str] = (), lang: str | None = None) -> dict[str, float]:
-    """What a post says, as weighted features (before IDF): words (their stem in the post's
-    language and their first letters), numbers with their units, links."""
+def features(text: str, links: Sequence[str] = ()) -> dict[str, float]:
+    """What a post says, as weighted features (before IDF): words, numbers, links."""
     text = text[:MAX_CHARS]
     found: dict[str, float] = {}
-    for url in list(links) + _URL.findall(text):
+    linked = "://" in text
+    for url in list(links) + (_URL.findall(text) if linked else []):
         found["l:" + _url_key(url)] = W_LINK
-    for number in numbers(text):
-        found["n:" + number] = W_NUMBER
-    read = _language(lang)
-    known = read.known
-    words = tokens(text)
-    for w in dict.fromkeys(words):  # in order: ties between features always fall the same way
-        got = known.get(w)
-        for k, x in read(w) if got is None else got:
-            if found.get(k, 0.0) < x:
-                found[k] = x
+    if _DIGIT.search(text):
+        for number in numbers(text):
+            found["n:" + number] = W_NUMBER
+    words = tokens(_URL.sub(" ", text) if linked else text)
+    for w in dict.fromkeys(words):
+        got = _WORDS.get(w)
+        found.update(_word(w) if got is None else got)
     if len(_DISTINCT) > MAX_KNOWN:
         _DISTINCT.clear()
     _DISTINCT[text] = len(set(words))
     return found
 
 
+_WORDS: dict[str, tuple[tuple[str, float], ...]] = {}  # a word's features, read once
 _DISTINCT: dict[str, int] = {}  # a text's number of distinct words, as `features` last read it
+
+
+def _word(w: str) -> tuple[tuple[str, float], ...]:
+    """A word's features: its first PREFIX letters (CJK pairs whole), and the share a word
+    like "half" stands for."""
+    if len(_WORDS) > MAX_KNOWN:
+        _WORDS.clear()
+    if w in STOP or w in _MORE_STOP or w.isdigit():
+        got: tuple[tuple[str, float], ...] = ()
+    elif not w.isascii() and is_cjk(w):
+        got = (("w:" + w, W_WORD),)
+    elif len(w) <= 2:
+        got = ()
+    elif w in _WORD_NUMBERS:
+        got = (("w:" + w[:PREFIX], W_WORD), ("n:" + _WORD_NUMBERS[w], W_NUMBER))
+    else:
+        got = (("w:" + w[:PREFIX], W_WORD),)
+    _WORDS[w] = got
+    return got
 
 
 def distinct_words(text: str) -> int:
@@ -183,61 +185,6 @@ def distinct_words(text: str) -> int:
     text = text[:MAX_CHARS]
     found = _DISTINCT.get(text)
     return len(set(tokens(text))) if found is None else found
-
-
-class _Words:
-    """A language's reading of a word, remembered: its features with their weights.
-
-    A word counts by its stem in the post's language (Snowball, "restored" and "restoring"
-    meet) and by its first PREFIX letters, folded (how cognates meet across languages:
-    "infiltration", "infiltración"); both weigh less the more common the word is in the
-    language (`wordfreq`: "people" says little, "infiltration" much)."""
-
-    def __init__(self, code: str):
-        self.stem = _stemmer(code)
-        self.zipf = _zipf(code) if code in _WORDFREQ else {}
-        self.known: dict[str, tuple[tuple[str, float], ...]] = {}
-
-    def __call__(self, word: str) -> tuple[tuple[str, float], ...]:
-        got = self.known.get(word)
-        if got is None:
-            if len(self.known) > MAX_KNOWN:
-                self.known.clear()
-            got = self.known[word] = self._read(word)
-        return got
-
-    def _read(self, w: str) -> tuple[tuple[str, float], ...]:
-        if w in STOP or w in _MORE_STOP or w.isdigit():
-            return ()
-        if not w.isascii() and is_cjk(w):
-            return (("w:" + w, W_WORD),)
-        if len(w) <= 2:
-            return ()
-        z = self.zipf.get(w, 0.0)
-        rarity = min(1.0, max(MIN_RARITY, (Z_COMMON - z) / (Z_COMMON - Z_RARE)))
-        out = [("w:" + w[:PREFIX], W_WORD * rarity)]
-        if self.stem is not None:
-            out.append(("s:" + self.stem(w), W_STEM * rarity))
-        if w in _WORD_NUMBERS:
-            out.append(("n:" + _WORD_NUMBERS[w], W_NUMBER))
-        return tuple(out)
-
-
-_LANGUAGES: dict[str, _Words] = {}
-
-
-def _language(lang: str | None) -> _Words:
-    code = (lang or "").split("-")[0].split("_")[0].lower() or "en"  # posts mostly say it; blogs often not
-    words = _LANGUAGES.get(code)
-    if words is None:
-        words = _LANGUAGES[code] = _Words(code)
-    return words
-
-
-def _stemmer(code: str) -> Callable[[str], str] | None:
-    """Snowball's stemmer for a language (PyStemmer), None for a language it lacks."""
-    name = _SNOWBALL.get(code)
-    return Stemmer.Stemmer(name).stemWord if name else None
 
 
 def numbers(text: str) -> list[str]:
@@ -260,7 +207,7 @@ def _url_key(url: str) -> str:
 
 
 def _vectors(posts: Sequence[Post], ignore: set[str]) -> list[dict[str, float]]:
-    raw = [features(p.text or "", p.links, p.lang) for p in posts]
+    raw = [features(p.text or "", p.links) for p in posts]
     df: Counter[str] = Counter()
     for f in raw:
         df.update(f.keys())
@@ -268,19 +215,10 @@ def _vectors(posts: Sequence[Post], ignore: set[str]) -> list[dict[str, float]]:
     idf = {k: math.log((n + 1) / c) for k, c in df.items() if k not in ignore}
     vectors = []
     for f in raw:
-        shared, own = {}, 0.0
-        for k, w in f.items():
-            x = idf.get(k)
-            if x is None:
-                continue
-            if df[k] > 1:
-                shared[k] = w * x
-            else:
-                own += (w * x) ** 2
-        # What only this post says can match nothing: it is left out, but counts (a little)
-        # in the post's length, so a post saying much else is less like the others.
-        norm = math.sqrt(sum([x * x for x in shared.values()]) + UNMATCHED * own) or 1.0
-        vectors.append({k: x / norm for k, x in shared.items()})
+        v = {k: w * idf[k] for k, w in f.items() if k in idf}
+        norm = math.sqrt(sum([x * x for x in v.values()])) or 1.0
+        # What only this post says counts in its length, but can match nothing: left out.
+        vectors.append({k: x / norm for k, x in v.items() if df[k] > 1})
     return vectors
 
 
@@ -307,19 +245,16 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
             for j, y in postings[k][:cap]:
                 partial[j] += x * y
         partial.pop(i, None)
-        best = heapq.nlargest(NEIGHBOURS, partial, key=partial.__getitem__) if len(partial) > NEIGHBOURS \
-            else list(partial)
-        scored = []
+        # (sorted()[:n] is what heapq.nlargest does, in C)
+        best = sorted(partial, key=partial.__getitem__, reverse=True)[:NEIGHBOURS] if len(partial) > NEIGHBOURS \
+            else partial
         for j in best:
-            pair = (min(i, j), max(i, j))
-            s = sims.get(pair)
-            if s is None:
+            pair = (i, j) if i < j else (j, i)
+            if pair not in sims:
                 w = vectors[j]
                 s = sum([v[k] * w[k] for k in v.keys() & w.keys()])
-            if s >= MIN_SIMILARITY:
-                scored.append((s, pair))
-        for s, pair in heapq.nlargest(NEIGHBOURS, scored):
-            sims[pair] = s
+                if s >= MIN_SIMILARITY:
+                    sims[pair] = s
     return sims
 
 
@@ -354,9 +289,17 @@ def _near_duplicates(posts: Sequence[Post], sims: dict[tuple[int, int], float]) 
 # --- clustering -----------------------------------------------------------------------------
 
 def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float]) -> list[list[int]]:
-    """Join the two groups of highest average similarity while it is ≥ THRESHOLD."""
+    """Join the two groups of highest average similarity while it is ≥ THRESHOLD.
+
+    The heap holds, for every pair of groups at THRESHOLD or above, an entry at least as high
+    as their average: when a group grows, its averages with the groups that added nothing
+    to it only fall, so their entries stay and are lowered when they come up (a lazy
+    decrease); only the pairs whose sum grew are entered again. A popped entry that is still
+    exact is the highest pair, as in the textbook algorithm, at a fraction of the work when
+    one group grows large."""
     owner = {i: g for g, seed in enumerate(seeds) for i in seed}
     members = {g: list(seed) for g, seed in enumerate(seeds)}
+    size = [len(seed) for seed in seeds]
     between: dict[int, dict[int, float]] = defaultdict(dict)  # summed similarity between groups
     for (i, j), s in sims.items():
         a, b = owner[i], owner[j]
@@ -366,8 +309,8 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
     heap = []
     for a, row in between.items():
         for b, total in row.items():
-            if a < b:
-                heap.append((-total / (len(members[a]) * len(members[b])), a, b))
+            if a < b and total / (size[a] * size[b]) >= THRESHOLD:
+                heap.append((-total / (size[a] * size[b]), a, b))
     heapq.heapify(heap)
     while heap:
         neg, a, b = heapq.heappop(heap)
@@ -375,19 +318,28 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
             break
         if a not in members or b not in members or b not in between[a]:
             continue
-        current = between[a][b] / (len(members[a]) * len(members[b]))
-        if abs(current + neg) > 1e-12:
-            continue  # stale entry
+        current = between[a][b] / (size[a] * size[b])
+        if current < -neg - 1e-12:  # fallen since it was entered: enter it again as it is now
+            if current >= THRESHOLD:
+                heapq.heappush(heap, (-current, a, b))
+            continue
+        if current > -neg + 1e-12:
+            continue  # risen since: its newer entry is the one to take
+        if len(between[a]) < len(between[b]):
+            a, b = b, a  # the group with more neighbours takes the other in: less to move
         members[a] += members.pop(b)
-        row_b = between.pop(b)
-        del between[a][b]
+        size[a] += size[b]
+        row_a, row_b = between[a], between.pop(b)
+        del row_a[b]
         row_b.pop(a, None)
         for c, total in row_b.items():
-            between[a][c] = between[a].get(c, 0.0) + total
-            del between[c][b]
-            between[c][a] = between[a][c]
-        for c, total in between[a].items():
-            heapq.heappush(heap, (-total / (len(members[a]) * len(members[c])), min(a, c), max(a, c)))
+            row_a[c] = row_a.get(c, 0.0) + total
+            row_c = between[c]
+            del row_c[b]
+            row_c[a] = row_a[c]
+            average = row_a[c] / (size[a] * size[c])
+            if average >= THRESHOLD:
+                heapq.heappush(heap, (-average, min(a, c), max(a, c)))
     return list(members.values())
 
 
