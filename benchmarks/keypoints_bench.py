@@ -8,8 +8,8 @@ languages, links, blog recaps), grouped the way the digest groups them: per talk
 over two days, so several hundred takeaways a talk at 20,000), and the posts outside any
 talk per day. A second row groups a few very large sets (5,000 takeaways each), the worst
 case of an event without a schedule. One process, one core, as `backchannel build` uses.
-Times are CPU seconds, so a busy machine measures the same; the word lists and stemmers
-are loaded before the clock starts (once per process, about 0.1 s a language).
+Times are CPU seconds, the best of `--rounds` (on a shared machine wall time measures the
+neighbours, and CPU time still varies by a fifth: compare within one run).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="time each grouping this often, keep the best")
     args = parser.parse_args()
     posts = sorted((post_from_dict(d) for d in synth_posts(args.count)), key=lambda p: p.created_at)
-    key_points(posts[:200])  # load what is loaded once per process (word lists, stemmers)
+    key_points(posts[:200])  # what a process does once (imports, compiled patterns) before the clock
     rows = []
     for label, sets in (("per talk, the rest per day", sets_by_talk(posts)),
                         ("sets of 5,000 (no schedule)",
