@@ -51,7 +51,14 @@ REPLIES = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("answers")
-    cfg = event.config(root, schedule=event.SCHEDULE)
+    # The fixture's programme, with the short codes organisers call the talks by (pretalx's `code`).
+    programme = json.loads(event.SCHEDULE.read_text())
+    for day in programme["schedule"]["conference"]["days"]:
+        for talks in day["rooms"].values():
+            for talk in talks:
+                talk["code"] = "PX" + talk["guid"].rsplit("-", 1)[1]
+    (root / "schedule.json").write_text(json.dumps(programme))
+    cfg = event.config(root, schedule=root / "schedule.json")
     with event.fill(cfg, RECORDS) as archive:
         links = {r["id"]: (q["id"], q["id"]) for r, q in REPLIES}
         archive.store([post_from_dict(r) for r, _ in REPLIES], answers=links)
@@ -128,6 +135,40 @@ def test_the_wall_spotlight_shows_answered_questions(site):
     assert all(s["label"] != "Open question" or s["text"] not in (ALAN_Q["text"], GRACE_Q["text"])
                for s in data["spotlight"])
     assert wall.SPOTLIGHT >= 2
+
+
+def test_the_recap_gives_each_talk_its_answered_questions_with_the_best_answer(site):
+    recap = (site / "recap.md").read_text()
+    talks = recap.split("\n## ")
+    keynote = next(t for t in talks if t.startswith("Keynote: The joy of boring technology"))
+    answers = keynote.split("### Answered questions\n", 1)[1]
+    question, best = answers.strip().splitlines()[:2]
+    assert question.startswith("- “Question for Dana: how do you convince a team")
+    assert best.startswith("  - **The speaker answered:** “Show them the pager rota first” — [Dana Whitfield]")
+    assert best.endswith("(1 more answer in the digest)")  # Bob's; the asker's thank-you is no answer
+    assert "Thanks, both" not in recap
+    assert keynote.index("### Key points") < keynote.index("### Answered questions")
+    vectors = next(t for t in talks if t.startswith("Vector search without a vector database"))
+    assert "**Best answer:** “Use the change feed \\#pyconex”" in vectors
+    assert "hostile answer about zebras" not in recap  # only the best answer is quoted
+    nurses = next(t for t in talks if t.startswith("Teaching Python to nurses"))
+    assert "Answered questions" not in nurses  # its question is still open
+
+
+def test_posts_jsonl_holds_the_answers_with_their_question_and_every_post_its_talk_code(site):
+    data = {d["id"]: d for d in map(json.loads, (site / "posts.jsonl").read_text().splitlines())}
+    # the answers the digest shows are published posts, linked to their question
+    assert {pid: d["answer_to"] for pid, d in data.items() if d["answer_to"]} == {
+        "mastodon-answer1": ALAN_Q["id"], "mastodon-answer2": ALAN_Q["id"],
+        "mastodon-answer4": GRACE_Q["id"], "mastodon-answer5": GRACE_Q["id"], "mastodon-answer6": GRACE_Q["id"]}
+    assert "mastodon-answer3" not in data  # the asker's own reply is shown nowhere
+    assert data["mastodon-answer1"]["text"] == "Show them the pager rota first"
+    assert data[ALAN_Q["id"]]["talk"] == "pyconex-101" and data[ALAN_Q["id"]]["talk_code"] == "PX101"
+    loose = [d for d in data.values() if d["talk"] is None]
+    assert loose and all(d["talk_code"] is None for d in loose)
+    assert len(data) == len(RECORDS) + 5
+    stamps = [d["created_at"] for d in map(json.loads, (site / "posts.jsonl").read_text().splitlines())]
+    assert stamps == sorted(stamps)  # oldest first
 
 
 def test_an_answer_a_moderator_hid_is_not_shown_and_the_next_one_is_best(tmp_path):

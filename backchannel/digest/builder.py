@@ -35,7 +35,7 @@ from backchannel import __version__
 from backchannel.archive import Archive
 from backchannel.config import Config, check_output
 from backchannel.digest import answers
-from backchannel.digest.feeds import atom_feed, posts_jsonl, recap
+from backchannel.digest.feeds import atom_feed, posts_jsonl, published, recap
 from backchannel.digest.model import group, load
 from backchannel.digest.pages import Renderer, SiteInfo, key, make_env, plan, template_dirs
 from backchannel.digest.pages import language_name, source_label
@@ -137,7 +137,8 @@ def build(config: Config, *, output: Path | None = None, search: bool = True, fu
                 progress.advance("render pages")
             writer.write("feed.xml", atom_feed(grouped, site.title, site.base_url))
             writer.write("recap.md", recap(grouped, site.title, site.dates, site.base_url, renderer.when))
-            writer.stream("posts.jsonl", key(signature, [it.fp for it in items]), lambda: posts_jsonl(items))
+            shown = published(items, grouped.answered)
+            writer.stream("posts.jsonl", key(signature, [(it.fp, q) for it, q in shown]), lambda: posts_jsonl(shown))
             writer.write("wall/index.html", renderer.render("wall.html", "../", wall=config.wall))
             writer.write("wall/posts.json", wall.posts_json(grouped, mod, config, wall.local_time(config)))
 

@@ -1,6 +1,7 @@
 """The digest's non-HTML files: `feed.xml` (Atom, the top takeaways), `recap.md` (a Markdown
-recap per talk, to paste into a blog post or newsletter) and `posts.jsonl` (the published
-posts in the Post JSONL schema, with kind, score and talk).
+recap per talk: takeaways, key points, answered questions; to paste into a blog post or
+newsletter) and `posts.jsonl` (the published posts, answers included, in the Post JSONL
+schema, with kind, score, talk, talk_code and answer_to).
 
 Untrusted text is handled per format: the feed is built with ElementTree (always
 well-formed; characters XML cannot hold are dropped) and its HTML content is sanitised
@@ -16,8 +17,9 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterator, Mapping
 
+from backchannel.digest.answers import Answered
 from backchannel.digest.keypoints import Point
 from backchannel.digest.model import Grouped, Item, rank_items
 from backchannel.digest.ranking import Ranked
@@ -26,6 +28,7 @@ from backchannel.sanitize import clean_html, safe_url, text_to_html
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
+RECAP_ANSWERS = 5  # answered questions per talk (or per day, outside the talks) in recap.md
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
 
@@ -106,7 +109,8 @@ def md_link(label: str, url: str | None) -> str:
 
 
 def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
-    """The event's takeaways per talk (then per day for the rest), as Markdown."""
+    """The event's key points and takeaways, then per talk (its takeaways, key points and
+    answered questions), then per day for the rest, as Markdown."""
     base = base_url.rstrip("/") + "/" if base_url else ""
     out = [f"# What people took away from {md(title)}", ""]  # one phrase, whatever the title
     if g.items:
@@ -117,29 +121,54 @@ def recap(g: Grouped, title: str, dates: str, base_url: str, when) -> str:
     out += _block("Top takeaways", g.top_takeaways[:10], when)
     for s in g.talk_sections:
         ranked = g.highlights(s)["takeaway"][:5]
-        if ranked:
+        points = g.key_points(s, limit=5)
+        done = g.questions(s, limit=RECAP_ANSWERS)[0]
+        if ranked or points or done:
             t = s.talk
             meta = ", ".join(x for x in (when(t.start) if t.start else "", t.room, ", ".join(t.speakers)) if x)
-            out += _block(f"{s.title}" + (f" ({meta})" if meta else ""), ranked, when)
-            out += _points_block("Key points", g.key_points(s, limit=5), when, level=3)
+            out += [f"## {md(s.title + (f' ({meta})' if meta else ''))}", ""] + _lines(ranked, when)
+            out += _points_block("Key points", points, when, level=3)
+            out += _answers_block(done, when)
     for d in g.days:
         loose = [it for it in d.items if it.kind == "takeaway" and not it.talk]
         ranked = rank_items(loose, 5)
-        if ranked:
-            out += _block(f"Beyond the talks on {d.title}" if g.talks else d.title, ranked, when)
+        done = [a for a in g.questions(d, limit=RECAP_ANSWERS)[0] if not a.question.talk] if g.talks else []
+        if ranked or done:
+            out += [f"## {md(f'Beyond the talks on {d.title}' if g.talks else d.title)}", ""] + _lines(ranked, when)
+            out += _answers_block(done, when)
     return "\n".join(out).rstrip() + "\n"
 
 
 def _block(heading: str, ranked: list[Ranked], when) -> list[str]:
     if not ranked:
         return []
-    lines = [f"## {md(heading)}", ""]
-    for r in ranked:
-        p = r.item.post
-        name = p.author.name or p.author.handle or "someone"
-        cw = f"(CW: {md(p.content_warning)}) " if p.content_warning else ""
-        lines.append(f"- {cw}“{md(one_line(p.text, 280))}” — {md_link(name, p.author.url)}, "
-                     f"{md_link(when(p.created_at), p.url)}")
+    return [f"## {md(heading)}", ""] + _lines(ranked, when)
+
+
+def _lines(ranked: list[Ranked], when) -> list[str]:
+    if not ranked:
+        return []
+    return [f"- {_quote(r.item.post, when)}" for r in ranked] + [""]
+
+
+def _quote(p: Post, when) -> str:
+    """A post on one line: “its text” — its author, the time linking to the original."""
+    name = p.author.name or p.author.handle or "someone"
+    cw = f"(CW: {md(p.content_warning)}) " if p.content_warning else ""
+    return f"{cw}“{md(one_line(p.text, 280))}” — {md_link(name, p.author.url)}, {md_link(when(p.created_at), p.url)}"
+
+
+def _answers_block(done: list[Answered], when) -> list[str]:
+    """Each answered question, with its best answer (a speaker's first) under it."""
+    if not done:
+        return []
+    lines = ["### Answered questions", ""]
+    for a in done:
+        label = "The speaker answered" if a.by_speaker else "Best answer"
+        more = len(a.answers) - 1
+        lines.append(f"- {_quote(a.question.post, when)}")
+        lines.append(f"  - **{label}:** {_quote(a.best.post, when)}"
+                     + (f" ({more} more {'answer' if more == 1 else 'answers'} in the digest)" if more else ""))
     return lines + [""]
 
 
@@ -149,13 +178,9 @@ def _points_block(heading: str, points: list[Point[Item]], when, level: int = 2,
         return []
     lines = [f"{'#' * level} {md(heading)}", ""]
     for kp in points:
-        p = kp.item.post
-        name = p.author.name or p.author.handle or "someone"
-        cw = f"(CW: {md(p.content_warning)}) " if p.content_warning else ""
         who = f"{kp.support:,} {'person' if kp.support == 1 else 'people'}"
         talk = f" (“{md(kp.item.talk.title)}”)" if talks and kp.item.talk else ""
-        line = (f"- **{who}**{talk}: {cw}“{md(one_line(p.text, 280))}” — {md_link(name, p.author.url)}, "
-                f"{md_link(when(p.created_at), p.url)}")
+        line = f"- **{who}**{talk}: {_quote(kp.item.post, when)}"
         if kp.similar:
             line += "; also " + ", ".join(md_link(m.post.author.name or m.post.author.handle or "someone", m.post.url)
                                           for m in kp.similar)
@@ -163,11 +188,26 @@ def _points_block(heading: str, points: list[Point[Item]], when, level: int = 2,
     return lines + [""]
 
 
-def posts_jsonl(items: list[Item], batch: int = 2000) -> Iterator[bytes]:
-    """The published posts, oldest first, one Post JSONL object per line, in pieces."""
+def published(items: list[Item], answered: Mapping[str, Answered]) -> list[tuple[Item, str | None]]:
+    """Every published post, oldest first, each with the question it answers (or None): the
+    digest's items and the replies it shows as answers (most carry no event hashtag)."""
+    answer_to = {r.post.id: qid for qid, a in answered.items() for r in a.answers}
+    listed = {it.post.id for it in items}
+    extra = list({r.post.id: r for a in answered.values() for r in a.answers if r.post.id not in listed}.values())
+    if extra:
+        items = sorted(items + extra, key=lambda it: (it.post.created_at, it.post.id))
+    return [(it, answer_to.get(it.post.id)) for it in items]
+
+
+def posts_jsonl(posts: list[tuple[Item, str | None]], batch: int = 2000) -> Iterator[bytes]:
+    """`published` posts, one Post JSONL object per line with what the digest derived: the
+    talk's code as organisers call it (`talk_code`) and the question a reply answers
+    (`answer_to`), in pieces."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    for start in range(0, len(items), batch):
-        lines = "".join(dumps(record(it.post)) + "\n" for it in items[start:start + batch])
+    for start in range(0, len(posts), batch):
+        lines = "".join(dumps({**record(it.post), "talk_code": it.talk.code if it.talk else None,
+                               "answer_to": question}) + "\n"
+                        for it, question in posts[start:start + batch])
         yield lines.encode("utf-8", "replace")
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Generic, Sequence, TypeVar
 
@@ -51,10 +51,12 @@ NEIGHBOURS = 12  # partners each post keeps for the clustering
 NEAR_DUPLICATE_HINT = 0.3  # pairs at least this similar are checked for being near-duplicates
 MIN_SIMILARITY = 0.02  # weaker pairs count as unrelated (keeps the clustering small)
 W_WORD, W_NUMBER, W_LINK = 1.0, 1.5, 1.5  # the weight of each kind of feature, before IDF
+MAX_KNOWN = 200_000  # words (and texts' word counts) remembered
 MAX_CHARS = 1000  # of a long post (a blog recap), read no further: its gist comes first
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+|\d+(?:[.,]\d+)?)\s*(%|‰|[^\W\d_]+)?")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
+_DIGIT = re.compile(r"\d")
 _MORE_STOP = frozenset("""
 said says she her his him he its one two first last every also only really very much many
 talk slide slides point points key takeaway takeaways idea ideas lesson lessons
@@ -138,21 +140,51 @@ def features(text: str, links: Sequence[str] = ()) -> dict[str, float]:
     """What a post says, as weighted features (before IDF): words, numbers, links."""
     text = text[:MAX_CHARS]
     found: dict[str, float] = {}
-    for url in list(links) + _URL.findall(text):
+    linked = "://" in text
+    for url in list(links) + (_URL.findall(text) if linked else []):
         found["l:" + _url_key(url)] = W_LINK
-    for number in numbers(text):
-        found["n:" + number] = W_NUMBER
-    words = tokens(_URL.sub(" ", text))
-    for w in words:
-        if w in STOP or w in _MORE_STOP or w.isdigit():
-            continue
-        if is_cjk(w):
-            found["w:" + w] = W_WORD
-        elif len(w) > 2:
-            found["w:" + w[:PREFIX]] = W_WORD
-            if w in _WORD_NUMBERS:
-                found["n:" + _WORD_NUMBERS[w]] = W_NUMBER
+    if _DIGIT.search(text):
+        for number in numbers(text):
+            found["n:" + number] = W_NUMBER
+    words = tokens(_URL.sub(" ", text) if linked else text)
+    for w in dict.fromkeys(words):
+        got = _WORDS.get(w)
+        found.update(_word(w) if got is None else got)
+    if len(_DISTINCT) > MAX_KNOWN:
+        _DISTINCT.clear()
+    _DISTINCT[text] = len(set(words))
     return found
+
+
+_WORDS: dict[str, tuple[tuple[str, float], ...]] = {}  # a word's features, read once
+_DISTINCT: dict[str, int] = {}  # a text's number of distinct words, as `features` last read it
+
+
+def _word(w: str) -> tuple[tuple[str, float], ...]:
+    """A word's features: its first PREFIX letters (CJK pairs whole), and the share a word
+    like "half" stands for."""
+    if len(_WORDS) > MAX_KNOWN:
+        _WORDS.clear()
+    if w in STOP or w in _MORE_STOP or w.isdigit():
+        got: tuple[tuple[str, float], ...] = ()
+    elif not w.isascii() and is_cjk(w):
+        got = (("w:" + w, W_WORD),)
+    elif len(w) <= 2:
+        got = ()
+    elif w in _WORD_NUMBERS:
+        got = (("w:" + w[:PREFIX], W_WORD), ("n:" + _WORD_NUMBERS[w], W_NUMBER))
+    else:
+        got = (("w:" + w[:PREFIX], W_WORD),)
+    _WORDS[w] = got
+    return got
+
+
+def distinct_words(text: str) -> int:
+    """How many distinct words the first MAX_CHARS of `text` has (what the point's substance
+    counts), remembered from reading its features."""
+    text = text[:MAX_CHARS]
+    found = _DISTINCT.get(text)
+    return len(set(tokens(text))) if found is None else found
 
 
 def numbers(text: str) -> list[str]:
@@ -176,15 +208,15 @@ def _url_key(url: str) -> str:
 
 def _vectors(posts: Sequence[Post], ignore: set[str]) -> list[dict[str, float]]:
     raw = [features(p.text or "", p.links) for p in posts]
-    df: dict[str, int] = defaultdict(int)
+    df: Counter[str] = Counter()
     for f in raw:
-        for k in f:
-            df[k] += 1
+        df.update(f.keys())
     n = len(posts)
+    idf = {k: math.log((n + 1) / c) for k, c in df.items() if k not in ignore}
     vectors = []
     for f in raw:
-        v = {k: w * math.log((n + 1) / df[k]) for k, w in f.items() if k not in ignore}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        v = {k: w * idf[k] for k, w in f.items() if k in idf}
+        norm = math.sqrt(sum([x * x for x in v.values()])) or 1.0
         # What only this post says counts in its length, but can match nothing: left out.
         vectors.append({k: x / norm for k, x in v.items() if df[k] > 1})
     return vectors
@@ -203,27 +235,26 @@ def _pair_similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int],
         for k, x in v.items():
             postings[k].append((i, x))
     cap = MAX_POSTING
+    df = {k: len(held) for k, held in postings.items()}
     sims: dict[tuple[int, int], float] = {}
     for i, v in enumerate(vectors):
         partial: dict[int, float] = defaultdict(float)
-        for k in sorted(v, key=lambda k: len(postings[k]))[:PROBES]:
+        probes = sorted(v, key=df.__getitem__)[:PROBES] if len(v) > PROBES else v
+        for k in probes:
             x = v[k]
             for j, y in postings[k][:cap]:
                 partial[j] += x * y
         partial.pop(i, None)
-        best = heapq.nlargest(NEIGHBOURS, partial, key=partial.__getitem__) if len(partial) > NEIGHBOURS \
-            else list(partial)
-        scored = []
+        # (sorted()[:n] is what heapq.nlargest does, in C)
+        best = sorted(partial, key=partial.__getitem__, reverse=True)[:NEIGHBOURS] if len(partial) > NEIGHBOURS \
+            else partial
         for j in best:
-            pair = (min(i, j), max(i, j))
-            s = sims.get(pair)
-            if s is None:
-                a, b = (v, vectors[j]) if len(v) <= len(vectors[j]) else (vectors[j], v)
-                s = sum(x * b[k] for k, x in a.items() if k in b)
-            if s >= MIN_SIMILARITY:
-                scored.append((s, pair))
-        for s, pair in heapq.nlargest(NEIGHBOURS, scored):
-            sims[pair] = s
+            pair = (i, j) if i < j else (j, i)
+            if pair not in sims:
+                w = vectors[j]
+                s = sum([v[k] * w[k] for k in v.keys() & w.keys()])
+                if s >= MIN_SIMILARITY:
+                    sims[pair] = s
     return sims
 
 
@@ -258,9 +289,17 @@ def _near_duplicates(posts: Sequence[Post], sims: dict[tuple[int, int], float]) 
 # --- clustering -----------------------------------------------------------------------------
 
 def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float]) -> list[list[int]]:
-    """Join the two groups of highest average similarity while it is ≥ THRESHOLD."""
+    """Join the two groups of highest average similarity while it is ≥ THRESHOLD.
+
+    The heap holds, for every pair of groups at THRESHOLD or above, an entry at least as high
+    as their average: when a group grows, its averages with the groups that added nothing
+    to it only fall, so their entries stay and are lowered when they come up (a lazy
+    decrease); only the pairs whose sum grew are entered again. A popped entry that is still
+    exact is the highest pair, as in the textbook algorithm, at a fraction of the work when
+    one group grows large."""
     owner = {i: g for g, seed in enumerate(seeds) for i in seed}
     members = {g: list(seed) for g, seed in enumerate(seeds)}
+    size = [len(seed) for seed in seeds]
     between: dict[int, dict[int, float]] = defaultdict(dict)  # summed similarity between groups
     for (i, j), s in sims.items():
         a, b = owner[i], owner[j]
@@ -270,8 +309,8 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
     heap = []
     for a, row in between.items():
         for b, total in row.items():
-            if a < b:
-                heap.append((-total / (len(members[a]) * len(members[b])), a, b))
+            if a < b and total / (size[a] * size[b]) >= THRESHOLD:
+                heap.append((-total / (size[a] * size[b]), a, b))
     heapq.heapify(heap)
     while heap:
         neg, a, b = heapq.heappop(heap)
@@ -279,19 +318,28 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
             break
         if a not in members or b not in members or b not in between[a]:
             continue
-        current = between[a][b] / (len(members[a]) * len(members[b]))
-        if abs(current + neg) > 1e-12:
-            continue  # stale entry
+        current = between[a][b] / (size[a] * size[b])
+        if current < -neg - 1e-12:  # fallen since it was entered: enter it again as it is now
+            if current >= THRESHOLD:
+                heapq.heappush(heap, (-current, a, b))
+            continue
+        if current > -neg + 1e-12:
+            continue  # risen since: its newer entry is the one to take
+        if len(between[a]) < len(between[b]):
+            a, b = b, a  # the group with more neighbours takes the other in: less to move
         members[a] += members.pop(b)
-        row_b = between.pop(b)
-        del between[a][b]
+        size[a] += size[b]
+        row_a, row_b = between[a], between.pop(b)
+        del row_a[b]
         row_b.pop(a, None)
         for c, total in row_b.items():
-            between[a][c] = between[a].get(c, 0.0) + total
-            del between[c][b]
-            between[c][a] = between[a][c]
-        for c, total in between[a].items():
-            heapq.heappush(heap, (-total / (len(members[a]) * len(members[c])), min(a, c), max(a, c)))
+            row_a[c] = row_a.get(c, 0.0) + total
+            row_c = between[c]
+            del row_c[b]
+            row_c[a] = row_a[c]
+            average = row_a[c] / (size[a] * size[c])
+            if average >= THRESHOLD:
+                heapq.heappush(heap, (-average, min(a, c), max(a, c)))
     return list(members.values())
 
 
@@ -300,7 +348,7 @@ def _average_linkage(seeds: list[list[int]], sims: dict[tuple[int, int], float])
 def _point(posts: Sequence[Post], group: list[int], central: dict[int, float]) -> tuple[list[int], int, float]:
     """A group's members (indices into `posts`), the clearest first, then by time; how many
     people made the point; and its score."""
-    rich = {k: _substance(_text_features(posts[k].text or "")[1], posts[k]) for k in group}
+    rich = {k: _substance(distinct_words(posts[k].text or ""), posts[k]) for k in group}
 
     def clarity(k: int) -> tuple:
         p = posts[k]

@@ -160,6 +160,7 @@ class Grouped:
     open_questions: list[Item]
     answered: dict[str, Answered] = field(default_factory=dict)  # question id → its answers
     organisers: list[str] = field(default_factory=list)  # [event] organisers: the event's own handles
+    hashtags: tuple[str, ...] = ()  # the event's (every post carries one: no point is made by it)
 
     _highlights: dict = field(default_factory=dict, repr=False)
     _points: dict = field(default_factory=dict, repr=False)
@@ -261,14 +262,16 @@ class Grouped:
         memo = ("talk-all", section.key)
         if memo not in self._points:
             t = section.talk
-            context = " ".join([t.title, *t.speakers]) if t else section.title
+            # What any post about the talk may name without making a point by it.
+            context = " ".join([t.title, *t.speakers, *t.hashtags, *self.hashtags] if t else [section.title])
             self._points[memo] = self._key_points_of([it for it in section.items if it.kind == "takeaway"], context)
         return self._points[memo]
 
     def _loose_points(self, day: Section) -> list[Point[Item]]:
         memo = ("day-loose", day.key)
         if memo not in self._points:
-            self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk])
+            self._points[memo] = self._key_points_of([it for it in day.items if it.kind == "takeaway" and not it.talk],
+                                                     " ".join(self.hashtags))
         return self._points[memo]
 
     def _key_points_of(self, items: list[Item], context: str = "") -> list[Point[Item]]:
@@ -446,7 +449,7 @@ def group(items: list[Item], talks: list[Talk], config: Config,
         tags=Counter(t for it in items for t in set(it.post.tags) if t not in hidden).most_common(),
         top_takeaways=rank_items(by_kind["takeaway"], TOP),
         open_questions=[it for it in open_first(by_kind["question"]) if it.post.id not in answers][:8],
-        answered=answers, organisers=list(config.event.organisers),
+        answered=answers, organisers=list(config.event.organisers), hashtags=tuple(config.event.hashtags),
     )
 
 
