@@ -209,3 +209,12 @@ def test_a_persons_posts_are_paged_like_other_lists():
     assert [person.page_path(n) for n in (1, 2, 3)] == [
         "people/ada-example-social.html", "people/ada-example-social.page-2.html",
         "people/ada-example-social.page-3.html"]
+
+
+def test_a_key_points_count_of_people_follows_the_people_page_not_display_names(site):
+    # Three accounts quote the same slide; two are called Alex Kim on two networks, but nothing
+    # shows they are one person (a quotation), so the point was made by three people.
+    day = read(site, "days/2026-09-01/index.html")
+    points = [li for li in day.find("li", class_="point") if "root of all evil" in li.text]
+    assert points, "the quoted slide is a key point of the day"
+    assert "3 people made this point" in " ".join(points[0].text.split())

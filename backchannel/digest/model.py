@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
@@ -166,6 +166,7 @@ class Grouped:
     _points: dict = field(default_factory=dict, repr=False)
     points_cache: dict = field(default_factory=dict, repr=False)  # groupings of an earlier build
     _points_used: dict = field(default_factory=dict, repr=False)
+    _owners: dict | None = field(default=None, repr=False)  # account → its person's number
 
     def points_state(self) -> dict:
         """The groupings this build used, for the next build's `points_cache`."""
@@ -291,7 +292,15 @@ class Grouped:
         if groups is None:
             groups = group_points(posts, context)
         self._points_used[memo] = [[[posts[i].id for i in g], [round(c[i], 6) for i in g]] for g, c in groups]
-        return key_points_of(items, context, groups)
+        return sorted((replace(p, support=self._support(p)) for p in key_points_of(items, context, groups)),
+                      key=point_order)
+
+    def _support(self, point: Point[Item]) -> int:
+        """How many people made `point`: accounts the People page joins count once (its evidence,
+        never a display name alone)."""
+        if self._owners is None:
+            self._owners = {account_key(it.post): n for n, person in enumerate(self.people) for it in person.items}
+        return len({self._owners.get(account_key(m.post), account_key(m.post)) for m in point.members})
 
     def _best(self, section: Section, limit: int) -> dict[str, list[Ranked]] | list[Ranked]:
         if section.type == "kind":
