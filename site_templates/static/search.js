@@ -279,6 +279,7 @@ let wanted = new Set();
 let shown = 0;
 let generation = 0;
 let timer = null;
+let lastRun = null;  // the address of the search on screen
 
 // Shows the next page of results, each as soon as its file (and those of the results above
 // it) arrived; `first` runs once the first is on the page. The list is aria-busy meanwhile.
@@ -300,6 +301,7 @@ async function renderMore(first) {
 
 async function run() {
   const mine = ++generation;
+  lastRun = stateUrl().href;
   const query = input.value.trim();
   const picked = chosen();
   const n = [...picked.values()].reduce((sum, codes) => sum + codes.size, 0);
@@ -373,9 +375,15 @@ function fail(error) {
   say(`Search is not available here: ${error && error.message ? error.message : error}`);
 }
 
+// Typing that leaves the search as it was (a trailing space, the same word typed over) does
+// not search again: the results on screen stay.
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(() => { remember(true); run().catch(fail); }, 50);
+  timer = setTimeout(() => {
+    if (stateUrl().href === lastRun) return;
+    remember(true);
+    run().catch(fail);
+  }, 50);
 }
 
 async function start() {
