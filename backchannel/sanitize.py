@@ -109,6 +109,20 @@ def terminal_text(value: object) -> str:
     return _TERMINAL.sub("", str(value))
 
 
+_HREF = re.compile(r'href="([^"]+)"')
+
+
+def html_links(html: str | None) -> list[str]:
+    """The links in a post's sanitised HTML (its `href` attributes), as written."""
+    return _HREF.findall(html) if html and "href" in html else []
+
+
+def url_key(url: str) -> str:
+    """A URL as two posts that mean the same page compare it: no scheme, fragment or trailing
+    slash, lower case."""
+    return url.split("://", 1)[-1].split("#")[0].rstrip("/").lower()
+
+
 def terminal_line(value: object, limit: int | None = None, show: bool = False) -> str:
     """`value` on one line, safe to print, cut to `limit` characters with an ellipsis.
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Generic, Iterable, Sequence, TypeVar
 
 from backchannel.models import Post
+from backchannel.sanitize import html_links, url_key
 from backchannel.words import is_cjk, tokens
 
 SHINGLE = 3  # words per shingle
@@ -53,7 +54,6 @@ CONTAINED = 0.8
 W_CONFIDENCE, W_SUBSTANCE, W_ENGAGEMENT = 0.5, 0.25, 0.25
 MAX_CHARS = 8 * MAX_WORDS  # read no further than that
 _TABLE = (1 << 22) - 1  # probe-frequency table: 4M counters, 16 MB
-_HREF = re.compile(r'href="([^"]+)"')
 
 
 T = TypeVar("T")
@@ -242,19 +242,16 @@ def link_pairs(posts: Sequence[Post]) -> list[tuple[int, int]]:
     for j, p in enumerate(posts):
         for url in (p.url, p.uri):
             if url and url.startswith("http"):
-                by_url.setdefault(_url_key(url), j)
+                by_url.setdefault(url_key(url), j)
     pairs = []
     for i, p in enumerate(posts):
-        hrefs = _HREF.findall(p.html) if p.html and "href" in p.html else []
-        for url in {_url_key(u) for u in p.links + hrefs}:
+        hrefs = html_links(p.html)
+        for url in {url_key(u) for u in p.links + hrefs}:
             j = by_url.get(url)
             if j is not None and j != i:
                 pairs.append((i, j))
     return pairs
 
-
-def _url_key(url: str) -> str:
-    return url.split("://", 1)[-1].split("#")[0].rstrip("/").lower()
 
 
 # --- scoring ------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from backchannel.models import Post
+from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
@@ -134,7 +135,6 @@ ontem disse mencionou passada
 gisteren eerder zei noemde vorige
 昨日 先日 어제 지난번
 """.split() for t in tokens(w))
-_HREF = re.compile(r'href="([^"]+)"')
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
@@ -308,7 +308,7 @@ class Matcher:
             for handle in talk.speaker_handles:
                 self.by_handle[handle].append(talk)
             if talk.url:
-                self.by_url[_url_key(talk.url)].append(talk)
+                self.by_url[url_key(talk.url)].append(talk)
             for name in self.people[talk.id]:
                 self.by_name[name].append(talk)
         for table in (self.by_tag, self.by_handle, self.by_name):
@@ -406,7 +406,7 @@ class Matcher:
         toks = tokens(text)
         tokset = set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
-        hrefs = _HREF.findall(post.html) if post.html and "href" in post.html else []
+        hrefs = html_links(post.html)
         head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
@@ -437,7 +437,7 @@ class Matcher:
             for talk in talks:  # a tag only in the prose may be a community's too (#rust): less
                 weight = W_HASHTAG if tag == talk.hashtag else W_PROSE_TAG
                 add(talk, Evidence("hashtag", weight / len(talks), tag))
-        for url in sorted({_url_key(u) for u in post.links + hrefs}):
+        for url in sorted({url_key(u) for u in post.links + hrefs}):
             for talk in self.by_url.get(url, []):
                 add(talk, Evidence("link", W_LINK))
         for handle in self._mentions(text, hrefs, post.links):
@@ -778,9 +778,6 @@ def _link_words(urls: list[str]) -> list[str]:
         out += [_STEMS[t] for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
     return out
 
-
-def _url_key(url: str) -> str:
-    return url.split("://", 1)[-1].split("#")[0].rstrip("/").lower()
 
 
 __all__ = ["Matcher", "Candidate", "Evidence", "match"]
