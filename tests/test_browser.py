@@ -282,6 +282,19 @@ def test_a_plural_finds_the_singular_and_a_word_without_results_says_so(watched)
     assert results(page) == []
 
 
+def test_each_keystroke_searches_and_only_the_last_search_shows(watched):
+    page = watched.goto("search/index.html")
+    page.wait_for_selector("#search-app[data-ready='true']")
+    page.type("#q", "pyconex")  # a key at a time, each searching at once: the earlier ones go stale
+    wait_count(page, sum("#pyconex" in r["text"] for r in SEARCHABLE))
+    page.fill("#q", "FTS5")
+    page.fill("#q", "nurse")  # while FTS5's search is in flight
+    wait_count(page, sum(bool(re.search(r"\bnurses?\b", r["text"], re.I)) for r in SEARCHABLE))
+    texts = page.eval_on_selector_all("#results .excerpt", "els => els.map(e => e.textContent)")
+    assert texts and all(re.search(r"\bnurses?\b", t, re.I) for t in texts)
+    assert page.url.endswith("?q=nurse")
+
+
 def test_a_content_warning_stays_collapsed_until_opened(watched):
     cw = next(r for r in RECORDS if r["content_warning"] == "Workshop spoilers")
     page = watched.goto(permalink(cw))

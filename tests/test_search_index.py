@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 
-from backchannel.digest.search_index import FOLDER, _buckets, _lists, fnv1a, words
+from backchannel.digest.search_index import FOLDER, _buckets, _lists, fnv1a, words, write_index
 from backchannel.validate import post_from_dict
 from backchannel.digest import build
-from backchannel.digest.model import file_name
+from backchannel.digest.model import Item, file_name
+from backchannel.digest.writer import SiteWriter
+from factories import make_post
 from fixtures.digest import event
 
 
@@ -100,9 +102,11 @@ def test_each_word_lists_exactly_the_posts_that_contain_it(tmp_path):
 
 def test_common_words_get_files_of_their_own():
     lists = _lists_of({"common": 3000, "rare": 3})
-    count, blobs = _buckets(lists)
+    count, blobs, common = _buckets(lists)
     names = [path for path, _ in blobs]
     assert any("-" in p.rsplit("/", 1)[1] for p in names)  # common's own file
+    b, n, posts = common["common"]  # listed for the search page, which fetches it straight away
+    assert f"{FOLDER}/t/{b}-{n}.bin" in names and posts == 3000 and "rare" not in common
     assert len([p for p in names if "-" not in p.rsplit("/", 1)[1]]) == count
 
 
@@ -113,3 +117,27 @@ def _lists_of(sizes: dict[str, int]) -> dict[str, bytearray]:
                                         "author": type("A", (), {"name": None})()})()
     docs = [Doc(" ".join(w for w, n in sizes.items() if i < n)) for i in range(max(sizes.values()))]
     return _lists(docs)
+
+
+def test_the_common_words_outlast_a_build_that_leaves_the_word_lists_alone(tmp_path):
+    """The search page lists the common words (their lists are fetched straight away); a
+    build that finds the word lists unchanged takes that list from the manifest."""
+    posts = [make_post(n, text=f"common words {'rare' if n == 1 else 'filler'}", source="rss")
+             for n in range(1, 1101)]
+    items = [Item(post=p, kind="other", day="2026-09-01", hour="09", local=p.created_at,
+                  path=f"posts/{p.id}.html", talk=None, talk_path=None, fp="", sfp=p.text) for p in posts]
+    assert all(p.searchable for p in posts)
+
+    def index():
+        writer = SiteWriter(tmp_path, "site")
+        report = write_index(writer, items, lambda when, style=None: "Tue 1 Sep", str, lambda lang: None)
+        written = [p for p in writer.stats.written_paths if "/t/" in p]
+        writer.finish()
+        return report, written
+
+    first, written = index()
+    b, n, posts_with = first.common["common"]
+    assert posts_with == 1100 and f"{FOLDER}/t/{b}-{n}.bin" in written
+    assert "rare" not in first.common
+    again, written = index()
+    assert written == [] and again.common == first.common

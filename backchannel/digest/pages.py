@@ -295,7 +295,8 @@ class Renderer:
         meta = None
         if index and not index.error:
             meta = {"posts": index.posts, "buckets": index.buckets, "group": GROUP, "tag": index.tag,
-                    "facets": [{"name": f.name, "width": f.width, "values": len(f.values)} for f in index.facets]}
+                    "facets": [{"name": f.name, "width": f.width, "values": len(f.values)} for f in index.facets],
+                    "common": index.common}
         return self.render("search.html", "../", index=meta, filters=index.facets if meta else [],
                            error=index.error if index else None, example=search_example(self.grouped))
 

@@ -8,7 +8,9 @@ ranking at build time instead, so the browser only intersects lists of numbers:
   refresh during the event rewrites little).
 - `search/i/t/<bucket>.bin`: the words whose FNV-1a hash falls in that bucket, each with its
   list of post numbers (ascending, delta-encoded as varints). A common word's list is a
-  file of its own (`t/<bucket>-<n>.bin`), so a query for a rare word never loads it.
+  file of its own (`t/<bucket>-<n>.bin`), so a query for a rare word never loads it. The
+  search page lists these common words (`SearchReport.common`), so a query for one fetches
+  its own file straight away instead of its bucket first.
 - `search/i/cols.bin`: one column per filter (kind, source, day, talk, language: a code per
   post) and one of rank (a byte per post: kind and engagement). Filtering, counting the
   filters and ordering the matches all happen on these columns, in the browser.
@@ -37,7 +39,7 @@ from typing import Callable
 from backchannel.digest.model import Item
 from backchannel.names import KIND_LABELS
 
-FORMAT = 1
+FORMAT = 2  # 2: the common words are listed for the search page
 FOLDER = "search/i"
 GROUP = 16  # posts per result file
 BUCKET_BYTES = 4096  # aim for this many bytes of lists per bucket
@@ -100,6 +102,7 @@ class SearchReport:
     facets: list[Facet] = field(default_factory=list)
     buckets: int = 1
     tag: str = ""  # changes whenever a file of the index does: the browser fetches ?v=<tag>
+    common: dict[str, list[int]] = field(default_factory=dict)  # word → [bucket, n, posts]: its own file
 
 
 def write_index(writer, items: list[Item], when: Callable, source_label: Callable,
@@ -137,19 +140,19 @@ def write_index(writer, items: list[Item], when: Callable, source_label: Callabl
     signature = hashlib.blake2b(repr((FORMAT, [(it.sfp, it.path) for it in docs])).encode(),
                                 digest_size=12).hexdigest()
     state = writer.extra.get("search") or {}
-    files = state.get("files") if state.get("key") == signature else None
+    files = state.get("files") if state.get("key") == signature and _common_ok(state.get("common")) else None
     if files and all(writer.fresh(path, signature) for path in files):
-        report.buckets, report.words = state["buckets"], state["words"]
+        report.buckets, report.words, report.common = state["buckets"], state["words"], state["common"]
     else:
         lists = _lists(docs)
         report.words = len(lists)
-        report.buckets, blobs = _buckets(lists)
+        report.buckets, blobs, report.common = _buckets(lists)
         files = []
         for path, blob in blobs:
             writer.write(path, blob, signature)
             files.append(path)
         writer.extra["search"] = {"key": signature, "files": files, "buckets": report.buckets,
-                                  "words": report.words}
+                                  "words": report.words, "common": report.common}
     report.files += len(files)
     report.tag = hashlib.blake2b(cols + signature.encode(), digest_size=6).hexdigest()
     report.seconds = time.perf_counter() - started
@@ -224,8 +227,9 @@ def _encode(numbers: list[int]) -> bytes:
     return bytes(buf)
 
 
-def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, bytes]]]:
-    """(bucket count, [(path, gzip bytes)]): a power of two, about BUCKET_BYTES of lists each.
+def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, bytes]], dict[str, list[int]]]:
+    """(bucket count, [(path, gzip bytes)], common words): a power of two, about
+    BUCKET_BYTES of lists each; each common word as [bucket, n, posts].
 
     A bucket file: for each word, its length and UTF-8 bytes, its post count, then either 0
     and the list inline (length, bytes) or 1 and n: the list is in `<bucket>-<n>.bin`.
@@ -238,6 +242,7 @@ def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, 
     for w in lists:
         grouped.setdefault(fnv1a(w) % buckets, []).append(w)
     out = []
+    common: dict[str, list[int]] = {}
     for b in range(buckets):
         buf = bytearray()
         own = 0
@@ -253,13 +258,20 @@ def _buckets(lists: dict[str, tuple[int, bytes]]) -> tuple[int, list[tuple[str, 
                 own += 1
                 _varint(buf, 1)
                 _varint(buf, own)
+                common[w] = [b, own, count]
                 out.append((f"{FOLDER}/t/{b}-{own}.bin", _gzip(bytes(data))))
             else:
                 _varint(buf, 0)
                 _varint(buf, len(data))
                 buf += data
         out.append((f"{FOLDER}/t/{b}.bin", _gzip(bytes(buf))))
-    return buckets, out
+    return buckets, out, common
+
+
+def _common_ok(common: object) -> bool:
+    """The common words as a manifest kept them (it is read back from disk: checked)."""
+    return isinstance(common, dict) and all(
+        isinstance(v, list) and len(v) == 3 and all(type(n) is int for n in v) for v in common.values())
 
 
 def _varint(buf: bytearray, n: int) -> None:

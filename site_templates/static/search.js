@@ -1,6 +1,6 @@
 // In-browser search of the digest, over the static index the build writes in search/i/
 // (backchannel/digest/search_index.py describes its files). A query loads the word lists of
-// its words (one small bucket file each, plus a common word's own list), intersects them,
+// its words (one small bucket file each, or a common word's own list straight away), intersects them,
 // filters and counts on columns loaded with the page, ranks by the build's rank column and
 // loads only the result files it shows. Nothing leaves this site; no server side.
 //
@@ -69,6 +69,7 @@ let rank = null;  // Uint8Array, one per post
 const buckets = new Map();  // bucket number → Promise<Map(word → entry)>
 const lists = new Map();  // word → Promise<Int32Array of post numbers>
 const groups = new Map();  // result file number → Promise<[rows]>
+const common = new Map(Object.entries((meta && meta.common) || {}));  // word → [bucket, n, posts]
 
 function varints(bytes, start, end, count) {
   // Delta-encoded numbers (each one minus the previous, minus one) back to post numbers.
@@ -108,9 +109,16 @@ function readBucket(bytes) {
   return words;
 }
 
+// A common word's list is fetched straight from its own file (the page lists them), any
+// other word's from its bucket file.
 function postsWith(word) {
   if (!lists.has(word)) {
     lists.set(word, (async () => {
+      if (common.has(word)) {
+        const [b, own, count] = common.get(word);
+        const bytes = await fetchBin(`t/${b}-${own}.bin`);
+        return varints(bytes, 0, bytes.length, count);
+      }
       const b = fnv1a(word) % meta.buckets;
       if (!buckets.has(b)) buckets.set(b, fetchBin(`t/${b}.bin`).then(readBucket));
       const entry = (await buckets.get(b)).get(word);
@@ -220,6 +228,12 @@ function el(tag, className, text) {
   return node;
 }
 
+// The stages of a search, as marks benchmarks/browser_search.py reads (one of each name kept).
+function mark(name, options) {
+  performance.clearMarks(name);
+  performance.mark(name, options);
+}
+
 function say(text) {
   statusEl.textContent = text;
 }
@@ -278,22 +292,30 @@ let ranked = [];
 let wanted = new Set();
 let shown = 0;
 let generation = 0;
-let timer = null;
 let lastRun = null;  // the address of the search on screen
 
 // Shows the next page of results, each as soon as its file (and those of the results above
 // it) arrived; `first` runs once the first is on the page. The list is aria-busy meanwhile.
+// A new search asks for the first result's file alone, then for the rest at once (twenty
+// files at once would slow the first down); "Show more" asks for all at once.
 async function renderMore(first) {
   const mine = generation;
   const batch = ranked.slice(shown, shown + PAGE);
   shown += batch.length;
   resultsEl.setAttribute("aria-busy", "true");
-  const pending = batch.map(resultRows);  // all requested at once, shown in rank order
+  if (first && batch.length) {
+    const row = await resultRows(batch[0]);
+    if (mine !== generation) return;
+    mark("row");
+    if (row) resultsEl.appendChild(resultNode(row, wanted));
+    first();
+    batch.shift();
+  }
+  const pending = batch.map(resultRows);  // shown in rank order
   for (const rowPromise of pending) {
     const row = await rowPromise;
     if (mine !== generation) return;
     if (row) resultsEl.appendChild(resultNode(row, wanted));
-    if (first) { first(); first = null; }
   }
   resultsEl.setAttribute("aria-busy", "false");
   moreBtn.hidden = shown >= ranked.length;
@@ -316,30 +338,34 @@ async function run() {
     return;
   }
   say("Searching…");
-  performance.mark("search");  // benchmarks/browser_search.py reads the "first results" measure
+  mark("search");  // benchmarks/browser_search.py reads the "first results" measure
   let matches = null;  // null: every post
   if (terms.length) {
     const found = await Promise.all(terms.map(postsWith));
     if (mine !== generation) return;
     found.sort((a, b) => a.length - b.length);
+    mark("lists");
     matches = found.reduce((a, b) => intersect(a, b));
   }
   const result = filterAndCount(matches, picked);
+  mark("ranked");
   ranked = result.ranked;
   wanted = new Set(terms);
   shown = 0;
   resultsEl.textContent = "";
-  showCounts(result.counts);
   const found = ranked.length === 1 ? "1 post found." : `${ranked.length.toLocaleString("en")} posts found.`;
   if (!ranked.length) {
+    showCounts(result.counts);
     moreBtn.hidden = true;
     resultsEl.setAttribute("aria-busy", "false");
     say(found);
     return;
   }
-  await renderMore(() => {  // the count is said with the first result on the page
+  await renderMore(() => {  // the count is said with the first result on the page; the filters' counts follow
     say(found);
+    performance.clearMeasures("first results");
     performance.measure("first results", "search");
+    showCounts(result.counts);
   });
 }
 
@@ -375,15 +401,15 @@ function fail(error) {
   say(`Search is not available here: ${error && error.message ? error.message : error}`);
 }
 
-// Typing that leaves the search as it was (a trailing space, the same word typed over) does
-// not search again: the results on screen stay.
-function schedule() {
-  clearTimeout(timer);
-  timer = setTimeout(() => {
-    if (stateUrl().href === lastRun) return;
-    remember(true);
-    run().catch(fail);
-  }, 50);
+// Each input searches at once (no pause after a keystroke: the first results come sooner);
+// a newer input makes the search before it stale, and a stale search stops at its next step
+// and shows nothing. Typing that leaves the search as it was (a trailing space, the same word
+// typed over) does not search again: the results on screen stay.
+function typed(event) {
+  mark("input", { startTime: event.timeStamp });
+  if (stateUrl().href === lastRun) return;
+  run().catch(fail);  // runs until it waits for its first file, then the address is updated
+  remember(true);
 }
 
 async function start() {
@@ -396,12 +422,11 @@ async function start() {
   await loadColumns();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    clearTimeout(timer);
     remember(false);
     run().catch(fail);
   });
-  input.addEventListener("input", schedule);
-  filtersEl.addEventListener("change", () => { clearTimeout(timer); remember(false); run().catch(fail); });
+  input.addEventListener("input", typed);
+  filtersEl.addEventListener("change", () => { remember(false); run().catch(fail); });
   moreBtn.addEventListener("click", () => renderMore().catch(fail));
   window.addEventListener("popstate", () => { fromUrl(); run().catch(fail); });
   fromUrl();
