@@ -493,6 +493,25 @@ def test_without_a_schedule_posts_are_grouped_by_day(tmp_path, searched):
     assert not read(site, "search/index.html").find("input", name="talk")
 
 
+def test_a_talk_page_names_the_room_and_the_venue_an_icalendar_location_gives(tmp_path):
+    located = "".join(
+        f"BEGIN:VEVENT\r\nUID:talk-{n}@example.org\r\nSUMMARY:{title}\r\n"
+        f"LOCATION:{room}\\, Foro Cultural Tacubaya\\, Ciudad de México\r\n"
+        f"DTSTART:20260901T0{8 + n}0000Z\r\nDTEND:20260901T0{8 + n}4500Z\r\nEND:VEVENT\r\n"
+        for n, (title, room) in enumerate([("Movilidad en bici", "Sala Xochimilco"), ("Metro y datos", "Sala Coyoacán")]))
+    ics = tmp_path / "programme.ics"
+    ics.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//x\r\n{located}END:VCALENDAR\r\n", "utf-8")
+    cfg = event.config(tmp_path, schedule=ics)
+    event.fill(cfg, RECORDS[:3]).close()
+    build(cfg, now=event.NOW, search=False)
+    page = next(Page(p.read_text()) for p in (cfg.digest.output / "talks").rglob("index.html") if "Movilidad" in p.read_text()
+                and p.parent.name != "talks")
+    meta = dict(zip((e.text for e in page.find("dt")), (e.text for e in page.find("dd"))))
+    assert meta["Room"] == "Sala Xochimilco" and meta["Venue"] == "Foro Cultural Tacubaya, Ciudad de México"
+    programme = read(cfg.digest.output, "talks/index.html").visible_text
+    assert "Sala Coyoacán" in programme and "Tacubaya" not in programme
+
+
 def test_a_cross_post_is_one_top_takeaway_crediting_both_copies(tmp_path):
     """The build ranks as `backchannel.digest.ranking` does: the same person's Bluesky copy of a
     takeaway (cut to 300 characters, a link back) is merged into the Mastodon post."""
