@@ -20,7 +20,8 @@ from backchannel.models import Post
 FORMATS = ("jsonl", "csv")
 # The Post JSONL fields flattened (README "Post JSONL"), plus the source's `uri`.
 CSV_COLUMNS = (
-    "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "created_at", "edited_at",
+    "id", "source", "uri", "url", "author_handle", "author_name", "author_url", "author_links", "created_at",
+    "edited_at",
     "text", "html", "lang", "tags", "links", "media", "reply_to", "is_repost", "likes", "reposts", "replies",
     "quotes", "sensitive", "content_warning", "indexable", "discoverable", "kind", "score", "talk", "talk_code",
     "talk_reason",
@@ -47,7 +48,8 @@ def export(posts: Iterable[Post], out: TextIO, fmt: str = "jsonl", codes: dict[s
         d = post.to_dict()
         d.update({
             "uri": post.uri, "author_handle": post.author.handle, "author_name": post.author.name,
-            "author_url": post.author.url, "tags": " ".join(post.tags), "links": " ".join(post.links),
+            "author_url": post.author.url, "author_links": " ".join(post.author.links),
+            "tags": " ".join(post.tags), "links": " ".join(post.links),
             "media": json.dumps([asdict(m) for m in post.media], ensure_ascii=False) if post.media else "",
             "talk_code": (codes or {}).get(post.talk) if post.talk else None, **d["metrics"], **d["consent"],
         })

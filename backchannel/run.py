@@ -368,8 +368,8 @@ class Runner:
     def _poll_loop(self, collector) -> None:
         status = self.status.sources[collector.name]
         reader = Archive(self.writer.archive.path)  # its own read connection (WAL: readers don't block)
-        if hasattr(collector, "stored"):  # a stream: what it needs of the archive, through this reader
-            collector.stored = lambda since=None, raw=True: reader.posts(source=collector.name, since=since, raw=raw)
+        # What the archive holds, through this reader (a stream needs it; see collectors/base.py).
+        collector.stored = lambda since=None, raw=True: reader.posts(source=collector.name, since=since, raw=raw)
         last_recheck = 0.0
         try:
             while not self.stop.is_set():

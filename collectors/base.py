@@ -14,11 +14,12 @@ its answers already stored) pairs and yields Batches whose posts are the public 
 `answers` links them to their question, `threads` names the questions read and `deleted`
 the stored answers a complete thread no longer holds. See `backchannel.answers`.
 
-Streams (optional, Bluesky's Jetstream): a collector whose `collect()` does not return has a
-`stored` attribute, a function `stored(since=None, raw=True)` giving the posts the archive
-holds from its source (created at or after `since`). `run` sets it to a read connection of its
-own before calling `collect()`, so the stream knows which deletions concern stored posts and
-which posts' counts to refresh, without opening the archive itself.
+What the archive holds: every collector has a `stored` attribute, a function
+`stored(since=None, raw=True)` giving the posts the archive holds from its source (created at
+or after `since`); until the caller sets it, nothing is stored. `run` sets it to a read
+connection of its own before calling `collect()`. A stream (Bluesky's Jetstream, whose
+`collect()` does not return) reads it to know which deletions concern stored posts and which
+posts' counts to refresh, without opening the archive itself; polled collectors ignore it.
 
 Failures: a collector reports what went wrong in `Batch.errors` / `Batch.warnings` and goes
 on with its other servers, tags or feeds. It raises only for a problem the user must fix
@@ -28,6 +29,7 @@ before anything can work (bad credentials): `backchannel.errors.SourceError`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping, Protocol
 
 from backchannel.models import Post
@@ -55,12 +57,27 @@ class Batch:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
 
 
+class StoredPosts(Protocol):
+    def __call__(self, since: datetime | None = None, raw: bool = True) -> Iterable[Post]:
+        """The archive's posts from the collector's source, oldest first (created at or after
+        `since`; `raw=False` leaves their raw payloads out)."""
+        ...
+
+
+def nothing_stored(since: datetime | None = None, raw: bool = True) -> Iterable[Post]:
+    """`Collector.stored` until the caller sets it."""
+    return ()
+
+
 class Collector(Protocol):
     """A source of posts. Constructed once per process as `Kind(config, data_dir, env)`
     (`backchannel.collectors.registry.make_collectors` makes the ones a config asks for);
-    tests also pass `retry=` and `clock=` (`backchannel.collectors.retry`)."""
+    tests also pass `retry=` and `clock=` (`backchannel.collectors.retry`). The collectors
+    subclass it, so they inherit `stored`'s default."""
 
     name: str  # "mastodon", "bluesky", "rss": the Post.source it yields and its cursor namespace
+    # What the archive holds from this source (see the module docstring): set by the caller.
+    stored: StoredPosts = staticmethod(nothing_stored)
 
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
         """Fetch what is new since `cursors` (empty on the first run: backfill to the event start)."""

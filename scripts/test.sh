@@ -61,4 +61,5 @@ if [ ! -f "$VENV/.installed" ]; then
 fi
 # This checkout's own package, always (its dependencies are the venv's).
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+# -rs: every skipped test is listed with its reason (a skip must never hide a missing install).
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -rs "$@"

@@ -8,7 +8,8 @@
 - `store`: a PipelineStore, a collector's rounds stored as the pipeline stores them, in memory.
 - `loopback_server` (one per session, like httpx's test server) and `serve(app)`: point that
   server at an app for one `with` block, with a fresh request log.
-- `searched(site)`: what in-browser search finds in a built site (its index files).
+- `searched(site)`: what in-browser search finds in a built site (its index files), and
+  `.filters()`: each indexed post's filter values (kind, source, day, talk, language).
 
 Helpers that tests import (mastodon_server, bluesky_server, factories, pipeline_store) live in
 this folder, which is on sys.path.
@@ -33,6 +34,7 @@ from backchannel.demo.loopback import App, Loopback, Response  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.lock import WriterLock  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
+from fixtures.digest.event import Page  # noqa: E402
 from pipeline_store import PipelineStore  # noqa: E402
 
 EVENT = {"name": "PyCon Example 2026", "hashtags": ["pyconex"], "timezone": "UTC"}
@@ -101,7 +103,8 @@ class SearchFiles:
     its result files (gzip JSON, a row per post) and its word lists (gzip)."""
 
     def __init__(self, site: Path):
-        folder = Path(site) / "search" / "i"
+        self.site = Path(site)
+        self.folder = folder = self.site / "search" / "i"
         self.rows = [row for f in sorted((folder / "d").glob("*.bin"), key=lambda f: int(f.stem))
                      for row in json.loads(gzip.decompress(f.read_bytes()))]
         self.lists = b"".join(gzip.decompress(f.read_bytes()) for f in sorted((folder / "t").glob("*.bin")))
@@ -119,6 +122,28 @@ class SearchFiles:
     def text(self) -> str:
         """Everything the index holds, as text: what a search could match or show."""
         return json.dumps(self.rows, ensure_ascii=False) + self.lists.decode("utf-8", "replace")
+
+    def filters(self) -> dict[str, dict[str, str]]:
+        """Each indexed post's filter values, by its url, read as static/search.js reads them:
+        `cols.bin` holds a column of codes (one per post) for each filter the search page
+        offers (its `data-index`), then the rank column; the page's checkbox with that
+        `data-code` names the value, 0 means none."""
+        page = Page((self.site / "search" / "index.html").read_text("utf-8"))
+        meta = json.loads(page.one(id="search-app").attrs["data-index"])
+        named = {(box.attrs["name"], int(box.attrs["data-code"])): box.attrs["value"]
+                 for box in page.find("input", type="checkbox")}
+        cols = gzip.decompress((self.folder / "cols.bin").read_bytes())
+        n, pos = meta["posts"], 0
+        found: list[dict[str, str]] = [{} for _ in range(n)]
+        for facet in meta["facets"]:
+            name, width = facet["name"], facet["width"]
+            for i in range(n):
+                code = int.from_bytes(cols[pos + width * i:pos + width * (i + 1)], "little")
+                if code:
+                    found[i][name] = named[(name, code)]
+            pos += width * n
+        assert len(cols) == pos + n == pos + len(self.rows)  # the rank column ends the file
+        return dict(zip(self.urls, found))
 
 
 @pytest.fixture

@@ -331,7 +331,7 @@ def test_people_and_links_pages(site):
 def test_permalink_credits_the_author_links_the_original_and_says_why(site):
     record = find_record("SQLite FTS5")
     page = Page(permalink(site, record).read_text())
-    assert page.one("span", **{"data-pagefind-meta": "author"}).text == record["author"]["name"]
+    assert page.one("span", class_="name").text == record["author"]["name"]
     assert record["author"]["handle"] in page.visible_text
     original = [a for a in page.find("a") if a.attrs.get("href") == record["url"]]
     assert original and all(a.attrs["rel"] == "nofollow noopener ugc" for a in original)
@@ -341,27 +341,34 @@ def test_permalink_credits_the_author_links_the_original_and_says_why(site):
     assert "Vector search without a vector database" in page.one("nav", **{"aria-label": "Breadcrumb"}).text
 
 
-def test_only_post_content_is_indexed_with_its_filters(site):
+def test_only_post_content_is_indexed_with_its_filters(site, searched):
     record = find_record("Lehrreich")
     page = Page(permalink(site, record).read_text())
-    body = page.one(**{"data-pagefind-body": True})
-    assert body.tag == "article"
-    assert "Hybridsuche" in body.text and "Overview" not in body.text
-    filters = {e.attrs["data-pagefind-filter"]: e.text for e in page.find(**{"data-pagefind-filter": True})}
-    assert filters == {"source": "Mastodon", "kind": "Takeaway", "day": "Tue 1 Sep",
-                       "talk": "Vector search without a vector database", "language": "German"}
     assert page.one("div", **{"class": "content"}).attrs["lang"] == "de"
-    for other in ("index.html", "days/2026-09-01/index.html", "kinds/takeaway/index.html", "people/index.html"):
-        assert not read(site, other).find(**{"data-pagefind-body": True})
+    index = searched(site)
+    url = permalink(site, record).relative_to(site).as_posix()
+    row = next(r for r in index.rows if r["url"] == url)
+    assert row["text"] == record["text"] and row["author"] == record["author"]["name"]  # the post, not the page
+    assert "Hybridsuche" in row["text"] and "Overview" not in index.text  # the page's menu is not indexed
+    # each filter as the post's own page writes it
+    facts = dict(zip((e.text for e in page.find("dt")), (e.text for e in page.find("dd"))))
+    assert index.filters()[url] == {"source": "Mastodon", "kind": "Takeaway", "day": "Tue 1 Sep",
+                                    "talk": "Vector search without a vector database", "language": "German"}
+    assert {k.lower(): v for k, v in facts.items()} == index.filters()[url]
+    # only posts' own pages are results: no list page (front page, days, kinds, people)
+    assert index.urls and all(u.startswith("posts/") and (site / u).is_file() for u in index.urls)
 
 
-def test_posts_of_accounts_that_did_not_opt_in_to_search_are_shown_but_not_indexed(site):
+def test_posts_of_accounts_that_did_not_opt_in_to_search_are_shown_but_not_indexed(site, searched):
     kat = [r for r in RECORDS if r["author"]["handle"] == "kat@mastodon.example"]
     assert kat and all("indexable" not in r["consent"] for r in kat)  # Mastodon: missing = not opted in
+    index = searched(site)
     for record in kat:
         page = Page(permalink(site, record).read_text())
         assert record["text"][:30] in page.visible_text
-        assert not page.find(**{"data-pagefind-body": True})
+        assert record["id"] not in index.post_ids
+    assert "Katherine" not in index.text and "katherine" not in index.text  # nor her name, as a word
+    assert {r["id"] for r in RECORDS if r["author"]["handle"] == "ada@example.social"} <= index.post_ids
     day = read(site, "days/2026-09-01/index.html")
     assert {r["url"] for r in kat} & {a.attrs["href"] for a in day.by_class("original")}
 
@@ -472,16 +479,37 @@ def test_blocked_accounts_and_words_stay_out_of_the_digest(tmp_path):
     assert "Alan T." not in everything and "alan@example.social" not in everything
 
 
-def test_without_a_schedule_posts_are_grouped_by_day(tmp_path):
+def test_without_a_schedule_posts_are_grouped_by_day(tmp_path, searched):
     cfg = event.config(tmp_path)
     event.fill(cfg, RECORDS).close()
-    build(cfg, now=event.NOW, search=False)
+    build(cfg, now=event.NOW)
     site = cfg.digest.output
     assert not (site / "talks").exists()
     front = read(site, "index.html")
     assert "Talks" not in front.one("nav", **{"aria-label": "Sections"}).text
     assert not front.find("section", **{"aria-labelledby": "talks-h"})
-    assert not Page(permalink(site, find_record("SQLite FTS5")).read_text()).find(**{"data-pagefind-filter": "talk"})
+    assert "Talk" not in [dt.text for dt in Page(permalink(site, find_record("SQLite FTS5")).read_text()).find("dt")]
+    assert not any("talk" in f for f in searched(site).filters().values())  # no talk filter in search
+    assert not read(site, "search/index.html").find("input", name="talk")
+
+
+def test_a_talk_page_names_the_room_and_the_venue_an_icalendar_location_gives(tmp_path):
+    located = "".join(
+        f"BEGIN:VEVENT\r\nUID:talk-{n}@example.org\r\nSUMMARY:{title}\r\n"
+        f"LOCATION:{room}\\, Foro Cultural Tacubaya\\, Ciudad de México\r\n"
+        f"DTSTART:20260901T0{8 + n}0000Z\r\nDTEND:20260901T0{8 + n}4500Z\r\nEND:VEVENT\r\n"
+        for n, (title, room) in enumerate([("Movilidad en bici", "Sala Xochimilco"), ("Metro y datos", "Sala Coyoacán")]))
+    ics = tmp_path / "programme.ics"
+    ics.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//x\r\n{located}END:VCALENDAR\r\n", "utf-8")
+    cfg = event.config(tmp_path, schedule=ics)
+    event.fill(cfg, RECORDS[:3]).close()
+    build(cfg, now=event.NOW, search=False)
+    page = next(Page(p.read_text()) for p in (cfg.digest.output / "talks").rglob("index.html") if "Movilidad" in p.read_text()
+                and p.parent.name != "talks")
+    meta = dict(zip((e.text for e in page.find("dt")), (e.text for e in page.find("dd"))))
+    assert meta["Room"] == "Sala Xochimilco" and meta["Venue"] == "Foro Cultural Tacubaya, Ciudad de México"
+    programme = read(cfg.digest.output, "talks/index.html").visible_text
+    assert "Sala Coyoacán" in programme and "Tacubaya" not in programme
 
 
 def test_a_cross_post_is_one_top_takeaway_crediting_both_copies(tmp_path):
@@ -576,12 +604,14 @@ def test_the_menu_marks_the_page_you_are_on(site, path, current):
     assert marked == ([current] if current else [])
 
 
-def test_search_filters_write_days_as_pages_do_in_time_order(site):
+def test_search_filters_write_days_as_pages_do_in_time_order(site, searched):
     page = read(site, "search/index.html")
     days = [i.attrs["value"] for i in page.find("input", name="day")]
     assert days == ["Tue 1 Sep", "Wed 2 Sep"]
     record = find_record("Lehrreich")
-    assert Page(permalink(site, record).read_text()).one(**{"data-pagefind-filter": "day"}).text == days[0]
+    post = permalink(site, record)
+    facts = Page(post.read_text()).find("dd")
+    assert facts[2].text == days[0] == searched(site).filters()[post.relative_to(site).as_posix()]["day"]
     # the example in the search box is one of the event's own top words (its busiest hashtag)
     assert page.one("input", id="q").attrs["placeholder"] == "e.g. security"
 

@@ -107,3 +107,15 @@ def test_export_csv_is_spreadsheet_safe(tmp_path):
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert rows[0]["text"].startswith("'=") and rows[0]["tags"] == " ".join(record["tags"])
+
+
+def test_export_csv_has_the_authors_links_the_jsonl_has(tmp_path):
+    with_links, without = many_posts(2)
+    with_links["author"] = {**with_links["author"], "links": ["https://ada.example/", "https://code.example/ada"]}
+    write_jsonl(tmp_path / "in.jsonl", [with_links, without])
+    invoke(tmp_path, "import", str(tmp_path / "in.jsonl"))
+    jsonl = {json.loads(line)["id"]: json.loads(line)["author"].get("links", [])
+             for line in invoke(tmp_path, "export").output.splitlines()}
+    rows = list(csv.DictReader(io.StringIO(invoke(tmp_path, "export", "--format", "csv").output)))
+    assert {r["id"]: r["author_links"].split() for r in rows} == jsonl
+    assert jsonl[with_links["id"]] == with_links["author"]["links"] and jsonl[without["id"]] == []

@@ -2,8 +2,9 @@
 the talks and the takeaways show the reader's languages; static/languages.js) and a phone's
 width (nothing scrolls sideways, every section of the menu is reachable, the chart fits).
 
-One small build (the fixture event: 31 posts in English, 2 in German) and one browser for
-the module; each test opens its own context (locale, width, JavaScript on or off).
+One small build (the fixture event: 31 posts in English, 2 in German), one longer one for
+the numbered pages, and one browser for the module; each test opens its own context (locale,
+width, JavaScript on or off).
 """
 
 from __future__ import annotations
@@ -238,3 +239,47 @@ def test_a_phone_shows_the_talks_and_top_takeaways_first_and_a_readable_chart(si
         assert abs(talks["y"] - top["y"]) < 40
     finally:
         wide.close()
+
+
+# -- numbered pages ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_site(tmp_path_factory):
+    """The fixture event with 210 more takeaways (every third in German): the takeaways list
+    runs over two numbered pages (200 posts a page), a day's list too."""
+    root = tmp_path_factory.mktemp("long")
+    cfg = event.config(root, schedule=event.SCHEDULE)
+    records = event.records()
+    german = next(r for r in records if r["lang"] == "de" and r["kind"] == "takeaway")
+    english = next(r for r in records if r["lang"] == "en" and r["kind"] == "takeaway")
+    for n in range(210):
+        like = german if n % 3 == 0 else english
+        records.append({**like, "id": f"mastodon-long{n:04d}", "url": f"https://example.social/@long/{n}",
+                        "created_at": f"2026-09-01T{12 + n // 60:02d}:{n % 60:02d}:30Z",
+                        "text": f"{like['text']} ({n})", "html": f"<p>{like['text']} ({n})</p>", "talk": None})
+    event.fill(cfg, records).close()
+    build(cfg, now=event.NOW, search=False)
+    server, base = serve_in_thread(cfg.digest.output)
+    yield base, cfg.digest.output
+    server.shutdown()
+    server.server_close()
+
+
+def test_numbered_pages_offer_the_choice_their_first_page_does(long_site, open_context):
+    base, out = long_site
+    second = TAKEAWAYS.replace("index.html", "page-2.html")
+    assert (out / second).exists() and not (out / TAKEAWAYS.replace("index.html", "page-3.html")).exists()
+    assert read(out, second).find("div", id="lang-choice")
+    assert not read(out, "days/2026-09-01/page-2.html").find("div", id="lang-choice")  # a day's first page has none
+    posts = languages(out, second)
+    german = {p for p, lang in posts.items() if lang == "de"}
+    assert german and german != set(posts)
+    page = open_context(locale="en-US")
+    page.goto(base + second)
+    page.click("#lang-choice summary")
+    page.check("#lang-choice input[value=de]")
+    page.uncheck("#lang-choice input[value=en]")
+    assert shown(page) == german
+    page.goto(base + TAKEAWAYS.replace("index.html", "page-1.html"))  # the next page: the same choice
+    assert shown(page) == {p for p, lang in languages(out, TAKEAWAYS.replace("index.html", "page-1.html")).items()
+                           if lang == "de"}

@@ -229,3 +229,35 @@ def test_serve_beside_run_always_serves_complete_pages(event):
         assert body.rstrip().endswith(b"</html>" if path != "/feed.xml" else b"</feed>"), path
     front = (output / "index.html").read_text()  # the last refresh counts every stored post
     assert "Live Event" in front and f"<strong>{len(stored_ids(config))} posts</strong>" in front
+
+
+def test_run_hands_each_collector_what_the_archive_holds_from_its_source(writer):
+    """A stream (Bluesky's Jetstream) learns which posts are stored through `Collector.stored`,
+    which `run` sets to a read connection of its own before `collect()` (collectors/base.py)."""
+    from backchannel.collectors.base import Collector
+    from backchannel.run import Runner
+    from factories import START, make_post
+
+    ours = [make_post(n, f"Post {n}", source="rss", uri=f"https://blog.example/{n}") for n in (1, 2, 3)]
+    writer.store(ours + [make_post(9, "Someone else's", source="mastodon")])
+    seen: dict[str, list[str]] = {}
+
+    class Reads(Collector):
+        name = "rss"
+
+        def collect(self, cursors):
+            seen["all"] = [p.id for p in self.stored()]
+            seen["since"] = [p.id for p in self.stored(since=START + timedelta(minutes=2), raw=False)]
+            runner.stop.set()
+            return iter(())
+
+        def recheck(self, posts):
+            return iter(())
+
+    assert list(Reads().stored()) == []  # until the caller sets it, nothing is stored
+    runner = Runner(writer, [Reads()], {"rss": 60}, refresh=60)
+    thread = threading.Thread(target=runner.run, kwargs={"max_seconds": 20})  # not the main thread: no signals
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert seen == {"all": [p.id for p in ours], "since": [ours[1].id, ours[2].id]}

@@ -258,10 +258,13 @@ def test_pretalx_ical_drops_the_speakers_from_the_title_when_the_description_nam
     assert (t.hashtag, t.hashtags, t.kind, t.track) == (None, ["smallweb"], "Keynote", None)
 
 
-CORPORA = Path(__file__).parents[3] / "shared" / "corpora" / "programmes"
+# `shared/` sits next to the checkout (CI clones it there), else at /work/shared.
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "programmes"
+if not CORPORA.is_dir():
+    CORPORA = Path("/work/shared/corpora/programmes")
 
 
-@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs /work/shared/corpora (third-party programmes)")
+@pytest.mark.skipif(not CORPORA.is_dir(), reason=f"needs shared/corpora/programmes next to the checkout (third-party programmes), not at {CORPORA}")
 def test_real_exports_give_speakers_bios_and_the_talks_materials():
     camp = load_schedule(CORPORA / "frab-camp2019.json", "Europe/Berlin").talks
     k8s = next(t for t in camp if t.title.startswith("Hacking Containers"))
@@ -292,3 +295,40 @@ def test_speaker_bios_and_links_are_plain_text_and_safe_urls():
     assert bo.links == ["https://bo.example/", "https://social.example/@bo"] and bo.handles == ["bo@social.example"]
     assert [(link.title, link.url) for link in t.links] == [
         ("Recording", "https://programme.example/s1/recording.mp4"), ("s1.pdf", "https://slides.example/s1.pdf")]
+
+
+def _ics(locations: list[str]) -> bytes:
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:talk-{n}@example.org\r\nDTSTAMP:20260801T120000Z\r\nSUMMARY:Talk {n}\r\n"
+        f"LOCATION:{loc.replace(',', chr(92) + ',')}\r\n"
+        f"DTSTART:20260901T{8 + n:02d}0000Z\r\nDTEND:20260901T{8 + n:02d}4500Z\r\nEND:VEVENT\r\n"
+        for n, loc in enumerate(locations))
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//programme\r\n{events}END:VCALENDAR\r\n".encode()
+
+
+@pytest.mark.parametrize("locations, rooms, venue", [
+    # every location ends in the same venue and city: the room is what comes before
+    (["Sala Xochimilco, Foro Cultural Tacubaya, Ciudad de México", "Sala Coyoacán, Foro Cultural Tacubaya, Ciudad de México"],
+     ["Sala Xochimilco", "Sala Coyoacán"], "Foro Cultural Tacubaya, Ciudad de México"),
+    # only the shared parts are the venue; a location without one stays as it is
+    (["Room 1, Building 1, Lisboa", "Room 2, Building 2, Lisboa", "Foyer"],
+     ["Room 1, Building 1", "Room 2, Building 2", "Foyer"], "Lisboa"),
+    # a comma inside one room's name, one location repeated, different cities: no venue to be seen
+    (["Hall A, B", "Hall C"], ["Hall A, B", "Hall C"], None),
+    (["Main hall, Kulturbrauerei, Berlin"] * 2, ["Main hall, Kulturbrauerei, Berlin"] * 2, None),
+    (["Hall A, Berlin", "Hall A, München"], ["Hall A, Berlin", "Hall A, München"], None),
+])
+def test_an_icalendar_location_with_its_venue_gives_the_room(locations, rooms, venue):
+    talks = sorted(parse_schedule(_ics(locations), "programme.ics", "UTC").talks, key=lambda t: t.start)
+    assert [t.room for t in talks] == rooms
+    assert [t.location for t in talks] == locations  # the whole location stays available
+    assert {t.venue for t in talks if "," in t.location and t.location != t.room} <= {venue}
+
+
+def test_a_real_programmes_locations_give_the_rooms_its_json_export_names():
+    folder = Path(__file__).parent / "data" / "talks" / "heldout3"
+    ics = load_schedule(folder / "programme.ics", tz="America/Mexico_City")
+    frab = {t.title: t.room for t in load_schedule(folder / "programme.json", tz="America/Mexico_City").talks}
+    assert {t.title: t.room for t in ics.talks} == frab
+    assert {t.venue for t in ics.talks} == {"Foro Cultural Tacubaya, Ciudad de México"}
+    assert ics.summary().startswith("programme.ics: 27 talks, 3 rooms")

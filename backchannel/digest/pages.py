@@ -257,7 +257,8 @@ class Renderer:
     def chunk_page(self, section: Section, n: int) -> str:
         chunks = section.chunks
         return self.render("chunk.html", LIST_ROOT, section=section, n=n, items=chunks[n - 1],
-                           count=len(chunks), here=section.path if section.talk else None)
+                           count=len(chunks), here=section.path if section.talk else None,
+                           lang_choice=language_choice(section))
 
     def front_page(self, built: datetime) -> str:
         g = self.grouped
@@ -377,7 +378,8 @@ def langs_of(items) -> str:
 
 def language_choice(section: Section) -> bool:
     """The pages whose posts follow the reader's language choice: the front page, the talks
-    and the takeaways (lists of many posts; a post's own page shows it whatever its language)."""
+    and the takeaways, their numbered pages too (lists of many posts; a post's own page
+    shows it whatever its language)."""
     return section.type == "talk" or (section.type, section.key) == ("kind", "takeaway")
 
 
@@ -442,8 +444,9 @@ def _section_pages(section: Section, prev: Section | None, nxt: Section | None, 
            lambda: renderer.section_page(section, prev, nxt, hl))
     if section.inline:
         return
+    languages = language_choice(section) and renderer.env.globals["languages"]
     for n, chunk in enumerate(chunks, 1):
-        yield (section.chunk_path(n), key(section.path, section.title, n, len(chunks) == n, fps(chunk)),
+        yield (section.chunk_path(n), key(section.path, section.title, n, len(chunks) == n, fps(chunk), languages),
                lambda n=n: renderer.chunk_page(section, n))
 
 

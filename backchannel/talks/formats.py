@@ -366,7 +366,35 @@ def read_ical(data: bytes, ctx: Context) -> Found:
             ctx.warnings.append(f"{ctx.name}: {where}: an all-day entry, not a talk (skipped)")
         else:
             found.append((talk, where))
+    _rooms_and_venue([fields for fields, _ in found])
     return found
+
+
+def _rooms_and_venue(talks: list[Fields]) -> None:
+    """Split "room, venue, city" LOCATIONs into the room and the venue they all share.
+
+    Programmes often give each talk's `LOCATION` as "Sala Xochimilco, Foro Cultural
+    Tacubaya, Ciudad de México". When the locations with commas name at least two different
+    rooms and all end in the same parts, those parts are the venue: the room is what comes
+    before them. A comma that belongs to a room's name ("Hall A, B" beside a plain "Hall C")
+    is left alone: one location repeated is no evidence of a venue.
+    """
+    located = {f["room"] for f in talks if f["room"] and "," in f["room"]}
+    if len(located) < 2:
+        return
+    parts = {loc: [p.strip() for p in loc.split(",")] for loc in located}
+    shared = min(len(p) for p in parts.values()) - 1  # a room keeps at least one part
+    while shared and len({tuple(p[-shared:]) for p in parts.values()}) > 1:
+        shared -= 1
+    if not shared:
+        return
+    rooms = {loc: ", ".join(p[:-shared]) for loc, p in parts.items()}
+    if len(set(rooms.values())) < 2 or not all(rooms.values()):
+        return
+    venue = ", ".join(next(iter(parts.values()))[-shared:])
+    for fields in talks:
+        if fields["room"] in rooms:
+            fields["room"], fields["venue"] = rooms[fields["room"]], venue or None
 
 
 def _ical_talk(ev: Any, uid: str, pretalx: bool, ctx: Context) -> Fields | None:

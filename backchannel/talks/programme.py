@@ -54,6 +54,7 @@ class Talk:
     start: datetime  # aware, UTC
     end: datetime  # aware, UTC
     room: str | None = None
+    venue: str | None = None  # what an iCalendar LOCATION says after the room ("Foro Cultural Tacubaya, Ciudad de México")
     track: str | None = None
     speakers: list[str] = field(default_factory=list)  # display names
     speaker_handles: list[str] = field(default_factory=list)  # user@server (fediverse), name.bsky.social
@@ -67,6 +68,11 @@ class Talk:
     code: str | None = None  # the short name organisers use: pretalx's code (PERF01), else frab's id (101)
     people: list[Speaker] = field(default_factory=list)  # the speakers with bio and links, when given
     links: list[Link] = field(default_factory=list)  # the programme's links and attachments
+
+    @property
+    def location(self) -> str | None:
+        """Where the talk is, in full: the room and its venue, as the programme gave them."""
+        return ", ".join(x for x in (self.room, self.venue) if x) or None
 
 
 @dataclass

@@ -34,7 +34,7 @@ from atproto_core.exceptions import AtProtocolError
 
 from backchannel.config import BlueskySource, Config
 from backchannel.models import Post, parse_time
-from backchannel.collectors.base import Batch
+from backchannel.collectors.base import Batch, Collector
 from backchannel.collectors.bluesky.normalize import BadPost, left_out_reason, normalize, parse_post_uri, post_identity
 from backchannel.collectors.bluesky.login import (
     HANDLE_VAR, PASSWORD_VAR, TOKEN_ERRORS, BlueskySession, LoginUnavailable, describe, xrpc_error,
@@ -64,7 +64,7 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="microseconds").replace("+00:00", "Z") if dt else None
 
 
-class BlueskyCollector:
+class BlueskyCollector(Collector):
     """Collects the event's hashtags from Bluesky search with a persisted login.
 
     `retry` and `clock` decide how failed requests are retried and how waits are spent

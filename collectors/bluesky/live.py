@@ -34,9 +34,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
-from backchannel.collectors.base import Batch
+from backchannel.collectors.base import Batch, Collector
 from backchannel.collectors.bluesky.appview import AppView, AppViewError, Profiles
 from backchannel.collectors.bluesky.jetstream import POST_COLLECTION, Backoff, Jetstream
 from backchannel.collectors.bluesky.normalize import (
@@ -65,7 +65,7 @@ class _Waiting:
     cid: str | None
 
 
-class JetstreamCollector:
+class JetstreamCollector(Collector):
     """The Bluesky collector `run` uses while Jetstream instances are configured."""
 
     name = "bluesky"
@@ -104,9 +104,8 @@ class JetstreamCollector:
         self._new_gaps: list[list[str]] = []  # found while streaming, not tried yet
         self._known: set[str] | None = None  # URIs of the stored posts (deletions of others are ignored)
         self._authors: dict[str, str] = {}  # DID → stored handle, for account events
-        # The archive's Bluesky posts (newer than `since`), read by the caller: `run` sets it to a
-        # read connection of its own before `collect` (see collectors/base.py, "Streams").
-        self.stored: Callable[..., Iterable[Post]] = lambda since=None, raw=True: ()
+        # `self.stored`: the archive's Bluesky posts, which `run` sets before `collect`
+        # (the Collector protocol, collectors/base.py).
 
     # the Collector protocol ----------------------------------------------------------------
     def collect(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:

@@ -37,7 +37,7 @@ from backchannel.config import Config, MastodonSource
 from backchannel.models import Post
 from backchannel.sanitize import clean_text
 
-from backchannel.collectors.base import Batch
+from backchannel.collectors.base import Batch, Collector
 from backchannel.collectors.mastodon.client import TOKEN_VAR, Page, RequestFailed, Server, ServerDown, parse_tokens
 from backchannel.collectors.mastodon.merge import Lane, Merger, hand_over, is_origin_copy
 from backchannel.collectors.mastodon.normalize import (PROVENANCE, Malformed, normalize, opted_out, original,
@@ -51,7 +51,7 @@ __all__ = ["MastodonCollector", "RETRY", "TOKEN_VAR"]
 RETRY = Retry(retries=2, backoff=1.0, max_backoff=8.0, max_wait=60.0)
 
 
-class MastodonCollector:
+class MastodonCollector(Collector):
     """Collects hashtag posts from the servers in `[sources.mastodon] instances`.
 
     `retry` and `clock` decide how failed requests are retried and how waits are spent

@@ -37,7 +37,7 @@ from backchannel.config import Config, Feed
 from backchannel.errors import SourceError
 from backchannel.models import Post, format_time, parse_time
 from backchannel.sanitize import clean_text, safe_url
-from backchannel.collectors.base import Batch
+from backchannel.collectors.base import Batch, Collector
 from backchannel.collectors.rss.opml import OpmlError, read_opml
 from backchannel.collectors.rss.fetch import FetchError, Fetched, fetch, make_client
 from backchannel.collectors.rss.normalize import EventFilter, entry_post, feed_context
@@ -47,7 +47,7 @@ WORKERS = 4  # feeds fetched at once: a slow feed does not hold up the rest
 MAX_SEEN = 2_000  # undated entries remembered per feed
 
 
-class RssCollector:
+class RssCollector(Collector):
     """Blog entries from RSS/Atom feeds that mention the event (or from `all = true` feeds)."""
 
     name = "rss"
