@@ -67,20 +67,24 @@ def prepare(count: int) -> Path:
     from backchannel.archive import Archive
     from backchannel.config import load
     from backchannel.enrich import make_enricher
-    from backchannel.talks.live import Programme
+    from backchannel.talks.live import Programme, fingerprint, talk_rows
     from backchannel.validate import post_from_dict
 
     folder = OUT / f"search-{count}"
     shutil.rmtree(folder, ignore_errors=True)
     write_event(folder, 0)
     cfg = load(folder / "backchannel.toml")
-    enrich = make_enricher(cfg, Programme.open(cfg).talks)
+    talks = Programme.open(cfg).talks
+    enrich = make_enricher(cfg, talks)
     records = sorted(synth_posts(count), key=lambda r: r["created_at"])
     with Archive.in_dir(cfg.data_dir) as archive:
         for start in range(0, len(records), 5000):
             batch = [post_from_dict(r) for r in records[start:start + 5000]]
             enrich(batch)
             archive.store(batch)
+        # As `import` and `run` do: the programme the posts were matched with is recorded,
+        # or the first build would match every post again and index them all (timed).
+        archive.replace_talks(talk_rows(talks), fingerprint(talks))
     return built(folder)
 
 
