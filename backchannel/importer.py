@@ -238,7 +238,11 @@ def _sniff(head: bytes, name: str) -> str:
     from backchannel.importers import FORMATS, sniff
 
     found = sniff(head)
-    if not found and (name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz")) or name in ("-", "<stdin>")):
+    named_lines = name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz"))
+    if found in ("tweets-js", "outbox", "bluesky-car") and named_lines:
+        found = None  # a file named as JSON lines is read line by line; a first line that looks
+        #              like another format is one bad line, not a reason to lose the rest
+    if not found and (named_lines or name in ("-", "<stdin>")):
         found = "jsonl"  # named as JSON lines (or standard input, as always): each line is reported
     if not found:
         raise InputError(f"{name}: cannot tell the file's format; pass --format "

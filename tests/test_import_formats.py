@@ -440,6 +440,15 @@ def test_json_lines_of_no_known_shape_are_read_as_post_jsonl_and_each_line_named
     assert "x.jsonl:1: missing field 'source'" in result.output and "x.jsonl:2:" in result.output
 
 
+def test_a_file_named_jsonl_whose_first_line_looks_like_a_twitter_archive_keeps_its_other_lines(tmp_path):
+    good = {"id": "g1", "source": "mastodon", "url": "https://m.example/@a/1", "author": {"handle": "@a@m.example"},
+            "created_at": "2026-11-01T10:00:00Z", "text": "the other lines are posts"}
+    (tmp_path / "x.jsonl").write_text("window.YTD.tweets.part0 = junk\n" + json.dumps(good) + "\n")
+    result = run(tmp_path, tmp_path / "x.jsonl")
+    assert result.exit_code == 1, result.output
+    assert "x.jsonl:1: not valid JSON" in result.output and "Imported 1 new posts" in result.output
+
+
 @needs_corpus
 def test_twarc2_long_tweets_use_note_tweet_and_gone_tweets_are_counted(tmp_path):
     response = json.loads((TWARC2 / "media_tweet.jsonl").read_text().splitlines()[0])
