@@ -90,6 +90,7 @@ from backchannel.models import Post
 from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
+from backchannel.talks.scripts import name_keys, person_keys
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
                                               LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
@@ -135,6 +136,29 @@ ontem disse mencionou passada
 gisteren eerder zei noemde vorige
 昨日 先日 어제 지난번
 """.split() for t in tokens(w))
+# A talk's day named ahead ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"):
+# weekday → its names in the supported languages; CJK as the tokens `words` makes of them.
+WEEKDAYS = {stem(fold(w)): day for day, names in enumerate("""
+monday montag lunes lundi segunda maandag lunedi 月曜 월요일 周一 期一
+tuesday dienstag martes mardi terça dinsdag martedi 火曜 화요일 周二 期二
+wednesday mittwoch miércoles mercredi quarta woensdag mercoledi 水曜 수요일 周三 期三
+thursday donnerstag jueves jeudi quinta donderdag giovedi 木曜 목요일 周四 期四
+friday freitag viernes vendredi sexta vrijdag venerdi 金曜 금요일 周五 期五
+saturday samstag sábado samedi sábado zaterdag sabato 土曜 토요일 周六 期六
+sunday sonntag domingo dimanche domingo zondag domenica 日曜 일요일 周日 期日
+""".strip().splitlines()) for w in names.split()}
+TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split() for t in tokens(w))
+# A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
+# oder Ride-Hailing-Daten?"): the other talk may be named in another language than its
+# programme's, so only one is found. Such a post goes to a talk only if it names it by more
+# than topic words (a speaker, its hashtag or page, its whole title, its kind).
+_CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|dilem+as?|dilemme|undecided|"
+                     r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|não consigo (?:decidir|escolher)|"
+                     r"j'h[ée]site|twijfel|indecis[oa]|non so (?:quale|cosa) scegliere|"
+                     r"beides|ambas|ambos|allebei|entrambi)(?!\w)"
+                     r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
+STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
+                          "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
@@ -346,6 +370,20 @@ class Matcher:
             key = _STEMS[fold(first)]
             if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
                 self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
+        # Names as a post in kana, hangul or Cyrillic writes them ("ダニエラさん", "혜진 박사님"): keys
+        # of first names (on stage; any time when one speaker has it) and of whole names.
+        self.first_keys = {t.id: {person_keys(n)[0]: n.split()[0] for n in self.people[t.id] if len(n.split()) >= 2}
+                           for t in self.talks}
+        by_first_key: dict[str, set[str]] = defaultdict(set)
+        by_whole_key: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            first, whole = person_keys(name)
+            if whole and len(first) >= 3:
+                by_first_key[first].add(name)
+            for key in whole:
+                by_whole_key[key].add(name)
+        self.unique_first_keys = {k: next(iter(v)) for k, v in by_first_key.items() if len(v) == 1}
+        self.whole_keys = {k: next(iter(v)) for k, v in by_whole_key.items() if len(v) == 1}
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
         for handle in self.by_handle:
@@ -382,6 +420,8 @@ class Matcher:
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
+        if _CHOICE.search(post.text) and not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
+            return None, None  # it weighs two talks, and the other may be named in another language
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
@@ -420,6 +460,8 @@ class Matcher:
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
+        if not text.isascii():
+            self._scripted_names(text, running, found, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -460,6 +502,20 @@ class Matcher:
                 for talk in talks:
                     if talk.id not in named:
                         add(talk, Evidence("name", W_FIRST_UNIQUE, first))
+
+    def _scripted_names(self, text: str, running: set[str], found: dict[str, Candidate], add) -> None:
+        """Speakers named in kana, hangul or Cyrillic ("ダニエラさん" for Daniela): a whole name, a
+        first name only one speaker has, or the first name of a speaker on stage (see `scripts`)."""
+        for key, written in name_keys(text).items():
+            name = self.whole_keys.get(key) or self.unique_first_keys.get(key)
+            weight = W_NAME if key in self.whole_keys else W_FIRST_UNIQUE
+            talks = self.by_name.get(name, []) if name else \
+                [self.by_id[tid] for tid in sorted(running) if key in self.first_keys[tid]]
+            for talk in talks:
+                shown = name or self.first_keys[talk.id][key]
+                if talk.id in found and any(e.kind == "name" for e in found[talk.id].evidence):
+                    continue  # named already (in Latin letters, or twice)
+                add(talk, Evidence("name", weight if name else W_FIRST_NAME, f"{shown} as {written}"))
 
     def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
@@ -639,11 +695,15 @@ class Matcher:
         own = not tokset.isdisjoint(OWN_TALK_WORDS)
         day = post.created_at.astimezone(self.tz).date()
         kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
+        tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
             by_speaker = "author" in has or "author_near" in has
-            if self.talk_day[tid] > day and not by_speaker:
+            talk_day = self.talk_day[tid]
+            if talk_day > day and not by_speaker and talk_day != tomorrow \
+                    and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
                 for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
                     e.weight *= BEFORE
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
