@@ -160,6 +160,10 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
+_DIGITS = re.compile(r"\d+")
+# A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
+# between quote marks that open after a space and close before one.
+_QUOTE = re.compile(r"""(?:^|[\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -462,6 +466,7 @@ class Matcher:
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
             self._scripted_names(text, running, found, add)
+        self._first_names_of_topics(found, running, text, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -502,6 +507,17 @@ class Matcher:
                 for talk in talks:
                     if talk.id not in named:
                         add(talk, Evidence("name", W_FIRST_UNIQUE, first))
+
+    def _first_names_of_topics(self, found: dict[str, Candidate], running: set[str], text: str, add) -> None:
+        """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
+        Metrobús" the next day): the name confirms which of the talks with those words it is."""
+        for tid, cand in list(found.items()):
+            if tid in running or cand.says() < W_WORDS_MIN or any(e.kind == "name" for e in cand.evidence):
+                continue
+            for first, pattern in self.first_names[tid]:
+                if first in text and pattern.search(text):
+                    add(cand.talk, Evidence("name", W_FIRST_NAME, first))
+                    break
 
     def _scripted_names(self, text: str, running: set[str], found: dict[str, Candidate], add) -> None:
         """Speakers named in kana, hangul or Cyrillic ("ダニエラさん" for Daniela): a whole name, a
@@ -697,6 +713,8 @@ class Matcher:
         kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        # A quote while one talk alone runs is of its speaker, whatever earlier talk its words recall.
+        live_quote = len(running) == 1 and not cued and bool(_QUOTE.search(post.text or ""))
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
@@ -713,6 +731,10 @@ class Matcher:
                         cand.referenced = True
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
+            if live_quote and tid not in running and has <= WORD_KINDS:
+                for e in cand.evidence:
+                    e.weight *= ELSEWHERE
+                continue
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
         for tid, cand in found.items():
@@ -801,7 +823,7 @@ def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
     """Written by the first talk's speaker near it, about its topic, the second only sharing some
     words ("On stage in two minutes: who owns the ocean's data" names another title's words too)."""
     return any(e.kind == "author_near" for e in first.evidence) and first.says() >= W_WORDS_MIN \
-        and not any(e.kind in PERSON_KINDS for e in second.evidence)
+        and not any(e.kind in PERSON_KINDS - {"author"} for e in second.evidence)  # "author": their other talk
 
 
 def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:
@@ -835,7 +857,8 @@ def _link_words(urls: list[str]) -> list[str]:
     out: list[str] = []
     for url in dict.fromkeys(urls[:5]):
         path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0][:200]
-        out += [_STEMS[t] for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
+        # Words only: ids go, and a word's digits too ("metrobus20.pdf" → metrobus).
+        out += [_STEMS[t] for t in tokens(_DIGITS.sub(" ", _PATH_SEP.sub(" ", path))) if t.isalpha()] if path else []
     return out
 
 
