@@ -163,7 +163,7 @@ _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
 # between quote marks that open after a space and close before one.
-_QUOTE = re.compile(r"""(?:^|[\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
+_QUOTE = re.compile(r"""(?<![^\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -280,6 +280,9 @@ class Matcher:
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
+        self.cognates = _cognates(self.words.index)
+        self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
+        self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
@@ -363,6 +366,10 @@ class Matcher:
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
         self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
+        for tid, firsts in self.first_names.items():
+            for first, pattern in firsts:
+                self.by_first_word[_STEMS[fold(first)]].append((tid, first, pattern))
         # A first name only one speaker of the event has, and no everyday word ("Kwame", not
         # "Will"): "the talk by Kwame" names them at any time, as a full name does.
         firsts: dict[str, set[str]] = defaultdict(set)
@@ -466,7 +473,7 @@ class Matcher:
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
             self._scripted_names(text, running, found, add)
-        self._first_names_of_topics(found, running, text, add)
+        self._first_names_of_topics(found, running, text, tokset, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -508,16 +515,17 @@ class Matcher:
                     if talk.id not in named:
                         add(talk, Evidence("name", W_FIRST_UNIQUE, first))
 
-    def _first_names_of_topics(self, found: dict[str, Candidate], running: set[str], text: str, add) -> None:
+    def _first_names_of_topics(self, found: dict[str, Candidate], running: set[str], text: str, tokset: set[str],
+                               add) -> None:
         """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
         Metrobús" the next day): the name confirms which of the talks with those words it is."""
-        for tid, cand in list(found.items()):
-            if tid in running or cand.says() < W_WORDS_MIN or any(e.kind == "name" for e in cand.evidence):
-                continue
-            for first, pattern in self.first_names[tid]:
-                if first in text and pattern.search(text):
-                    add(cand.talk, Evidence("name", W_FIRST_NAME, first))
-                    break
+        for w in sorted(tokset & self.by_first_word.keys()):
+            for tid, first, pattern in self.by_first_word[w]:
+                cand = found.get(tid)
+                if cand is None or tid in running or any(e.kind == "name" for e in cand.evidence) \
+                        or cand.says() < W_WORDS_MIN or not pattern.search(text):
+                    continue
+                add(cand.talk, Evidence("name", W_FIRST_NAME, first))
 
     def _scripted_names(self, text: str, running: set[str], found: dict[str, Candidate], add) -> None:
         """Speakers named in kana, hangul or Cyrillic ("ダニエラさん" for Daniela): a whole name, a
@@ -548,6 +556,18 @@ class Matcher:
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
         # Only words some talk's text has can count (the index, title pairs, short forms).
         post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
+        # The same word in another language ("accesibilidad", "accessibility"): see `_cognates`.
+        rest = tokset - self.vocabulary
+        memo = self._cognate_of
+        if len(memo) > 200_000:
+            memo.clear()
+        for w in rest:
+            c = memo.get(w)
+            if c is None:  # a word not seen before: few, once posts have come for a while
+                c = memo[w] = self.cognates.get(_cognate_key(w), "") \
+                    if len(w) >= COGNATE and w[:3] in self.cognate_heads else ""
+            if c:
+                post_words.add(c)
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
             seq = list(filter(_COUNTS.__getitem__, head))
@@ -585,10 +605,16 @@ class Matcher:
         when = post.created_at
         after = AUTHOR_LATE if tokset & OWN_TALK_WORDS else AUTHOR_AFTER  # "slides from my talk" that evening
         near = [t for t in talks if t.start - AUTHOR_BEFORE <= when < t.end + after]
+        if not near and tokset & OWN_TALK_WORDS and tokset & WEEKDAYS.keys():  # "wrote up my Thursday talk"
+            named = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}
+            near = [t for t in talks if t.end <= when < t.end + timedelta(days=7)
+                    and self.talk_day[t.id].weekday() in named]
         nearest = min(near, key=lambda t: abs((t.start - when).total_seconds())) if near else None
         for talk in talks:
             if talk is nearest:
-                if when < talk.start:
+                if talk.end + after <= when:
+                    how = "naming its day"
+                elif when < talk.start:
                     how = "before it began"
                 elif when < talk.end:
                     how = "while it ran"
@@ -850,6 +876,29 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
         if len(parts) >= 2 and len(parts[-1]) >= 4 and len(parts[0]) >= 3:
             out[parts[-1]].append((parts[0], name))
     return out
+
+
+COGNATE = 7  # words this long that begin alike (after `_cognate_key`) are one word in two languages
+_DOUBLED = re.compile(r"(.)\1")
+
+
+def _cognate_key(word: str) -> str:
+    """The first six letters of a word once spelling habits are undone: doubled letters, ph, th,
+    y, k ("accessibility" and "accesibilidad" → acesib, "electric" and "eléctricos" → electr)."""
+    if not (word.isalpha() and word.isascii()):
+        return ""
+    word = word.replace("ph", "f").replace("th", "t").replace("y", "i").replace("k", "c")
+    return _DOUBLED.sub(r"\1", word)[:6]
+
+
+def _cognates(index: Iterable[str]) -> dict[str, str]:
+    """Cognate key → the one indexed word of that key (keys two indexed words share are dropped:
+    "communication" and "community" begin alike and are not one word)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for w in index:
+        if len(w) >= COGNATE and (key := _cognate_key(w)):
+            found[key].add(w)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 
 def _link_words(urls: list[str]) -> list[str]:
