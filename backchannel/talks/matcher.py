@@ -243,7 +243,7 @@ class Candidate:
     talk: Talk
     evidence: list[Evidence] = field(default_factory=list)
     span: str = ""  # "Hall A, 10:00–10:45" in the event's time zone
-    referenced: bool = False  # its speaker was mentioned during another talk ("as @ada said")
+    referenced: bool = False  # mentioned during another talk ("as @ada said", words a live quote recalls)
 
     @property
     def score(self) -> float:
@@ -760,6 +760,7 @@ class Matcher:
             if live_quote and tid not in running and has <= WORD_KINDS:
                 for e in cand.evidence:
                     e.weight *= ELSEWHERE
+                cand.referenced = True  # recalled, not about it: no credit for being later that day
                 continue
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)

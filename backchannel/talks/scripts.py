@@ -5,9 +5,10 @@
 
 A post in Japanese, Korean or Russian writes a speaker's name the way its language sounds
 it, not as the programme spells it. Both sides are brought to one rough Latin key: the
-post's words are transliterated (`anyascii`: katakana and hiragana, hangul, Cyrillic,
-Greek), the programme's names too, and the key then forgets what transliteration blurs
-(l/r, b/v, c/k, doubled letters, hyphens: "Hye-jin" and "혜진" → hyejin). Only words in those
+post's words are transliterated (`anyascii`: katakana, hangul, Cyrillic, Greek), the
+programme's names too, and the key then forgets what transliteration blurs (l/r, b/v,
+c/k, y/i, doubled letters, hyphens: "Hye-jin" and "혜진" → hiejin), and a katakana name
+may end without the vowel Japanese adds to a last consonant ("イネス", inesu: Ines). Only words in those
 scripts are read: Chinese characters give no key (a name's characters are read only as a
 whole name is, by the matcher's word pairs).
 """
@@ -25,6 +26,8 @@ from backchannel.words import fold
 _RUNS = re.compile(r"[\u30a1-\u30fa\u30fc]{2,12}|[\uac00-\ud7a3]{2,4}|[\u0400-\u04ff]{2,20}|[\u0370-\u03ff]{2,20}")
 # Korean honorifics a name carries ("혜진님", "민준씨"); separate ones ("박사님") are other words.
 _KO_HONORIFIC = ("님", "씨")
+# Japanese ends a foreign name's last consonant with a vowel ("Ines" → イネス, inesu).
+_KANA_EPENTHETIC = re.compile(r"[^aeioun][uo]$")
 _SOUNDS = [(re.compile(p), r) for p, r in (
     (r"[^a-z]", ""), (r"ph", "f"), (r"[lr]+", "r"), (r"[vb]", "b"), (r"qu|q|c(?=[aou]|$)|ck", "k"),
     (r"sh", "s"), (r"y", "i"), (r"(.)\1+", r"\1"))]
@@ -56,12 +59,14 @@ def name_keys(text: str) -> dict[str, str]:
             key = name_key(part)
             if len(key) >= 3:
                 out.setdefault(key, part)
+            if _KANA_EPENTHETIC.search(key) and "\u30a1" <= part[0] <= "\u30fa":  # イネス → inesu → ines
+                out.setdefault(key[:-1], part)
     return out
 
 
 def person_keys(name: str) -> tuple[str, set[str]]:
     """A programme name's first-name key and the keys of its whole name (either order):
-    "Hye-jin Park" → ("hyejin", {"hyejinpark", "parkhyejin"})."""
+    "Hye-jin Park" → ("hiejin", {"hiejinpark", "parkhiejin"})."""
     parts = [name_key(p) for p in name.split()]
     parts = [p for p in parts if p]
     if not parts:
