@@ -21,12 +21,16 @@ name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person o
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
                            everyday word ("the talk by Kwame"), at any time; 3 for a first
-                           name ("Stefan just said ...") while that speaker is on stage
+                           name ("Stefan just said ...") while that speaker is on stage, or
+                           next to words of their talk at any time ("las slides de Jorge del
+                           Metrobús"); names written in kana, hangul or Cyrillic count as in
+                           Latin letters ("ダニエラさん", "혜진 님": `scripts`)
 title / words      ≤ 6     the post (or the path of a link in it) uses words distinctive of
                            the talk: BM25 over its title (boosted), abstract, description,
                            track and type, each word
                            weighed by its rarity among the talks and in everyday language
-                           (`talk_words`)
+                           (`talk_words`); a long word of another language that begins as a
+                           talk's word does counts as it ("accesibilidad", "accessibility")
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
@@ -41,7 +45,9 @@ author             2       a speaker wrote the post (by handle, a handle that sp
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
                            after it, or up to 12 h after it saying "slides", "my talk", ...;
                            before it, only when it says something of it (a topic, "my talk",
-                           its kind, room or start time): "flight delayed" is `author`
+                           its kind, room or start time): "flight delayed" is `author`;
+                           or days after it saying "my talk" and naming its weekday ("wrote
+                           up my Thursday talk")
 during             3       written while the talk ran
 overrun            2.5     written up to 20 min after it ended, no other talk begun in that
                            room (1 if the next talk there has begun)
@@ -58,23 +64,28 @@ later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
 
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
-later day counts half (a CFP grumble the day before is not about the talk yet). A mention
+later day counts half (a CFP grumble the day before is not about the talk yet), unless it
+names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A mention
 of a person (handle, name) in a post written during *another* talk is often a reference
 ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words such as
 "yesterday", "earlier" or "said" (which also discount topic words). When a post says
 something that points at one talk, talks that only have timing on their side count half:
 a question about this morning's talk asked during the afternoon one is about the
-morning's. Hashtags, handles and names that more than a quarter of the talks share belong
+morning's; but a quote while one talk alone runs is its speaker's, and the words of
+earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags, handles and names that more than a quarter of the talks share belong
 to the event, not to a talk, and count nothing. The best talk wins when it scores at
 least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
 the post says, at least twice its score (or, written while the best ran and the runner-up
 did not, it says 1.5 times as much about the best or names its speaker on stage while the
 runner-up only shares topic words; or the best's own speaker wrote it near the talk about
-its topic and the runner-up has no person evidence; or it names the best's title of three
+its topic and the runner-up has no person evidence but that speaker's; or it names the best's title of three
 or more words whole and not the runner-up's); otherwise the post belongs to no talk (only
 to its day). So timing alone never picks between two parallel talks, and a post naming two
-talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
-the winning evidence, strongest first.
+talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
+between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
+topic words (a speaker, its hashtag, page, whole title or kind): the other may be named in
+a language its programme does not use. The reason names the talk and lists the winning
+evidence, strongest first.
 """
 
 from __future__ import annotations
