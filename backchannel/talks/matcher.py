@@ -65,22 +65,23 @@ later              1       written on one of the two days after it (likewise)
 
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
 later day counts half (a CFP grumble the day before is not about the talk yet), unless it
-names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A mention
-of a person (handle, name) in a post written during *another* talk is often a reference
-("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words such as
-"yesterday", "earlier" or "said" (which also discount topic words). When a post says
+names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A
+mention of a person (handle, name) in a post written during *another* talk is often a
+reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words
+such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
 something that points at one talk, talks that only have timing on their side count half:
 a question about this morning's talk asked during the afternoon one is about the
 morning's; but a quote while one talk alone runs is its speaker's, and the words of
-earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags, handles and names that more than a quarter of the talks share belong
-to the event, not to a talk, and count nothing. The best talk wins when it scores at
-least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
-the post says, at least twice its score (or, written while the best ran and the runner-up
-did not, it says 1.5 times as much about the best or names its speaker on stage while the
-runner-up only shares topic words; or the best's own speaker wrote it near the talk about
-its topic and the runner-up has no person evidence but that speaker's; or it names the best's title of three
-or more words whole and not the runner-up's); otherwise the post belongs to no talk (only
-to its day). So timing alone never picks between two parallel talks, and a post naming two
+earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
+handles and names that more than a quarter of the talks share belong to the event, not
+to a talk, and count nothing. The best talk wins when it scores at least 3.5 and 1.5
+more than the runner-up, and, when the runner-up too is named by what the post says, at
+least twice its score (or, written while the best ran and the runner-up did not, it says
+1.5 times as much about the best or names its speaker on stage while the runner-up only
+shares topic words; or the best's own speaker wrote it near the talk about its topic and
+the runner-up has no person evidence but that speaker's; or it names the best's title of
+three or more words whole and not the runner-up's); otherwise the post belongs to no
+talk (only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
 between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
 topic words (a speaker, its hashtag, page, whole title or kind): the other may be named in
@@ -158,13 +159,15 @@ friday freitag viernes vendredi sexta vrijdag venerdi 金曜 금요일 周五 �
 saturday samstag sábado samedi sábado zaterdag sabato 土曜 토요일 周六 期六
 sunday sonntag domingo dimanche domingo zondag domenica 日曜 일요일 周日 期日
 """.strip().splitlines()) for w in names.split()}
-TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split() for t in tokens(w))
+TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split()
+                     for t in tokens(w))
 # A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
 # oder Ride-Hailing-Daten?"): the other talk may be named in another language than its
 # programme's, so only one is found. Such a post goes to a talk only if it names it by more
 # than topic words (a speaker, its hashtag or page, its whole title, its kind).
 _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|dilem+as?|dilemme|undecided|"
-                     r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|não consigo (?:decidir|escolher)|"
+                     r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|"
+                     r"não consigo (?:decidir|escolher)|"
                      r"j'h[ée]site|twijfel|indecis[oa]|non so (?:quale|cosa) scegliere|"
                      r"beides|ambas|ambos|allebei|entrambi)(?!\w)"
                      r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")

@@ -1,4 +1,4 @@
-"""Speakers named in another script: "ダニエラさん" for Daniela, "혜진 박사님" for Hye-jin, "Мария" for Maria.
+"""Speakers named in another script: "ダニエラさん" for Daniela, "혜진 님" for Hye-jin, "Мария" for Maria.
 
     keys = name_keys("ダニエラさんの話")   # {"daniera": "ダニエラ"}
     name_key("Daniela")                  # "daniera": the same key
