@@ -3,8 +3,8 @@
 The sets in tests/data/talks/ were written by someone other than whoever tunes the matcher
 (programmes, posts and labels; see README, Talks). The matcher was tuned on `dev`;
 `heldout` was run once after that tuning, then (its score reported) used for error
-analysis too, and so was `heldout2` after its one run; `heldout3` was run once, after the
-matcher of issue 15's third round was final, and is not tuned on. Each floor is the
+analysis too, and so were `heldout2` and `heldout3` after their one run; `heldout4` was run
+once, after the matcher of issue 15's fourth round was final, and is not tuned on. Each floor is the
 measured accuracy less a small margin (about two posts in a hundred), so a change that
 costs accuracy fails here.
 """
@@ -26,7 +26,11 @@ SETS = ROOT / "tests" / "data" / "talks"
 # heldout3 (Ciudad Móvil 2026, urban mobility; es, en, ja, nl, de) was copied in and scored once, after
 # the matcher was final: 80.5 % JSON, 80.0 % XML, 82.5 % iCalendar (82.0 / 81.5 / 83.0 % after fixing
 # general causes it showed: rooms with their venue, rooms people go to, cold rooms).
-FLOORS = {"dev": 0.91, "heldout": 0.86, "heldout2": 0.90, "heldout3": 0.78}  # measured: dev 93.3 %, heldout 88.7 %
+# The fourth round (other scripts, days named, quotes, choices, cognates) used all four for error analysis:
+# dev 93.3 %, heldout 89.2 %, heldout2 94.2 % in every format, heldout3 90.5 / 90.0 / 91.5 %.
+# heldout4 (Champs Ouverts 2026, agriculture; fr, en, zh, it, pt, de) was copied in and scored once, after that
+# round's matcher was final: 83.9 % in every format. Not tuned on.
+FLOORS = {"dev": 0.91, "heldout": 0.87, "heldout2": 0.92, "heldout3": 0.88, "heldout4": 0.82}
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 

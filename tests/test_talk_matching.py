@@ -396,3 +396,80 @@ def test_a_room_with_its_venue_and_city_is_named_by_its_first_part():
                             author=Author("kim@example.net", "Kim")))[0]
     assert say("lleno total en la Sala Coyoacán para esta") == "a"
     assert say("la Sala Coyoacán otra vez congelada, traigan suéter") is None  # the room itself
+
+
+# --- other scripts, other languages, days named, choices, quotes (issue 15, fourth round) -----
+
+def test_speakers_named_in_kana_hangul_or_cyrillic(matcher):
+    from backchannel.talks.scripts import name_key, name_keys
+    assert name_key("ダニエラ") == name_key("Daniela") and name_key("혜진") == name_key("Hye-jin")
+    assert name_keys("今日二人目のダニエラさん🙌") == {name_key("Daniela"): "ダニエラ"}
+    # Ines is the only Ines (any time); Kai is on stage; Ana Souza by her whole name.
+    p = post(1, "10:50", "イネスさんの話、WALのアーカイブのところが怖い")
+    assert talk_of(matcher, p) == "pg" and "names Ines Moreau as イネス" in matcher.match(p)[1]
+    assert talk_of(matcher, post(1, "14:20", "카이 님 발표 최고")) == "rust"
+    assert talk_of(matcher, post(1, "14:20", "Ана Соуза показывает графики")) == "dataviz"
+
+
+def test_a_first_name_two_speakers_share_names_the_one_on_stage_in_any_script():
+    talks = [_talk("bikes", "11:00", 40, "A", "Bicimensajeros y repartidores"),
+             _talk("night", "14:00", 40, "A", "Camiones de noche y seguridad"),
+             _talk("other", "14:00", 40, "B", "Teleférico y comercio")]
+    talks[0].speakers, talks[1].speakers, talks[2].speakers = ["Daniela Ruiz"], ["Daniela Ortega"], ["Luis Mora"]
+    m = Matcher(talks, TZ)
+    def at(hhmm, text):
+        return m.match(Post(id=text + hhmm, source="mastodon", text=text, author=Author("kim@example.net", "Kim"),
+                            created_at=datetime(2026, 5, 4, *map(int, hhmm.split(":")), tzinfo=TZ)))[0]
+    assert at("11:20", "ダニエラさんの話、230人にインタビューしたそう") == "bikes"
+    assert at("14:10", "今日二人目のダニエラさん🙌 こっちの発表もいい") == "night"
+    assert at("16:00", "ダニエラさん最高") is None  # nobody on stage: which Daniela?
+
+
+def test_a_talks_day_named_ahead_keeps_its_weight(matcher):
+    # Day 0 (Sunday): Monday's talk named by its weekday or "tomorrow"; without either it counts half.
+    def pg(text):
+        return next(c.score for c in matcher.candidates(post(0, "18:00", text)) if c.talk.id.startswith("pg"))
+    assert talk_of(matcher, post(0, "18:00", "Morgen naar TinyConf: de Postgres replicatie")) == "pg"
+    assert talk_of(matcher, post(0, "18:00", "montag: Postgres replication")) == "pg"
+    assert talk_of(matcher, post(0, "18:00", "Postgres replication, someday")) is None
+    assert pg("montag: Postgres replication") == 2 * pg("Postgres replication, someday")
+
+
+def test_a_post_weighing_two_talks_needs_more_than_topic_words(matcher):
+    # 10:20: the Postgres talk and the design tokens one both begin at 10:30; the other is named in German.
+    assert talk_of(matcher, post(1, "10:20", "can't decide between postgres replication and the Farbsystem one")) is None
+    assert talk_of(matcher, post(1, "10:20", "Dilemma um 10:30: Postgres replication oder Gestaltungssysteme?")) is None
+    assert talk_of(matcher, post(1, "10:20", "Off to Postgres replication with @ines@db.example, or is it full?")) == "pg"
+
+
+def test_a_live_quote_while_one_talk_runs_is_its_speakers_whatever_it_recalls(matcher):
+    # Day 2, 09:10: only the closing keynote runs; "replication" is a word of yesterday's title.
+    quote = "'replication is not a backup, and a backup is not an archive' 👏👏"
+    assert talk_of(matcher, post(2, "09:10", quote)) == "key2"
+    assert talk_of(matcher, post(2, "09:10", "replication, as Ines said yesterday, is not a backup")) != "key2"
+
+
+def test_a_first_name_next_to_a_topic_names_the_talk_days_later(matcher):
+    assert talk_of(matcher, post(2, "18:00", "does anyone have the slides of Ines on replication?")) == "pg"
+
+
+def test_a_cognate_in_another_language_is_the_same_word():
+    talks = [_talk("metro", "11:00", 40, "A", "Accessibility audits of every metro station"),
+             _talk("shops", "11:00", 40, "B", "Cable cars and local shops")]
+    m = Matcher(talks, TZ)
+    p = Post(id="x", source="mastodon", text="Auditoría de accesibilidad estación por estación, muy bien hecho",
+             created_at=datetime(2026, 5, 4, 18, 0, tzinfo=TZ), author=Author("kim@example.net", "Kim"))
+    assert m.match(p)[0] == "metro"
+
+
+def test_a_speakers_own_post_naming_their_talks_day_and_a_pdf_with_digits(matcher):
+    ines = {"author": "ines@db.example", "name": "Ines Moreau"}
+    p = post(2, "19:00", "wrote up my Monday talk as a blog post for those who missed it", **ines)
+    assert talk_of(matcher, p) == "pg" and "naming its day" in matcher.match(p)[1]
+    assert talk_of(matcher, post(3, "11:00", "here: https://ines.example/patroni2026.pdf sorry for the wait",
+                                 links=["https://ines.example/patroni2026.pdf"], **ines)) == "pg"
+
+
+def test_interpreting_and_captions_in_other_languages_are_being_there(matcher):
+    assert talk_of(matcher, post(2, "09:20", "Heute funktioniert die Verdolmetschung! Kanal 1, glasklar")) is None
+    assert talk_of(matcher, post(2, "09:20", "配信の字幕が英語だけで、通訳チャンネルも聞こえない")) is None

@@ -80,7 +80,8 @@ raffle chair chairs seat seats building stairs floor freezing cold warm heating 
 livestream stream streaming headset headphones interpreting interpretation captions subtitles
 transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
 interpretação interpretación interprétation dolmetscher untertitel legendas
-sous-titres subtítulos
+sous-titres subtítulos sottotitoli verdolmetschung dolmetschung intérprete intérpretes interprète interprete
+字幕 通訳 同時通訳 配信 同传 直播 翻译耳机
 break intervalo pausa pause kaffeepause mittagspause descanso
 cold froid frío frio kalt clim climatisation aircon chaud calor
 cadeira cadeiras silla sillas chaise chaises stuhl stühle

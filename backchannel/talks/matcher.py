@@ -21,12 +21,16 @@ name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person o
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
                            everyday word ("the talk by Kwame"), at any time; 3 for a first
-                           name ("Stefan just said ...") while that speaker is on stage
+                           name ("Stefan just said ...") while that speaker is on stage, or
+                           next to words of their talk at any time ("las slides de Jorge del
+                           Metrobús"); names written in kana, hangul or Cyrillic count as in
+                           Latin letters ("ダニエラさん", "혜진 님": `scripts`)
 title / words      ≤ 6     the post (or the path of a link in it) uses words distinctive of
                            the talk: BM25 over its title (boosted), abstract, description,
                            track and type, each word
                            weighed by its rarity among the talks and in everyday language
-                           (`talk_words`)
+                           (`talk_words`); a long word of another language that begins as a
+                           talk's word does counts as it ("accesibilidad", "accessibility")
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
@@ -41,7 +45,9 @@ author             2       a speaker wrote the post (by handle, a handle that sp
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
                            after it, or up to 12 h after it saying "slides", "my talk", ...;
                            before it, only when it says something of it (a topic, "my talk",
-                           its kind, room or start time): "flight delayed" is `author`
+                           its kind, room or start time): "flight delayed" is `author`;
+                           or days after it saying "my talk" and naming its weekday ("wrote
+                           up my Thursday talk")
 during             3       written while the talk ran
 overrun            2.5     written up to 20 min after it ended, no other talk begun in that
                            room (1 if the next talk there has begun)
@@ -58,23 +64,29 @@ later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
 
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
-later day counts half (a CFP grumble the day before is not about the talk yet). A mention
-of a person (handle, name) in a post written during *another* talk is often a reference
-("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words such as
-"yesterday", "earlier" or "said" (which also discount topic words). When a post says
+later day counts half (a CFP grumble the day before is not about the talk yet), unless it
+names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A
+mention of a person (handle, name) in a post written during *another* talk is often a
+reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words
+such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
 something that points at one talk, talks that only have timing on their side count half:
 a question about this morning's talk asked during the afternoon one is about the
-morning's. Hashtags, handles and names that more than a quarter of the talks share belong
-to the event, not to a talk, and count nothing. The best talk wins when it scores at
-least 3.5 and 1.5 more than the runner-up, and, when the runner-up too is named by what
-the post says, at least twice its score (or, written while the best ran and the runner-up
-did not, it says 1.5 times as much about the best or names its speaker on stage while the
-runner-up only shares topic words; or the best's own speaker wrote it near the talk about
-its topic and the runner-up has no person evidence; or it names the best's title of three
-or more words whole and not the runner-up's); otherwise the post belongs to no talk (only
-to its day). So timing alone never picks between two parallel talks, and a post naming two
-talks ("incident reviews or wasm?") is left alone. The reason names the talk and lists
-the winning evidence, strongest first.
+morning's; but a quote while one talk alone runs is its speaker's, and the words of
+earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
+handles and names that more than a quarter of the talks share belong to the event, not
+to a talk, and count nothing. The best talk wins when it scores at least 3.5 and 1.5
+more than the runner-up, and, when the runner-up too is named by what the post says, at
+least twice its score (or, written while the best ran and the runner-up did not, it says
+1.5 times as much about the best or names its speaker on stage while the runner-up only
+shares topic words; or the best's own speaker wrote it near the talk about its topic and
+the runner-up has no person evidence but that speaker's; or it names the best's title of
+three or more words whole and not the runner-up's); otherwise the post belongs to no
+talk (only to its day). So timing alone never picks between two parallel talks, and a post naming two
+talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
+between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
+topic words (a speaker, its hashtag, page, whole title or kind): the other may be named in
+a language its programme does not use. The reason names the talk and lists the winning
+evidence, strongest first.
 """
 
 from __future__ import annotations
@@ -90,6 +102,7 @@ from backchannel.models import Post
 from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
+from backchannel.talks.scripts import name_keys, person_keys
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
                                               LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
@@ -135,7 +148,36 @@ ontem disse mencionou passada
 gisteren eerder zei noemde vorige
 昨日 先日 어제 지난번
 """.split() for t in tokens(w))
+# A talk's day named ahead ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"):
+# weekday → its names in the supported languages; CJK as the tokens `words` makes of them.
+WEEKDAYS = {stem(fold(w)): day for day, names in enumerate("""
+monday montag lunes lundi segunda maandag lunedi 月曜 월요일 周一 期一
+tuesday dienstag martes mardi terça dinsdag martedi 火曜 화요일 周二 期二
+wednesday mittwoch miércoles mercredi quarta woensdag mercoledi 水曜 수요일 周三 期三
+thursday donnerstag jueves jeudi quinta donderdag giovedi 木曜 목요일 周四 期四
+friday freitag viernes vendredi sexta vrijdag venerdi 金曜 금요일 周五 期五
+saturday samstag sábado samedi sábado zaterdag sabato 土曜 토요일 周六 期六
+sunday sonntag domingo dimanche domingo zondag domenica 日曜 일요일 周日 期日
+""".strip().splitlines()) for w in names.split()}
+TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split()
+                     for t in tokens(w))
+# A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
+# oder Ride-Hailing-Daten?"): the other talk may be named in another language than its
+# programme's, so only one is found. Such a post goes to a talk only if it names it by more
+# than topic words (a speaker, its hashtag or page, its whole title, its kind).
+_CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|dilem+as?|dilemme|undecided|"
+                     r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|"
+                     r"não consigo (?:decidir|escolher)|"
+                     r"j'h[ée]site|twijfel|indecis[oa]|non so (?:quale|cosa) scegliere|"
+                     r"beides|ambas|ambos|allebei|entrambi)(?!\w)"
+                     r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
+STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
+                          "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
+_DIGITS = re.compile(r"\d+")
+# A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
+# between quote marks that open after a space and close before one.
+_QUOTE = re.compile(r"""(?<![^\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -215,7 +257,7 @@ class Candidate:
     talk: Talk
     evidence: list[Evidence] = field(default_factory=list)
     span: str = ""  # "Hall A, 10:00–10:45" in the event's time zone
-    referenced: bool = False  # its speaker was mentioned during another talk ("as @ada said")
+    referenced: bool = False  # mentioned during another talk ("as @ada said", words a live quote recalls)
 
     @property
     def score(self) -> float:
@@ -252,6 +294,9 @@ class Matcher:
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
+        self.cognates = _cognates(self.words.index)
+        self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
+        self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
@@ -335,6 +380,10 @@ class Matcher:
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
         self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
+        for tid, firsts in self.first_names.items():
+            for first, pattern in firsts:
+                self.by_first_word[_STEMS[fold(first)]].append((tid, first, pattern))
         # A first name only one speaker of the event has, and no everyday word ("Kwame", not
         # "Will"): "the talk by Kwame" names them at any time, as a full name does.
         firsts: dict[str, set[str]] = defaultdict(set)
@@ -346,6 +395,20 @@ class Matcher:
             key = _STEMS[fold(first)]
             if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
                 self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
+        # Names as a post in kana, hangul or Cyrillic writes them ("ダニエラさん", "혜진 박사님"): keys
+        # of first names (on stage; any time when one speaker has it) and of whole names.
+        self.first_keys = {t.id: {person_keys(n)[0]: n.split()[0] for n in self.people[t.id] if len(n.split()) >= 2}
+                           for t in self.talks}
+        by_first_key: dict[str, set[str]] = defaultdict(set)
+        by_whole_key: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            first, whole = person_keys(name)
+            if whole and len(first) >= 3:
+                by_first_key[first].add(name)
+            for key in whole:
+                by_whole_key[key].add(name)
+        self.unique_first_keys = {k: next(iter(v)) for k, v in by_first_key.items() if len(v) == 1}
+        self.whole_keys = {k: next(iter(v)) for k, v in by_whole_key.items() if len(v) == 1}
         # "@ada" without a server: only when one speaker handle has that user name.
         locals_: dict[str, set[str]] = defaultdict(set)
         for handle in self.by_handle:
@@ -382,6 +445,8 @@ class Matcher:
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
+        if _CHOICE.search(post.text) and not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
+            return None, None  # it weighs two talks, and the other may be named in another language
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
@@ -420,6 +485,9 @@ class Matcher:
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
+        if not text.isascii():
+            self._scripted_names(text, running, found, add)
+        self._first_names_of_topics(found, running, text, tokset, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it.
@@ -461,6 +529,32 @@ class Matcher:
                     if talk.id not in named:
                         add(talk, Evidence("name", W_FIRST_UNIQUE, first))
 
+    def _first_names_of_topics(self, found: dict[str, Candidate], running: set[str], text: str, tokset: set[str],
+                               add) -> None:
+        """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
+        Metrobús" the next day): the name confirms which of the talks with those words it is."""
+        for w in sorted(tokset & self.by_first_word.keys()):
+            for tid, first, pattern in self.by_first_word[w]:
+                cand = found.get(tid)
+                if cand is None or tid in running or any(e.kind == "name" for e in cand.evidence) \
+                        or cand.says() < W_WORDS_MIN or not pattern.search(text):
+                    continue
+                add(cand.talk, Evidence("name", W_FIRST_NAME, first))
+
+    def _scripted_names(self, text: str, running: set[str], found: dict[str, Candidate], add) -> None:
+        """Speakers named in kana, hangul or Cyrillic ("ダニエラさん" for Daniela): a whole name, a
+        first name only one speaker has, or the first name of a speaker on stage (see `scripts`)."""
+        for key, written in name_keys(text).items():
+            name = self.whole_keys.get(key) or self.unique_first_keys.get(key)
+            weight = W_NAME if key in self.whole_keys else W_FIRST_UNIQUE
+            talks = self.by_name.get(name, []) if name else \
+                [self.by_id[tid] for tid in sorted(running) if key in self.first_keys[tid]]
+            for talk in talks:
+                shown = name or self.first_keys[talk.id][key]
+                if talk.id in found and any(e.kind == "name" for e in found[talk.id].evidence):
+                    continue  # named already (in Latin letters, or twice)
+                add(talk, Evidence("name", weight if name else W_FIRST_NAME, f"{shown} as {written}"))
+
     def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
         for href in hrefs + links:
@@ -476,6 +570,18 @@ class Matcher:
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
         # Only words some talk's text has can count (the index, title pairs, short forms).
         post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
+        # The same word in another language ("accesibilidad", "accessibility"): see `_cognates`.
+        rest = tokset - self.vocabulary
+        memo = self._cognate_of
+        if len(memo) > 200_000:
+            memo.clear()
+        for w in rest:
+            c = memo.get(w)
+            if c is None:  # a word not seen before: few, once posts have come for a while
+                c = memo[w] = self.cognates.get(_cognate_key(w), "") \
+                    if len(w) >= COGNATE and w[:3] in self.cognate_heads else ""
+            if c:
+                post_words.add(c)
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
             seq = list(filter(_COUNTS.__getitem__, head))
@@ -513,10 +619,16 @@ class Matcher:
         when = post.created_at
         after = AUTHOR_LATE if tokset & OWN_TALK_WORDS else AUTHOR_AFTER  # "slides from my talk" that evening
         near = [t for t in talks if t.start - AUTHOR_BEFORE <= when < t.end + after]
+        if not near and tokset & OWN_TALK_WORDS and tokset & WEEKDAYS.keys():  # "wrote up my Thursday talk"
+            named = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}
+            near = [t for t in talks if t.end <= when < t.end + timedelta(days=7)
+                    and self.talk_day[t.id].weekday() in named]
         nearest = min(near, key=lambda t: abs((t.start - when).total_seconds())) if near else None
         for talk in talks:
             if talk is nearest:
-                if when < talk.start:
+                if talk.end + after <= when:
+                    how = "naming its day"
+                elif when < talk.start:
                     how = "before it began"
                 elif when < talk.end:
                     how = "while it ran"
@@ -639,11 +751,17 @@ class Matcher:
         own = not tokset.isdisjoint(OWN_TALK_WORDS)
         day = post.created_at.astimezone(self.tz).date()
         kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
+        tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        # A quote while one talk alone runs is of its speaker, whatever earlier talk its words recall.
+        live_quote = len(running) == 1 and not cued and bool(_QUOTE.search(post.text or ""))
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
             by_speaker = "author" in has or "author_near" in has
-            if self.talk_day[tid] > day and not by_speaker:
+            talk_day = self.talk_day[tid]
+            if talk_day > day and not by_speaker and talk_day != tomorrow \
+                    and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
                 for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
                     e.weight *= BEFORE
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
@@ -653,6 +771,11 @@ class Matcher:
                         cand.referenced = True
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
+            if live_quote and tid not in running and has <= WORD_KINDS:
+                for e in cand.evidence:
+                    e.weight *= ELSEWHERE
+                cand.referenced = True  # recalled, not about it: no credit for being later that day
+                continue
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
         for tid, cand in found.items():
@@ -741,7 +864,7 @@ def _by_its_speaker(first: Candidate, second: Candidate) -> bool:
     """Written by the first talk's speaker near it, about its topic, the second only sharing some
     words ("On stage in two minutes: who owns the ocean's data" names another title's words too)."""
     return any(e.kind == "author_near" for e in first.evidence) and first.says() >= W_WORDS_MIN \
-        and not any(e.kind in PERSON_KINDS for e in second.evidence)
+        and not any(e.kind in PERSON_KINDS - {"author"} for e in second.evidence)  # "author": their other talk
 
 
 def _name_keys(by_name: dict[str, list[Talk]]) -> dict[str, tuple[str, list[Talk]]]:
@@ -770,12 +893,36 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
     return out
 
 
+COGNATE = 7  # words this long that begin alike (after `_cognate_key`) are one word in two languages
+_DOUBLED = re.compile(r"(.)\1")
+
+
+def _cognate_key(word: str) -> str:
+    """The first six letters of a word once spelling habits are undone: doubled letters, ph, th,
+    y, k ("accessibility" and "accesibilidad" → acesib, "electric" and "eléctricos" → electr)."""
+    if not (word.isalpha() and word.isascii()):
+        return ""
+    word = word.replace("ph", "f").replace("th", "t").replace("y", "i").replace("k", "c")
+    return _DOUBLED.sub(r"\1", word)[:6]
+
+
+def _cognates(index: Iterable[str]) -> dict[str, str]:
+    """Cognate key → the one indexed word of that key (keys two indexed words share are dropped:
+    "communication" and "community" begin alike and are not one word)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for w in index:
+        if len(w) >= COGNATE and (key := _cognate_key(w)):
+            found[key].add(w)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
 def _link_words(urls: list[str]) -> list[str]:
     """Words of links' paths ("…/talks/whales-from-space" → talks whales from space), no ids."""
     out: list[str] = []
     for url in dict.fromkeys(urls[:5]):
         path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0][:200]
-        out += [_STEMS[t] for t in tokens(_PATH_SEP.sub(" ", path)) if t.isalpha()] if path else []
+        # Words only: ids go, and a word's digits too ("metrobus20.pdf" → metrobus).
+        out += [_STEMS[t] for t in tokens(_DIGITS.sub(" ", _PATH_SEP.sub(" ", path))) if t.isalpha()] if path else []
     return out
 
 
