@@ -22,7 +22,6 @@ attendee: posts about the event as a whole, and about being there (food, queues,
 
 from __future__ import annotations
 
-import heapq
 import math
 from operator import itemgetter
 from collections import Counter, defaultdict
@@ -196,13 +195,12 @@ class TalkWords:
             for tid in self.bigrams.get(pair, ()):
                 totals[tid] = totals.get(tid, 0.0) + BIGRAM
                 pairs.setdefault(tid, []).append(" ".join(pair))
-        best = [item for item in totals.items() if item[1] >= least]
-        if len(best) > top:
-            best = heapq.nlargest(top, best, key=itemgetter(1))
+        # The best `top` (a stable sort: ties keep the order they were found in), then the floor.
+        best = [item for item in sorted(totals.items(), key=itemgetter(1), reverse=True)[:top] if item[1] >= least]
         out = {}
         for tid, total in best:
             worth = self.worth[tid]
-            hit = worth.keys() & post_words
+            hit = set(filter(worth.__contains__, post_words))
             # Best first, ties by the word (reverse keeps the sort stable)
             out[tid] = (total, pairs.get(tid, []) + sorted(sorted(hit), key=worth.__getitem__, reverse=True),
                         hit <= self.titles[tid])

@@ -219,11 +219,11 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        return round(sum(e.weight for e in self.evidence), 3)
+        return round(sum([e.weight for e in self.evidence]), 3)
 
     def says(self) -> float:
         """The weight of what the post says about this talk (not when it was written)."""
-        return sum(e.weight for e in self.evidence if e.kind in CONTENT_KINDS)
+        return sum([e.weight for e in self.evidence if e.kind in CONTENT_KINDS])
 
     def reason(self) -> str:
         """One sentence: the strongest evidence naming the talk, then the rest."""
@@ -366,6 +366,10 @@ class Matcher:
         for talk in self.talks:
             later = [o.start for o in by_room.get(talk.room or "", []) if o is not talk and o.start > talk.start]
             self.next_in_room[talk.id] = min(later) if later else None
+        # Each bucket's talks with their start, end, end of overrun and early start in whole
+        # microseconds (`_micros`): a post compares integers, not datetimes it adds to first.
+        self.bucket_times = {b: [(t, _micros(t.start), _micros(t.end), _micros(t.end + self.overrun),
+                                  _micros(t.start - self.early)) for t in talks] for b, talks in self.buckets.items()}
 
     # --- matching -------------------------------------------------------------------
 
@@ -404,10 +408,10 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        tokset = set(map(_STEMS.__getitem__, set(toks)))
+        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
+        tokset = set(head) if len(toks) <= MAX_WORDS else set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = html_links(post.html)
-        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
             head += linked
@@ -579,11 +583,12 @@ class Matcher:
         running: list[Talk] = []
         ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
         going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
-        for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
-            if talk.start <= when < talk.end:
+        now = _micros(when)
+        for talk, start, end, overrun, early in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
+            if start <= now < end:
                 add(talk, Evidence("during", W_DURING))
                 running.append(talk)
-            elif talk.end <= when < talk.end + self.overrun:
+            elif end <= now < overrun:
                 after = str(int((when - talk.end).total_seconds() // 60))
                 nxt = self.next_in_room.get(talk.id)
                 if nxt is not None and nxt <= when:  # the next talk there has begun: a weak hint only
@@ -591,7 +596,7 @@ class Matcher:
                     continue
                 add(talk, Evidence("overrun_free", W_OVERRUN, after))
                 running.append(talk)
-            elif talk.start - self.early <= when < talk.start:
+            elif early <= now < start:
                 add(talk, Evidence("early", W_EARLY))
                 if talk.room in rooms and going:  # "off to Hall B": for what begins there
                     add(talk, Evidence("room", W_ROOM, talk.room.lower()))
@@ -718,6 +723,14 @@ def _word_pattern(word: str) -> re.Pattern:
 
 def _start(talk: Talk) -> datetime:
     return talk.start
+
+
+_EPOCH, _NAIVE_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1970, 1, 1), timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    """A moment as whole microseconds since 1970: ordered exactly as the datetimes are."""
+    return (moment - (_EPOCH if moment.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND
 
 
 def _running_and_louder(first: Candidate, second: Candidate) -> bool:
