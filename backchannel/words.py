@@ -72,7 +72,20 @@ def fold(text: str) -> str:
 
 def split_hashtags(text: str) -> str:
     """`#VectorSearch` → `VectorSearch Vector Search` (keeps the tag, adds its words)."""
-    return _HASHTAG.sub(lambda m: m.group(1) + " " + _CAMEL.sub(" ", m.group(1)), text)
+    return _HASHTAG.sub(lambda m: _TAG_WORDS[m.group(1)], text)
+
+
+class _TagWords(dict):
+    """A hashtag → it and its words ("VectorSearch Vector Search"), remembered: tags repeat (bounded)."""
+
+    def __missing__(self, tag: str) -> str:
+        if len(self) > 100_000:
+            self.clear()
+        value = self[tag] = tag + " " + _CAMEL.sub(" ", tag)
+        return value
+
+
+_TAG_WORDS = _TagWords()
 
 
 def tokens(text: str) -> list[str]:

@@ -187,7 +187,8 @@ class TalkWords:
         for the `top` talks scoring at least `least` (only the best few can decide a match)."""
         totals: dict[str, float] = {}
         index = self.index
-        for w in sorted(index.keys() & post_words):  # in order: the same sums in every process
+        found = sorted(index.keys() & post_words)  # in order: the same sums in every process
+        for w in found:
             for tid, s in index[w]:
                 totals[tid] = totals.get(tid, 0.0) + s
         pairs: dict[str, list[str]] = {}
@@ -200,10 +201,10 @@ class TalkWords:
         out = {}
         for tid, total in best:
             worth = self.worth[tid]
-            hit = set(filter(worth.__contains__, post_words))
+            hit = list(filter(worth.__contains__, found))  # its words are all indexed: these, in order
             # Best first, ties by the word (reverse keeps the sort stable)
-            out[tid] = (total, pairs.get(tid, []) + sorted(sorted(hit), key=worth.__getitem__, reverse=True),
-                        hit <= self.titles[tid])
+            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
+                        self.titles[tid].issuperset(hit))
         return out
 
 

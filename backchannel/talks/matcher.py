@@ -170,17 +170,21 @@ _COUNTS = _Counts()
 
 
 class _Rounded(dict):
-    """A score (a non-zero float) → it rounded to three decimals, remembered: `round` is slow, and
-    a few thousand scores make up nearly all (1,115 in 10,000 posts of the benchmark)."""
+    """A non-zero float → it rounded to `digits` decimals, remembered: `round` is slow, and values
+    repeat (10,000 posts of the benchmark: 1,115 scores, 13,395 word weights among 42,281)."""
 
-    def __missing__(self, total: float) -> float:
+    def __init__(self, digits: int):
+        super().__init__()
+        self.digits = digits
+
+    def __missing__(self, value: float) -> float:
         if len(self) > 100_000:
             self.clear()
-        value = self[total] = round(total, 3)
-        return value
+        rounded = self[value] = round(value, self.digits)
+        return rounded
 
 
-_ROUNDED = _Rounded()
+_ROUNDED, _ROUNDED_WEIGHT = _Rounded(3), _Rounded(2)
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -344,6 +348,14 @@ class Matcher:
                 initials[f"{parts[0]} {parts[-1][0]}"].append(name)
         self.by_initial = {k: self.by_name[v[0]] for k, v in initials.items() if len(v) == 1}
         self.by_name_key = _name_keys(self.by_name)
+        # A word many names share ("Maria", "Speaker"): its names by another of their words (word →
+        # positions in its list), so a post naming one does not test every name with that word.
+        self._name_seconds: dict[str, dict[str, list[int]]] = {}
+        for key, entries in self.by_name_word.items():
+            if len(entries) > 8:
+                seconds = self._name_seconds[key] = defaultdict(list)
+                for i, (_, toks, _) in enumerate(entries):
+                    seconds[max(sorted(toks - {key}), key=len)].append(i)
         self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
@@ -437,7 +449,7 @@ class Matcher:
         self._words(head, tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
-        named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
+        named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
@@ -468,7 +480,7 @@ class Matcher:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
         named = set()
         for w in sorted(tokset & self.by_name_word.keys()):
-            for name, need, talks in self.by_name_word[w]:
+            for name, need, talks in self._names_with(w, tokset):
                 if need <= tokset:
                     for talk in talks:
                         add(talk, Evidence("name", W_NAME, name))
@@ -479,6 +491,14 @@ class Matcher:
                 for talk in talks:
                     if talk.id not in named:
                         add(talk, Evidence("name", W_FIRST_UNIQUE, first))
+
+    def _names_with(self, word: str, tokset: set[str]) -> list[tuple[str, frozenset[str], list[Talk]]]:
+        """The names keyed by `word` that may all be in `tokset`, in their order in `by_name_word`."""
+        entries = self.by_name_word[word]
+        seconds = self._name_seconds.get(word)
+        if seconds is None:
+            return entries
+        return [entries[i] for i in sorted(i for w in tokset & seconds.keys() for i in seconds[w])]
 
     def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
@@ -510,7 +530,7 @@ class Matcher:
                 add(talk, Evidence("title_full", max(weight, W_TITLE_FULL)))
             else:
                 kind = "title" if in_title else "words"
-                add(talk, Evidence(kind, round(weight, 2), ", ".join(matched[:4])))
+                add(talk, Evidence(kind, _ROUNDED_WEIGHT[weight], ", ".join(matched[:4])))  # weight ≥ 1
 
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""
@@ -578,6 +598,8 @@ class Matcher:
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
+        if KIND_WORDS.isdisjoint(tokset):
+            return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
@@ -674,9 +696,10 @@ class Matcher:
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
-            pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+            pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS) and cand.says() >= W_WORDS_MIN) \
+                or (own and "author_near" in has)
         for tid, cand in found.items():
-            says = cand.says()
+            says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
             if not says:
                 if pointed:
                     for e in cand.evidence:
