@@ -23,7 +23,6 @@ attendee: posts about the event as a whole, and about being there (food, queues,
 from __future__ import annotations
 
 import math
-from operator import itemgetter
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -197,9 +196,11 @@ class TalkWords:
                 totals[tid] = totals.get(tid, 0.0) + BIGRAM
                 pairs.setdefault(tid, []).append(" ".join(pair))
         # The best `top` (a stable sort: ties keep the order they were found in), then the floor.
-        best = [item for item in sorted(totals.items(), key=itemgetter(1), reverse=True)[:top] if item[1] >= least]
+        best = [(tid, totals[tid]) for tid in sorted(totals, key=totals.__getitem__, reverse=True)[:top]]
         out = {}
         for tid, total in best:
+            if total < least:
+                break  # best first: the rest are lower still
             worth = self.worth[tid]
             hit = list(filter(worth.__contains__, found))  # its words are all indexed: these, in order
             # Best first, ties by the word (reverse keeps the sort stable)

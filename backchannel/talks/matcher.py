@@ -82,6 +82,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -185,6 +186,7 @@ class _Rounded(dict):
 
 
 _ROUNDED, _ROUNDED_WEIGHT = _Rounded(3), _Rounded(2)
+_WEIGHT, _KIND = attrgetter("weight"), attrgetter("kind")
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -237,7 +239,7 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        total = sum([e.weight for e in self.evidence])
+        total = sum(map(_WEIGHT, self.evidence))
         return _ROUNDED[total] if type(total) is float and total else round(total, 3)  # 0, -0.0, 0.0 apart
 
     def says(self) -> float:
@@ -680,7 +682,7 @@ class Matcher:
         cued = not tokset.isdisjoint(REFERENCE_CUES)
         own = not tokset.isdisjoint(OWN_TALK_WORDS)
         day = post.created_at.astimezone(self.tz).date()
-        kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
