@@ -45,7 +45,8 @@ def reference_tokens(text: str) -> list[str]:
 
 
 ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=60)
-MIXED = st.text(st.sampled_from(list("abcXYZ09_ '’#@:/.-\t\x1céüßçİıΣσЖж½ﬁ①Å\u0301検索エン토크에서")), max_size=40)
+MIXED = st.text(st.sampled_from(list("abcXYZ09_ '’#@:/.-\t\x1céüßçİıΣσЖж½ﬁ①Å\u0301検索エン토크에서")),
+                max_size=40)
 
 
 @settings(max_examples=300, deadline=None)
@@ -75,7 +76,8 @@ TITLES = ["Vector search at scale", "Small web publishing", "Feature flags in pr
 
 
 def reference_score(index: TalkWords, post_words: set[str], least: float, top: int = 5) -> dict[str, float]:
-    """Each talk's summed word weights, word by word in order; the best `top` (ties: first found) ≥ `least`."""
+    """Each talk's summed word weights, word by word in order; the best `top` (ties: first found)
+    scoring at least `least`."""
     totals: dict[str, float] = {}
     for w in sorted(post_words):
         for tid, worth in index.worth.items():

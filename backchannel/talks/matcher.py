@@ -698,8 +698,8 @@ class Matcher:
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
-            pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS) and cand.says() >= W_WORDS_MIN) \
-                or (own and "author_near" in has)
+            pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS)
+                                  and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
         for tid, cand in found.items():
             says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
             if not says:
@@ -765,7 +765,8 @@ def _start(talk: Talk) -> datetime:
     return talk.start
 
 
-_EPOCH, _NAIVE_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1970, 1, 1), timedelta(microseconds=1)
+_EPOCH, _NAIVE_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _micros(moment: datetime) -> int:
