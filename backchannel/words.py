@@ -25,6 +25,9 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _ELIDED = frozenset("quelqu lorsqu puisqu jusqu presqu aujourd dell nell sull dall all quell bell"
                     " un" .split())
 _CLITICS = frozenset("s t re ve ll d m".split())
+# Every ASCII character that is no word character (`\w`) → a space: an ASCII text's words are
+# then what `split` finds.
+_ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not re.fullmatch(r"\w", chr(c))})
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -69,7 +72,20 @@ def fold(text: str) -> str:
 
 def split_hashtags(text: str) -> str:
     """`#VectorSearch` → `VectorSearch Vector Search` (keeps the tag, adds its words)."""
-    return _HASHTAG.sub(lambda m: m.group(1) + " " + _CAMEL.sub(" ", m.group(1)), text)
+    return _HASHTAG.sub(lambda m: _TAG_WORDS[m.group(1)], text)
+
+
+class _TagWords(dict):
+    """A hashtag → it and its words ("VectorSearch Vector Search"), remembered: tags repeat (bounded)."""
+
+    def __missing__(self, tag: str) -> str:
+        if len(self) > 100_000:
+            self.clear()
+        value = self[tag] = tag + " " + _CAMEL.sub(" ", tag)
+        return value
+
+
+_TAG_WORDS = _TagWords()
 
 
 def tokens(text: str) -> list[str]:
@@ -81,9 +97,11 @@ def tokens(text: str) -> list[str]:
     if "#" in text:
         text = split_hashtags(text)
     text = fold(text)
-    found = _WORD.findall(text)
     if text.isascii() and "'" not in text:  # most posts: nothing to split or strip
-        return found
+        return text.translate(_ASCII_SPACES).split()  # = _WORD.findall(text), three times faster
+    found = _WORD.findall(text)
+    if "'" not in text and "’" not in text and not _CJK.search(text) and not _HANGUL.search(text):
+        return found  # accented Latin, Greek, Cyrillic, ...: nothing to split or strip either
     out: list[str] = []
     for token in found:
         if "'" in token or "’" in token:

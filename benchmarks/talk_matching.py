@@ -2,6 +2,7 @@
 
     python benchmarks/talk_matching.py            # 20,000 posts
     python benchmarks/talk_matching.py 100000
+    python benchmarks/talk_matching.py 10000 --against /tmp/old --rounds 3   # old vs new, same run
 
 The programme is five days of eight slots in five rooms, each talk with a title, an
 abstract of 60–150 words from the synthetic vocabulary, one or two speakers with handles,
@@ -10,13 +11,21 @@ over the same five days, plus a share that mention speakers, hashtags and title 
 Runs `Matcher.match` in one process (the writer's path); parsing the programme and building
 the matcher are timed apart. The rate is per second of this process's CPU time, so other
 work on a shared machine does not count against it (the wall-clock rate is shown too).
+
+`--against DIR` compares this checkout's matcher with the one in DIR (another checkout, e.g.
+`git archive main | tar -x -C /tmp/old`) on the same posts: each round matches them once
+with each matcher, alternating, each in a fresh process, and the table gives every run's CPU
+time and the ratio of the medians (the machine's load drifts less between neighbouring runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -81,10 +90,55 @@ def posts(count: int, talks: list[dict], seed: int = 2) -> list[Post]:
     return out
 
 
+_CHILD = """
+import sys, time
+sys.path.insert(0, sys.argv[1])  # the matcher of that checkout, imported before the benchmark's own
+from backchannel.talks.programme import parse_schedule
+from backchannel.talks.matcher import Matcher
+import backchannel.validate
+sys.path.insert(0, sys.argv[2] + '/benchmarks')
+import talk_matching as tm
+assert Matcher.__module__ and sys.modules['backchannel'].__path__[0].startswith(sys.argv[1])
+data, talks = tm.programme()
+matcher = Matcher(parse_schedule(data, 'bench.json', 'UTC').talks, 'UTC')
+batch = tm.posts(int(sys.argv[3]), talks)
+cpu = time.process_time()
+attached = sum(1 for p in batch if matcher.match(p)[0])
+print(time.process_time() - cpu, attached)
+"""
+
+
+def compare(count: int, other: Path, rounds: int) -> None:
+    """CPU seconds of matching `count` posts with this checkout's matcher and `other`'s, alternating."""
+    here = Path(__file__).resolve().parent.parent
+    times: dict[str, list[float]] = {"this": [], "other": []}
+    load = os.getloadavg()[0]
+    for _ in range(rounds):
+        for name, root in (("other", other.resolve()), ("this", here)):
+            out = subprocess.run([sys.executable, "-c", _CHILD, str(root), str(here), str(count)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            times[name].append(float(out[0]))
+    load = f"{load:.1f}–{os.getloadavg()[0]:.1f}"
+    print(f"talk matching: {count} posts against 200 talks, {rounds} alternating rounds, load {load}")
+    print()
+    print("| matcher | CPU seconds per run | median rate |")
+    print("|---|---|---|")
+    for name, label in (("other", str(other)), ("this", "this checkout")):
+        runs = ", ".join(f"{t:.2f}" for t in times[name])
+        print(f"| {label} | {runs} | {count / statistics.median(times[name]):,.0f} posts/s |")
+    ratio = statistics.median(times["other"]) / statistics.median(times["this"])
+    print(f"\nthis checkout is {ratio:.2f}× as fast (median CPU time of {other} / this)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int, nargs="?", default=20000)
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs each, with --against")
     args = parser.parse_args()
+    if args.against:
+        compare(args.count, args.against, args.rounds)
+        return
     data, talks = programme()
     started = time.perf_counter()
     schedule = parse_schedule(data, "bench.json", "UTC")

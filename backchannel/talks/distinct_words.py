@@ -22,9 +22,7 @@ attendee: posts about the event as a whole, and about being there (food, queues,
 
 from __future__ import annotations
 
-import heapq
 import math
-from operator import itemgetter
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -189,7 +187,8 @@ class TalkWords:
         for the `top` talks scoring at least `least` (only the best few can decide a match)."""
         totals: dict[str, float] = {}
         index = self.index
-        for w in sorted(index.keys() & post_words):  # in order: the same sums in every process
+        found = sorted(index.keys() & post_words)  # in order: the same sums in every process
+        for w in found:
             for tid, s in index[w]:
                 totals[tid] = totals.get(tid, 0.0) + s
         pairs: dict[str, list[str]] = {}
@@ -197,16 +196,17 @@ class TalkWords:
             for tid in self.bigrams.get(pair, ()):
                 totals[tid] = totals.get(tid, 0.0) + BIGRAM
                 pairs.setdefault(tid, []).append(" ".join(pair))
-        best = [item for item in totals.items() if item[1] >= least]
-        if len(best) > top:
-            best = heapq.nlargest(top, best, key=itemgetter(1))
+        # The best `top` (a stable sort: ties keep the order they were found in), then the floor.
+        best = [(tid, totals[tid]) for tid in sorted(totals, key=totals.__getitem__, reverse=True)[:top]]
         out = {}
         for tid, total in best:
+            if total < least:
+                break  # best first: the rest are lower still
             worth = self.worth[tid]
-            hit = worth.keys() & post_words
+            hit = list(filter(worth.__contains__, found))  # its words are all indexed: these, in order
             # Best first, ties by the word (reverse keeps the sort stable)
-            out[tid] = (total, pairs.get(tid, []) + sorted(sorted(hit), key=worth.__getitem__, reverse=True),
-                        hit <= self.titles[tid])
+            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
+                        self.titles[tid].issuperset(hit))
         return out
 
 

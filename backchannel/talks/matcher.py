@@ -94,6 +94,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -209,6 +210,25 @@ class _Counts(dict):
 
 
 _COUNTS = _Counts()
+
+
+class _Rounded(dict):
+    """A non-zero float → it rounded to `digits` decimals, remembered: `round` is slow, and values
+    repeat (10,000 posts of the benchmark: 1,115 scores, 13,395 word weights among 42,281)."""
+
+    def __init__(self, digits: int):
+        super().__init__()
+        self.digits = digits
+
+    def __missing__(self, value: float) -> float:
+        if len(self) > 100_000:
+            self.clear()
+        rounded = self[value] = round(value, self.digits)
+        return rounded
+
+
+_ROUNDED, _ROUNDED_WEIGHT = _Rounded(3), _Rounded(2)
+_WEIGHT, _KIND = attrgetter("weight"), attrgetter("kind")
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -261,11 +281,12 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        return round(sum(e.weight for e in self.evidence), 3)
+        total = sum(map(_WEIGHT, self.evidence))
+        return _ROUNDED[total] if type(total) is float and total else round(total, 3)  # 0, -0.0, 0.0 apart
 
     def says(self) -> float:
         """The weight of what the post says about this talk (not when it was written)."""
-        return sum(e.weight for e in self.evidence if e.kind in CONTENT_KINDS)
+        return sum([e.weight for e in self.evidence if e.kind in CONTENT_KINDS])
 
     def reason(self) -> str:
         """One sentence: the strongest evidence naming the talk, then the rest."""
@@ -374,6 +395,14 @@ class Matcher:
                 initials[f"{parts[0]} {parts[-1][0]}"].append(name)
         self.by_initial = {k: self.by_name[v[0]] for k, v in initials.items() if len(v) == 1}
         self.by_name_key = _name_keys(self.by_name)
+        # A word many names share ("Maria", "Speaker"): its names by another of their words (word →
+        # positions in its list), so a post naming one does not test every name with that word.
+        self._name_seconds: dict[str, dict[str, list[int]]] = {}
+        for key, entries in self.by_name_word.items():
+            if len(entries) > 8:
+                seconds = self._name_seconds[key] = defaultdict(list)
+                for i, (_, toks, _) in enumerate(entries):
+                    seconds[max(sorted(toks - {key}), key=len)].append(i)
         self.by_last_name = _last_names(self.by_name)
         self._speakers: dict[tuple[str, str], list[Talk]] = {}  # (handle, name) → their talks, remembered
         # First names, as written ("Stefan"): said while that speaker is on stage they name them.
@@ -429,6 +458,10 @@ class Matcher:
         for talk in self.talks:
             later = [o.start for o in by_room.get(talk.room or "", []) if o is not talk and o.start > talk.start]
             self.next_in_room[talk.id] = min(later) if later else None
+        # Each bucket's talks with their start, end, end of overrun and early start in whole
+        # microseconds (`_micros`): a post compares integers, not datetimes it adds to first.
+        self.bucket_times = {b: [(t, _micros(t.start), _micros(t.end), _micros(t.end + self.overrun),
+                                  _micros(t.start - self.early)) for t in talks] for b, talks in self.buckets.items()}
 
     # --- matching -------------------------------------------------------------------
 
@@ -469,10 +502,10 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        tokset = set(map(_STEMS.__getitem__, set(toks)))
+        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
+        tokset = set(head) if len(toks) <= MAX_WORDS else set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = html_links(post.html)
-        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
             head += linked
@@ -483,7 +516,7 @@ class Matcher:
         self._words(head, tokset, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
-        named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
+        named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
             self._scripted_names(text, running, found, add)
@@ -517,7 +550,7 @@ class Matcher:
                     add(talk, Evidence("handle_name", W_NAME, f"{handle}|{name}"))
         named = set()
         for w in sorted(tokset & self.by_name_word.keys()):
-            for name, need, talks in self.by_name_word[w]:
+            for name, need, talks in self._names_with(w, tokset):
                 if need <= tokset:
                     for talk in talks:
                         add(talk, Evidence("name", W_NAME, name))
@@ -555,6 +588,14 @@ class Matcher:
                     continue  # named already (in Latin letters, or twice)
                 add(talk, Evidence("name", weight if name else W_FIRST_NAME, f"{shown} as {written}"))
 
+    def _names_with(self, word: str, tokset: set[str]) -> list[tuple[str, frozenset[str], list[Talk]]]:
+        """The names keyed by `word` that may all be in `tokset`, in their order in `by_name_word`."""
+        entries = self.by_name_word[word]
+        seconds = self._name_seconds.get(word)
+        if seconds is None:
+            return entries
+        return [entries[i] for i in sorted(i for w in tokset & seconds.keys() for i in seconds[w])]
+
     def _mentions(self, text: str, hrefs: list[str], links: list[str]) -> list[str]:
         handles = find_handles(text) if "@" in text or "bsky.app" in text else []
         for href in hrefs + links:
@@ -585,7 +626,7 @@ class Matcher:
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
             seq = list(filter(_COUNTS.__getitem__, head))
-            pairs = [pair for pair in zip(seq, seq[1:]) if pair in self.words.bigrams]
+            pairs = list(filter(self.words.bigrams.__contains__, zip(seq, seq[1:])))
         post_words.update(a for w in post_words & ALIASES.keys() for a in ALIASES[w])
         titles = self.words.titles
         for tid, (score, matched, in_title) in self.words.score(post_words, pairs, W_WORDS_MIN / W_WORDS).items():
@@ -597,7 +638,7 @@ class Matcher:
                 add(talk, Evidence("title_full", max(weight, W_TITLE_FULL)))
             else:
                 kind = "title" if in_title else "words"
-                add(talk, Evidence(kind, round(weight, 2), ", ".join(matched[:4])))
+                add(talk, Evidence(kind, _ROUNDED_WEIGHT[weight], ", ".join(matched[:4])))  # weight ≥ 1
 
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""
@@ -671,6 +712,8 @@ class Matcher:
 
     def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
         """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
+        if KIND_WORDS.isdisjoint(tokset):
+            return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
@@ -691,11 +734,12 @@ class Matcher:
         running: list[Talk] = []
         ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
         going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
-        for talk in self.buckets.get(int(when.timestamp()) // _BUCKET, []):
-            if talk.start <= when < talk.end:
+        now = _micros(when)
+        for talk, start, end, overrun, early in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
+            if start <= now < end:
                 add(talk, Evidence("during", W_DURING))
                 running.append(talk)
-            elif talk.end <= when < talk.end + self.overrun:
+            elif end <= now < overrun:
                 after = str(int((when - talk.end).total_seconds() // 60))
                 nxt = self.next_in_room.get(talk.id)
                 if nxt is not None and nxt <= when:  # the next talk there has begun: a weak hint only
@@ -703,7 +747,7 @@ class Matcher:
                     continue
                 add(talk, Evidence("overrun_free", W_OVERRUN, after))
                 running.append(talk)
-            elif talk.start - self.early <= when < talk.start:
+            elif early <= now < start:
                 add(talk, Evidence("early", W_EARLY))
                 if talk.room in rooms and going:  # "off to Hall B": for what begins there
                     add(talk, Evidence("room", W_ROOM, talk.room.lower()))
@@ -750,7 +794,7 @@ class Matcher:
         cued = not tokset.isdisjoint(REFERENCE_CUES)
         own = not tokset.isdisjoint(OWN_TALK_WORDS)
         day = post.created_at.astimezone(self.tz).date()
-        kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
+        kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
         # A quote while one talk alone runs is of its speaker, whatever earlier talk its words recall.
@@ -777,9 +821,10 @@ class Matcher:
                 cand.referenced = True  # recalled, not about it: no credit for being later that day
                 continue
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
-            pointed = pointed or (not cand.referenced and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+            pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS)
+                                  and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
         for tid, cand in found.items():
-            says = cand.says()
+            says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
             if not says:
                 if pointed:
                     for e in cand.evidence:
@@ -841,6 +886,15 @@ def _word_pattern(word: str) -> re.Pattern:
 
 def _start(talk: Talk) -> datetime:
     return talk.start
+
+
+_EPOCH, _NAIVE_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    """A moment as whole microseconds since 1970: ordered exactly as the datetimes are."""
+    return (moment - (_EPOCH if moment.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND
 
 
 def _running_and_louder(first: Candidate, second: Candidate) -> bool:

@@ -126,13 +126,16 @@ def find_handles(value: str) -> list[str]:
         if handle.rsplit(".", 1)[-1] not in _NOT_HANDLE_TLDS and handle not in found:
             found.append(handle)
 
-    for m in _FEDI_URL.finditer(value):
+    url = "://" in value  # the profile URLs' patterns need one, the handles' an "@": skip what cannot match
+    for m in _FEDI_URL.finditer(value) if url else ():
         host = m.group(1).lower().removeprefix("www.")
         if host not in _NOT_FEDI_HOSTS:
             add(f"{m.group(2).rstrip('.-')}@{host}")  # "find me at https://host/@ada." ends a sentence
-    for m in _BSKY_URL.finditer(value):
+    for m in _BSKY_URL.finditer(value) if url else ():
         add(m.group(1))
-    rest = _FEDI_URL.sub(" ", _BSKY_URL.sub(" ", value))
+    rest = _FEDI_URL.sub(" ", _BSKY_URL.sub(" ", value)) if url else value
+    if "@" not in rest:
+        return found
     for m in _FEDI.finditer(rest):
         add(f"{m.group(1)}@{m.group(2)}")
     for m in _BSKY.finditer(_FEDI.sub(" ", rest)):

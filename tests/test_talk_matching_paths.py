@@ -1,0 +1,119 @@
+"""The talk matcher's fast paths give what the plain algorithm gives.
+
+Matching was made faster without changing any result (`benchmarks/talk_equality.py` checks
+every post of every labelled set and the speed benchmark). These tests keep the shortcuts
+honest against the general code they stand in for: words of ASCII and accented text
+(`tokens`), the BM25 ranking of talks (`TalkWords.score`) against a direct sum over each
+talk's word weights, and names that many speakers share a word of ("Maria ... Fernandes").
+"""
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings, strategies as st
+
+from backchannel.models import Author, Post
+from backchannel.talks.distinct_words import TalkWords
+from backchannel.talks.matcher import Matcher
+from backchannel.talks.programme import Talk
+from backchannel.words import _CJK, _HANGUL, _WORD, _unparticle, _uncontract, fold, split_hashtags, tokens
+
+_URL = re.compile(r"https?://\S+", re.I)
+_MENTION = re.compile(r"(?<![\w/])@[\w.-]+(?:@[\w.-]+)?")
+
+
+def reference_tokens(text: str) -> list[str]:
+    """`tokens` without its shortcuts: every word through the general loop."""
+    text = fold(split_hashtags(_MENTION.sub(" ", _URL.sub(" ", text))))
+    out: list[str] = []
+    for token in _WORD.findall(text):
+        if "'" in token or "’" in token:
+            out += _uncontract(token)
+        elif token.isascii() or not _CJK.search(token):
+            out.append(_unparticle(token) if not token.isascii() and _HANGUL.search(token) else token)
+        else:
+            pos = 0
+            for m in _CJK.finditer(token):
+                if m.start() > pos:
+                    out.append(token[pos:m.start()])
+                run = m.group(0)
+                out += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+                pos = m.end()
+            if pos < len(token):
+                out.append(token[pos:])
+    return out
+
+
+ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=60)
+MIXED = st.text(st.sampled_from(list("abcXYZ09_ '’#@:/.-\t\x1céüßçİıΣσЖж½ﬁ①Å\u0301検索エン토크에서")),
+                max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ASCII, MIXED))
+def test_tokens_equal_the_general_loop(text):
+    assert tokens(text) == reference_tokens(text)
+
+
+def test_tokens_of_every_ascii_punctuation_and_control_character():
+    text = "".join(chr(c) for c in range(128)) + " Vector_Search 2026 it's l'archive #SmallWeb"
+    assert tokens(text) == reference_tokens(text)
+    assert tokens("re:Invent — the k8s/WASM talk, 10:45!") == ["re", "invent", "the", "k8s", "wasm", "talk", "10", "45"]
+
+
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def talk(n: int, title: str, abstract: str = "", speakers: list[str] | None = None) -> Talk:
+    start = T0 + timedelta(hours=n)
+    return Talk(id=f"t{n}", title=title, start=start, end=start + timedelta(minutes=45), room=f"Room {n % 3}",
+                speakers=speakers or [], abstract=abstract)
+
+
+TITLES = ["Vector search at scale", "Small web publishing", "Feature flags in practice", "Kelp forest sensors",
+          "Search relevance for archives", "Flags, toggles and rollouts", "Sensors on a budget",
+          "Publishing scientific data", "Archives of the small web", "Rollouts without fear"]
+
+
+def reference_score(index: TalkWords, post_words: set[str], least: float, top: int = 5) -> dict[str, float]:
+    """Each talk's summed word weights, word by word in order; the best `top` (ties: first found)
+    scoring at least `least`."""
+    totals: dict[str, float] = {}
+    for w in sorted(post_words):
+        for tid, worth in index.worth.items():
+            if w in worth:
+                totals[tid] = totals.get(tid, 0.0) + worth[w]
+    ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)[:top]
+    return {tid: total for tid, total in ranked if total >= least}
+
+
+def test_score_ranks_as_the_direct_sum():
+    talks = [talk(i, t, f"{t.lower()} with kelp, archives, rollouts and vectors") for i, t in enumerate(TITLES)]
+    index = TalkWords(talks)
+    vocabulary = sorted({w for worth in index.worth.values() for w in worth})
+    assert len(vocabulary) > 10
+    for i in range(len(vocabulary)):
+        post_words = set(vocabulary[i:i + 1 + i % 7]) | {"unrelated"}
+        got = index.score(post_words, least=0.5)
+        assert {tid: s for tid, (s, _, _) in got.items()} == reference_score(index, post_words, 0.5)
+        for tid, (_, matched, in_title) in got.items():
+            worth = index.worth[tid]
+            assert matched == sorted(sorted(post_words & worth.keys()), key=worth.__getitem__, reverse=True)
+            assert in_title == (set(matched) <= index.titles[tid])
+
+
+def test_names_that_many_speakers_share_a_word_of():
+    # Twelve speakers share "Fernandes" (the longest word of each name, so one list holds them all).
+    firsts = ["Ana", "Rui", "Eva", "Ines", "Joao", "Luis", "Rita", "Tiago", "Sara", "Nuno", "Vera", "Hugo"]
+    talks = [talk(i, f"Talk number {i}", speakers=[f"{first} Fernandes"]) for i, first in enumerate(firsts)]
+    matcher = Matcher(talks, "UTC")
+    when = T0 - timedelta(days=1)
+
+    def names(text: str) -> dict[str, list[str]]:
+        p = Post(id=text, source="mastodon", text=text, created_at=when, author=Author("kim@example.net", "Kim"))
+        return {c.talk.id: [e.detail for e in c.evidence if e.kind == "name"] for c in matcher.candidates(p)
+                if any(e.kind == "name" for e in c.evidence)}
+
+    assert names("Looking forward to Vera Fernandes tomorrow") == {"t10": ["Vera Fernandes"]}
+    assert names("Hugo Fernandes and Ana Fernandes, both!") == {"t0": ["Ana Fernandes"], "t11": ["Hugo Fernandes"]}
+    assert names("the Fernandes family") == {}
