@@ -18,8 +18,10 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.lang import porter
 from whoosh.writing import LockError
 
 from backchannel.archive import Archive
@@ -33,6 +35,11 @@ from backchannel.validate import EARLIEST, LATEST
 # as the segments grew. Past the limit the pool spills sorted runs to disk, so a small pool
 # keeps memory flat at a small cost in merge speed (a batch of 2,000 posts needs a few MB).
 POOL_MB = 32
+
+# Posting blocks written as they are, not zlib-compressed (Whoosh's default, level 3): a tenth
+# of the index writer's CPU for an index about a quarter larger. Readers read either kind, so
+# segments written before this mix with new ones.
+CODEC = W3Codec(compression=0)
 
 # Words of letters/digits; CJK characters one by one (Japanese has no spaces), so a search
 # for 東京 is the phrase 東 京.
@@ -89,8 +96,16 @@ def _period(text: str) -> tuple[int, int]:
     raise ValueError(f"not a date: {text!r}")
 
 
+@functools.lru_cache(maxsize=50000)
+def stem(word: str) -> str:
+    """Porter's stem of a word, remembered. StemFilter's own cache is Python code run for
+    every token; this one is the standard library's, in C. The index stores its schema with
+    a reference to this function (`backchannel.index.stem`): keep the name."""
+    return porter.stem(word)
+
+
 def analyzer():
-    return RegexTokenizer(TOKENS) | LowercaseFilter() | StopFilter(minsize=1) | StemFilter(cachesize=50000)
+    return RegexTokenizer(TOKENS) | LowercaseFilter() | StopFilter(minsize=1) | StemFilter(stem, cachesize=None)
 
 
 @functools.cache
@@ -207,7 +222,7 @@ class Index:
         """
         ix = self.open()
         try:
-            writer = ix.writer(limitmb=POOL_MB, timeout=5.0, compound=False)
+            writer = ix.writer(limitmb=POOL_MB, timeout=5.0, compound=False, codec=CODEC)
         except LockError:
             raise LockedError(f"{self.path}: the search index is locked by another backchannel process") from None
         n = 0
@@ -260,7 +275,7 @@ class Index:
         seq = archive.seq
         total = 0
         progress.stage("index posts", archive.count(), "posts")
-        writer = ix.writer(limitmb=256, compound=False)
+        writer = ix.writer(limitmb=256, compound=False, codec=CODEC)
         try:
             for post in archive.posts(order="seq", raw=False):
                 writer.add_document(**document(post))
