@@ -66,16 +66,19 @@ class Review:
     def run(self) -> dict[str, int]:
         """Until the queue is empty (new posts that arrived meanwhile included) or `q`."""
         quit = False
-        while not quit:
-            queue = list(waiting(self.archive, self.config, state(self.archive), self.skipped))
-            if not queue:
-                break
-            for i, (post_id, why) in enumerate(queue):
-                if not still_waiting(state(self.archive), post_id):
-                    continue  # another moderator got there first
-                if not self.decide(post_id, why, len(queue) - i):
-                    quit = True
+        try:
+            while not quit:
+                queue = list(waiting(self.archive, self.config, state(self.archive), self.skipped))
+                if not queue:
                     break
+                for i, (post_id, why) in enumerate(queue):
+                    if not still_waiting(state(self.archive), post_id):
+                        continue  # another moderator got there first
+                    if not self.decide(post_id, why, len(queue) - i):
+                        quit = True
+                        break
+        except KeyboardInterrupt:  # Ctrl-C while a post is being shown, not only at the key
+            quit = True
         d = self.done
         self.echo(f"Reviewed: {d['approve']} approved, {d['hide']} hidden, {d['skip']} skipped."
                   + ("" if quit else " Nothing else is waiting."))
