@@ -169,7 +169,10 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|"
                      r"não consigo (?:decidir|escolher)|"
                      r"j'h[ée]site|twijfel|indecis[oa]|non so (?:quale|cosa) scegliere|"
-                     r"beides|ambas|ambos|allebei|entrambi)(?!\w)"
+                     r"beides|ambas|ambos|allebei|entrambi|"
+                     r"at the same time|clash(?:es|ing)?|zur gleichen zeit|en m[êe]me temps|al mismo tiempo|"
+                     r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
+                     r"|(?<!\w)(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
                      r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
@@ -301,6 +304,7 @@ class Matcher:
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
         self.rooms = {r: " " + " ".join(tokens(r.split(",")[0])) + " " for r in {t.room for t in self.talks if t.room}}
+        self.room_phrases = sorted(set(self.rooms.values()), key=len, reverse=True)
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
@@ -472,15 +476,24 @@ class Matcher:
         tokset = set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = html_links(post.html)
-        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
+        topic, topic_set = toks, tokset
+        if said := [phrase for phrase in self.room_phrases if phrase in joined]:
+            # "Salle Érable is packed": a room's name says where, not what (not the maple syrup talk).
+            kept = joined
+            for phrase in said:
+                kept = kept.replace(phrase, " ")
+            topic = kept.split()
+            topic_set = set(map(_STEMS.__getitem__, topic))
+        head = list(map(_STEMS.__getitem__, topic[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
             head += linked
             tokset.update(linked)
+            topic_set.update(linked)
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
-        self._words(head, tokset, add)
+        self._words(head, topic_set, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() if any(e.kind == "name" for e in cand.evidence)}
