@@ -179,8 +179,10 @@ STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "t
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
-# between quote marks that open after a space and close before one.
-_QUOTE = re.compile(r"""(?<![^\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
+# between quote marks that open after a space and close before one; French guillemets have a
+# space inside them ("« une base de données ordinaire aurait suffi »").
+_QUOTE = re.compile(r"""(?<![^\s:(])(?:["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
+                    r"""|«[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -766,8 +768,8 @@ class Matcher:
         kinds = {tid: {e.kind for e in cand.evidence} for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
-        # A quote while one talk alone runs is of its speaker, whatever earlier talk its words recall.
-        live_quote = len(running) == 1 and not cued and bool(_QUOTE.search(post.text or ""))
+        # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
+        live_quote = bool(running) and not cued and bool(_QUOTE.search(post.text or ""))
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
