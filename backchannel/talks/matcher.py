@@ -123,6 +123,7 @@ DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says t
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
 W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+ROUNDUP = 3  # a post naming this many talks by their topics alone is about the event, not one of them
 LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
@@ -174,6 +175,9 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
                      r"|(?<!\w)(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
                      r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
+# A list of short items ("Hecken per Satellit, Bienen-Apps, Reparaturrecht, agroXML"): a roundup
+# when its items are the topics of several talks.
+_LIST = re.compile(r"(?:[^,;.!?\n]{2,30}[,;]\s*){2,}[^,;.!?\n]{2,30}")
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
@@ -451,8 +455,12 @@ class Matcher:
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
-        if _CHOICE.search(post.text) and not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
-            return None, None  # it weighs two talks, and the other may be named in another language
+        if not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
+            if _CHOICE.search(post.text):
+                return None, None  # it weighs two talks, and the other may be named in another language
+            if _LIST.search(post.text) and not any(e.kind in NOW_KINDS for e in ranked[0].evidence) \
+                    and sum(1 for c in ranked[:ROUNDUP] if _topics(c) >= W_WORDS_MIN) >= ROUNDUP:
+                return None, None  # "hedges by satellite, bee apps, agroXML": a roundup of the day
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
@@ -867,6 +875,11 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     if {e.kind for e in first.evidence} & SPEAKER_KINDS and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS:
         return True  # "great idea from @mariana" while she is on stage: her talk, whatever its words
     return first.says() >= LOUDER * second.says()
+
+
+def _topics(cand: Candidate) -> float:
+    """The weight of the talk's words the post uses (its title's, its abstract's)."""
+    return 0.0 if cand.referenced else sum(e.weight for e in cand.evidence if e.kind in WORD_KINDS)
 
 
 def _full_title(first: Candidate, second: Candidate) -> bool:
