@@ -405,6 +405,16 @@ class Matcher:
             key = _STEMS[fold(first)]
             if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
                 self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
+        # Two given names ("Ana Beatriz" of Ana Beatriz Ferreira): together as rare as a whole name.
+        pairs: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            parts = name.split()
+            if len(parts) >= 3 and parts[0].istitle() and parts[1].istitle() and len(parts[1]) >= 3:
+                pairs[" ".join(parts[:2])].add(name)
+        for pair, names in sorted(pairs.items()):
+            key = _STEMS[fold(pair.split()[1])]
+            if len(names) == 1 and key not in self.unique_firsts and key not in STOP:
+                self.unique_firsts[key] = (pair, _word_pattern(pair), self.by_name[next(iter(names))])
         # Names as a post in kana, hangul or Cyrillic writes them ("ダニエラさん", "혜진 박사님"): keys
         # of first names (on stage; any time when one speaker has it) and of whole names.
         self.first_keys = {t.id: {person_keys(n)[0]: n.split()[0] for n in self.people[t.id] if len(n.split()) >= 2}
