@@ -20,7 +20,8 @@ handle_name        4       it mentions a handle that spells a speaker's name (``
 name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person of the item or
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
-                           everyday word ("the talk by Kwame"), at any time; 3 for a first
+                           everyday word ("the talk by Kwame"), or two given names ("Ana
+                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first
                            name ("Stefan just said ...") while that speaker is on stage, or
                            next to words of their talk at any time ("las slides de Jorge del
                            Metrobús"); names written in kana, hangul or Cyrillic count as in
@@ -30,7 +31,8 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
                            track and type, each word
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`); a long word of another language that begins as a
-                           talk's word does counts as it ("accesibilidad", "accessibility")
+                           talk's word does counts as it ("accesibilidad", "accessibility");
+                           a room's name is no topic ("Salle Érable", not the maple talk)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
@@ -71,8 +73,8 @@ reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next
 such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
 something that points at one talk, talks that only have timing on their side count half:
 a question about this morning's talk asked during the afternoon one is about the
-morning's; but a quote while one talk alone runs is its speaker's, and the words of
-earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
+morning's; but a quote while talks run is a speaker's on stage ("« … »" too), and the
+words of other talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
 handles and names that more than a quarter of the talks share belong to the event, not
 to a talk, and count nothing. The best talk wins when it scores at least 3.5 and 1.5
 more than the runner-up, and, when the runner-up too is named by what the post says, at
@@ -85,7 +87,10 @@ talk (only to its day). So timing alone never picks between two parallel talks, 
 talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
 between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
 topic words (a speaker, its hashtag, page, whole title or kind): the other may be named in
-a language its programme does not use. The reason names the talk and lists the winning
+a language its programme does not use; so does a post on clashing talks ("robots or
+prices or co-ops", "at the same time", "en même temps"). A list of short items naming
+three talks by their topics ("hedges by satellite, bee apps, agroXML"), written while
+none of them is on, is a roundup and stays with its day. The reason names the talk and lists the winning
 evidence, strongest first.
 """
 
