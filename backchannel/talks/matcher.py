@@ -178,11 +178,8 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"beides|ambas|ambos|allebei|entrambi|"
                      r"at the same time|clash(?:es|ing)?|zur gleichen zeit|en m[êe]me temps|al mismo tiempo|"
                      r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
-                     r"|(?<!\w)(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
-                     r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
-# A list of short items ("Hecken per Satellit, Bienen-Apps, Reparaturrecht, agroXML"): a roundup
-# when its items are the topics of several talks.
-_LIST = re.compile(r"(?:[^,;.!?\n]{2,30}[,;]\s*){2,}[^,;.!?\n]{2,30}")
+                     r"|(?<!\w)(?:(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
+                     r"|(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?)")
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
@@ -190,8 +187,9 @@ _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
 # between quote marks that open after a space and close before one; French guillemets have a
 # space inside them ("« une base de données ordinaire aurait suffi »").
-_QUOTE = re.compile(r"""(?<![^\s:(])(?:["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
-                    r"""|«[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
+# (The mark comes first in the pattern, the space before it is looked back at: a fast search.)
+_QUOTE = re.compile(r"""["“„«‘'「『](?<![^\s:(].)(?:(?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
+                    r"""|(?<=«)[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -473,8 +471,8 @@ class Matcher:
         if not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
             if _CHOICE.search(post.text):
                 return None, None  # it weighs two talks, and the other may be named in another language
-            if _LIST.search(post.text) and not any(e.kind in NOW_KINDS for e in ranked[0].evidence) \
-                    and sum(1 for c in ranked[:ROUNDUP] if _topics(c) >= W_WORDS_MIN) >= ROUNDUP:
+            if len(ranked) >= ROUNDUP and sum(1 for c in ranked[:ROUNDUP] if _topics(c) >= W_WORDS_MIN) >= ROUNDUP \
+                    and not any(e.kind in NOW_KINDS for e in ranked[0].evidence) and _is_list(post.text):
                 return None, None  # "hedges by satellite, bee apps, agroXML": a roundup of the day
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
@@ -792,7 +790,7 @@ class Matcher:
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
-        live_quote = bool(running) and not cued and bool(_QUOTE.search(post.text or ""))
+        live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
@@ -809,7 +807,8 @@ class Matcher:
                         cand.referenced = True
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
-            if live_quote and tid not in running and has <= WORD_KINDS:
+            if live_quote is not False and tid not in running and has <= WORD_KINDS \
+                    and (live_quote := live_quote or bool(_QUOTE.search(post.text or ""))):
                 for e in cand.evidence:
                     e.weight *= ELSEWHERE
                 cand.referenced = True  # recalled, not about it: no credit for being later that day
@@ -890,6 +889,19 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     if {e.kind for e in first.evidence} & SPEAKER_KINDS and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS:
         return True  # "great idea from @mariana" while she is on stage: her talk, whatever its words
     return first.says() >= LOUDER * second.says()
+
+
+_SENTENCE = re.compile(r"[.!?\n]")
+_ITEM = re.compile(r"[,;]")
+
+
+def _is_list(text: str) -> bool:
+    """A sentence listing short items ("Fazit: Hecken per Satellit, Bienen-Apps, Reparaturrecht, agroXML")."""
+    for sentence in _SENTENCE.split(text[:MAX_CHARS]):
+        items = _ITEM.split(sentence)
+        if len(items) >= 3 and all(2 <= len(item.strip()) <= 30 for item in items[1:-1]):
+            return True
+    return False
 
 
 def _topics(cand: Candidate) -> float:
