@@ -473,3 +473,61 @@ def test_a_speakers_own_post_naming_their_talks_day_and_a_pdf_with_digits(matche
 def test_interpreting_and_captions_in_other_languages_are_being_there(matcher):
     assert talk_of(matcher, post(2, "09:20", "Heute funktioniert die Verdolmetschung! Kanal 1, glasklar")) is None
     assert talk_of(matcher, post(2, "09:20", "配信の字幕が英語だけで、通訳チャンネルも聞こえない")) is None
+
+
+# --- rooms, clashes, roundups, guillemets, two given names (issue 15, fifth round) -----------
+
+def _say(m: Matcher, hhmm: str, text: str, day: int = 4) -> str | None:
+    hour, minute = map(int, hhmm.split(":"))
+    return m.match(Post(id=text + hhmm, source="mastodon", text=text, author=Author("kim@example.net", "Kim"),
+                        created_at=datetime(2026, 5, day, hour, minute, tzinfo=TZ)))[0]
+
+
+def test_a_rooms_name_says_where_not_what():
+    # "Maple" is the morning talk's topic and the afternoon room's name.
+    m = Matcher([_talk("syrup", "09:00", 40, "Hall C", "Maple syrup from sugar shack to shelf"),
+                 _talk("robots", "14:00", 30, "Maple Hall", "Open-source field robots"),
+                 _talk("prices", "14:00", 30, "Hall C", "An observatory of farm prices")], TZ)
+    assert _say(m, "14:20", "Maple Hall is standing room only rn") == "robots"
+    assert _say(m, "14:20", "Maple Hall: 30 degrees in here, can someone open a window") is None  # the room itself
+
+
+def test_a_post_on_clashing_talks_weighs_them_all():
+    m = Matcher([_talk("robots", "14:00", 30, "A", "Open-source field robots"),
+                 _talk("prices", "14:00", 30, "B", "Observatoire des prix à la ferme"),
+                 _talk("coops", "14:00", 30, "C", "Cooperatives in Sichuan and Québec")], TZ)
+    assert _say(m, "13:55", "robots or prices or Sichuan co-ops at 2pm. why") is None
+    assert _say(m, "13:55", "Sichuan cooperatives and the robots at the same time 😩") is None
+    assert _say(m, "13:55", "Sichuan cooperatives next, front row") == "coops"
+
+
+def test_a_list_naming_three_talks_by_topic_is_a_roundup():
+    talks = [_talk("hedges", "10:00", 30, "A", "Compter les haies par satellite"),
+             _talk("bees", "11:00", 30, "A", "Pollinator counts from citizen science apps"),
+             _talk("agroxml", "14:00", 30, "A", "Interoperability for farm data: ADAPT, agroXML and the rest"),
+             _talk("soil", "15:00", 30, "A", "Mesurer le carbone du sol")]
+    for talk in talks[:2]:  # the day before
+        talk.start, talk.end = talk.start - timedelta(days=1), talk.end - timedelta(days=1)
+    m = Matcher(talks, TZ)
+    assert _say(m, "19:00", "Takeaways: hedges by satellite, bee apps, repair rights, agroXML. Best event") is None
+    assert _say(m, "19:00", "Takeaway from the agroXML one: ADAPT and agroXML still do not talk") == "agroxml"
+
+
+def test_french_guillemets_with_spaces_make_a_live_quote_while_several_talks_run():
+    m = Matcher([_talk("chain", "10:15", 30, "A", "Traçabilité par chaîne de blocs",
+                       abstract="Une base de données partagée ordinaire aurait-elle suffi ?"),
+                 _talk("milk", "10:15", 30, "B", "Le lait en chiffres"),
+                 _talk("fish", "11:00", 30, "C", "Pêche côtière et données partagées")], TZ)
+    assert _say(m, "10:30", "« une base de données partagée ordinaire aurait fait mieux » — la salle rit jaune") \
+        == "chain"
+
+
+def test_two_given_names_name_their_speaker_the_day_before():
+    talks = [_talk("seeds", "11:30", 30, "A", "Semences paysannes, données ouvertes"),
+             _talk("milk", "11:30", 30, "B", "Le lait en chiffres")]
+    for talk in talks:
+        talk.start, talk.end = talk.start + timedelta(days=1), talk.end + timedelta(days=1)
+    talks[0].speakers, talks[1].speakers = ["Ana Beatriz Ferreira"], ["Ana Souza"]
+    m = Matcher(talks, TZ)
+    assert _say(m, "18:00", "A Ana Beatriz fala amanhã, bora lotar a sala 🌽") == "seeds"
+    assert _say(m, "18:00", "A Ana fala amanhã, bora lotar a sala") is None  # which Ana?

@@ -82,6 +82,9 @@ sous-titres subtítulos sottotitoli verdolmetschung dolmetschung intérprete int
 字幕 通訳 同時通訳 配信 同传 直播 翻译耳机
 break intervalo pausa pause kaffeepause mittagspause descanso
 cold froid frío frio kalt clim climatisation aircon chaud calor
+hot heat overheated stuffy sauna degrees window windows heiß heiss hitze stickig fenster
+caliente sofocante ventana grados chaleur surchauffé surchauffée étouffant suffoque fenêtre degrés
+quente abafado janela graus caldo afoso finestra gradi benauwd raam graden
 cadeira cadeiras silla sillas chaise chaises stuhl stühle
 suéter jersey pullover pull casaco chaqueta jacke congelada congelado gelada gelado helada eiskalt glacial
 outlet outlets enchufe enchufes tomada tomadas steckdose steckdosen stopcontact

@@ -20,7 +20,8 @@ handle_name        4       it mentions a handle that spells a speaker's name (``
 name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person of the item or
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
-                           everyday word ("the talk by Kwame"), at any time; 3 for a first
+                           everyday word ("the talk by Kwame"), or two given names ("Ana
+                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first
                            name ("Stefan just said ...") while that speaker is on stage, or
                            next to words of their talk at any time ("las slides de Jorge del
                            Metrobús"); names written in kana, hangul or Cyrillic count as in
@@ -30,7 +31,8 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
                            track and type, each word
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`); a long word of another language that begins as a
-                           talk's word does counts as it ("accesibilidad", "accessibility")
+                           talk's word does counts as it ("accesibilidad", "accessibility");
+                           a room's name is no topic ("Salle Érable", not the maple talk)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
@@ -71,8 +73,8 @@ reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next
 such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
 something that points at one talk, talks that only have timing on their side count half:
 a question about this morning's talk asked during the afternoon one is about the
-morning's; but a quote while one talk alone runs is its speaker's, and the words of
-earlier talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
+morning's; but a quote while talks run is a speaker's on stage ("« … »" too), and the
+words of other talks it recalls count half ("'No copien nuestras ciclovías…' 👏"). Hashtags,
 handles and names that more than a quarter of the talks share belong to the event, not
 to a talk, and count nothing. The best talk wins when it scores at least 3.5 and 1.5
 more than the runner-up, and, when the runner-up too is named by what the post says, at
@@ -85,7 +87,10 @@ talk (only to its day). So timing alone never picks between two parallel talks, 
 talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
 between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
 topic words (a speaker, its hashtag, page, whole title or kind): the other may be named in
-a language its programme does not use. The reason names the talk and lists the winning
+a language its programme does not use; so does a post on clashing talks ("robots or
+prices or co-ops", "at the same time", "en même temps"). A list of short items naming
+three talks by their topics ("hedges by satellite, bee apps, agroXML"), written while
+none of them is on, is a roundup and stays with its day. The reason names the talk and lists the winning
 evidence, strongest first.
 """
 
@@ -124,6 +129,7 @@ DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says t
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
 W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+ROUNDUP = 3  # a post naming this many talks by their topics alone is about the event, not one of them
 LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
 AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=90), timedelta(hours=12)
@@ -170,15 +176,21 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"(?:kann|können) mich nicht entscheiden|no (?:me )?puedo decidir|"
                      r"não consigo (?:decidir|escolher)|"
                      r"j'h[ée]site|twijfel|indecis[oa]|non so (?:quale|cosa) scegliere|"
-                     r"beides|ambas|ambos|allebei|entrambi)(?!\w)"
-                     r"|(?<!\w)(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?")
+                     r"beides|ambas|ambos|allebei|entrambi|"
+                     r"at the same time|clash(?:es|ing)?|zur gleichen zeit|en m[êe]me temps|al mismo tiempo|"
+                     r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
+                     r"|(?<!\w)(?:(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
+                     r"|(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?)")
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
-# between quote marks that open after a space and close before one.
-_QUOTE = re.compile(r"""(?<![^\s:(])["“„«‘'「『](?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』](?!\w)""")
+# between quote marks that open after a space and close before one; French guillemets have a
+# space inside them ("« une base de données ordinaire aurait suffi »").
+# (The mark comes first in the pattern, the space before it is looked back at: a fast search.)
+_QUOTE = re.compile(r"""["“„«‘'「『](?<![^\s:(].)(?:(?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
+                    r"""|(?<=«)[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -322,6 +334,7 @@ class Matcher:
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
         self.rooms = {r: " " + " ".join(tokens(r.split(",")[0])) + " " for r in {t.room for t in self.talks if t.room}}
+        self.room_phrases = sorted(set(self.rooms.values()), key=len, reverse=True)
         self.tracks = {r: " " + " ".join(tokens(r)) + " " for r in {t.track for t in self.talks if t.track}}
         self._index_times()
         self.spans = {t.id: self._span(t) for t in self.talks}
@@ -424,6 +437,16 @@ class Matcher:
             key = _STEMS[fold(first)]
             if len(names) == 1 and self.words.rarity(key) >= FIRST_NAME_RARITY and key not in STOP:
                 self.unique_firsts[key] = (first, _word_pattern(first), self.by_name[next(iter(names))])
+        # Two given names ("Ana Beatriz" of Ana Beatriz Ferreira): together as rare as a whole name.
+        pairs: dict[str, set[str]] = defaultdict(set)
+        for name in self.by_name:
+            parts = name.split()
+            if len(parts) >= 3 and parts[0].istitle() and parts[1].istitle() and len(parts[1]) >= 3:
+                pairs[" ".join(parts[:2])].add(name)
+        for pair, names in sorted(pairs.items()):
+            key = _STEMS[fold(pair.split()[1])]
+            if len(names) == 1 and key not in self.unique_firsts and key not in STOP:
+                self.unique_firsts[key] = (pair, _word_pattern(pair), self.by_name[next(iter(names))])
         # Names as a post in kana, hangul or Cyrillic writes them ("ダニエラさん", "혜진 박사님"): keys
         # of first names (on stage; any time when one speaker has it) and of whole names.
         self.first_keys = {t.id: {person_keys(n)[0]: n.split()[0] for n in self.people[t.id] if len(n.split()) >= 2}
@@ -478,8 +501,12 @@ class Matcher:
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
-        if _CHOICE.search(post.text) and not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
-            return None, None  # it weighs two talks, and the other may be named in another language
+        if not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
+            if _CHOICE.search(post.text):
+                return None, None  # it weighs two talks, and the other may be named in another language
+            if len(ranked) >= ROUNDUP and sum(1 for c in ranked[:ROUNDUP] if _topics(c) >= W_WORDS_MIN) >= ROUNDUP \
+                    and not any(e.kind in NOW_KINDS for e in ranked[0].evidence) and _is_list(post.text):
+                return None, None  # "hedges by satellite, bee apps, agroXML": a roundup of the day
         if post.url:  # replies to it will be about the same talk
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
@@ -506,14 +533,24 @@ class Matcher:
         tokset = set(head) if len(toks) <= MAX_WORDS else set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
         hrefs = html_links(post.html)
+        topic_set = tokset
+        if said := [phrase for phrase in self.room_phrases if phrase in joined]:
+            # "Salle Érable is packed": a room's name says where, not what (not the maple syrup talk).
+            kept = joined
+            for phrase in said:
+                kept = kept.replace(phrase, " ")
+            topic = kept.split()
+            topic_set = set(map(_STEMS.__getitem__, topic))
+            head = list(map(_STEMS.__getitem__, topic[:MAX_WORDS]))
         if post.links or hrefs:  # a link's words say what it is about, in any language
             linked = _link_words(post.links + hrefs)
             head += linked
             tokset.update(linked)
+            topic_set.update(linked)
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
-        self._words(head, tokset, add)
+        self._words(head, topic_set, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
         named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
@@ -797,8 +834,8 @@ class Matcher:
         kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
-        # A quote while one talk alone runs is of its speaker, whatever earlier talk its words recall.
-        live_quote = len(running) == 1 and not cued and bool(_QUOTE.search(post.text or ""))
+        # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
+        live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
         for tid, cand in found.items():
             has = kinds[tid]
@@ -815,7 +852,8 @@ class Matcher:
                         cand.referenced = True
                     elif cued and e.kind in ("words", "title"):  # "as Ada said yesterday, measure recall"
                         e.weight *= REFERENCE_CUED
-            if live_quote and tid not in running and has <= WORD_KINDS:
+            if live_quote is not False and tid not in running and has <= WORD_KINDS \
+                    and (live_quote := live_quote or bool(_QUOTE.search(post.text or ""))):
                 for e in cand.evidence:
                     e.weight *= ELSEWHERE
                 cand.referenced = True  # recalled, not about it: no credit for being later that day
@@ -906,6 +944,24 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
     if {e.kind for e in first.evidence} & SPEAKER_KINDS and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS:
         return True  # "great idea from @mariana" while she is on stage: her talk, whatever its words
     return first.says() >= LOUDER * second.says()
+
+
+_SENTENCE = re.compile(r"[.!?\n]")
+_ITEM = re.compile(r"[,;]")
+
+
+def _is_list(text: str) -> bool:
+    """A sentence listing short items ("Fazit: Hecken per Satellit, Bienen-Apps, Reparaturrecht, agroXML")."""
+    for sentence in _SENTENCE.split(text[:MAX_CHARS]):
+        items = _ITEM.split(sentence)
+        if len(items) >= 3 and all(2 <= len(item.strip()) <= 30 for item in items[1:-1]):
+            return True
+    return False
+
+
+def _topics(cand: Candidate) -> float:
+    """The weight of the talk's words the post uses (its title's, its abstract's)."""
+    return 0.0 if cand.referenced else sum(e.weight for e in cand.evidence if e.kind in WORD_KINDS)
 
 
 def _full_title(first: Candidate, second: Candidate) -> bool:
