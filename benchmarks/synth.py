@@ -16,6 +16,33 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+
+def _measuring_this_checkout() -> None:
+    """Benchmarks import `backchannel` from the Python that runs them: it must be this
+    checkout's code (`pip install -e .` or `pip install .` after the last change, or
+    PYTHONPATH=<checkout>), or the figures are another version's. A stale install in a venv
+    once measured the search page of the day before."""
+    import backchannel
+
+    here = Path(__file__).resolve().parent.parent
+    installed = Path(backchannel.__file__).resolve().parent
+    if installed == here / "backchannel":
+        return
+    folders = {"backchannel": installed, "collectors": installed / "collectors",
+               "site_templates": installed / "site_templates"}
+    for name, target in folders.items():
+        for path in sorted((here / name).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc",):
+                twin = target / path.relative_to(here / name)
+                if not twin.is_file() or twin.read_bytes() != path.read_bytes():
+                    raise SystemExit(
+                        f"benchmarks: `backchannel` is imported from {installed}, whose {twin.name} differs from "
+                        f"this checkout's {path.relative_to(here)}; run `pip install -e {here}` (or `pip install "
+                        f"{here}` again) in this Python, or set PYTHONPATH={here}")
+
+
+_measuring_this_checkout()
+
 TOPICS = {
     "en": ("vector index search latency cache kubernetes python rust database query planner "
            "accessibility testing onboarding mentoring pricing customers invoices security threat "
