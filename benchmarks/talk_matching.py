@@ -116,6 +116,7 @@ def compare(count: int, other: Path, rounds: int) -> None:
     for _ in range(rounds):
         for name, root in (("other", other.resolve()), ("this", here)):
             out = subprocess.run([sys.executable, "-c", _CHILD, str(root), str(here), str(count)],
+                                 env={**os.environ, "BACKCHANNEL_BENCH_OTHER_CHECKOUT": "1"},
                                  capture_output=True, text=True, check=True).stdout.split()
             times[name].append(float(out[0]))
     load = f"{load:.1f}–{os.getloadavg()[0]:.1f}"
