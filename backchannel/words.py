@@ -75,17 +75,24 @@ def split_hashtags(text: str) -> str:
     return _HASHTAG.sub(lambda m: _TAG_WORDS[m.group(1)], text)
 
 
-class _TagWords(dict):
-    """A hashtag → it and its words ("VectorSearch Vector Search"), remembered: tags repeat (bounded)."""
+class Memo(dict):
+    """key → fn(key), remembered; cleared past `limit` entries, so endless streams of new keys
+    (words, tags) keep memory bounded. The matcher's hot paths use these: a dict lookup is
+    several times cheaper than a stem, a regex or `round`."""
 
-    def __missing__(self, tag: str) -> str:
-        if len(self) > 100_000:
+    def __init__(self, fn, limit: int):
+        super().__init__()
+        self.fn, self.limit = fn, limit
+
+    def __missing__(self, key):
+        if len(self) > self.limit:
             self.clear()
-        value = self[tag] = tag + " " + _CAMEL.sub(" ", tag)
+        value = self[key] = self.fn(key)
         return value
 
 
-_TAG_WORDS = _TagWords()
+# A hashtag → it and its words ("VectorSearch Vector Search"): tags repeat.
+_TAG_WORDS = Memo(lambda tag: tag + " " + _CAMEL.sub(" ", tag), 100_000)
 
 
 def tokens(text: str) -> list[str]:

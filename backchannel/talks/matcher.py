@@ -111,7 +111,7 @@ from backchannel.talks.reading import find_handles
 from backchannel.talks.scripts import name_keys, person_keys
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
                                               LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
-from backchannel.words import STOP, fold, is_cjk, stem, tokens, words
+from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
 MARGIN = 1.5
@@ -198,48 +198,14 @@ NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
 ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
 
 
-class _Stems(dict):
-    """token → stem, remembered: a post's words repeat across posts (bounded)."""
-
-    def __missing__(self, token: str) -> str:
-        if len(self) > 200_000:  # bound memory on endless streams of new words
-            self.clear()
-        value = self[token] = stem(token)
-        return value
-
-
-_STEMS = _Stems()
-
-
-class _Counts(dict):
-    """stem → whether it can count as a word of the post (no stop word, digit or lone letter)."""
-
-    def __missing__(self, w: str) -> bool:
-        if len(self) > 200_000:
-            self.clear()
-        value = self[w] = w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit()
-        return value
-
-
-_COUNTS = _Counts()
-
-
-class _Rounded(dict):
-    """A non-zero float → it rounded to `digits` decimals, remembered: `round` is slow, and values
-    repeat (10,000 posts of the benchmark: 1,115 scores, 13,395 word weights among 42,281)."""
-
-    def __init__(self, digits: int):
-        super().__init__()
-        self.digits = digits
-
-    def __missing__(self, value: float) -> float:
-        if len(self) > 100_000:
-            self.clear()
-        rounded = self[value] = round(value, self.digits)
-        return rounded
-
-
-_ROUNDED, _ROUNDED_WEIGHT = _Rounded(3), _Rounded(2)
+# Remembered per word or value (`Memo`): a post's words repeat across posts, and so do scores.
+_STEMS = Memo(stem, 200_000)  # token → stem
+# stem → whether it can count as a word of the post (no stop word, digit or lone letter)
+_COUNTS = Memo(lambda w: w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.isdigit(), 200_000)
+# A non-zero float → rounded (`round` is slow; in 10,000 posts of the benchmark 1,115 distinct
+# scores and 13,395 distinct word weights among 42,281).
+_ROUNDED = Memo(lambda v: round(v, 3), 100_000)
+_ROUNDED_WEIGHT = Memo(lambda v: round(v, 2), 100_000)
 _WEIGHT, _KIND = attrgetter("weight"), attrgetter("kind")
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
