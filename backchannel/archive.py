@@ -8,8 +8,8 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
 - `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
   the current state of a post is its actions replayed (`backchannel.moderation`).
-- `talks`: the programme the posts were last matched with (id, code, title, room, start,
-  end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
+- `talks`: the programme the posts were last matched with (id, code, title, room, venue,
+  start, end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
 - `answers`: replies fetched because they answer a stored question (`backchannel.answers`):
   reply id → question id and parent id. The reply itself is a row of `posts` like any post.
 - `meta`: the archive's own counters (`seq`), and `talks_hash`: which programme that was.
@@ -103,6 +103,7 @@ CREATE TABLE IF NOT EXISTS talks (
     code TEXT,                         -- pretalx code (PERF01) or frab id (101)
     title TEXT NOT NULL,
     room TEXT,
+    venue TEXT,                        -- what an iCalendar LOCATION says after the room, if anything
     start TEXT NOT NULL,               -- ISO 8601 UTC
     "end" TEXT NOT NULL,
     speakers TEXT NOT NULL DEFAULT '[]',  -- JSON list of names
@@ -360,8 +361,8 @@ class Archive:
         with self._transaction():
             self.db.execute("DELETE FROM talks")
             self.db.executemany(
-                'INSERT OR REPLACE INTO talks (id, code, title, room, start, "end", speakers, url) '
-                "VALUES (:id, :code, :title, :room, :start, :end, :speakers, :url)", list(rows))
+                'INSERT OR REPLACE INTO talks (id, code, title, room, venue, start, "end", speakers, url) '
+                "VALUES (:id, :code, :title, :room, :venue, :start, :end, :speakers, :url)", list(rows))
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('talks_hash', ?)", (fingerprint,))
 
     def talk_rows(self) -> list[dict[str, Any]]:
@@ -369,9 +370,11 @@ class Archive:
         if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'talks'").fetchone():
             return []  # an archive from before the talks table, opened read-only
         counts = dict(self.db.execute("SELECT talk, count(*) FROM posts WHERE talk IS NOT NULL GROUP BY talk"))
-        cols = ("id", "code", "title", "room", "start", "end", "speakers", "url")
+        # An archive opened read-only may predate the venue column: its talks have none.
+        venue = "venue" if _columns(self.db, "talks") >= {"venue"} else "NULL"
+        cols = ("id", "code", "title", "room", "venue", "start", "end", "speakers", "url")
         rows = [dict(zip(cols, r)) for r in self.db.execute(
-            'SELECT id, code, title, room, start, "end", speakers, url FROM talks ORDER BY start, room, title')]
+            f'SELECT id, code, title, room, {venue}, start, "end", speakers, url FROM talks ORDER BY start, room, title')]
         for row in rows:
             row["speakers"] = json.loads(row["speakers"])
             row["posts"] = counts.get(row["id"], 0)
@@ -559,14 +562,17 @@ def no_archive(data_dir: Path) -> InputError:
                       "`backchannel import` first, or pass --data-dir)")
 
 
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
 def _has_columns(db: sqlite3.Connection) -> bool:
-    have = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
-    return all(name in have for name in NEW_COLUMNS)
+    return _columns(db, "posts") >= set(NEW_COLUMNS)
 
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Add the columns later versions introduced to an archive made by an earlier one."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    have = _columns(db, "posts")
     for old, new in RENAMED.items():
         if old in have and new not in have:
             db.execute(f"ALTER TABLE posts RENAME COLUMN {old} TO {new}")
@@ -574,6 +580,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     for name in NEW_COLUMNS:
         if name not in have:
             db.execute(f"ALTER TABLE posts ADD COLUMN {name} {'TEXT' if name.startswith(('talk', 'author')) else 'INTEGER'}")
+    if "venue" not in _columns(db, "talks"):
+        db.execute("ALTER TABLE talks ADD COLUMN venue TEXT")
 
 
 def _flag(value: bool | None) -> int | None:

@@ -12,7 +12,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import Iterable, TextIO
 
 from backchannel.errors import BackchannelError
 from backchannel.models import Post

@@ -272,3 +272,34 @@ def test_build_on_a_read_only_data_dir_says_it_shows_the_last_match(tmp_path):
                        "-o", tmp_path / "site")
     assert result.returncode == 0, result.stderr
     assert b"read-only: this build shows the last match" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_talks_json_names_the_venue_an_icalendar_location_adds_also_from_the_archive(tmp_path):
+    config = event(tmp_path, Path(__file__).parent / "data" / "talks" / "heldout3" / "programme.ics", "programme.ics")
+    import_posts(config)
+    rows = [json.loads(line) for line in run(config, "talks", "--json").stdout.splitlines()]
+    assert {(r["room"], r["venue"]) for r in rows} == {
+        (room, "Foro Cultural Tacubaya, Ciudad de México") for room in ("Sala Xochimilco", "Sala Coyoacán", "Auditorio Bicentenario")}
+    config.write_text('[event]\nname = "DemoCon"\nhashtags = ["democon"]\ntimezone = "Europe/Berlin"\n')
+    stored = [json.loads(line) for line in run(config, "talks", "--json").stdout.splitlines()]
+    assert stored == rows  # without the programme, the archive's copy says the same
+
+
+def test_an_archive_from_before_the_venue_column_gets_it_and_reads_without_it(tmp_path):
+    from backchannel.archive import Archive
+
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE talks DROP COLUMN venue")  # as an earlier version made it
+    db.execute("""INSERT INTO talks (id, title, start, "end") VALUES ('t1', 'Talk', '2026-09-01T09:00:00Z',
+               '2026-09-01T09:45:00Z')""")
+    db.commit()
+    db.close()
+    with Archive(path, readonly=True) as archive:
+        assert [(r["id"], r["venue"]) for r in archive.talk_rows()] == [("t1", None)]
+    with Archive(path) as archive:
+        archive.replace_talks([{"id": "t2", "code": None, "title": "T", "room": "Sala 1", "venue": "Foro, Ciudad",
+                                "start": "2026-09-01T09:00:00Z", "end": "2026-09-01T09:45:00Z",
+                                "speakers": "[]", "url": None}], "x")
+        assert [(r["room"], r["venue"]) for r in archive.talk_rows()] == [("Sala 1", "Foro, Ciudad")]

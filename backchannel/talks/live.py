@@ -129,7 +129,7 @@ def fingerprint(talks: list[Talk]) -> str:
 
 
 def talk_rows(talks: list[Talk]) -> list[dict[str, Any]]:
-    return [{"id": t.id, "code": t.code, "title": t.title, "room": t.room, "start": format_time(t.start),
+    return [{"id": t.id, "code": t.code, "title": t.title, "room": t.room, "venue": t.venue, "start": format_time(t.start),
              "end": format_time(t.end), "speakers": json.dumps(t.speakers, ensure_ascii=False), "url": t.url}
             for t in talks]
 
