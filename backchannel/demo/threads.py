@@ -10,9 +10,11 @@ questions from the demo exactly as at a real event:
   to the top), only statuses a logged-out reader may see (public and unlisted; private and
   direct ones are left out, and asking for one is a 404 like an unknown id). Boosts are
   not part of threads. A deleted status is gone: a 404, and the chain above its replies
-  stops there.
+  stops there. (mastodon-mock 0.6.1 answers differently: breadth first, no limits, and
+  private replies included for a logged-out reader.)
 - `bluesky_thread`: `app.bsky.feed.getPostThread` as the AppView answers it: a
-  `threadViewPost` with `post`, `replies` (down to `depth` levels, newest first) and
+  `threadViewPost` with `post`, `replies` (down to `depth` levels; newest first, as the
+  AppView's reference code orders them; the apps sort them again) and
   `parent` (up to `parentHeight` levels); a parent that was deleted is a `notFoundPost`;
   a reply that was deleted is gone, with the replies below it. An unknown or deleted post
   is `None` here (the AppView's `400 NotFound`).
