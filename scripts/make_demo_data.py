@@ -35,7 +35,7 @@ from talks import EVENT  # noqa: E402
 OUT = HERE.parent / "backchannel" / "demo" / "data"
 SOURCES = [HERE / "demo_event" / "posts_day1.txt", HERE / "demo_event" / "posts_day2.txt"]
 TZ = ZoneInfo(EVENT["timezone"])
-FLAGS = {"delete", "edited", "raw", "sensitive"}
+FLAGS = {"delete", "edited", "raw", "sensitive", "unlisted"}
 SEARCH = {"query": "restored backup", "kind": "takeaway"}  # the search `demo` suggests
 
 
@@ -101,6 +101,8 @@ def schedule_times(items: list[Item]) -> None:
                 target = by_label.get(item.opts[key])
                 if target is None:
                     raise SystemExit(f"{item.line}: no post with id={item.opts[key]}")
+                if key == "re" and set(item.nets) - set(target.nets):
+                    raise SystemExit(f"{item.line}: a reply on a network its parent {target.label} is not on")
                 setattr(item, attr, target)
         if item.parent is not None and item.when["m"] <= item.parent.when["m"]:
             item.when["m"] = item.parent.when["m"] + timedelta(minutes=2 + rng(item, "reply").random() * 6)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from atproto import Client, models
+from atproto_client.exceptions import BadRequestError
 from click.testing import CliRunner
-from mastodon import Mastodon
+from mastodon import Mastodon, MastodonNotFoundError
 
 from backchannel.archive import Archive
 from backchannel.cli.main import cli
@@ -22,6 +23,7 @@ from backchannel.cli.demo import demo
 from backchannel.demo.event import load, read_json
 from backchannel.demo.server import DemoServer
 from backchannel.models import make_id
+from fixtures.digest.event import read
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = re.compile(r"<script|onerror|onload|javascript:|<iframe", re.I)
@@ -31,10 +33,10 @@ HOSTILE = re.compile(r"<script|onerror|onload|javascript:|<iframe", re.I)
 def runs(tmp_path_factory):
     """The demo run twice in the same folder: (first output, second output, folder)."""
     folder = tmp_path_factory.mktemp("demo") / "kettlecode"
-    runner = CliRunner()
-    first = runner.invoke(demo, ["--dir", str(folder)])
+    runner = CliRunner()  # through the command group, as a user runs it (it prints the library's notes)
+    first = runner.invoke(cli, ["demo", "--dir", str(folder)])
     assert first.exit_code == 0, first.output
-    second = runner.invoke(demo, ["--dir", str(folder)])
+    second = runner.invoke(cli, ["demo", "--dir", str(folder)])
     assert second.exit_code == 0, second.output
     return first.output, second.output, folder
 
@@ -63,6 +65,27 @@ def tagged(status: dict) -> bool:
     return bool({t["name"] for t in status["tags"]} & set(load().event["hashtags"]))
 
 
+def thread_roots() -> dict[str, str]:
+    """Every reply either Mastodon server shows → the uri of the first status of its thread."""
+    out = {}
+    for server in (0, 1):
+        by_id = {s["id"]: s for s in statuses(server) if not s["reblog"]}
+        for s in by_id.values():
+            root = s
+            while root["in_reply_to_id"] in by_id:
+                root = by_id[root["in_reply_to_id"]]
+            if root is not s:
+                out[s["uri"]] = root["uri"]
+    return out
+
+
+def by_text(posts: list[dict], words: str) -> dict:
+    """The one payload post (Mastodon status or Bluesky PostView) whose text has `words`."""
+    found = [p for p in posts if words in (p.get("content") or p.get("record", {}).get("text", ""))]
+    assert len(found) == 1, (words, len(found))
+    return found[0]
+
+
 def test_the_demo_stores_the_whole_sample_event(runs, archive):
     first, _, folder = runs
     by_source = {s: sum(1 for _ in archive.posts(source=s)) for s in ("mastodon", "bluesky", "rss")}
@@ -79,13 +102,19 @@ def test_mastodon_dedupes_servers_drops_boosts_and_respects_consent(archive):
     boosts = [s for server in (0, 1) for s in statuses(server) if s["reblog"]]
     assert shared and boosts  # the payloads do have what this test is about
     gone = set(load().deletions["mastodon"])
-    expected = {uri for uri, s in shown.items() if tagged(s) and not s["account"].get("noindex")
+    roots = thread_roots()
+    stored = [p for p in archive.posts(source="mastodon")]
+    questions = {p.uri for p in stored if p.kind == "question"}
+    # Under the hashtags, or (read from a question's thread) a public reply under a question.
+    expected = {uri for uri, s in shown.items() if (tagged(s) or roots.get(uri) in questions)
+                and s["visibility"] == "public" and not s["account"].get("noindex")
                 and "nobackchannel" not in s["account"]["note"].lower()
                 and s["account"]["acct"] != "kettle_airdrop@coins.spam.example" and uri not in gone}
-    stored = [p for p in archive.posts(source="mastodon")]
     assert {p.uri for p in stored} == expected  # each shared status once, no boost, no opt-out
     assert len(stored) == len(expected)
     assert not any(p.is_repost or p.uri.endswith("/activity") for p in stored)
+    untagged = {p.id for p in stored if not tagged(shown[p.uri])}
+    assert len(untagged) >= 10 and untagged <= set(archive.answer_links())  # each one an answer
 
 
 def test_the_demo_shows_the_consent_rules_at_work(runs, archive, searched):
@@ -101,7 +130,9 @@ def test_the_demo_shows_the_consent_rules_at_work(runs, archive, searched):
     everything = "".join(pages)
     assert "Ruth Meyer" not in everything and "ruth@" not in everything
     indexed = searched(site).post_ids
-    searchable = {p.id for p in archive.posts() if p.searchable}
+    # (an answer without the event's hashtag shows only under its question: no page to find)
+    links, hashtags = archive.answer_links(), set(load().event["hashtags"])
+    searchable = {p.id for p in archive.posts() if p.searchable and not (p.id in links and not hashtags & set(p.tags))}
     assert indexed == searchable
     assert {p.id for p in mastodon if p.indexable is not True}.isdisjoint(indexed)
     assert any(p.source == "bluesky" for p in archive.posts() if p.id in indexed)
@@ -195,7 +226,8 @@ def test_the_demo_servers_page_like_the_real_services():
             cursor = res.cursor
             if not cursor:
                 break
-        assert len(uris) == len(set(uris)) == len(event.bluesky["posts"]) > 100
+        tagged_views = [v for v in event.bluesky["posts"] if "#kettlecode" in v["record"]["text"].lower()]
+        assert len(uris) == len(set(uris)) == len(tagged_views) > 100  # (replies without the tag aren't found)
 
 
 def test_the_demo_never_overwrites_a_real_config(tmp_path):
@@ -211,3 +243,118 @@ def test_the_shipped_payloads_match_their_source():
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_demo_data.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_demo_prints_no_warning_and_names_the_programme_once(runs):
+    first, second, _ = runs
+    for output in (first, second):
+        assert "warning" not in output.lower(), output  # its own servers serve threads
+        assert len(re.findall(r"^programme: schedule.json", output, re.M)) == 1, output
+
+
+def test_questions_are_read_with_their_answers(archive):
+    """In each source several questions get 1-3 replies from their thread, most of which
+    carry no hashtag (so no tag timeline or search shows them)."""
+    links = archive.answer_links()
+    posts = {p.id: p for p in archive.posts(raw=False)}
+    replies = {}
+    for reply, (question, _) in links.items():
+        replies.setdefault(question, []).append(posts[reply])
+    assert all(1 <= len(r) <= 3 for r in replies.values())
+    per_source = {s: sum(1 for q in replies if posts[q].source == s) for s in ("mastodon", "bluesky")}
+    assert min(per_source.values()) >= 10, per_source
+    hashtags = set(load().event["hashtags"])
+    without_tag = [r for rs in replies.values() for r in rs if not hashtags & set(r.tags)]
+    assert {r.source for r in without_tag} == {"mastodon", "bluesky"} and len(without_tag) >= 25
+
+
+def qa_rows(page) -> list[tuple[str, str]]:
+    """(label of the best answer, its text) per answered question of a page."""
+    rows = []
+    for li in page.by_class("qa-item"):
+        best = next(e for e in page.by_class("answer") if li in e.ancestors)
+        label = next(e for e in page.find("strong") if best in e.ancestors).text
+        body = next(e for e in page.by_class("content") if best in e.ancestors).text.strip()
+        rows.append((label, body))
+    return rows
+
+
+def test_the_digest_shows_questions_with_their_answers(runs):
+    """The Questions page shows answered questions with the speaker's answer first, from
+    Mastodon and Bluesky alike, although the answers carry no hashtag; so does a talk page."""
+    site = runs[2] / "output"
+    rows = qa_rows(read(site, "kinds/question/index.html"))
+    assert len(rows) >= 10
+    speaker = [
+        by_text(list(originals().values()), "Quarterly for whatever would stop you invoicing")["content"],
+        by_text(load().bluesky["posts"], "Not with size!")["record"]["text"],
+    ]
+    for answer in speaker:
+        assert "#kettlecode" not in answer
+        words = re.sub(r"<[^>]+>", "", answer).split(" ", 2)[2][:40]  # past the @mention
+        assert any(label == "The speaker answered" and words in body for label, body in rows), words
+    talks = [read(site, str(p.relative_to(site))) for p in sorted((site / "talks").glob("*/index.html"))]
+    assert any(qa_rows(page) for page in talks)
+
+
+def test_the_demo_servers_answer_threads_like_the_real_services():
+    """Mastodon's context and Bluesky's getPostThread: a reply chain in thread order, root
+    first above; once the middle reply is deleted, a 404 / NotFound for it, it and the reply
+    below it gone from the thread, and a notFoundPost as that reply's parent on Bluesky."""
+    event = load()
+    with DemoServer(event) as server:
+        words = "the sentence I needed for Monday"
+        n = next(n for n in (0, 1) if any(words in s["content"] for s in statuses(n)))
+        shown = [s for s in statuses(n) if not s["reblog"]]
+        by_id = {s["id"]: s for s in shown}
+        thanks = by_text(shown, words)
+        answer = by_id[thanks["in_reply_to_id"]]
+        question = by_id[answer["in_reply_to_id"]]
+        under = set()
+        for s in shown:
+            up = s
+            while up["in_reply_to_id"] in by_id and up["id"] != question["id"]:
+                up = by_id[up["in_reply_to_id"]]
+            if up is question and s is not question:
+                under.add(s["id"])
+        api = Mastodon(api_base_url=server.urls[("mastodon-a", "mastodon-b")[n]], version_check_mode="none")
+        ids = [str(s.id) for s in api.status_context(question["id"]).descendants]
+        assert set(ids) == under and len(ids) >= 3
+        assert ids.index(thanks["id"]) == ids.index(answer["id"]) + 1  # depth first
+        above = api.status_context(thanks["id"])
+        assert [str(s.id) for s in above.ancestors] == [question["id"], answer["id"]] and not above.descendants
+        server.sites[("mastodon-a", "mastodon-b")[n]].delete([answer["uri"]])
+        with pytest.raises(MastodonNotFoundError):
+            api.status_context(answer["id"])
+        ids = [str(s.id) for s in api.status_context(question["id"]).descendants]
+        assert set(ids) == under - {answer["id"], thanks["id"]}
+
+        client = Client(base_url=server.urls["bluesky"])
+        client.login(event.login["handle"], event.login["password"])
+
+        def thread(uri, depth=10):
+            params = models.AppBskyFeedGetPostThread.Params(uri=uri, depth=depth, parent_height=10)
+            return client.app.bsky.feed.get_post_thread(params).thread
+
+        thanks = by_text(event.bluesky["posts"], "straight into our department's job descriptions")
+        answer, question = thanks["record"]["reply"]["parent"]["uri"], thanks["record"]["reply"]["root"]["uri"]
+        top = thread(question)
+        assert top.py_type == "app.bsky.feed.defs#threadViewPost" and top.post.uri == question and not top.parent
+        replies = {r.post.uri: r for r in top.replies}
+        assert len(replies) >= 2 and [r.post.uri for r in replies[answer].replies] == [thanks["uri"]]
+        below = thread(thanks["uri"], depth=0)
+        assert below.parent.post.uri == answer and below.parent.parent.post.uri == question and not below.replies
+        server.sites["bluesky"].delete([answer])
+        with pytest.raises(BadRequestError) as gone:
+            thread(answer)
+        assert gone.value.response.content.error == "NotFound"
+        orphan = thread(thanks["uri"])
+        assert orphan.parent.py_type == "app.bsky.feed.defs#notFoundPost" and orphan.parent.uri == answer
+        assert answer not in {r.post.uri for r in thread(question).replies}
+
+
+def test_the_readme_gives_the_demo_counts(archive):
+    readme = (ROOT / "README.md").read_text("utf-8")
+    said = re.search(r"(\d+) posts from Mastodon, (\d+) from Bluesky, (\d+) from the blogs", readme)
+    stored = [sum(1 for _ in archive.posts(source=s, raw=False)) for s in ("mastodon", "bluesky", "rss")]
+    assert said and [int(n) for n in said.groups()] == stored

@@ -8,12 +8,14 @@ then a later poll with a re-check, which takes the deleted posts out again.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from backchannel.errors import BackchannelError, InputError
@@ -53,7 +55,7 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
 
     event = load()
     config_path = config_path or directory / "backchannel.toml"
-    with DemoServer(event, previous_ports(config_path)) as server:
+    with _each_note_once(), DemoServer(event, previous_ports(config_path)) as server:
         write_config(config_path, directory, event, server.urls)
         cfg = load_config(config_path, data_dir)
         # The demo's own login, handed to the collector directly: the real environment (and
@@ -75,6 +77,29 @@ def run_demo(directory: Path, config_path: Path | None = None, data_dir: Path | 
                       reports=[_merge(a, b) for a, b in zip(first, second)],
                       by_source=stats.by_source, by_kind=stats.by_kind, deleted_at_source=deleted,
                       digest=front if front.exists() else None, search=event.search)
+
+
+@contextmanager
+def _each_note_once() -> Iterator[None]:
+    """The demo collects and builds in one process: the writer (`open_writer`) and the digest
+    (`talks_for_build`) each read the programme and note what they read, which the separate
+    `collect` and `build` commands each print once. Say each note once here too."""
+    from backchannel.pipeline import NOTES
+
+    seen: set[str] = set()
+
+    def first_time(record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text in seen:
+            return False
+        seen.add(text)
+        return True
+
+    NOTES.addFilter(first_time)
+    try:
+        yield
+    finally:
+        NOTES.removeFilter(first_time)
 
 
 def previous_ports(config_path: Path) -> dict[str, int]:

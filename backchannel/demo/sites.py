@@ -3,12 +3,14 @@
 - `MastodonSite`: a Mastodon 4.3 server. Tag timelines newest first with `limit` (≤ 40),
   `max_id` / `min_id` / `since_id` and `any[]`, a `Link` header (rel="next"/"prev", none on
   an empty page), `X-RateLimit-*` headers, `/api/v1/statuses/:id` (404 once deleted),
+  `/api/v1/statuses/:id/context` (a question's replies, see `demo.threads`),
   `/api/v1/instance` and `/api/v2/instance`. Like some servers that speak this API, its tag
   timelines also list boosts (a wrapper status whose `reblog` is the original).
 - `BlueskySite`: a PDS + AppView. `createSession` (checks the demo app password, names
   itself as the PDS in the DID document), `refreshSession`, `getSession`, `searchPosts`
   (`q`, `since`/`until`, `limit` ≤ 100, offset `cursor`, sorted by min(createdAt, indexedAt))
-  `getPosts` (≤ 25 uris; deleted ones are left out) and `getProfile`.
+  `getPosts` (≤ 25 uris; deleted ones are left out), `getPostThread` (`uri`, `depth`,
+  `parentHeight`; see `demo.threads`) and `getProfile`.
 - `BlogSite`: three feeds with `ETag` / `Last-Modified`, answering conditional GETs with 304.
 """
 
@@ -28,6 +30,8 @@ from urllib.parse import unquote, urlencode
 
 from backchannel.demo.event import FeedPayload, MastodonPayload
 from backchannel.demo.loopback import Request, Response
+from backchannel.demo.threads import (DEPTH_DEFAULT, PARENT_HEIGHT_DEFAULT, SHOWN, bluesky_thread,
+                                      mastodon_context)
 
 JSON = "application/json; charset=utf-8"
 
@@ -74,7 +78,13 @@ class MastodonSite(_Counting):
             resp = self.tag_timeline(req, base)
         elif m := re.fullmatch(r"/api/v1/statuses/([^/]+)", req.path):
             found = next((s for s in self.statuses if s["id"] == unquote(m.group(1))), None)
+            if found is not None and found["visibility"] not in SHOWN:
+                found = None  # what a logged-out reader gets for a private status
             resp = json_response(found) if found else json_response({"error": "Record not found"}, 404)
+        elif m := re.fullmatch(r"/api/v1/statuses/([^/]+)/context", req.path):
+            with self.lock:
+                context = mastodon_context(self.statuses, unquote(m.group(1)))
+            resp = json_response(context) if context else json_response({"error": "Record not found"}, 404)
         elif req.path.rstrip("/") == "/api/v2/instance":
             resp = json_response(self.instance_v2())
         elif req.path.rstrip("/") == "/api/v1/instance":
@@ -110,7 +120,8 @@ class MastodonSite(_Counting):
             return json_response({"error": "Invalid id"}, 422)
         with self.lock:
             statuses = list(self.statuses)
-        hits = [s for s in statuses if wanted & {t["name"].lower() for t in (s["reblog"] or s)["tags"]}]
+        hits = [s for s in statuses if wanted & {t["name"].lower() for t in (s["reblog"] or s)["tags"]}
+                and s["visibility"] == "public"]  # unlisted statuses stay off public timelines
         hits.sort(key=lambda s: int(s["id"]), reverse=True)
         if "max_id" in bounds:
             hits = [s for s in hits if int(s["id"]) < bounds["max_id"]]
@@ -157,6 +168,7 @@ class BlueskySite(_Counting):
             "com.atproto.server.getSession": self.get_session,
             "app.bsky.feed.searchPosts": self.search_posts,
             "app.bsky.feed.getPosts": self.get_posts,
+            "app.bsky.feed.getPostThread": self.get_post_thread,
             "app.bsky.actor.getProfile": self.get_profile,
         }
         route = routes.get(nsid or "")
@@ -269,6 +281,26 @@ class BlueskySite(_Counting):
         with self.lock:
             return json_response({"posts": [self.posts[u] for u in uris if u in self.posts]})
 
+    def get_post_thread(self, req: Request, base: str) -> Response:
+        """A post with its replies and parents (auth optional, as on the AppView)."""
+        refused = self._check(req, "com.atproto.appPass") if req.headers.get("authorization") else None
+        if refused:
+            return refused
+        uri = req.arg("uri") or ""
+        if not uri:
+            return _xrpc_error(400, "InvalidRequest", 'Error: Params must have the property "uri"')
+        try:
+            depth = int(req.arg("depth", str(DEPTH_DEFAULT)))
+            height = int(req.arg("parentHeight", str(PARENT_HEIGHT_DEFAULT)))
+        except ValueError as exc:
+            return _xrpc_error(400, "InvalidRequest", f"Error: bad parameter: {exc}")
+        if not (0 <= depth <= 1000 and 0 <= height <= 1000):
+            return _xrpc_error(400, "InvalidRequest", "Error: depth and parentHeight must be between 0 and 1000")
+        with self.lock:
+            thread = bluesky_thread(self.posts, uri, depth, height)
+        if thread is None:
+            return _xrpc_error(400, "NotFound", f"Post not found: {uri}")
+        return json_response({"thread": thread})
 
     def get_profile(self, req: Request, base: str) -> Response:
         """The profile of the demo account or of a poster (atproto's `login()` asks for its own)."""

@@ -162,7 +162,7 @@ def status(item: Item, server: str, ids: dict[int, dict[str, str]], replies: dic
         "in_reply_to_account_id": account(parent.author, server)["id"] if reply_id else None,
         "sensitive": "sensitive" in item.opts or bool(item.opts.get("cw")),
         "spoiler_text": item.opts.get("cw", ""),
-        "visibility": "public",
+        "visibility": "unlisted" if "unlisted" in item.opts else "public",
         "language": item.lang,
         "uri": f"https://{home}/users/{user}/statuses/{oid}",
         "url": f"https://{home}/@{user}/{oid}",
