@@ -23,6 +23,7 @@ attendee: posts about the event as a whole, and about being there (food, queues,
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -158,8 +159,10 @@ class TalkWords:
         docs: dict[str, Counter] = {}
         self.titles: dict[str, set[str]] = {}
         self.bigrams: dict[tuple[str, str], list[str]] = defaultdict(list)
+        rarity = self.rarity = _Rarity()
+        self.event_words = event_words(talks, rarity)
         for talk in talks:
-            docs[talk.id], self.titles[talk.id] = _document(talk)
+            docs[talk.id], self.titles[talk.id] = _document(talk, self.event_words)
             for pair in title_bigrams(talk.title):
                 self.bigrams[pair].append(talk.id)
         n = max(len(docs), 1)
@@ -169,7 +172,6 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = self.rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():
@@ -211,6 +213,24 @@ class TalkWords:
             out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
                         self.titles[tid].issuperset(hit))
         return out
+
+
+_URL_PARTS = re.compile(r"[^\W\d_]+")
+EVENT_SHARE = 0.25  # a word in the page addresses of more than this share of the talks names the event
+
+
+def event_words(talks: list[Talk], rarity) -> frozenset[str]:
+    """The event's own name, as the talks' page addresses spell it ("klangraum" of
+    https://klangraum.at/2026/events/4101.html, "stackwerk" of pretalx.example/stackwerk-2026/talk/X):
+    an abstract naming the event ("at Klangraum we ...") says nothing about its topic, and posts
+    and their links name the event all the time ("/klangraum26/slides.pdf", "Klangraum-Leute").
+    Everyday words of addresses ("events", "schedule", "talk") stay topics: a talk may be about them."""
+    seen: Counter = Counter()
+    for talk in talks:
+        address = (talk.url or "").split("://", 1)[-1].partition("?")[0][:300]
+        seen.update({stem(w) for w in _URL_PARTS.findall(fold(address)) if len(w) >= 4})
+    least = max(3, EVENT_SHARE * len(talks))
+    return frozenset(w for w, n in seen.items() if n > least and rarity(w) >= 0.5)
 
 
 def title_bigrams(text: str) -> set[tuple[str, str]]:
@@ -258,14 +278,16 @@ def _zipf(lang: str) -> dict[str, float]:
     return _ZIPF[lang]
 
 
-def _document(talk: Talk) -> tuple[Counter, set[str]]:
-    """The talk's words with their counts (title words boosted), and its title words."""
-    own = set()
+def _document(talk: Talk, event: frozenset[str] = frozenset()) -> tuple[Counter, set[str]]:
+    """The talk's words with their counts (title words boosted), and its title words; the
+    event's own name (`event_words`) is none of them."""
+    own = set(event)
     for name in talk.speakers:
         own.update(content_words(name))
     for tag in talk.hashtags:
         own.update(content_words("#" + tag))
-    title = [w for w in content_words(f"{talk.title} {talk.subtitle}") if w not in GENERIC and not w.isdigit()]
+    title = [w for w in content_words(f"{talk.title} {talk.subtitle}") if w not in GENERIC and w not in event
+             and not w.isdigit()]
     rest = [w for w in content_words(" ".join(filter(None, (talk.abstract, talk.track, talk.kind))))
             if w not in GENERIC and w not in own and w not in KIND_WORDS and not w.isdigit()]
     doc = Counter(rest)

@@ -124,7 +124,6 @@ W_SAME_DAY, W_LATER = 1.5, 1.0
 W_ROOM, W_TRACK, W_TRACK_TAGGED, W_ONLY = 3.0, 1.0, 2.0, 1.0
 REFERENCE, REFERENCE_CUED = 0.6, 0.4
 ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points at another
-BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
@@ -803,14 +802,15 @@ class Matcher:
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
         live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
+        early: list[str] = []  # talks of a later day the post does not name that day of
         for tid, cand in found.items():
             has = kinds[tid]
             by_speaker = "author" in has or "author_near" in has
             talk_day = self.talk_day[tid]
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
-                for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
-                    e.weight *= BEFORE
+                early.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
+                continue
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
                     if e.kind in PERSON_KINDS and not by_speaker:
@@ -827,6 +827,8 @@ class Matcher:
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS)
                                   and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+        for tid in early:
+            del found[tid]
         for tid, cand in found.items():
             says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
             if not says:
