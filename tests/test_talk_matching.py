@@ -561,3 +561,37 @@ def test_the_events_own_name_from_its_page_addresses_is_no_topic():
     assert m.match(slides)[0] == "midi"  # the event's name in the link is no word of the keynote's abstract
     assert _say(m, "19:30", "Party ab 21 Uhr, Live-Sets von Klangraum-Leuten 🎉") is None
     assert _say(m, "19:30", "die Stille zwischen den Samples, noch immer im Kopf") == "quiet"
+
+
+def test_a_post_about_the_sponsors_booth_is_not_about_the_talk_its_product_shares_a_topic_with(matcher):
+    # 14:20: the Rust firmware talk runs in Hall A (its words: microcontroller, probe-rs).
+    assert talk_of(matcher, post(1, "14:20", "microcontroller boards with probe-rs built in, nice")) == "rust"
+    assert talk_of(matcher, post(1, "14:20", "the sponsor booth is demoing microcontroller boards with probe-rs")) \
+        is None
+    assert talk_of(matcher, post(1, "16:00", "Le kiosque du commanditaire distribue des autocollants #pgrepl",
+                                 tags=["pgrepl"])) is None
+    # A talk about sponsors makes "sponsor" a topic there, not the expo.
+    m = Matcher([_talk("fund", "10:00", 40, "A", "Sponsors and the funding of open source"),
+                 _talk("css", "10:00", 40, "B", "Container queries")], TZ)
+    assert _say(m, "10:20", "sponsors pay for maintainers' time, not for features") == "fund"
+
+
+def test_a_speakers_last_name_while_they_are_on_stage_names_them(matcher):
+    # 11:40: the panel (Sam Okafor, Lea Fischer, Jo Park) and the lightning talks run in parallel.
+    # The words are the morning Postgres talk's; the name is of a panellist on stage.
+    assert talk_of(matcher, post(1, "11:50", "Okafor: nobody tested the WAL archive, and nobody tests ours")) == "panel"
+    assert talk_of(matcher, post(1, "16:00", "Okafor: nobody tested the WAL archive, and nobody tests ours")) != "panel"
+
+
+def test_asking_where_a_room_is_is_finding_it_not_listening_in_it(matcher):
+    # 10:40: Postgres in Hall A and design tokens in Hall B.
+    assert talk_of(matcher, post(1, "10:40", "packed in Hall B, great start")) == "tokens"
+    assert talk_of(matcher, post(1, "10:40", "Wo ist Hall B? Ich find's nicht")) is None
+    assert talk_of(matcher, post(1, "10:40", "where is Hall B?? the signs point both ways")) is None
+
+
+def test_weighing_two_talks_in_japanese_chinese_or_korean(matcher):
+    # 10:25: both 10:30 talks are about to begin; one is named, the other in words no programme uses.
+    assert talk_of(matcher, post(1, "10:25", "次はPostgres replicationか、デザインの話か… 迷う")) is None
+    assert talk_of(matcher, post(1, "10:25", "Postgres replication 还是设计系统，好纠结")) is None
+    assert talk_of(matcher, post(1, "10:25", "次はPostgres replication、楽しみ")) == "pg"

@@ -99,6 +99,18 @@ koffie lunch eten rij trein feest bier borrel
 """.split() for t in tokens(w))
 
 
+# The exhibition: sponsors' and exhibitors' booths (a post about what is on show there is not about the
+# talk whose topic the product shares: "the sponsor booth is demoing a eurorack case").
+EXPO_WORDS = frozenset(stem(t) for w in """
+booth booths sponsor sponsors exhibitor exhibitors expo
+sponsoren aussteller messestand infostand sponsorenstand
+patrocinador patrocinadores estande estandes
+kiosque commanditaire commanditaires exposant exposants
+espositore espositori
+展位 展台 赞助商
+부스 스폰서
+""".split() for t in tokens(w))
+
 # Going to a room ("off to Hall B", "a caminho da Sala 2"): named just before a talk begins
 # there, the room is for that talk, not the one that just ended in it ("still going in Hall B").
 GOING_WORDS = frozenset(tokens("""

@@ -21,8 +21,9 @@ name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person o
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
                            everyday word ("the talk by Kwame"), or two given names ("Ana
-                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first
-                           name ("Stefan just said ...") while that speaker is on stage, or
+                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first or
+                           last name ("Stefan just said ...", "Wimmer says ...", no everyday
+                           word) while that speaker is on stage, or
                            next to words of their talk at any time ("las slides de Jorge del
                            Metrobús"); names written in kana, hangul or Cyrillic count as in
                            Latin letters ("ダニエラさん", "혜진 님": `scripts`)
@@ -32,7 +33,8 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`); a long word of another language that begins as a
                            talk's word does counts as it ("accesibilidad", "accessibility");
-                           a room's name is no topic ("Salle Érable", not the maple talk)
+                           a room's name is no topic ("Salle Érable", not the maple talk),
+                           nor is the event's own name (`TalkWords.event_words`)
 title_full         6       the post names every distinctive word of the title
 kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
                            kind running (2), else the only one that day (3), else the event's
@@ -57,7 +59,8 @@ early              1       written up to 10 min before it began
 room               3       names the talk's room, written during it (or its overrun), or just
                            before it begins saying one is going there ("off to Hall B", "a
                            caminho da Sala 2": then not for the talk that just ended there),
-                           unless the post is about the room itself ("Hall B is freezing")
+                           unless the post is about the room itself ("Hall B is freezing") or
+                           asks where it is ("Wo ist der Klanglabor?")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
                            about the event as a whole or about being there (food, queues)
@@ -66,8 +69,11 @@ later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
 
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
-later day counts half (a CFP grumble the day before is not about the talk yet), unless it
-names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A
+later day counts nothing (a CFP grumble or a campaign's use of the tag the day before is not
+about the talk yet), unless it names that day ("Marloes doet vrijdag de keynote", "a whole
+talk on it tomorrow") or a speaker wrote it. A post about the sponsors' booths or the expo
+keeps only its speakers' names and handles and links to talk pages ("the sponsor booth is
+demoing a eurorack case" is not the Eurorack talk). A
 mention of a person (handle, name) in a post written during *another* talk is often a
 reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words
 such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
@@ -109,7 +115,7 @@ from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
 from backchannel.talks.scripts import name_keys, person_keys
-from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
                                               LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
 from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
 
@@ -178,8 +184,12 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"beides|ambas|ambos|allebei|entrambi|"
                      r"at the same time|clash(?:es|ing)?|zur gleichen zeit|en m[êe]me temps|al mismo tiempo|"
                      r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
+                     r"|迷[うっ]|悩[むんま]|纠结|犹豫|고민"  # "…か、…か 迷う": CJK words have no spaces around them
                      r"|(?<!\w)(?:(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
                      r"|(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?)")
+# A post about the sponsors' booths and the expo is about them, whatever talk's topic or tag the product
+# on show shares, unless it names a speaker or a talk's page ("@ada is at the booth").
+EXPO_KEEPS = frozenset(("handle", "handle_name", "name", "link"))
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
                           "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
@@ -190,6 +200,11 @@ _DIGITS = re.compile(r"\d+")
 # (The mark comes first in the pattern, the space before it is looked back at: a fast search.)
 _QUOTE = re.compile(r"""["“„«‘'「『](?<![^\s:(].)(?:(?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
                     r"""|(?<=«)[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
+# Asking where a place is ("where is Sala Coyoacán?", "Wo ist der Klanglabor?", "会場どこ"): a room such a
+# post names is one being looked for, not the one the post is written in.
+_WHERE = re.compile(r"(?i)(?<!\w)(?:where(?:'s| is)|wo (?:ist|finde)|d[oó]nde (?:est[aá]|queda)|"
+                    r"o[uù] (?:est|se trouve)|onde (?:fica|est[aá]|é)|waar (?:is|zit)|dov'?[eè]|"
+                    r"gdzie|var (?:är|ligger))(?!\w)|どこ|어디|哪里|在哪")
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -292,6 +307,7 @@ class Matcher:
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
+        self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
         self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
@@ -387,6 +403,10 @@ class Matcher:
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
         self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        # ... and so are last names ("Wimmer säger att ..."), when no everyday word ("Young", "Rose").
+        self.stage_names = {tid: firsts + [(last, _word_pattern(last)) for last in _last_names_of(self.people[tid])
+                                           if self.words.rarity(_STEMS[fold(last)]) >= FIRST_NAME_RARITY]
+                            for tid, firsts in self.first_names.items()}
         self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
         for tid, firsts in self.first_names.items():
             for first, pattern in firsts:
@@ -517,7 +537,8 @@ class Matcher:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
         self._words(head, topic_set, add)
         self._author(post, tokset, add)
-        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
+        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS) \
+            or bool(said and _WHERE.search(text))  # "Wo ist der Klanglabor?": finding the room, not in it
         named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
@@ -529,6 +550,10 @@ class Matcher:
             found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
         self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
+        if not tokset.isdisjoint(self.expo_words):  # "the sponsor booth is demoing a eurorack case"
+            for cand in found.values():
+                cand.evidence = [e for e in cand.evidence if e.kind in EXPO_KEEPS]
+            found = {tid: cand for tid, cand in found.items() if cand.evidence}
         for cand in found.values():
             cand.span = self.spans[cand.talk.id]
         return sorted(found.values(), key=lambda c: (-c.score, c.talk.start, c.talk.id))
@@ -755,8 +780,8 @@ class Matcher:
                     add(talk, Evidence("room", W_ROOM, talk.room.lower()))
                     ahead.add(talk.room)
         for talk in running:
-            for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
-                if first in text and pattern.search(text):  # "Stefan just said ..."
+            for first, pattern in [] if talk.id in named else self.stage_names[talk.id]:  # full name: counted
+                if first in text and pattern.search(text):  # "Stefan just said ...", "Wimmer says ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
             if talk.room in rooms and (talk.room not in ahead or when < talk.end):
                 add(talk, Evidence("room", W_ROOM, talk.room.lower()))
@@ -855,6 +880,13 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _last_names_of(names: list[str]) -> list[str]:
+    """The speakers' last names as written ("Wimmer"), each once, none that is also a first name here."""
+    firsts = set(_first_names(names))
+    lasts = [n.split()[-1] for n in names if len(n.split()) >= 2]
+    return list(dict.fromkeys(x for x in lasts if len(x) >= 4 and x.istitle() and x not in firsts))
 
 
 def _first_names(names: list[str]) -> list[str]:
