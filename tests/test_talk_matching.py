@@ -595,3 +595,29 @@ def test_weighing_two_talks_in_japanese_chinese_or_korean(matcher):
     assert talk_of(matcher, post(1, "10:25", "次はPostgres replicationか、デザインの話か… 迷う")) is None
     assert talk_of(matcher, post(1, "10:25", "Postgres replication 还是设计系统，好纠结")) is None
     assert talk_of(matcher, post(1, "10:25", "次はPostgres replication、楽しみ")) == "pg"
+
+
+def test_an_english_question_with_of_weighs_no_talks(matcher):
+    # Dutch "of" is "or", English "of" is everywhere: "a recording of the X talk?" asks for one talk.
+    assert talk_of(matcher, post(2, "12:00", "is there a recording of the Patroni failover talk?")) == "pg"
+    assert talk_of(matcher, post(1, "10:20", "Postgres replicatie of Gestaltungssysteme? twijfel")) is None
+
+
+def test_after_the_days_last_item_a_vague_post_is_about_the_day():
+    talks = [_talk("a", "09:00", 60, "Aula", "Arquivos que escutam"), _talk("b", "16:00", 60, "Aula", "Mesa-redonda")]
+    m = Matcher(talks, TZ)
+    assert _say(m, "10:05", "que abertura. sem palavras") == "a"  # after an item the day goes on with
+    assert _say(m, "17:10", "fim do dia 1! happy hour no bar da esquina, quem vem?") is None
+    assert _say(m, "17:10", "still processing that last one. what a talk") == "b"
+
+
+def test_kinds_of_items_named_together_after_the_fact_are_the_programme(matcher):
+    # The day after the event: the event has one lightning block and two keynotes.
+    assert talk_of(matcher, post(3, "18:00", "crónica: las lightning talks, lo mejor")) == "lightning"
+    assert talk_of(matcher, post(3, "18:00", "crónica: keynotes, talleres y lightning talks")) is None
+
+
+def test_interpreting_in_swedish_and_chinese_is_being_there(matcher):
+    # Day 2, 09:20: the closing keynote runs alone.
+    assert talk_of(matcher, post(2, "09:20", "Tolkningen till engelska funkar inte för mig, någon annan?")) is None
+    assert talk_of(matcher, post(2, "09:20", "主旨演讲的同声传译，第二频道一直有杂音")) is None

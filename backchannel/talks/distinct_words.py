@@ -80,7 +80,8 @@ livestream stream streaming headset headphones interpreting interpretation capti
 transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
 interpretação interpretación interprétation dolmetscher untertitel legendas
 sous-titres subtítulos sottotitoli verdolmetschung dolmetschung intérprete intérpretes interprète interprete
-字幕 通訳 同時通訳 配信 同传 直播 翻译耳机
+字幕 通訳 同時通訳 配信 同传 直播 翻译耳机 传译 同声传译
+tolkning tolkningen tolken undertexter textningen
 break intervalo pausa pause kaffeepause mittagspause descanso
 cold froid frío frio kalt clim climatisation aircon chaud calor
 hot heat overheated stuffy sauna degrees window windows heiß heiss hitze stickig fenster

@@ -36,7 +36,8 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
                            a room's name is no topic ("Salle Érable", not the maple talk),
                            nor is the event's own name (`TalkWords.event_words`)
 title_full         6       the post names every distinctive word of the title
-kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
+kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演" (not items of
+                           several kinds named while none runs: the programme): the one of that
                            kind running (2), else the only one that day (3), else the event's
                            only one of that kind (3: its opening, its panel); a programme
                            that labels no keynote, opening or closing has its items running
@@ -63,7 +64,8 @@ room               3       names the talk's room, written during it (or its over
                            asks where it is ("Wo ist der Klanglabor?")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
-                           about the event as a whole or about being there (food, queues)
+                           about the event as a whole or about being there (food, queues);
+                           after the day's last item ended, only when it says "talk"
 same day           1.5     written later the same day (adds to what the post says only)
 later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
@@ -186,7 +188,7 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
                      r"|迷[うっ]|悩[むんま]|纠结|犹豫|고민"  # "…か、…か 迷う": CJK words have no spaces around them
                      r"|(?<!\w)(?:(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
-                     r"|(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?)")
+                     r"|(?:or|oder|ou|o|oppure|или)\s[^.!?\n]{2,60}\?)")  # not Dutch "of": English "of" is everywhere
 # A post about the sponsors' booths and the expo is about them, whatever talk's topic or tag the product
 # on show shares, unless it names a speaker or a talk's page ("@ada is at the booth").
 EXPO_KEEPS = frozenset(("handle", "handle_name", "name", "link"))
@@ -205,6 +207,7 @@ _QUOTE = re.compile(r"""["“„«‘'「『](?<![^\s:(].)(?:(?=\S)[^"“”„�
 _WHERE = re.compile(r"(?i)(?<!\w)(?:where(?:'s| is)|wo (?:ist|finde)|d[oó]nde (?:est[aá]|queda)|"
                     r"o[uù] (?:est|se trouve)|onde (?:fica|est[aá]|é)|waar (?:is|zit)|dov'?[eè]|"
                     r"gdzie|var (?:är|ligger))(?!\w)|どこ|어디|哪里|在哪")
+PLENARY = "keynote"  # "opening keynote", "keynote de clôture": one item; "a keynote and a panel": two
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -322,6 +325,11 @@ class Matcher:
         self._start_times: dict[str, re.Pattern] = {}  # talk id → its start time as posts write it
         self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
+        last: dict[date, Talk] = {}
+        for t in self.talks:
+            if (other := last.get(self.talk_day[t.id])) is None or t.end > other.end:
+                last[self.talk_day[t.id]] = t
+        self.day_ends = {t.id: t.end for t in last.values()}  # the day's last item → its end
         self._index_kinds()
 
     # --- precomputation -------------------------------------------------------------
@@ -545,8 +553,11 @@ class Matcher:
             self._scripted_names(text, running, found, add)
         self._first_names_of_topics(found, running, text, tokset, add)
         self._kinds(post.created_at, tokset, running, add)
-        if self.timing_alone and len(running) == 1 and not being_there:
-            # One talk on, and the post is not about the event or about being there: about it.
+        if self.timing_alone and len(running) == 1 and not being_there \
+                and (next(iter(running)) not in self.day_ends or post.created_at < self.day_ends[next(iter(running))]
+                     or not tokset.isdisjoint(TALK_WORDS)):
+            # One talk on, and the post is not about the event or about being there: about it. Once
+            # the day's last item is over, a post is about the day ("fim do dia 1!") unless it says "talk".
             found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
         self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
@@ -742,6 +753,8 @@ class Matcher:
         if KIND_WORDS.isdisjoint(tokset):
             return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
+        if not running and len({PLENARY if k in PLENARY_KINDS else k for k in named}) >= 2:
+            return  # "keynotes, talleres, paneles y lightning talks", written after: the programme, no one item
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
