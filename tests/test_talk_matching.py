@@ -621,3 +621,20 @@ def test_interpreting_in_swedish_and_chinese_is_being_there(matcher):
     # Day 2, 09:20: the closing keynote runs alone.
     assert talk_of(matcher, post(2, "09:20", "Tolkningen till engelska funkar inte för mig, någon annan?")) is None
     assert talk_of(matcher, post(2, "09:20", "主旨演讲的同声传译，第二频道一直有杂音")) is None
+
+
+def test_a_repost_of_an_attached_post_is_about_its_talk():
+    m = Matcher([_talk("pg", "10:30", 45, "Hall A", "Postgres replication in practice"),
+                 _talk("css", "10:30", 45, "Hall B", "Container queries")], TZ)
+    m.talks[0].speakers, m.talks[0].speaker_handles = ["Ines Moreau"], ["ines@db.example"]
+    m = Matcher(m.talks, TZ)
+    text = "Amanhã às 10h30 no Hall A: o que quebrou no nosso setup. Até lá!"
+
+    def at(author, repost):
+        return m.match(Post(id=author, source="mastodon", text=text, author=Author(author, ""), is_repost=repost,
+                            url=f"https://social.example/{author}", created_at=datetime(2026, 5, 3, 18, 0, tzinfo=TZ)))
+    assert at("kim@example.net", True)[0] is None  # nothing attached with this text yet
+    assert at("ines@db.example", False)[0] == "pg"  # the speaker's announcement
+    talk, reason = at("bia@example.net", True)
+    assert talk == "pg" and reason.startswith("reposts a post about 'Postgres replication in practice'")
+    assert at("joe@example.net", False)[0] is None  # the same words written again are no repost

@@ -45,6 +45,7 @@ kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講
                            closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
+repost             4.5     it is a repost (boost) of a post this matcher attached to the talk
 author             2       a speaker wrote the post (by handle, a handle that spells their name,
                            or their display name: "Tomás R.", "이서연 Seo-yeon Lee")
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
@@ -143,13 +144,14 @@ AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
 PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_near"))
 CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                           "kind", "reply"))  # what the post says
+                           "kind", "reply", "repost"))  # what the post says
 TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
 NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
 WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
-_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
+_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "repost",
+          "author_near",
           "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
           "only")
 # Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
@@ -193,7 +195,7 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
 # on show shares, unless it names a speaker or a talk's page ("@ada is at the booth").
 EXPO_KEEPS = frozenset(("handle", "handle_name", "name", "link"))
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
-                          "author_near"))
+                          "repost", "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
@@ -243,6 +245,7 @@ _LONG = {  # the strongest evidence names the talk ...
     "kind": "mentions '{d}', and {t} is the one {n}",
     "title": "uses words of the title {t} ({d})", "title_full": "names the title {t}",
     "words": "uses words of the abstract of {t} ({d})", "reply": "replies to a post about {t}",
+    "repost": "reposts a post about {t}",
     "during": "written during {t} ({s})", "overrun": "written {d} min after {t} ended ({s})",
     "overrun_free": "written {d} min after {t} ended ({s}), before the next talk there",
     "early": "written just before {t} began ({s})", "author": "is by @{d}, a speaker of {t}",
@@ -256,6 +259,7 @@ _SHORT = {  # ... the others refer to it
     "handle_name": "mentions @{d}, by the name its speaker {n}", "kind": "mentions '{d}' ({n})",
     "name": "names its speaker {d}", "title": "uses words of its title ({d})", "title_full": "names its title",
     "words": "uses words of its abstract ({d})", "reply": "replies to a post about it",
+    "repost": "reposts a post about it",
     "during": "written during it ({s})", "overrun": "written {d} min after it ended ({s})",
     "overrun_free": "written {d} min after it ended ({s}), before the next talk there",
     "early": "written just before it began ({s})", "author": "is by its speaker @{d}",
@@ -324,6 +328,7 @@ class Matcher:
         self.spans = {t.id: self._span(t) for t in self.talks}
         self._start_times: dict[str, re.Pattern] = {}  # talk id → its start time as posts write it
         self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
+        self.attached_texts: dict[int, str] = {}  # hash of the text of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
         last: dict[date, Talk] = {}
         for t in self.talks:
@@ -504,6 +509,10 @@ class Matcher:
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
             self.attached[post.url] = ranked[0].talk.id
+        if post.text and not post.is_repost:  # ... and so will reposts of it, which copy its text
+            if len(self.attached_texts) >= MAX_REMEMBERED:
+                self.attached_texts.clear()
+            self.attached_texts[hash(post.text)] = ranked[0].talk.id
         return ranked[0].talk.id, ranked[0].reason()
 
     def day(self, post: Post) -> date:
@@ -543,6 +552,8 @@ class Matcher:
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
+        if post.is_repost and text and (original := self.attached_texts.get(hash(post.text))) in self.by_id:
+            add(self.by_id[original], Evidence("repost", W_REPLY))  # a boost of the speaker's announcement
         self._words(head, topic_set, add)
         self._author(post, tokset, add)
         being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS) \
@@ -843,7 +854,7 @@ class Matcher:
         early: list[str] = []  # talks of a later day the post does not name that day of
         for tid, cand in found.items():
             has = kinds[tid]
-            by_speaker = "author" in has or "author_near" in has
+            by_speaker = "author" in has or "author_near" in has or "repost" in has  # or a boost of their post
             talk_day = self.talk_day[tid]
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
