@@ -638,3 +638,10 @@ def test_a_repost_of_an_attached_post_is_about_its_talk():
     talk, reason = at("bia@example.net", True)
     assert talk == "pg" and reason.startswith("reposts a post about 'Postgres replication in practice'")
     assert at("joe@example.net", False)[0] is None  # the same words written again are no repost
+
+
+def test_a_talk_two_days_ahead_named_by_the_day_after_tomorrow_or_its_weekday_in_swedish(matcher):
+    # Day 0 (Sunday, 3 May): the closing keynote is on Tuesday, day 2.
+    assert talk_of(matcher, post(0, "18:00", "Übermorgen: software that outlives its authors, freu mich")) == "key2"
+    assert talk_of(matcher, post(0, "18:00", "på tisdag: software that outlives its authors")) == "key2"
+    assert talk_of(matcher, post(0, "18:00", "software that outlives its authors, a thread")) is None

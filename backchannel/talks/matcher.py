@@ -167,16 +167,18 @@ gisteren eerder zei noemde vorige
 # A talk's day named ahead ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"):
 # weekday → its names in the supported languages; CJK as the tokens `words` makes of them.
 WEEKDAYS = {stem(fold(w)): day for day, names in enumerate("""
-monday montag lunes lundi segunda maandag lunedi 月曜 월요일 周一 期一
-tuesday dienstag martes mardi terça dinsdag martedi 火曜 화요일 周二 期二
-wednesday mittwoch miércoles mercredi quarta woensdag mercoledi 水曜 수요일 周三 期三
-thursday donnerstag jueves jeudi quinta donderdag giovedi 木曜 목요일 周四 期四
-friday freitag viernes vendredi sexta vrijdag venerdi 金曜 금요일 周五 期五
-saturday samstag sábado samedi sábado zaterdag sabato 土曜 토요일 周六 期六
-sunday sonntag domingo dimanche domingo zondag domenica 日曜 일요일 周日 期日
+monday montag lunes lundi segunda maandag lunedi måndag poniedziałek 月曜 월요일 周一 期一
+tuesday dienstag martes mardi terça dinsdag martedi tisdag wtorek 火曜 화요일 周二 期二
+wednesday mittwoch miércoles mercredi quarta woensdag mercoledi onsdag środa 水曜 수요일 周三 期三
+thursday donnerstag jueves jeudi quinta donderdag giovedi torsdag czwartek 木曜 목요일 周四 期四
+friday freitag viernes vendredi sexta vrijdag venerdi fredag piątek 金曜 금요일 周五 期五
+saturday samstag sábado samedi sábado zaterdag sabato lördag sobota 土曜 토요일 周六 期六
+sunday sonntag domingo dimanche domingo zondag domenica söndag niedziela 日曜 일요일 周日 期日
 """.strip().splitlines()) for w in names.split()}
-TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split()
+TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani imorgon jutro 明日 내일 明天".split()
                      for t in tokens(w))
+AFTER_TOMORROW = frozenset(stem(t) for w in "übermorgen overmorgen dopodomani övermorgon pojutrze 明後日 모레 后天".split()
+                           for t in tokens(w))
 # A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
 # oder Ride-Hailing-Daten?"): the other talk may be named in another language than its
 # programme's, so only one is found. Such a post goes to a talk only if it names it by more
@@ -848,6 +850,8 @@ class Matcher:
         kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        if not tokset.isdisjoint(AFTER_TOMORROW):  # "Übermorgen im Klanglabor"
+            tomorrow = day + timedelta(days=2)
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
         live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
