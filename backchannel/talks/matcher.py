@@ -118,8 +118,9 @@ from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
 from backchannel.talks.scripts import name_keys, person_keys
-from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
-                                              LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, GOING_PHRASES, GOING_WORDS,
+                                              KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS,
+                                              TALK_WORDS, TalkWords)
 from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -151,9 +152,8 @@ SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
 WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
 _ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "repost",
-          "author_near",
-          "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
-          "only")
+          "author_near", "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day",
+          "later", "only")
 # Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
 REFERENCE_CUES = frozenset(stem(t) for w in """
 yesterday earlier said mentioned last previous morning remember recalled
@@ -566,12 +566,12 @@ class Matcher:
             self._scripted_names(text, running, found, add)
         self._first_names_of_topics(found, running, text, tokset, add)
         self._kinds(post.created_at, tokset, running, add)
-        if self.timing_alone and len(running) == 1 and not being_there \
-                and (next(iter(running)) not in self.day_ends or post.created_at < self.day_ends[next(iter(running))]
-                     or not tokset.isdisjoint(TALK_WORDS)):
+        if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it. Once
             # the day's last item is over, a post is about the day ("fim do dia 1!") unless it says "talk".
-            found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
+            (only,) = running
+            if (over := self.day_ends.get(only)) is None or post.created_at < over or not tokset.isdisjoint(TALK_WORDS):
+                found[only].evidence.append(Evidence("only", W_ONLY))
         self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
         if not tokset.isdisjoint(self.expo_words):  # "the sponsor booth is demoing a eurorack case"
@@ -855,14 +855,14 @@ class Matcher:
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
         live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
-        early: list[str] = []  # talks of a later day the post does not name that day of
+        not_yet: list[str] = []  # talks of a later day the post does not name that day of
         for tid, cand in found.items():
             has = kinds[tid]
             by_speaker = "author" in has or "author_near" in has or "repost" in has  # or a boost of their post
             talk_day = self.talk_day[tid]
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
-                early.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
+                not_yet.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
                 continue
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
@@ -880,7 +880,7 @@ class Matcher:
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS)
                                   and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
-        for tid in early:
+        for tid in not_yet:
             del found[tid]
         for tid, cand in found.items():
             says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
