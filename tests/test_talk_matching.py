@@ -645,3 +645,18 @@ def test_a_talk_two_days_ahead_named_by_the_day_after_tomorrow_or_its_weekday_in
     assert talk_of(matcher, post(0, "18:00", "Übermorgen: software that outlives its authors, freu mich")) == "key2"
     assert talk_of(matcher, post(0, "18:00", "på tisdag: software that outlives its authors")) == "key2"
     assert talk_of(matcher, post(0, "18:00", "software that outlives its authors, a thread")) is None
+
+
+def test_a_reply_is_about_its_parents_talk_though_another_talk_shares_a_word():
+    m = Matcher([_talk("panel", "16:45", 60, "Hall A", "Who pays for open source?", "Panel",
+                       abstract="Funding maintainers, and the Cyber Resilience Act."),
+                 _talk("cliff", "09:30", 60, "Hall A", "The maintenance cliff", abstract="Burnout.")], TZ)
+    parent = Post(id="q", source="mastodon", text="Questions for the panel on who pays for open source? Reply here",
+                  url="https://s.example/q", author=Author("host@example.net", "Host"),
+                  created_at=datetime(2026, 5, 4, 16, 30, tzinfo=TZ))
+    assert m.match(parent)[0] == "panel"
+    # "burnout" is the morning talk's word; the reply is in the panel's thread.
+    reply = Post(id="r", source="mastodon", text="ask them whether it ends burnout", reply_to="https://s.example/q",
+                 author=Author("kim@example.net", "Kim"), created_at=datetime(2026, 5, 4, 16, 41, tzinfo=TZ))
+    talk, reason = m.match(reply)
+    assert talk == "panel" and reason.startswith("replies to a post about 'Who pays for open source?'")

@@ -91,7 +91,8 @@ least twice its score (or, written while the best ran and the runner-up did not,
 1.5 times as much about the best or names its speaker on stage while the runner-up only
 shares topic words; or the best's own speaker wrote it near the talk about its topic and
 the runner-up has no person evidence but that speaker's; or it names the best's title of
-three or more words whole and not the runner-up's); otherwise the post belongs to no
+three or more words whole and not the runner-up's; or it replies to a post about the best and
+only shares topic words with the runner-up); otherwise the post belongs to no
 talk (only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
 between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
@@ -499,6 +500,7 @@ class Matcher:
                 return None, None
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
+                    and not _in_reply(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
         if not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
@@ -990,6 +992,12 @@ def _is_list(text: str) -> bool:
 def _topics(cand: Candidate) -> float:
     """The weight of the talk's words the post uses (its title's, its abstract's)."""
     return 0.0 if cand.referenced else sum(e.weight for e in cand.evidence if e.kind in WORD_KINDS)
+
+
+def _in_reply(first: Candidate, second: Candidate) -> bool:
+    """A reply to a post about the first talk, the second only sharing topic words ("ask them whether
+    the CRA makes things worse for hobby maintainers" under the panel's thread): the first."""
+    return any(e.kind == "reply" for e in first.evidence) and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS
 
 
 def _full_title(first: Candidate, second: Candidate) -> bool:
