@@ -660,3 +660,10 @@ def test_a_reply_is_about_its_parents_talk_though_another_talk_shares_a_word():
                  author=Author("kim@example.net", "Kim"), created_at=datetime(2026, 5, 4, 16, 41, tzinfo=TZ))
     talk, reason = m.match(reply)
     assert talk == "panel" and reason.startswith("replies to a post about 'Who pays for open source?'")
+
+
+def test_everyone_in_a_post_is_no_sign_of_the_event_as_a_whole(matcher):
+    # 10:40: Postgres in Hall A and design tokens in Hall B; "everyone" is everywhere ("everyone clapped").
+    assert talk_of(matcher, post(1, "10:40", "standing room only in Hall B, guess everyone wants to see this")) \
+        == "tokens"
+    assert talk_of(matcher, post(1, "10:40", "thanks to all the volunteers in Hall B")) is None

@@ -56,18 +56,19 @@ très bien bon bonne nouveau nouvelle ici maintenant
 muito bem bom boa novo nova aqui agora
 """.split() for t in tokens(w))
 
-# A post about the event as a whole, not the talk on stage ("what a conference!").
+# A post about the event as a whole, not the talk on stage ("what a conference!"). Not "everyone",
+# "alle", "todos": "everyone clapped", "danke an alle im Saal" are about the talk.
 EVENT_WORDS = frozenset(stem(t) for w in """
-conference conf event everyone everybody organisers organizers organizing organising volunteers
+conference conf event organisers organizers organizing organising volunteers
 attendees week edition sponsors sponsor
-konferenz veranstaltung tagung alle orga organisation
-conferencia evento todos organizadores
-conférence événement évènement tous organisateurs
-conferência evento todos organizadores
-conferentie evenement iedereen organisatie
+konferenz veranstaltung tagung orga organisation
+conferencia evento organizadores
+conférence événement évènement organisateurs
+conferência evento organizadores
+conferentie evenement organisatie
 organização organización organisation organizzazione
-カンファレンス イベント 皆さん
-컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자 여러분
+カンファレンス イベント
+컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자
 """.split() for t in tokens(w))
 
 # Being there rather than listening: food, queues, wifi, travel, the next break.
