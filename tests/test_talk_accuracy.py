@@ -5,7 +5,8 @@ The sets in tests/data/talks/ were written by someone other than whoever tunes t
 `heldout` was run once after that tuning, then (its score reported) used for error
 analysis too, and so were `heldout2` and `heldout3` after their one run; `heldout4` was run
 once, after the matcher of issue 15's fourth round was final, then used for error analysis in the
-fifth; `heldout5` was run once, after the fifth round's matcher was final, and is not tuned on. Each floor is the
+fifth; `heldout5` was run once, after the fifth round's matcher was final, then used for error analysis in
+the sixth. Each floor is the
 measured accuracy less a small margin (about two posts in a hundred), so a change that
 costs accuracy fails here.
 """
@@ -32,8 +33,9 @@ SETS = ROOT / "tests" / "data" / "talks"
 # heldout4 (Champs Ouverts 2026, agriculture; fr, en, zh, it, pt, de) was copied in and scored once, after that
 # round's matcher was final: 83.9 % in every format; the fifth round used it for error analysis: 87.4 %.
 # heldout5 (Klangraum 2026, music technology; en, de, ja, sv, es, fr, pl) was copied in and scored once, after
-# the fifth round's matcher was final: 85.0 % in every format. Not tuned on.
-FLOORS = {"dev": 0.91, "heldout": 0.87, "heldout2": 0.92, "heldout3": 0.88, "heldout4": 0.85, "heldout5": 0.83}
+# the fifth round's matcher was final: 85.0 % in every format. The sixth round used all six for error analysis:
+# dev 95.9 %, heldout 90.2 %, heldout2 95.8 %, heldout3 92.0 / 91.5 / 93.0 %, heldout4 90.0 %, heldout5 91.0 %.
+FLOORS = {"dev": 0.92, "heldout": 0.88, "heldout2": 0.93, "heldout3": 0.89, "heldout4": 0.88, "heldout5": 0.89}
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 

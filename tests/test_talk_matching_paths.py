@@ -115,5 +115,7 @@ def test_names_that_many_speakers_share_a_word_of():
                 if any(e.kind == "name" for e in c.evidence)}
 
     assert names("Looking forward to Vera Fernandes tomorrow") == {"t10": ["Vera Fernandes"]}
-    assert names("Hugo Fernandes and Ana Fernandes, both!") == {"t0": ["Ana Fernandes"], "t11": ["Hugo Fernandes"]}
+    # (the day before: a post names the talks' day, or they are no candidates yet)
+    assert names("Hugo Fernandes and Ana Fernandes tomorrow, both!") == {"t0": ["Ana Fernandes"],
+                                                                         "t11": ["Hugo Fernandes"]}
     assert names("the Fernandes family") == {}

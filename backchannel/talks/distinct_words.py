@@ -23,6 +23,7 @@ attendee: posts about the event as a whole, and about being there (food, queues,
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -55,18 +56,19 @@ très bien bon bonne nouveau nouvelle ici maintenant
 muito bem bom boa novo nova aqui agora
 """.split() for t in tokens(w))
 
-# A post about the event as a whole, not the talk on stage ("what a conference!").
+# A post about the event as a whole, not the talk on stage ("what a conference!"). Not "everyone",
+# "alle", "todos": "everyone clapped", "danke an alle im Saal" are about the talk.
 EVENT_WORDS = frozenset(stem(t) for w in """
-conference conf event everyone everybody organisers organizers organizing organising volunteers
+conference conf event organisers organizers organizing organising volunteers
 attendees week edition sponsors sponsor
-konferenz veranstaltung tagung alle orga organisation
-conferencia evento todos organizadores
-conférence événement évènement tous organisateurs
-conferência evento todos organizadores
-conferentie evenement iedereen organisatie
+konferenz veranstaltung tagung orga organisation
+conferencia evento organizadores
+conférence événement évènement organisateurs
+conferência evento organizadores
+conferentie evenement organisatie
 organização organización organisation organizzazione
-カンファレンス イベント 皆さん
-컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자 여러분
+カンファレンス イベント
+컨퍼런스 콘퍼런스 행사 학회 운영진 주최측 자원봉사자
 """.split() for t in tokens(w))
 
 # Being there rather than listening: food, queues, wifi, travel, the next break.
@@ -79,7 +81,8 @@ livestream stream streaming headset headphones interpreting interpretation capti
 transmissão transmisión übertragung kopfhörer fone auriculares casque dolmetschen simultânea simultánea
 interpretação interpretación interprétation dolmetscher untertitel legendas
 sous-titres subtítulos sottotitoli verdolmetschung dolmetschung intérprete intérpretes interprète interprete
-字幕 通訳 同時通訳 配信 同传 直播 翻译耳机
+字幕 通訳 同時通訳 配信 同传 直播 翻译耳机 传译 同声传译
+tolkning tolkningen tolken undertexter textningen
 break intervalo pausa pause kaffeepause mittagspause descanso
 cold froid frío frio kalt clim climatisation aircon chaud calor
 hot heat overheated stuffy sauna degrees window windows heiß heiss hitze stickig fenster
@@ -97,6 +100,18 @@ koffie lunch eten rij trein feest bier borrel
 커피 점심 저녁 와이파이 화장실 라이브스트림 스트리밍 자막 통역 헤드셋 이어폰 의자 휴식 비행기 호텔
 """.split() for t in tokens(w))
 
+
+# The exhibition: sponsors' and exhibitors' booths (a post about what is on show there is not about the
+# talk whose topic the product shares: "the sponsor booth is demoing a eurorack case").
+EXPO_WORDS = frozenset(stem(t) for w in """
+booth booths sponsor sponsors exhibitor exhibitors expo
+sponsoren aussteller messestand infostand sponsorenstand
+patrocinador patrocinadores estande estandes
+kiosque commanditaire commanditaires exposant exposants
+espositore espositori
+展位 展台 赞助商
+부스 스폰서
+""".split() for t in tokens(w))
 
 # Going to a room ("off to Hall B", "a caminho da Sala 2"): named just before a talk begins
 # there, the room is for that talk, not the one that just ended in it ("still going in Hall B").
@@ -158,8 +173,10 @@ class TalkWords:
         docs: dict[str, Counter] = {}
         self.titles: dict[str, set[str]] = {}
         self.bigrams: dict[tuple[str, str], list[str]] = defaultdict(list)
+        rarity = self.rarity = _Rarity()
+        self.event_words = event_words(talks, rarity)
         for talk in talks:
-            docs[talk.id], self.titles[talk.id] = _document(talk)
+            docs[talk.id], self.titles[talk.id] = _document(talk, self.event_words)
             for pair in title_bigrams(talk.title):
                 self.bigrams[pair].append(talk.id)
         n = max(len(docs), 1)
@@ -169,7 +186,6 @@ class TalkWords:
         avg = sum(sum(d.values()) for d in docs.values()) / n or 1.0
         unit = math.log(1 + (n - 0.5) / 1.5)  # the idf of a word only one talk uses
         self.bigram_words = {w for pair in self.bigrams for w in pair}
-        rarity = self.rarity = _Rarity()
         self.index: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.worth: dict[str, dict[str, float]] = {}  # talk id → word → its share of a score
         for tid, doc in docs.items():
@@ -211,6 +227,24 @@ class TalkWords:
             out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
                         self.titles[tid].issuperset(hit))
         return out
+
+
+_URL_PARTS = re.compile(r"[^\W\d_]+")
+EVENT_SHARE = 0.25  # a word in the page addresses of more than this share of the talks names the event
+
+
+def event_words(talks: list[Talk], rarity) -> frozenset[str]:
+    """The event's own name, as the talks' page addresses spell it ("klangraum" of
+    https://klangraum.at/2026/events/4101.html, "stackwerk" of pretalx.example/stackwerk-2026/talk/X):
+    an abstract naming the event ("at Klangraum we ...") says nothing about its topic, and posts
+    and their links name the event all the time ("/klangraum26/slides.pdf", "Klangraum-Leute").
+    Everyday words of addresses ("events", "schedule", "talk") stay topics: a talk may be about them."""
+    seen: Counter = Counter()
+    for talk in talks:
+        address = (talk.url or "").split("://", 1)[-1].partition("?")[0][:300]
+        seen.update({stem(w) for w in _URL_PARTS.findall(fold(address)) if len(w) >= 4})
+    least = max(3, EVENT_SHARE * len(talks))
+    return frozenset(w for w, n in seen.items() if n > least and rarity(w) >= 0.5)
 
 
 def title_bigrams(text: str) -> set[tuple[str, str]]:
@@ -258,14 +292,16 @@ def _zipf(lang: str) -> dict[str, float]:
     return _ZIPF[lang]
 
 
-def _document(talk: Talk) -> tuple[Counter, set[str]]:
-    """The talk's words with their counts (title words boosted), and its title words."""
-    own = set()
+def _document(talk: Talk, event: frozenset[str] = frozenset()) -> tuple[Counter, set[str]]:
+    """The talk's words with their counts (title words boosted), and its title words; the
+    event's own name (`event_words`) is none of them."""
+    own = set(event)
     for name in talk.speakers:
         own.update(content_words(name))
     for tag in talk.hashtags:
         own.update(content_words("#" + tag))
-    title = [w for w in content_words(f"{talk.title} {talk.subtitle}") if w not in GENERIC and not w.isdigit()]
+    title = [w for w in content_words(f"{talk.title} {talk.subtitle}") if w not in GENERIC and w not in event
+             and not w.isdigit()]
     rest = [w for w in content_words(" ".join(filter(None, (talk.abstract, talk.track, talk.kind))))
             if w not in GENERIC and w not in own and w not in KIND_WORDS and not w.isdigit()]
     doc = Counter(rest)

@@ -21,8 +21,9 @@ name           4 / 3.5 / 3 the post names a speaker ("Ada Lovelace"), a person o
                            of a block's line-up in its description ("3. Seabird tags (Fionn
                            Gallagher)"); 3.5 for a first name only one speaker has that is no
                            everyday word ("the talk by Kwame"), or two given names ("Ana
-                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first
-                           name ("Stefan just said ...") while that speaker is on stage, or
+                           Beatriz" of Ana Beatriz Ferreira), at any time; 3 for a first or
+                           last name ("Stefan just said ...", "Wimmer says ...", no everyday
+                           word) while that speaker is on stage, or
                            next to words of their talk at any time ("las slides de Jorge del
                            Metrobús"); names written in kana, hangul or Cyrillic count as in
                            Latin letters ("ダニエラさん", "혜진 님": `scripts`)
@@ -32,9 +33,11 @@ title / words      ≤ 6     the post (or the path of a link in it) uses words d
                            weighed by its rarity among the talks and in everyday language
                            (`talk_words`); a long word of another language that begins as a
                            talk's word does counts as it ("accesibilidad", "accessibility");
-                           a room's name is no topic ("Salle Érable", not the maple talk)
+                           a room's name is no topic ("Salle Érable", not the maple talk),
+                           nor is the event's own name (`TalkWords.event_words`)
 title_full         6       the post names every distinctive word of the title
-kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演": the one of that
+kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講演" (not items of
+                           several kinds named while none runs: the programme): the one of that
                            kind running (2), else the only one that day (3), else the event's
                            only one of that kind (3: its opening, its panel); a programme
                            that labels no keynote, opening or closing has its items running
@@ -42,6 +45,7 @@ kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講
                            closing it
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
+repost             4.5     it is a repost (boost) of a post this matcher attached to the talk
 author             2       a speaker wrote the post (by handle, a handle that spells their name,
                            or their display name: "Tomás R.", "이서연 Seo-yeon Lee")
 author_near        4       a speaker wrote it in the three days before the talk, up to 90 min
@@ -57,17 +61,22 @@ early              1       written up to 10 min before it began
 room               3       names the talk's room, written during it (or its overrun), or just
                            before it begins saying one is going there ("off to Hall B", "a
                            caminho da Sala 2": then not for the talk that just ended there),
-                           unless the post is about the room itself ("Hall B is freezing")
+                           unless the post is about the room itself ("Hall B is freezing") or
+                           asks where it is ("Wo ist der Klanglabor?")
 track              1 / 2   names its track (2 as a hashtag or "… track"), written during it
 only talk          1       written during it while no other talk ran, unless the post is
-                           about the event as a whole or about being there (food, queues)
+                           about the event as a whole or about being there (food, queues);
+                           after the day's last item ended, only when it says "talk"
 same day           1.5     written later the same day (adds to what the post says only)
 later              1       written on one of the two days after it (likewise)
 =================  ======  ================================================================
 
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
-later day counts half (a CFP grumble the day before is not about the talk yet), unless it
-names that day ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"). A
+later day counts nothing (a CFP grumble or a campaign's use of the tag the day before is not
+about the talk yet), unless it names that day ("Marloes doet vrijdag de keynote", "a whole
+talk on it tomorrow") or a speaker wrote it. A post about the sponsors' booths or the expo
+keeps only its speakers' names and handles and links to talk pages ("the sponsor booth is
+demoing a eurorack case" is not the Eurorack talk). A
 mention of a person (handle, name) in a post written during *another* talk is often a
 reference ("as @ada said yesterday"): it then counts 0.6 of its weight, 0.4 next to words
 such as "yesterday", "earlier" or "said" (which also discount topic words). When a post says
@@ -82,7 +91,8 @@ least twice its score (or, written while the best ran and the runner-up did not,
 1.5 times as much about the best or names its speaker on stage while the runner-up only
 shares topic words; or the best's own speaker wrote it near the talk about its topic and
 the runner-up has no person evidence but that speaker's; or it names the best's title of
-three or more words whole and not the runner-up's); otherwise the post belongs to no
+three or more words whole and not the runner-up's; or it replies to a post about the best and
+only shares topic words with the runner-up); otherwise the post belongs to no
 talk (only to its day). So timing alone never picks between two parallel talks, and a post naming two
 talks ("incident reviews or wasm?") is left alone. A post weighing two talks ("torn
 between", "dilemma", "X oder Y?", "both") goes to one only if it names it by more than
@@ -109,8 +119,9 @@ from backchannel.sanitize import html_links, url_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import find_handles
 from backchannel.talks.scripts import name_keys, person_keys
-from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
-                                              LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
+from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, GOING_PHRASES, GOING_WORDS,
+                                              KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS,
+                                              TALK_WORDS, TalkWords)
 from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
 
 THRESHOLD = 3.5
@@ -124,7 +135,6 @@ W_SAME_DAY, W_LATER = 1.5, 1.0
 W_ROOM, W_TRACK, W_TRACK_TAGGED, W_ONLY = 3.0, 1.0, 2.0, 1.0
 REFERENCE, REFERENCE_CUED = 0.6, 0.4
 ELSEWHERE = 0.5  # timing of a talk the post says nothing about, when it points at another
-BEFORE = 0.5  # what a post says about a talk on a later day (it is not about that talk yet)
 DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says this much more about it
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
@@ -136,15 +146,15 @@ AUTHOR_BEFORE, AUTHOR_AFTER, AUTHOR_LATE = timedelta(days=3), timedelta(minutes=
 LATER_DAYS = 2  # content evidence is credited on the talk's day and the two days after it
 PERSON_KINDS = frozenset(("handle", "handle_name", "name", "author", "author_near"))
 CONTENT_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title", "words", "title_full",
-                           "kind", "reply"))  # what the post says
+                           "kind", "reply", "repost"))  # what the post says
 TIME_KINDS = frozenset(("during", "overrun", "overrun_free", "early"))
 NOW_KINDS = {"during", "overrun_free"}  # the talk was on (or just over, nothing after it) when written
 SPEAKER_KINDS = {"handle", "handle_name", "name"}  # the post names a speaker
 WORD_KINDS, LATER_KINDS = {"title", "words"}, {"same_day", "later", "overrun", "early"}
 _TRAILING = ("room", "track", "author", "same_day", "later", "only")
-_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "author_near",
-          "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day", "later",
-          "only")
+_ORDER = ("hashtag", "link", "handle", "handle_name", "name", "title_full", "title", "words", "reply", "repost",
+          "author_near", "kind", "during", "overrun_free", "overrun", "early", "author", "room", "track", "same_day",
+          "later", "only")
 # Words that mark a mention as a reference to earlier or elsewhere, in the supported languages.
 REFERENCE_CUES = frozenset(stem(t) for w in """
 yesterday earlier said mentioned last previous morning remember recalled
@@ -158,16 +168,18 @@ gisteren eerder zei noemde vorige
 # A talk's day named ahead ("Marloes doet vrijdag de keynote", "a whole talk on it tomorrow"):
 # weekday → its names in the supported languages; CJK as the tokens `words` makes of them.
 WEEKDAYS = {stem(fold(w)): day for day, names in enumerate("""
-monday montag lunes lundi segunda maandag lunedi 月曜 월요일 周一 期一
-tuesday dienstag martes mardi terça dinsdag martedi 火曜 화요일 周二 期二
-wednesday mittwoch miércoles mercredi quarta woensdag mercoledi 水曜 수요일 周三 期三
-thursday donnerstag jueves jeudi quinta donderdag giovedi 木曜 목요일 周四 期四
-friday freitag viernes vendredi sexta vrijdag venerdi 金曜 금요일 周五 期五
-saturday samstag sábado samedi sábado zaterdag sabato 土曜 토요일 周六 期六
-sunday sonntag domingo dimanche domingo zondag domenica 日曜 일요일 周日 期日
+monday montag lunes lundi segunda maandag lunedi måndag poniedziałek 月曜 월요일 周一 期一
+tuesday dienstag martes mardi terça dinsdag martedi tisdag wtorek 火曜 화요일 周二 期二
+wednesday mittwoch miércoles mercredi quarta woensdag mercoledi onsdag środa 水曜 수요일 周三 期三
+thursday donnerstag jueves jeudi quinta donderdag giovedi torsdag czwartek 木曜 목요일 周四 期四
+friday freitag viernes vendredi sexta vrijdag venerdi fredag piątek 金曜 금요일 周五 期五
+saturday samstag sábado samedi sábado zaterdag sabato lördag sobota 土曜 토요일 周六 期六
+sunday sonntag domingo dimanche domingo zondag domenica söndag niedziela 日曜 일요일 周日 期日
 """.strip().splitlines()) for w in names.split()}
-TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani 明日 내일 明天".split()
+TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani imorgon jutro 明日 내일 明天".split()
                      for t in tokens(w))
+AFTER_TOMORROW = frozenset(stem(t) for w in "übermorgen overmorgen dopodomani övermorgon pojutrze 明後日 모레 后天".split()
+                           for t in tokens(w))
 # A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
 # oder Ride-Hailing-Daten?"): the other talk may be named in another language than its
 # programme's, so only one is found. Such a post goes to a talk only if it names it by more
@@ -179,10 +191,14 @@ _CHOICE = re.compile(r"(?i)(?<!\w)(?:torn between|can'?t (?:decide|pick|choose)|
                      r"beides|ambas|ambos|allebei|entrambi|"
                      r"at the same time|clash(?:es|ing)?|zur gleichen zeit|en m[êe]me temps|al mismo tiempo|"
                      r"ao mesmo tempo|tegelijkertijd|allo stesso tempo)(?!\w)"
+                     r"|迷[うっ]|悩[むんま]|纠结|犹豫|고민"  # "…か、…か 迷う": CJK words have no spaces around them
                      r"|(?<!\w)(?:(?:or|oder|ou|oppure)\s[^.!?\n]{2,40}(?<!\w)(?:or|oder|ou|oppure)\s"  # "A or B or C"
-                     r"|(?:or|oder|ou|o|of|oppure|или)\s[^.!?\n]{2,60}\?)")
+                     r"|(?:or|oder|ou|o|oppure|или)\s[^.!?\n]{2,60}\?)")  # not Dutch "of": English "of" is everywhere
+# A post about the sponsors' booths and the expo is about them, whatever talk's topic or tag the product
+# on show shares, unless it names a speaker or a talk's page ("@ada is at the booth").
+EXPO_KEEPS = frozenset(("handle", "handle_name", "name", "link"))
 STRONG_KINDS = frozenset(("hashtag", "link", "handle", "handle_name", "name", "title_full", "kind", "reply",
-                          "author_near"))
+                          "repost", "author_near"))
 _PATH_SEP = re.compile(r"[-_/.+~%=&#]+")
 _DIGITS = re.compile(r"\d+")
 # A quote of what is being said ("'No copien nuestras ciclovías…' 👏"): a dozen characters or more
@@ -191,6 +207,12 @@ _DIGITS = re.compile(r"\d+")
 # (The mark comes first in the pattern, the space before it is looked back at: a fast search.)
 _QUOTE = re.compile(r"""["“„«‘'「『](?<![^\s:(].)(?:(?=\S)[^"“”„«»‘’'「」『』\n]{12,280}(?<=\S)["”“»’'」』]"""
                     r"""|(?<=«)[\s\u00a0\u202f](?=\S)[^«»\n]{12,280}(?<=\S)[\s\u00a0\u202f]»)(?!\w)""")
+# Asking where a place is ("where is Sala Coyoacán?", "Wo ist der Klanglabor?", "会場どこ"): a room such a
+# post names is one being looked for, not the one the post is written in.
+_WHERE = re.compile(r"(?i)(?<!\w)(?:where(?:'s| is)|wo (?:ist|finde)|d[oó]nde (?:est[aá]|queda)|"
+                    r"o[uù] (?:est|se trouve)|onde (?:fica|est[aá]|é)|waar (?:is|zit)|dov'?[eè]|"
+                    r"gdzie|var (?:är|ligger))(?!\w)|どこ|어디|哪里|在哪")
+PLENARY = "keynote"  # "opening keynote", "keynote de clôture": one item; "a keynote and a panel": two
 _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
@@ -226,6 +248,7 @@ _LONG = {  # the strongest evidence names the talk ...
     "kind": "mentions '{d}', and {t} is the one {n}",
     "title": "uses words of the title {t} ({d})", "title_full": "names the title {t}",
     "words": "uses words of the abstract of {t} ({d})", "reply": "replies to a post about {t}",
+    "repost": "reposts a post about {t}",
     "during": "written during {t} ({s})", "overrun": "written {d} min after {t} ended ({s})",
     "overrun_free": "written {d} min after {t} ended ({s}), before the next talk there",
     "early": "written just before {t} began ({s})", "author": "is by @{d}, a speaker of {t}",
@@ -239,6 +262,7 @@ _SHORT = {  # ... the others refer to it
     "handle_name": "mentions @{d}, by the name its speaker {n}", "kind": "mentions '{d}' ({n})",
     "name": "names its speaker {d}", "title": "uses words of its title ({d})", "title_full": "names its title",
     "words": "uses words of its abstract ({d})", "reply": "replies to a post about it",
+    "repost": "reposts a post about it",
     "during": "written during it ({s})", "overrun": "written {d} min after it ended ({s})",
     "overrun_free": "written {d} min after it ended ({s}), before the next talk there",
     "early": "written just before it began ({s})", "author": "is by its speaker @{d}",
@@ -293,6 +317,7 @@ class Matcher:
         self.shared = max(2, int(SHARED * len(self.talks)))  # on more talks than this: the event's
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
+        self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
         self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
@@ -306,7 +331,13 @@ class Matcher:
         self.spans = {t.id: self._span(t) for t in self.talks}
         self._start_times: dict[str, re.Pattern] = {}  # talk id → its start time as posts write it
         self.attached: dict[str, str] = {}  # url of a post `match` attached → its talk's id
+        self.attached_texts: dict[int, str] = {}  # hash of the text of a post `match` attached → its talk's id
         self.talk_day = {t.id: t.start.astimezone(self.tz).date() for t in self.talks}  # local dates
+        last: dict[date, Talk] = {}
+        for t in self.talks:
+            if (other := last.get(self.talk_day[t.id])) is None or t.end > other.end:
+                last[self.talk_day[t.id]] = t
+        self.day_ends = {t.id: t.end for t in last.values()}  # the day's last item → its end
         self._index_kinds()
 
     # --- precomputation -------------------------------------------------------------
@@ -388,6 +419,10 @@ class Matcher:
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
         self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
+        # ... and so are last names ("Wimmer säger att ..."), when no everyday word ("Young", "Rose").
+        self.stage_names = {tid: firsts + [(last, _word_pattern(last)) for last in _last_names_of(self.people[tid])
+                                           if self.words.rarity(_STEMS[fold(last)]) >= FIRST_NAME_RARITY]
+                            for tid, firsts in self.first_names.items()}
         self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
         for tid, firsts in self.first_names.items():
             for first, pattern in firsts:
@@ -465,6 +500,7 @@ class Matcher:
                 return None, None
             if second.says() >= W_WORDS and not second.referenced and first.score < DOMINANT * second.score \
                     and not _running_and_louder(first, second) and not _by_its_speaker(first, second) \
+                    and not _in_reply(first, second) \
                     and not (len(self.words.titles[first.talk.id]) >= LONG_TITLE and _full_title(first, second)):
                 return None, None  # it names two talks, neither clearly more
         if not any(e.kind in STRONG_KINDS for e in ranked[0].evidence):
@@ -477,6 +513,10 @@ class Matcher:
             if len(self.attached) >= MAX_REMEMBERED:
                 self.attached.clear()
             self.attached[post.url] = ranked[0].talk.id
+        if post.text and not post.is_repost:  # ... and so will reposts of it, which copy its text
+            if len(self.attached_texts) >= MAX_REMEMBERED:
+                self.attached_texts.clear()
+            self.attached_texts[hash(post.text)] = ranked[0].talk.id
         return ranked[0].talk.id, ranked[0].reason()
 
     def day(self, post: Post) -> date:
@@ -516,9 +556,12 @@ class Matcher:
         self._content(post, text, hrefs, tokset, add)
         if post.reply_to and (parent := self.attached.get(post.reply_to)) in self.by_id:
             add(self.by_id[parent], Evidence("reply", W_REPLY))
+        if post.is_repost and text and (original := self.attached_texts.get(hash(post.text))) in self.by_id:
+            add(self.by_id[original], Evidence("repost", W_REPLY))  # a boost of the speaker's announcement
         self._words(head, topic_set, add)
         self._author(post, tokset, add)
-        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS)
+        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS) \
+            or bool(said and _WHERE.search(text))  # "Wo ist der Klanglabor?": finding the room, not in it
         named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
@@ -526,10 +569,17 @@ class Matcher:
         self._first_names_of_topics(found, running, text, tokset, add)
         self._kinds(post.created_at, tokset, running, add)
         if self.timing_alone and len(running) == 1 and not being_there:
-            # One talk on, and the post is not about the event or about being there: about it.
-            found[next(iter(running))].evidence.append(Evidence("only", W_ONLY))
+            # One talk on, and the post is not about the event or about being there: about it. Once
+            # the day's last item is over, a post is about the day ("fim do dia 1!") unless it says "talk".
+            (only,) = running
+            if (over := self.day_ends.get(only)) is None or post.created_at < over or not tokset.isdisjoint(TALK_WORDS):
+                found[only].evidence.append(Evidence("only", W_ONLY))
         self._idle_author(found, tokset, text, joined)
         self._adjust(found, running, post, tokset)
+        if not tokset.isdisjoint(self.expo_words):  # "the sponsor booth is demoing a eurorack case"
+            for cand in found.values():
+                cand.evidence = [e for e in cand.evidence if e.kind in EXPO_KEEPS]
+            found = {tid: cand for tid, cand in found.items() if cand.evidence}
         for cand in found.values():
             cand.span = self.spans[cand.talk.id]
         return sorted(found.values(), key=lambda c: (-c.score, c.talk.start, c.talk.id))
@@ -718,6 +768,8 @@ class Matcher:
         if KIND_WORDS.isdisjoint(tokset):
             return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
+        if not running and len({PLENARY if k in PLENARY_KINDS else k for k in named}) >= 2:
+            return  # "keynotes, talleres, paneles y lightning talks", written after: the programme, no one item
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
@@ -756,8 +808,8 @@ class Matcher:
                     add(talk, Evidence("room", W_ROOM, talk.room.lower()))
                     ahead.add(talk.room)
         for talk in running:
-            for first, pattern in [] if talk.id in named else self.first_names[talk.id]:  # full name: counted
-                if first in text and pattern.search(text):  # "Stefan just said ..."
+            for first, pattern in [] if talk.id in named else self.stage_names[talk.id]:  # full name: counted
+                if first in text and pattern.search(text):  # "Stefan just said ...", "Wimmer says ..."
                     add(talk, Evidence("name", W_FIRST_NAME, first))
             if talk.room in rooms and (talk.room not in ahead or when < talk.end):
                 add(talk, Evidence("room", W_ROOM, talk.room.lower()))
@@ -800,17 +852,20 @@ class Matcher:
         kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        if not tokset.isdisjoint(AFTER_TOMORROW):  # "Übermorgen im Klanglabor"
+            tomorrow = day + timedelta(days=2)
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
         live_quote = None if running and not cued else False  # looked for when a talk's words could be recalled
         pointed = False
+        not_yet: list[str] = []  # talks of a later day the post does not name that day of
         for tid, cand in found.items():
             has = kinds[tid]
-            by_speaker = "author" in has or "author_near" in has
+            by_speaker = "author" in has or "author_near" in has or "repost" in has  # or a boost of their post
             talk_day = self.talk_day[tid]
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
-                for e in cand.evidence:  # "my CFP on feature flags got rejected", the day before
-                    e.weight *= BEFORE
+                not_yet.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
+                continue
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
                     if e.kind in PERSON_KINDS and not by_speaker:
@@ -827,6 +882,8 @@ class Matcher:
             # Something names a talk: what the post says, or its speaker sharing "slides", "my talk".
             pointed = pointed or (not cand.referenced and not has.isdisjoint(CONTENT_KINDS)
                                   and cand.says() >= W_WORDS_MIN) or (own and "author_near" in has)
+        for tid in not_yet:
+            del found[tid]
         for tid, cand in found.items():
             says = cand.says() if not kinds[tid].isdisjoint(CONTENT_KINDS) else 0  # timing only: nothing said
             if not says:
@@ -853,6 +910,13 @@ class Matcher:
 def match(post: Post, talks: Iterable[Talk], tz: str | ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Match one post (builds a `Matcher` each call: use `Matcher` for many posts)."""
     return Matcher(talks, tz).match(post)
+
+
+def _last_names_of(names: list[str]) -> list[str]:
+    """The speakers' last names as written ("Wimmer"), each once, none that is also a first name here."""
+    firsts = set(_first_names(names))
+    lasts = [n.split()[-1] for n in names if len(n.split()) >= 2]
+    return list(dict.fromkeys(x for x in lasts if len(x) >= 4 and x.istitle() and x not in firsts))
 
 
 def _first_names(names: list[str]) -> list[str]:
@@ -928,6 +992,12 @@ def _is_list(text: str) -> bool:
 def _topics(cand: Candidate) -> float:
     """The weight of the talk's words the post uses (its title's, its abstract's)."""
     return 0.0 if cand.referenced else sum(e.weight for e in cand.evidence if e.kind in WORD_KINDS)
+
+
+def _in_reply(first: Candidate, second: Candidate) -> bool:
+    """A reply to a post about the first talk, the second only sharing topic words ("ask them whether
+    the CRA makes things worse for hobby maintainers" under the panel's thread): the first."""
+    return any(e.kind == "reply" for e in first.evidence) and {e.kind for e in second.evidence} <= WORD_KINDS | LATER_KINDS
 
 
 def _full_title(first: Candidate, second: Candidate) -> bool:
