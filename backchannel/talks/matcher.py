@@ -99,7 +99,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -111,7 +111,7 @@ from backchannel.talks.reading import find_handles
 from backchannel.talks.scripts import name_keys, person_keys
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, GOING_PHRASES, GOING_WORDS, KIND_WORDS, KINDS,
                                               LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS, TALK_WORDS, TalkWords)
-from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
+from backchannel.words import STOP, Memo, fold, is_cjk, stem, stems, tokens, words
 
 THRESHOLD = 3.5
 MARGIN = 1.5
@@ -206,7 +206,7 @@ _COUNTS = Memo(lambda w: w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.i
 # scores and 13,395 distinct word weights among 42,281).
 _ROUNDED = Memo(lambda v: round(v, 3), 100_000)
 _ROUNDED_WEIGHT = Memo(lambda v: round(v, 2), 100_000)
-_WEIGHT, _KIND = attrgetter("weight"), attrgetter("kind")
+_WEIGHT, _KIND, _FIRST = attrgetter("weight"), attrgetter("kind"), itemgetter(0)
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -295,7 +295,9 @@ class Matcher:
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
-        self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
+        # A post's word → its cognate among the talks' words, or "" (few new words once posts have come).
+        self._cognate_of = Memo(self._cognate, 200_000)
+        self._countable = set(filter(_COUNTS.__getitem__, self.vocabulary))  # what `_words` may count (a set: & gives sets)
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
@@ -388,10 +390,10 @@ class Matcher:
         # One pattern per first name: two speakers called Ana, or one listed twice, count once.
         self.first_names = {t.id: [(first, _word_pattern(first)) for first in _first_names(self.people[t.id])]
                             for t in self.talks}
-        self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
-        for tid, firsts in self.first_names.items():
-            for first, pattern in firsts:
-                self.by_first_word[_STEMS[fold(first)]].append((tid, first, pattern))
+        # ... and each talk's first names by their word, in the word's order (`_first_names_of_topics`
+        # looks at a post's few candidates, not at every speaker called "Maria").
+        self.first_words = {tid: sorted([(_STEMS[fold(first)], first, pattern) for first, pattern in firsts],
+                                        key=_FIRST) for tid, firsts in self.first_names.items() if firsts}
         # A first name only one speaker of the event has, and no everyday word ("Kwame", not
         # "Will"): "the talk by Kwame" names them at any time, as a full name does.
         firsts: dict[str, set[str]] = defaultdict(set)
@@ -495,9 +497,10 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
-        tokset = set(head) if len(toks) <= MAX_WORDS else set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
+        stemmed = stems(joined)
+        head = stemmed[:MAX_WORDS]
+        tokset = set(head) if len(toks) <= MAX_WORDS else set(stemmed)
         hrefs = html_links(post.html)
         topic_set = tokset
         if said := [phrase for phrase in self.room_phrases if phrase in joined]:
@@ -569,10 +572,11 @@ class Matcher:
                                add) -> None:
         """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
         Metrobús" the next day): the name confirms which of the talks with those words it is."""
-        for w in sorted(tokset & self.by_first_word.keys()):
-            for tid, first, pattern in self.by_first_word[w]:
-                cand = found.get(tid)
-                if cand is None or tid in running or any(e.kind == "name" for e in cand.evidence) \
+        for tid, cand in found.items():
+            if tid in running or tid not in self.first_words:
+                continue
+            for w, first, pattern in self.first_words[tid]:
+                if w not in tokset or any(e.kind == "name" for e in cand.evidence) \
                         or cand.says() < W_WORDS_MIN or not pattern.search(text):
                     continue
                 add(cand.talk, Evidence("name", W_FIRST_NAME, first))
@@ -613,19 +617,9 @@ class Matcher:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
         # Only words some talk's text has can count (the index, title pairs, short forms).
-        post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
+        post_words = self._countable.intersection(head)
         # The same word in another language ("accesibilidad", "accessibility"): see `_cognates`.
-        rest = tokset - self.vocabulary
-        memo = self._cognate_of
-        if len(memo) > 200_000:
-            memo.clear()
-        for w in rest:
-            c = memo.get(w)
-            if c is None:  # a word not seen before: few, once posts have come for a while
-                c = memo[w] = self.cognates.get(_cognate_key(w), "") \
-                    if len(w) >= COGNATE and w[:3] in self.cognate_heads else ""
-            if c:
-                post_words.add(c)
+        post_words.update(filter(None, map(self._cognate_of.__getitem__, tokset - self.vocabulary)))
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
             seq = list(filter(_COUNTS.__getitem__, head))
@@ -642,6 +636,11 @@ class Matcher:
             else:
                 kind = "title" if in_title else "words"
                 add(talk, Evidence(kind, _ROUNDED_WEIGHT[weight], ", ".join(matched[:4])))  # weight ≥ 1
+
+    def _cognate(self, word: str) -> str:
+        """The talks' word `word` is a cognate of, or "" (see `_cognates`)."""
+        return self.cognates.get(_cognate_key(word), "") \
+            if len(word) >= COGNATE and word[:3] in self.cognate_heads else ""
 
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""
