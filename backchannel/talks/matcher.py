@@ -449,10 +449,13 @@ class Matcher:
         for talk in self.talks:
             later = [o.start for o in by_room.get(talk.room or "", []) if o is not talk and o.start > talk.start]
             self.next_in_room[talk.id] = min(later) if later else None
-        # Each bucket's talks with their start, end, end of overrun and early start in whole
-        # microseconds (`_micros`): a post compares integers, not datetimes it adds to first.
+        # Each bucket's talks with their start, end, end of overrun, early start and the next talk's
+        # start in its room in whole microseconds (`_micros`): a post compares integers, not
+        # datetimes it adds to first.
+        nxt = {tid: None if start is None else _micros(start) for tid, start in self.next_in_room.items()}
         self.bucket_times = {b: [(t, _micros(t.start), _micros(t.end), _micros(t.end + self.overrun),
-                                  _micros(t.start - self.early)) for t in talks] for b, talks in self.buckets.items()}
+                                  _micros(t.start - self.early), nxt[t.id]) for t in talks]
+                             for b, talks in self.buckets.items()}
 
     # --- matching -------------------------------------------------------------------
 
@@ -737,14 +740,13 @@ class Matcher:
         ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
         going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
         now = _micros(when)
-        for talk, start, end, overrun, early in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
+        for talk, start, end, overrun, early, nxt in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
             if start <= now < end:
                 add(talk, Evidence("during", W_DURING))
                 running.append(talk)
             elif end <= now < overrun:
-                after = str(int((when - talk.end).total_seconds() // 60))
-                nxt = self.next_in_room.get(talk.id)
-                if nxt is not None and nxt <= when:  # the next talk there has begun: a weak hint only
+                after = str((now - end) // 60_000_000)  # whole minutes
+                if nxt is not None and nxt <= now:  # the next talk there has begun: a weak hint only
                     add(talk, Evidence("overrun", W_SUPERSEDED, after))
                     continue
                 add(talk, Evidence("overrun_free", W_OVERRUN, after))
@@ -970,6 +972,7 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
 
 COGNATE = 7  # words this long that begin alike (after `_cognate_key`) are one word in two languages
 _DOUBLED = re.compile(r"(.)\1")
+_Y_K, _FIRST_GROUP = str.maketrans("yk", "ic"), itemgetter(1)  # (a Match's group 1: no template to expand)
 
 
 def _cognate_key(word: str) -> str:
@@ -977,8 +980,8 @@ def _cognate_key(word: str) -> str:
     y, k ("accessibility" and "accesibilidad" → acesib, "electric" and "eléctricos" → electr)."""
     if not (word.isalpha() and word.isascii()):
         return ""
-    word = word.replace("ph", "f").replace("th", "t").replace("y", "i").replace("k", "c")
-    return _DOUBLED.sub(r"\1", word)[:6]
+    word = word.replace("ph", "f").replace("th", "t").translate(_Y_K)[:12]  # 12 letters give the first 6
+    return _DOUBLED.sub(_FIRST_GROUP, word)[:6] if _DOUBLED.search(word) else word[:6]
 
 
 def _cognates(index: Iterable[str]) -> dict[str, str]:
