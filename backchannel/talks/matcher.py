@@ -295,8 +295,10 @@ class Matcher:
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
-        # A post's word → its cognate among the talks' words, or "" (few new words once posts have come).
-        self._cognate_of = Memo(self._cognate, 200_000)
+        # A post's word → its cognate among the talks' words; words known to have none (the talks'
+        # own words, and every word looked at before): one set difference leaves a post's few others.
+        self._cognate_of: dict[str, str] = {}
+        self._no_cognate = set(self.vocabulary)
         self._countable = set(filter(_COUNTS.__getitem__, self.vocabulary))  # what `_words` may count (a set: & gives sets)
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
@@ -394,6 +396,7 @@ class Matcher:
         # looks at a post's few candidates, not at every speaker called "Maria").
         self.first_words = {tid: sorted([(_STEMS[fold(first)], first, pattern) for first, pattern in firsts],
                                         key=_FIRST) for tid, firsts in self.first_names.items() if firsts}
+        self.first_word_set = {w for firsts in self.first_words.values() for w, _, _ in firsts}
         # A first name only one speaker of the event has, and no everyday word ("Kwame", not
         # "Will"): "the talk by Kwame" names them at any time, as a full name does.
         firsts: dict[str, set[str]] = defaultdict(set)
@@ -575,6 +578,8 @@ class Matcher:
                                add) -> None:
         """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
         Metrobús" the next day): the name confirms which of the talks with those words it is."""
+        if tokset.isdisjoint(self.first_word_set):
+            return  # no speaker's first name in the post: most posts
         for tid, cand in found.items():
             if tid in running or tid not in self.first_words:
                 continue
@@ -622,7 +627,10 @@ class Matcher:
         # Only words some talk's text has can count (the index, title pairs, short forms).
         post_words = self._countable.intersection(head)
         # The same word in another language ("accesibilidad", "accessibility"): see `_cognates`.
-        post_words.update(filter(None, map(self._cognate_of.__getitem__, tokset - self.vocabulary)))
+        for w in tokset - self._no_cognate:
+            c = self._cognate_of.get(w) or self._cognate(w)
+            if c:
+                post_words.add(c)
         pairs = []
         if len(post_words & self.words.bigram_words) >= 2:  # two title words: are they side by side?
             seq = list(filter(_COUNTS.__getitem__, head))
@@ -641,9 +649,15 @@ class Matcher:
                 add(talk, Evidence(kind, _ROUNDED_WEIGHT[weight], ", ".join(matched[:4])))  # weight ≥ 1
 
     def _cognate(self, word: str) -> str:
-        """The talks' word `word` is a cognate of, or "" (see `_cognates`)."""
-        return self.cognates.get(_cognate_key(word), "") \
-            if len(word) >= COGNATE and word[:3] in self.cognate_heads else ""
+        """The talks' word a word new to this matcher is a cognate of, or "" (see `_cognates`); remembered."""
+        if len(self._no_cognate) + len(self._cognate_of) > 200_000 + len(self.vocabulary):
+            self._cognate_of, self._no_cognate = {}, set(self.vocabulary)  # bounded memory on endless new words
+        c = self.cognates.get(_cognate_key(word), "") if len(word) >= COGNATE and word[:3] in self.cognate_heads else ""
+        if c:
+            self._cognate_of[word] = c
+        else:
+            self._no_cognate.add(word)
+        return c
 
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""

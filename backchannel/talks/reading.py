@@ -126,7 +126,10 @@ def find_handles(value: str) -> list[str]:
         if handle.rsplit(".", 1)[-1] not in _NOT_HANDLE_TLDS and handle not in found:
             found.append(handle)
 
-    url = "://" in value  # the profile URLs' patterns need one, the handles' an "@": skip what cannot match
+    # The profile URLs' patterns need "://" and "/@", "/users/" or "bsky.app/profile/"; the handles'
+    # an "@": skip what cannot match (most links).
+    low = value.lower() if "://" in value else ""
+    url = "/@" in low or "/users/" in low or "bsky.app/profile/" in low
     for m in _FEDI_URL.finditer(value) if url else ():
         host = m.group(1).lower().removeprefix("www.")
         if host not in _NOT_FEDI_HOSTS:

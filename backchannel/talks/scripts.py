@@ -49,7 +49,7 @@ def name_keys(text: str) -> dict[str, str]:
     (key → the word as written); a three-syllable Korean name also gives its given name
     ("박혜진" → bakhyejin and hyejin). Empty for a text without those scripts."""
     out: dict[str, str] = {}
-    if text.isascii():
+    if text.isascii() or max(text) < "\u0370":  # Latin letters only, accented or not: no run to read
         return out
     for m in _RUNS.finditer(text):
         run = m.group(0)
