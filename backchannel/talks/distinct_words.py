@@ -196,8 +196,7 @@ class TalkWords:
         totals = [0.0] * len(self.ids)  # by a talk's position in `ids`; every word's share is > 0
         touched: list[int] = []  # positions, in the order found
         postings = self.postings
-        found_set = postings.keys() & post_words
-        found = sorted(found_set)  # in order: the same sums in every process
+        found = sorted(postings.keys() & post_words)  # in order: the same sums in every process
         for w in found:
             for i, s in postings[w]:
                 if not totals[i]:
@@ -217,7 +216,7 @@ class TalkWords:
             if total < least:
                 break  # best first: the rest are lower still
             worth = self.worth[tid]
-            hit = sorted(worth.keys() & found_set)  # its words are all indexed: these, in `found`'s order
+            hit = list(filter(worth.__contains__, found))  # its words are all indexed: these, in order
             # Best first, ties by the word (reverse keeps the sort stable)
             out[tid] = (total, pairs.get(i, []) + sorted(hit, key=worth.__getitem__, reverse=True),
                         self.titles[tid].issuperset(hit))
