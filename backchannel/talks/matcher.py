@@ -299,7 +299,7 @@ class Matcher:
         # own words, and every word looked at before): one set difference leaves a post's few others.
         self._cognate_of: dict[str, str] = {}
         self._no_cognate = set(self.vocabulary)
-        self._countable = set(filter(_COUNTS.__getitem__, self.vocabulary))  # what `_words` may count (a set: & gives sets)
+        self._countable = set(filter(_COUNTS.__getitem__, self.vocabulary))  # what `_words` may count, as a set
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
