@@ -199,32 +199,42 @@ class TalkWords:
                 if value >= FLOOR:
                     worth[w] = value
                     self.index[w].append((tid, value))
+        # `index` with each talk by its position in `ids`: `score` adds into a list, not a dict.
+        self.ids = list(docs)
+        at = {tid: i for i, tid in enumerate(self.ids)}
+        self.postings = {w: [(at[tid], value) for tid, value in talks] for w, talks in self.index.items()}
+        self.bigrams_at = {pair: [at[tid] for tid in tids] for pair, tids in self.bigrams.items()}
 
     def score(self, post_words: Iterable[str], post_bigrams: Iterable[tuple[str, str]] = (), least: float = 0.0,
               top: int = TOP) -> dict[str, tuple[float, list[str], bool]]:
         """talk id → (score, the words that matched (best first), whether they are all title words),
         for the `top` talks scoring at least `least` (only the best few can decide a match)."""
-        totals: dict[str, float] = {}
-        index = self.index
-        found = sorted(index.keys() & post_words)  # in order: the same sums in every process
+        totals = [0.0] * len(self.ids)  # by a talk's position in `ids`; every word's share is > 0
+        touched: list[int] = []  # positions, in the order found
+        postings = self.postings
+        found = sorted(postings.keys() & post_words)  # in order: the same sums in every process
         for w in found:
-            for tid, s in index[w]:
-                totals[tid] = totals.get(tid, 0.0) + s
-        pairs: dict[str, list[str]] = {}
+            for i, s in postings[w]:
+                if not totals[i]:
+                    touched.append(i)
+                totals[i] += s
+        pairs: dict[int, list[str]] = {}
         for pair in post_bigrams:
-            for tid in self.bigrams.get(pair, ()):
-                totals[tid] = totals.get(tid, 0.0) + BIGRAM
-                pairs.setdefault(tid, []).append(" ".join(pair))
+            for i in self.bigrams_at.get(pair, ()):
+                if not totals[i]:
+                    touched.append(i)
+                totals[i] += BIGRAM
+                pairs.setdefault(i, []).append(" ".join(pair))
         # The best `top` (a stable sort: ties keep the order they were found in), then the floor.
-        best = [(tid, totals[tid]) for tid in sorted(totals, key=totals.__getitem__, reverse=True)[:top]]
         out = {}
-        for tid, total in best:
+        for i in sorted(touched, key=totals.__getitem__, reverse=True)[:top]:
+            total, tid = totals[i], self.ids[i]
             if total < least:
                 break  # best first: the rest are lower still
             worth = self.worth[tid]
             hit = list(filter(worth.__contains__, found))  # its words are all indexed: these, in order
             # Best first, ties by the word (reverse keeps the sort stable)
-            out[tid] = (total, pairs.get(tid, []) + sorted(hit, key=worth.__getitem__, reverse=True),
+            out[tid] = (total, pairs.get(i, []) + sorted(hit, key=worth.__getitem__, reverse=True),
                         self.titles[tid].issuperset(hit))
         return out
 

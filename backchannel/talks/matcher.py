@@ -109,7 +109,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -122,7 +122,7 @@ from backchannel.talks.scripts import name_keys, person_keys
 from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, GOING_PHRASES, GOING_WORDS,
                                               KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS,
                                               TALK_WORDS, TalkWords)
-from backchannel.words import STOP, Memo, fold, is_cjk, stem, tokens, words
+from backchannel.words import STOP, Memo, fold, is_cjk, stem, stems, tokens, words
 
 THRESHOLD = 3.5
 MARGIN = 1.5
@@ -228,7 +228,7 @@ _COUNTS = Memo(lambda w: w not in STOP and (len(w) > 1 or is_cjk(w)) and not w.i
 # scores and 13,395 distinct word weights among 42,281).
 _ROUNDED = Memo(lambda v: round(v, 3), 100_000)
 _ROUNDED_WEIGHT = Memo(lambda v: round(v, 2), 100_000)
-_WEIGHT, _KIND = attrgetter("weight"), attrgetter("kind")
+_WEIGHT, _KIND, _FIRST = attrgetter("weight"), attrgetter("kind"), itemgetter(0)
 MAX_CHARS = 20_000  # a long blog entry names its talk near the top; the rest only costs time
 MAX_WORDS = 300  # ... and its words past these are not weighed against every abstract
 MAX_REMEMBERED = 100_000  # posts whose talk is remembered, for replies to them
@@ -320,7 +320,11 @@ class Matcher:
         self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
-        self._cognate_of: dict[str, str] = {}  # a post's word → its cognate among the talks' words, or ""
+        # A post's word → its cognate among the talks' words; words known to have none (the talks'
+        # own words, and every word looked at before): one set difference leaves a post's few others.
+        self._cognate_of: dict[str, str] = {}
+        self._no_cognate = set(self.vocabulary)
+        self._countable = set(filter(_COUNTS.__getitem__, self.vocabulary))  # what `_words` may count, as a set
         self._index_people()
         # iCalendar's LOCATION may add the venue and city ("Sala 2, Foro Tacubaya, Ciudad de México"):
         # posts name the room, its first part.
@@ -423,10 +427,11 @@ class Matcher:
         self.stage_names = {tid: firsts + [(last, _word_pattern(last)) for last in _last_names_of(self.people[tid])
                                            if self.words.rarity(_STEMS[fold(last)]) >= FIRST_NAME_RARITY]
                             for tid, firsts in self.first_names.items()}
-        self.by_first_word: dict[str, list[tuple[str, str, re.Pattern]]] = defaultdict(list)  # its word → talks
-        for tid, firsts in self.first_names.items():
-            for first, pattern in firsts:
-                self.by_first_word[_STEMS[fold(first)]].append((tid, first, pattern))
+        # ... and each talk's first names by their word, in the word's order (`_first_names_of_topics`
+        # looks at a post's few candidates, not at every speaker called "Maria").
+        self.first_words = {tid: sorted([(_STEMS[fold(first)], first, pattern) for first, pattern in firsts],
+                                        key=_FIRST) for tid, firsts in self.first_names.items() if firsts}
+        self.first_word_set = {w for firsts in self.first_words.values() for w, _, _ in firsts}
         # A first name only one speaker of the event has, and no everyday word ("Kwame", not
         # "Will"): "the talk by Kwame" names them at any time, as a full name does.
         firsts: dict[str, set[str]] = defaultdict(set)
@@ -482,10 +487,13 @@ class Matcher:
         for talk in self.talks:
             later = [o.start for o in by_room.get(talk.room or "", []) if o is not talk and o.start > talk.start]
             self.next_in_room[talk.id] = min(later) if later else None
-        # Each bucket's talks with their start, end, end of overrun and early start in whole
-        # microseconds (`_micros`): a post compares integers, not datetimes it adds to first.
+        # Each bucket's talks with their start, end, end of overrun, early start and the next talk's
+        # start in its room in whole microseconds (`_micros`): a post compares integers, not
+        # datetimes it adds to first.
+        nxt = {tid: None if start is None else _micros(start) for tid, start in self.next_in_room.items()}
         self.bucket_times = {b: [(t, _micros(t.start), _micros(t.end), _micros(t.end + self.overrun),
-                                  _micros(t.start - self.early)) for t in talks] for b, talks in self.buckets.items()}
+                                  _micros(t.start - self.early), nxt[t.id]) for t in talks]
+                             for b, talks in self.buckets.items()}
 
     # --- matching -------------------------------------------------------------------
 
@@ -535,9 +543,10 @@ class Matcher:
 
         text = post.text[:MAX_CHARS] if post.text else ""
         toks = tokens(text)
-        head = list(map(_STEMS.__getitem__, toks[:MAX_WORDS]))
-        tokset = set(head) if len(toks) <= MAX_WORDS else set(map(_STEMS.__getitem__, set(toks)))
         joined = " " + " ".join(toks) + " "
+        stemmed = stems(joined)
+        head = stemmed[:MAX_WORDS]
+        tokset = set(head) if len(toks) <= MAX_WORDS else set(stemmed)
         hrefs = html_links(post.html)
         topic_set = tokset
         if said := [phrase for phrase in self.room_phrases if phrase in joined]:
@@ -619,10 +628,13 @@ class Matcher:
                                add) -> None:
         """A speaker's first name next to their talk's topic, at any time ("las slides de Jorge del
         Metrobús" the next day): the name confirms which of the talks with those words it is."""
-        for w in sorted(tokset & self.by_first_word.keys()):
-            for tid, first, pattern in self.by_first_word[w]:
-                cand = found.get(tid)
-                if cand is None or tid in running or any(e.kind == "name" for e in cand.evidence) \
+        if tokset.isdisjoint(self.first_word_set):
+            return  # no speaker's first name in the post: most posts
+        for tid, cand in found.items():
+            if tid in running or tid not in self.first_words:
+                continue
+            for w, first, pattern in self.first_words[tid]:
+                if w not in tokset or any(e.kind == "name" for e in cand.evidence) \
                         or cand.says() < W_WORDS_MIN or not pattern.search(text):
                     continue
                 add(cand.talk, Evidence("name", W_FIRST_NAME, first))
@@ -663,17 +675,10 @@ class Matcher:
         """Distinctive words of a talk's title and abstract (BM25, see `talk_words`) among the
         post's first words (`head`, stemmed); a full title anywhere in it (`tokset`)."""
         # Only words some talk's text has can count (the index, title pairs, short forms).
-        post_words = set(filter(_COUNTS.__getitem__, self.vocabulary.intersection(head)))
+        post_words = self._countable.intersection(head)
         # The same word in another language ("accesibilidad", "accessibility"): see `_cognates`.
-        rest = tokset - self.vocabulary
-        memo = self._cognate_of
-        if len(memo) > 200_000:
-            memo.clear()
-        for w in rest:
-            c = memo.get(w)
-            if c is None:  # a word not seen before: few, once posts have come for a while
-                c = memo[w] = self.cognates.get(_cognate_key(w), "") \
-                    if len(w) >= COGNATE and w[:3] in self.cognate_heads else ""
+        for w in tokset - self._no_cognate:
+            c = self._cognate_of.get(w) or self._cognate(w)
             if c:
                 post_words.add(c)
         pairs = []
@@ -692,6 +697,17 @@ class Matcher:
             else:
                 kind = "title" if in_title else "words"
                 add(talk, Evidence(kind, _ROUNDED_WEIGHT[weight], ", ".join(matched[:4])))  # weight ≥ 1
+
+    def _cognate(self, word: str) -> str:
+        """The talks' word a word new to this matcher is a cognate of, or "" (see `_cognates`); remembered."""
+        if len(self._no_cognate) + len(self._cognate_of) > 200_000 + len(self.vocabulary):
+            self._cognate_of, self._no_cognate = {}, set(self.vocabulary)  # bounded memory on endless new words
+        c = self.cognates.get(_cognate_key(word), "") if len(word) >= COGNATE and word[:3] in self.cognate_heads else ""
+        if c:
+            self._cognate_of[word] = c
+        else:
+            self._no_cognate.add(word)
+        return c
 
     def _author(self, post: Post, tokset: set[str], add) -> None:
         """A speaker's own post: announcing the talk before it, sharing slides after it."""
@@ -790,14 +806,13 @@ class Matcher:
         ahead: set[str] = set()  # rooms someone is going to just before their next talk begins
         going = bool(rooms) and (not GOING_WORDS.isdisjoint(joined.split()) or any(p in joined for p in GOING_PHRASES))
         now = _micros(when)
-        for talk, start, end, overrun, early in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
+        for talk, start, end, overrun, early, nxt in self.bucket_times.get(int(when.timestamp()) // _BUCKET, ()):
             if start <= now < end:
                 add(talk, Evidence("during", W_DURING))
                 running.append(talk)
             elif end <= now < overrun:
-                after = str(int((when - talk.end).total_seconds() // 60))
-                nxt = self.next_in_room.get(talk.id)
-                if nxt is not None and nxt <= when:  # the next talk there has begun: a weak hint only
+                after = str((now - end) // 60_000_000)  # whole minutes
+                if nxt is not None and nxt <= now:  # the next talk there has begun: a weak hint only
                     add(talk, Evidence("overrun", W_SUPERSEDED, after))
                     continue
                 add(talk, Evidence("overrun_free", W_OVERRUN, after))
@@ -1041,6 +1056,7 @@ def _last_names(by_name: dict[str, list[Talk]]) -> dict[str, list[tuple[str, str
 
 COGNATE = 7  # words this long that begin alike (after `_cognate_key`) are one word in two languages
 _DOUBLED = re.compile(r"(.)\1")
+_Y_K, _FIRST_GROUP = str.maketrans("yk", "ic"), itemgetter(1)  # (a Match's group 1: no template to expand)
 
 
 def _cognate_key(word: str) -> str:
@@ -1048,8 +1064,8 @@ def _cognate_key(word: str) -> str:
     y, k ("accessibility" and "accesibilidad" → acesib, "electric" and "eléctricos" → electr)."""
     if not (word.isalpha() and word.isascii()):
         return ""
-    word = word.replace("ph", "f").replace("th", "t").replace("y", "i").replace("k", "c")
-    return _DOUBLED.sub(r"\1", word)[:6]
+    word = word.replace("ph", "f").replace("th", "t").translate(_Y_K)[:12]  # 12 letters give the first 6
+    return _DOUBLED.sub(_FIRST_GROUP, word)[:6] if _DOUBLED.search(word) else word[:6]
 
 
 def _cognates(index: Iterable[str]) -> dict[str, str]:

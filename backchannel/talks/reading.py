@@ -106,6 +106,7 @@ _FEDI = re.compile(rf"(?<![\w@/.])@([a-z0-9_](?:[a-z0-9_.-]{{0,63}}[a-z0-9_])?)@
 _BSKY = re.compile(rf"(?<![\w@/.])@({_DOMAIN})(?![\w@-]|\.\w)", re.I)
 _FEDI_URL = re.compile(rf"https?://({_DOMAIN})/(?:@|users/)([a-z0-9_.-]+)", re.I)
 _BSKY_URL = re.compile(rf"https?://bsky\.app/profile/({_DOMAIN})", re.I)
+_PROFILE_PART = re.compile(r"/@|/users/|bsky\.app/profile/", re.I)  # what either URL pattern needs
 _HASHTAG_LINE = re.compile(r"(?im)^[ \t]*(?:hashtag|talk hashtag|tag)[ \t]*:[ \t]*#?([^\W_][\w]{1,60})")
 _NOT_HANDLE_TLDS = {"png", "jpg", "jpeg", "gif", "html", "htm", "pdf", "svg", "webp"}
 # Sites with /@name profile URLs that are not fediverse servers.
@@ -126,7 +127,9 @@ def find_handles(value: str) -> list[str]:
         if handle.rsplit(".", 1)[-1] not in _NOT_HANDLE_TLDS and handle not in found:
             found.append(handle)
 
-    url = "://" in value  # the profile URLs' patterns need one, the handles' an "@": skip what cannot match
+    # The profile URLs' patterns need "://" and "/@", "/users/" or "bsky.app/profile/"; the handles'
+    # an "@": skip what cannot match (most links).
+    url = "://" in value and _PROFILE_PART.search(value) is not None
     for m in _FEDI_URL.finditer(value) if url else ():
         host = m.group(1).lower().removeprefix("www.")
         if host not in _NOT_FEDI_HOSTS:

@@ -19,7 +19,7 @@ import re
 
 from anyascii import anyascii
 
-from backchannel.words import fold
+from backchannel.words import Memo, fold
 
 # Runs that may be one name: katakana (with the long-vowel mark; "・" separates given and
 # family name), hangul words, Cyrillic or Greek words.
@@ -41,12 +41,15 @@ def name_key(name: str) -> str:
     return key
 
 
+_KEYS = Memo(name_key, 100_000)  # a post's word → its key: words repeat across posts
+
+
 def name_keys(text: str) -> dict[str, str]:
     """Keys of the words of a post that are written in kana, hangul, Cyrillic or Greek
     (key → the word as written); a three-syllable Korean name also gives its given name
     ("박혜진" → bakhyejin and hyejin). Empty for a text without those scripts."""
     out: dict[str, str] = {}
-    if text.isascii():
+    if text.isascii() or max(text) < "\u0370":  # Latin letters only, accented or not: no run to read
         return out
     for m in _RUNS.finditer(text):
         run = m.group(0)
@@ -56,7 +59,7 @@ def name_keys(text: str) -> dict[str, str]:
         else:
             parts = run.split("・")
         for part in parts:
-            key = name_key(part)
+            key = _KEYS[part]
             if len(key) >= 3:
                 out.setdefault(key, part)
             if _KANA_EPENTHETIC.search(key) and "\u30a1" <= part[0] <= "\u30fa":  # イネス → inesu → ines
