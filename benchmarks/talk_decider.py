@@ -91,6 +91,24 @@ def cost(folder: Path, decider: Decider, repeat: int = 5) -> tuple[float, float]
     return (t1 - t0) / (repeat * len(posts)), (t2 - t1) / (repeat * len(posts))
 
 
+def speed(count: int, decider: Decider) -> tuple[int, float, float]:
+    """CPU seconds to gather the evidence for `count` posts against talk_matching's 200-talk
+    programme (`Matcher.candidates`, the bulk of `match`), and to decide over it (`choose`)."""
+    import talk_matching
+    from backchannel.talks.programme import parse_schedule
+    data, talks = talk_matching.programme()
+    schedule = parse_schedule(data, "bench.json", "UTC")
+    matcher = Matcher(schedule.talks, "UTC")
+    batch = talk_matching.posts(count, talks)
+    cpu = time.process_time()
+    ranked = [matcher.candidates(p) for p in batch]
+    evidence = time.process_time() - cpu
+    cpu = time.process_time()
+    for p, r in zip(batch, ranked):
+        decider.choose(r, p)
+    return len(schedule.talks), evidence, time.process_time() - cpu
+
+
 def leave_one_out(trainer, l2: float) -> list[dict]:
     names = trainer.set_names()
     data = {name: trainer.examples(trainer.SETS / name) for name in names}
@@ -123,8 +141,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--l2", type=float, help="the training penalty (default: the script's)")
     parser.add_argument("--score", type=Path, metavar="SET", help="score this set with the rules and the shipped model")
+    parser.add_argument("--speed", type=int, metavar="POSTS",
+                        help="only time the shipped model against talk_matching's programme with this many posts")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.speed:
+        talks, evidence, deciding = speed(args.speed, Decider.load())
+        print(f"{args.speed} posts, {talks} talks: gathering evidence {evidence:.2f} s CPU "
+              f"({args.speed / evidence:,.0f} posts/s), deciding {deciding:.2f} s CPU "
+              f"({deciding / evidence:.1%} of it)")
+        return
     trainer = _trainer()
     l2 = trainer.L2 if args.l2 is None else args.l2
     if args.score:

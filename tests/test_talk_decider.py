@@ -92,6 +92,15 @@ def test_features_are_generic_and_sparse(matcher):
     rows = features(matcher.candidates(p), p)
     assert rows and all(set(row) <= set(range(len(FEATURES))) and all(row.values()) for row in rows)
     assert rows[0][FEATURES.index("rank0")] == 1.0 and rows[0][FEATURES.index("question")] == 1.0
+    # `choose` searches the text only when that could change the answer: the same answer.
+    decider = Decider.load()
+    for q in (p, post(140, "Patroni failover or design tokens? can't decide"), post(125, "ok, here we go")):
+        rows = features(matcher.candidates(q), q)
+        probs = [decider.probability(row) for row in rows]
+        best = max(range(len(probs)), key=lambda i: (probs[i], -i))
+        pick, probability = decider.choose(matcher.candidates(q), q)
+        assert pick == (best if probs[best] >= 0.5 else None)
+        assert probability == probs[best] if pick is not None else probability >= probs[best]
     # Nothing in a feature's name comes from a set: evidence kinds, scores, ranks, the post's shape.
     assert all(name.startswith("ev:") or name.isidentifier() for name in FEATURES)
 

@@ -12,7 +12,9 @@ that probability is at least one half; otherwise the post belongs to no talk.
     decider = Decider.load()
     pick, probability = decider.choose(matcher.candidates(post), post)
 
-Pure Python: a dot product per candidate, a few microseconds a post.
+Pure Python, and not cheap: about a fifth of what gathering the evidence costs against a
+200-talk programme (`python benchmarks/talk_decider.py --speed 10000`), which is one reason
+`Matcher.match` does not use it (README, Talks).
 """
 
 from __future__ import annotations
@@ -46,14 +48,29 @@ _EV = {k: _INDEX[f"ev:{k}"] for k in _ORDER}
 
 def features(ranked: list[Candidate], post: Post) -> list[dict[int, float]]:
     """The features of the best `TOP` candidates, each a sparse {feature index: value}."""
+    said = _text_features(post.text or "")
+    return [{**row, **said} for row in _rows(ranked, post)]
+
+
+def _text_features(text: str) -> dict[int, float]:
+    """What only a search of the whole text tells (the same for every candidate of the post)."""
+    found = {}
+    if _CHOICE.search(text):
+        found[_INDEX["choice"]] = 1.0
+    if _is_list(text):
+        found[_INDEX["list"]] = 1.0
+    return found
+
+
+TEXT_FEATURES = (_INDEX["choice"], _INDEX["list"])
+
+
+def _rows(ranked: list[Candidate], post: Post) -> list[dict[int, float]]:
+    """`features` but for `_text_features`."""
     top = ranked[:TOP]
     text = post.text or ""
     running = sum(1 for c in ranked if any(e.kind in NOW_KINDS for e in c.evidence))
     common: dict[int, float] = {_INDEX["candidates"]: float(min(len(ranked), 6)), _INDEX["running"]: float(running)}
-    if _CHOICE.search(text):
-        common[_INDEX["choice"]] = 1.0
-    if _is_list(text):
-        common[_INDEX["list"]] = 1.0
     if post.reply_to:
         common[_INDEX["reply"]] = 1.0
     if post.is_repost:
@@ -125,16 +142,30 @@ class Decider:
         return list(_model(path).get("trained_on", []))
 
     def probability(self, row: dict[int, float]) -> float:
-        z = self.bias + sum(self.weights[i] * v for i, v in row.items())
-        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
+        return _sigmoid(self._z(row))
+
+    def _z(self, row: dict[int, float]) -> float:
+        weights = self.weights
+        return self.bias + sum([weights[i] * v for i, v in row.items()])
 
     def choose(self, ranked: list[Candidate], post: Post) -> tuple[int | None, float]:
-        """The position in `ranked` of the post's talk (None: no talk) and its probability."""
+        """The position in `ranked` of the post's talk (None: no talk) and its probability (when
+        None, at most this)."""
         if not ranked:
             return None, 0.0
-        probs = [self.probability(row) for row in features(ranked, post)]
-        best = max(range(len(probs)), key=lambda i: (probs[i], -i))
-        return (best if probs[best] >= self.threshold else None), probs[best]
+        zs = [self._z(row) for row in _rows(ranked, post)]
+        best = max(range(len(zs)), key=lambda i: (zs[i], -i))
+        # The text's own features move every candidate alike: searched for only when they could
+        # lift the best one over the threshold (most posts are clearly about no talk).
+        rise = sum(max(0.0, self.weights[i]) for i in TEXT_FEATURES)
+        if _sigmoid(zs[best] + rise) < self.threshold:
+            return None, _sigmoid(zs[best] + rise)
+        z = zs[best] + sum(self.weights[i] * v for i, v in _text_features(post.text or "").items())
+        return (best if _sigmoid(z) >= self.threshold else None), _sigmoid(z)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
 
 def _model(path: Path | None) -> dict:
