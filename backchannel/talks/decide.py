@@ -25,8 +25,9 @@ from importlib import resources
 from pathlib import Path
 
 from backchannel.models import Post
-from backchannel.talks.matcher import (_CHOICE, _ORDER, DOMINANT, MARGIN, MAX_REMEMBERED, NOW_KINDS, THRESHOLD, STRONG_KINDS, Candidate,
-                                       Matcher, _by_its_speaker, _full_title, _is_list, _running_and_louder)
+from backchannel.talks.matcher import (_CHOICE, _ORDER, DOMINANT, MARGIN, MAX_REMEMBERED, NOW_KINDS, STRONG_KINDS,
+                                       THRESHOLD, Candidate, Matcher, _by_its_speaker, _full_title, _is_list,
+                                       _running_and_louder)
 
 TOP = 3  # candidates weighed, best first by the matcher's score
 MODEL_FILE = "talk_decider.json"
