@@ -6,10 +6,10 @@ it was not trained on? Leave one programme out: train on the other sets, score t
     python benchmarks/talk_decider.py --score path/to/set   # a new set: rules vs the shipped model
 
 For each labelled set: the rules (`Matcher.match`, as shipped) and the learned decision
-(`decide.decide`, trained by `scripts/train_talk_decider.py` on the other sets) on the same
+(`talk_decide.decide`, trained by `benchmarks/train_talk_decider.py` on the other sets) on the same
 posts, in every programme format it comes in. `only rules` and `only learned` count the posts
 one of them gets right and the other not; `reachable` is the share of posts a decision over
-the best `decide.TOP` candidates could get right at all (the labelled talk is among them, or
+the best `talk_decide.TOP` candidates could get right at all (the labelled talk is among them, or
 the label is none). With `--score`, a set outside tests/data/talks is scored by the rules and
 by the shipped model (trained on every set there). Also: what the decision costs next to
 gathering the evidence.
@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import talk_accuracy  # noqa: E402
-from backchannel.talks.decide import Decider, decide  # noqa: E402
+from talk_decide import Decider, decide  # noqa: E402
 from backchannel.talks.matcher import Matcher  # noqa: E402
 from backchannel.talks.programme import load_schedule  # noqa: E402
 
 
 def _trainer():
-    spec = importlib.util.spec_from_file_location("train_talk_decider", ROOT / "scripts" / "train_talk_decider.py")
+    spec = importlib.util.spec_from_file_location("train_talk_decider", ROOT / "benchmarks" / "train_talk_decider.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -19,7 +19,7 @@ def test_wheel_contains_every_package_and_its_data(tmp_path):
     expected = {"backchannel/cli/main.py", "backchannel/config_keys.py", "backchannel/collectors/base.py",
                 "backchannel/classify/data/model.json", "backchannel/demo/data/schedule.json",
                 "backchannel/demo/data/mastodon-a.json", "backchannel/demo/data/bluesky.json",
-                "backchannel/site_templates/__init__.py", "backchannel/talks/talk_decider.json"}
+                "backchannel/site_templates/__init__.py"}
     assert expected <= names
     shipped = {"backchannel/" + p.relative_to(ROOT).as_posix()
                for p in (ROOT / "site_templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts}

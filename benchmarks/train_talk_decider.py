@@ -1,10 +1,10 @@
-"""Train the talk matcher's learned decision (`backchannel/talks/decide.py`) on the labelled sets.
+"""Train the talk matcher's learned decision (`benchmarks/talk_decide.py`) on the labelled sets.
 
-    python scripts/train_talk_decider.py                  # all sets in tests/data/talks → the package's JSON
-    python scripts/train_talk_decider.py --out model.json --sets dev heldout
+    python benchmarks/train_talk_decider.py                  # all sets in tests/data/talks → benchmarks/talk_decider.json
+    python benchmarks/train_talk_decider.py --out model.json --sets dev heldout
 
 Every post of every set, in every programme format, goes through the matcher; the best few
-candidates become examples (features from `decide.features`, 1 for the labelled talk, 0 for
+candidates become examples (features from `talk_decide.features`, 1 for the labelled talk, 0 for
 the others). A logistic regression with an L2 penalty is fitted by Newton's method in pure
 Python: the same data give the same weights, to the digits written. Takes a few seconds.
 """
@@ -22,12 +22,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import talk_accuracy  # noqa: E402
-from backchannel.talks.decide import FEATURES, MODEL_FILE, TOP, features  # noqa: E402
+from talk_decide import FEATURES, MODEL_FILE, TOP, features  # noqa: E402
 from backchannel.talks.matcher import Matcher  # noqa: E402
 from backchannel.talks.programme import load_schedule  # noqa: E402
 
 SETS = ROOT / "tests" / "data" / "talks"
-OUT = ROOT / "backchannel" / "talks" / MODEL_FILE
+OUT = ROOT / "benchmarks" / MODEL_FILE
 L2 = 100.0  # penalty on the (scaled) weights: the best of 0.1 to 3,000 in the leave-one-out table
 DIGITS = 4  # weights are written rounded: the same on every machine
 
@@ -113,8 +113,8 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 def train(names: list[str], folder: Path = SETS, l2: float = L2) -> dict:
     data = [ex for name in names for ex in examples(folder / name)]
     model = fit(data, l2)
-    return {"about": "backchannel's learned talk decision: see backchannel/talks/decide.py and "
-                     "scripts/train_talk_decider.py", "trained_on": names, "l2": l2, "threshold": 0.5, **model}
+    return {"about": "backchannel's learned talk decision: see benchmarks/talk_decide.py and "
+                     "benchmarks/train_talk_decider.py", "trained_on": names, "l2": l2, "threshold": 0.5, **model}
 
 
 def main() -> None:

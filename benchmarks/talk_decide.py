@@ -5,14 +5,15 @@ The matcher (`matcher.Matcher`) gathers evidence per talk and decides by hand-se
 best few candidates by generic figures only — the summed weight of each kind of evidence,
 its score, rank and gap to the others, how many talks were running, whether the post is a
 reply, a repost or a question, how long it is — never words, talk ids or languages, and a
-logistic model (weights in `talk_decider.json`, trained by `scripts/train_talk_decider.py`)
+logistic model (weights in `talk_decider.json`, trained by `benchmarks/train_talk_decider.py`)
 gives each the probability that it is the post's talk. The most likely one is attached when
 that probability is at least one half; otherwise the post belongs to no talk.
 
     decider = Decider.load()
     pick, probability = decider.choose(matcher.candidates(post), post)
 
-Pure Python, and not cheap: about a fifth of what gathering the evidence costs against a
+A benchmark, not part of the package: it did not beat the rules on programmes no one had
+tuned on (README, Talks). Pure Python, and not cheap: about a fifth of what gathering the evidence costs against a
 200-talk programme (`python benchmarks/talk_decider.py --speed 10000`), which is one reason
 `Matcher.match` does not use it (README, Talks).
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-from importlib import resources
 from pathlib import Path
 
 from backchannel.models import Post
@@ -133,7 +133,7 @@ class Decider:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Decider":
-        """The shipped model (`talk_decider.json` next to this module), or the one at `path`."""
+        """The model `train_talk_decider.py` wrote next to this file, or the one at `path`."""
         data = _model(path)
         return cls(data["weights"], data["bias"], data.get("threshold", 0.5))
 
@@ -170,9 +170,7 @@ def _sigmoid(z: float) -> float:
 
 
 def _model(path: Path | None) -> dict:
-    text = path.read_text(encoding="utf-8") if path else \
-        resources.files("backchannel.talks").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads((path or Path(__file__).with_name(MODEL_FILE)).read_text(encoding="utf-8"))
 
 
 def decide(matcher: Matcher, decider: Decider, post: Post) -> tuple[str | None, str | None]:
