@@ -107,6 +107,7 @@ evidence, strongest first.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
@@ -139,6 +140,7 @@ DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says t
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
 W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+INFLECTED_STEM, INFLECTED_ENDING = 5, 3  # "stream" + "ing": the same word
 ROUNDUP = 3  # a post naming this many talks by their topics alone is about the event, not one of them
 LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
@@ -217,6 +219,7 @@ _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
+TALK_NOT_KIND = TALK_WORDS - KIND_WORDS  # "talk", "slides": a kind alone names which item, not what of it
 ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
 
 
@@ -318,6 +321,9 @@ class Matcher:
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
+        # ... and "stream" where one is about streaming: a word of being there that a talk's word is, or
+        # begins as with an ending, is that talk's topic there.
+        self.not_about_a_talk = NOT_ABOUT_A_TALK - _inflected(NOT_ABOUT_A_TALK, self.vocabulary)
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
         # A post's word → its cognate among the talks' words; words known to have none (the talks'
@@ -569,14 +575,14 @@ class Matcher:
             add(self.by_id[original], Evidence("repost", W_REPLY))  # a boost of the speaker's announcement
         self._words(head, topic_set, add)
         self._author(post, tokset, add)
-        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS) \
+        being_there = not tokset.isdisjoint(self.not_about_a_talk) and tokset.isdisjoint(TALK_NOT_KIND) \
             or bool(said and _WHERE.search(text))  # "Wo ist der Klanglabor?": finding the room, not in it
         named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
             self._scripted_names(text, running, found, add)
         self._first_names_of_topics(found, running, text, tokset, add)
-        self._kinds(post.created_at, tokset, running, add)
+        self._kinds(post.created_at, tokset, running, being_there, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it. Once
             # the day's last item is over, a post is about the day ("fim do dia 1!") unless it says "talk".
@@ -779,8 +785,10 @@ class Matcher:
                     return name, self.by_name[name]
         return "", []
 
-    def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
-        """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
+    def _kinds(self, when: datetime, tokset: set[str], running: set[str], being_there: bool, add) -> None:
+        """ "the keynote", "this panel": the one of that kind running now, else the only one that day.
+        A post about being there names a kind to say where it is ("the keynote's livestream cut out",
+        "パネル、通訳の音量が…"): that names no item, unless it just ended ("left the opening, now coffee")."""
         if KIND_WORDS.isdisjoint(tokset):
             return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
@@ -789,7 +797,10 @@ class Matcher:
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
-            if len(now) == 1:
+            if being_there:
+                if len(now) == 1 and now[0].end <= when:
+                    add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
+            elif len(now) == 1:
                 add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
             elif len(talks) == 1:
                 add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
@@ -993,6 +1004,18 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
 
 _SENTENCE = re.compile(r"[.!?\n]")
 _ITEM = re.compile(r"[,;]")
+
+
+def _inflected(known: frozenset[str], vocabulary: frozenset[str]) -> set[str]:
+    """The words of `known` in `vocabulary`, as they are or with an ending ("stream": "streaming")."""
+    ordered = sorted(vocabulary)
+    found = set(known & vocabulary)
+    for w in known:
+        if len(w) >= INFLECTED_STEM:
+            i = bisect_left(ordered, w)
+            if i < len(ordered) and ordered[i].startswith(w) and len(ordered[i]) - len(w) <= INFLECTED_ENDING:
+                found.add(w)
+    return found
 
 
 def _is_list(text: str) -> bool:
