@@ -42,7 +42,8 @@ kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講
                            only one of that kind (3: its opening, its panel); a programme
                            that labels no keynote, opening or closing has its items running
                            alone as keynotes, each day's first opening it and its last
-                           closing it
+                           closing it; not in a post about being there ("the keynote's
+                           livestream cut out"), unless the item just ended
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
 repost             4.5     it is a repost (boost) of a post this matcher attached to the talk
