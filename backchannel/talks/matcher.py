@@ -322,9 +322,10 @@ class Matcher:
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
-        # ... and "stream" where one is about streaming: a word of being there that a talk's word is, or
-        # begins as with an ending, is that talk's topic there.
-        self.not_about_a_talk = NOT_ABOUT_A_TALK - _inflected(NOT_ABOUT_A_TALK, self.vocabulary)
+        # ... and "stream" where a title is about streaming: a word of being there that a title's word
+        # is, or begins as with an ending, is that talk's topic there (an abstract's "volunteers" is not).
+        title_words = frozenset().union(*self.words.titles.values())
+        self.not_about_a_talk = NOT_ABOUT_A_TALK - _inflected(NOT_ABOUT_A_TALK, title_words)
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
         # A post's word → its cognate among the talks' words; words known to have none (the talks'
