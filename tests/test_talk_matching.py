@@ -683,3 +683,16 @@ def test_a_kind_named_in_a_post_about_being_there_is_where_not_which_talk(matche
     m = Matcher([_talk("pay", "14:00", 60, "A", "Who earns from music streaming?", "Panel"),
                  _talk("other", "09:00", 30, "A", "Welcome")], TZ)
     assert _say(m, "14:10", "the panel: 0.003 cents per stream") == "pay"
+
+
+def test_after_its_day_a_tag_used_for_an_occasion_ahead_is_not_the_talk(matcher):
+    # The Postgres talk (#pgrepl) was on Monday 4 May; day 3 is Wednesday 6 May.
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl meetup next Thursday at the hackerspace, sign up",
+                                 tags=["pgrepl"])) is None
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl Stammtisch am Samstag im Institut", tags=["pgrepl"])) is None
+    # A day between the talk and the post is past; the talk's own weekday names the talk.
+    assert talk_of(matcher, post(3, "18:00", "went through the #pgrepl slides with the team on Tuesday",
+                                 tags=["pgrepl"])) == "pg"
+    assert talk_of(matcher, post(3, "18:00", "taking Monday's #pgrepl failover drill to our meeting next Friday",
+                                 tags=["pgrepl"])) == "pg"
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl slides are up", tags=["pgrepl"])) == "pg"

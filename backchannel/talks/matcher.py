@@ -75,7 +75,9 @@ later              1       written on one of the two days after it (likewise)
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
 later day counts nothing (a CFP grumble or a campaign's use of the tag the day before is not
 about the talk yet), unless it names that day ("Marloes doet vrijdag de keynote", "a whole
-talk on it tomorrow") or a speaker wrote it. A post about the sponsors' booths or the expo
+talk on it tomorrow") or a speaker wrote it; after its day, what someone else writes naming a weekday still to come
+("#argoqc: Stammtisch nächsten Dienstag", "el jueves que viene") is another occasion's, unless it
+names the talk's weekday or links to it. A post about the sponsors' booths or the expo
 keeps only its speakers' names and handles and links to talk pages ("the sponsor booth is
 demoing a eurorack case" is not the Eurorack talk). A
 mention of a person (handle, name) in a post written during *another* talk is often a
@@ -181,6 +183,8 @@ sunday sonntag domingo dimanche domingo zondag domenica söndag niedziela 日曜
 """.strip().splitlines()) for w in names.split()}
 TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani imorgon jutro 明日 내일 明天".split()
                      for t in tokens(w))
+NEXT = frozenset(stem(t) for w in """next nächsten nächste kommenden viene próximo próxima prochain prochaine
+volgende komende prossimo prossima nästa następny 来週 다음 下周""".split() for t in tokens(w))
 AFTER_TOMORROW = frozenset(stem(t) for w in "übermorgen overmorgen dopodomani övermorgon pojutrze 明後日 모레 后天".split()
                            for t in tokens(w))
 # A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
@@ -880,6 +884,7 @@ class Matcher:
         kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        nxt = not tokset.isdisjoint(NEXT)  # "nächsten Dienstag", "el jueves que viene"
         if not tokset.isdisjoint(AFTER_TOMORROW):  # "Übermorgen im Klanglabor"
             tomorrow = day + timedelta(days=2)
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
@@ -893,6 +898,10 @@ class Matcher:
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
                 not_yet.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
+                continue
+            if talk_day < day and ahead and not by_speaker and talk_day.weekday() not in ahead \
+                    and has.isdisjoint(("link", "reply", "repost")) and (nxt or ahead - _weekdays(talk_day, day)):
+                not_yet.append(tid)  # "#argoqc: Stammtisch nächsten Dienstag", after the talk: another occasion
                 continue
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
@@ -1006,6 +1015,11 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
 
 _SENTENCE = re.compile(r"[.!?\n]")
 _ITEM = re.compile(r"[,;]")
+
+
+def _weekdays(first: date, last: date) -> set[int]:
+    """The weekdays from `first` to `last`, both included (days a post after a talk looks back on)."""
+    return {(first + timedelta(days=i)).weekday() for i in range(min(7, (last - first).days + 1))}
 
 
 def _inflected(known: frozenset[str], vocabulary: frozenset[str]) -> set[str]:
