@@ -6,7 +6,7 @@ The sets in tests/data/talks/ were written by someone other than whoever tunes t
 analysis too, and so were `heldout2` and `heldout3` after their one run; `heldout4` was run
 once, after the matcher of issue 15's fourth round was final, then used for error analysis in the
 fifth; `heldout5` was run once, after the fifth round's matcher was final, then used for error analysis in
-the sixth. Each floor is the
+the sixth; `heldout6` and `heldout7` were written blind, scored once, then used in the seventh. Each floor is the
 measured accuracy less a small margin (about two posts in a hundred), so a change that
 costs accuracy fails here.
 """
@@ -38,9 +38,11 @@ SETS = ROOT / "tests" / "data" / "talks"
 # heldout6 (Werkbank 2026, design and maker education; nl, en, de, ko, es, it, tr; pretalx) and heldout7 (Pulso
 # 2026, public health; es, en, pt, ja, fr, de; frab, 4 rooms, UTC-3) were written blind and scored once: with the
 # fifth round's matcher 82.5 / 81.5 / 82.5 % and 89.8 / 89.8 / 89.3 %, with the sixth's 84.0 / 83.5 / 83.0 % and
-# 89.3 / 89.3 / 88.8 %.
-FLOORS = {"dev": 0.92, "heldout": 0.88, "heldout2": 0.93, "heldout3": 0.89, "heldout4": 0.88, "heldout5": 0.89,
-          "heldout6": 0.81, "heldout7": 0.87}
+# 89.3 / 89.3 / 88.8 %. The seventh round used all eight for error analysis (a kind named in a post about
+# being there; a tag used for an occasion ahead after the talk's day): heldout2 96.3 %, heldout6 84.5 / 84.0 /
+# 83.5 %, heldout7 91.4 / 91.4 / 90.9 %, the others unchanged.
+FLOORS = {"dev": 0.92, "heldout": 0.88, "heldout2": 0.94, "heldout3": 0.89, "heldout4": 0.88, "heldout5": 0.89,
+          "heldout6": 0.82, "heldout7": 0.89}
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 

@@ -667,3 +667,32 @@ def test_everyone_in_a_post_is_no_sign_of_the_event_as_a_whole(matcher):
     assert talk_of(matcher, post(1, "10:40", "standing room only in Hall B, guess everyone wants to see this")) \
         == "tokens"
     assert talk_of(matcher, post(1, "10:40", "thanks to all the volunteers in Hall B")) is None
+
+
+# --- Seventh round: rules that carry over (issue 15) -------------------------------------------
+
+def test_a_kind_named_in_a_post_about_being_there_is_where_not_which_talk(matcher):
+    # 09:20: the opening keynote runs alone; the livestream of it, or its interpreting, is being there.
+    assert talk_of(matcher, post(1, "09:20", "the keynote livestream cut out for the remote people")) is None
+    assert talk_of(matcher, post(1, "11:50", "パネル、通訳の音量が小さすぎて聞こえない")) is None  # panel ∥ lightning
+    assert talk_of(matcher, post(1, "11:50", "パネル、すごく良い")) == "panel"
+    assert talk_of(matcher, post(1, "09:20", "what a keynote")) == "key1"
+    # Just after it ended: leaving it for coffee is still about it.
+    assert talk_of(matcher, post(1, "10:05", "left the keynote in tears. coffee now")) == "key1"
+    # Where a talk is about streaming, "stream" is its topic, not the livestream.
+    m = Matcher([_talk("pay", "14:00", 60, "A", "Who earns from music streaming?", "Panel"),
+                 _talk("other", "09:00", 30, "A", "Welcome")], TZ)
+    assert _say(m, "14:10", "the panel: 0.003 cents per stream") == "pay"
+
+
+def test_after_its_day_a_tag_used_for_an_occasion_ahead_is_not_the_talk(matcher):
+    # The Postgres talk (#pgrepl) was on Monday 4 May; day 3 is Wednesday 6 May.
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl meetup next Thursday at the hackerspace, sign up",
+                                 tags=["pgrepl"])) is None
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl Stammtisch am Samstag im Institut", tags=["pgrepl"])) is None
+    # A day between the talk and the post is past; the talk's own weekday names the talk.
+    assert talk_of(matcher, post(3, "18:00", "went through the #pgrepl slides with the team on Tuesday",
+                                 tags=["pgrepl"])) == "pg"
+    assert talk_of(matcher, post(3, "18:00", "taking Monday's #pgrepl failover drill to our meeting next Friday",
+                                 tags=["pgrepl"])) == "pg"
+    assert talk_of(matcher, post(3, "18:00", "#pgrepl slides are up", tags=["pgrepl"])) == "pg"

@@ -42,7 +42,8 @@ kind               2 / 3   "the keynote", "this panel", "a abertura", "基調講
                            only one of that kind (3: its opening, its panel); a programme
                            that labels no keynote, opening or closing has its items running
                            alone as keynotes, each day's first opening it and its last
-                           closing it
+                           closing it; not in a post about being there ("the keynote's
+                           livestream cut out"), unless the item just ended
 reply              4.5     it replies to a post this matcher attached to the talk (a reply
                            without context of its own is about what its parent is about)
 repost             4.5     it is a repost (boost) of a post this matcher attached to the talk
@@ -74,7 +75,9 @@ later              1       written on one of the two days after it (likewise)
 Then the evidence is weighed as an attendee would. What a post says about a talk on a
 later day counts nothing (a CFP grumble or a campaign's use of the tag the day before is not
 about the talk yet), unless it names that day ("Marloes doet vrijdag de keynote", "a whole
-talk on it tomorrow") or a speaker wrote it. A post about the sponsors' booths or the expo
+talk on it tomorrow") or a speaker wrote it; after its day, what someone else writes naming a weekday still to come
+("#argoqc: Stammtisch nächsten Dienstag", "el jueves que viene") is another occasion's, unless it
+names the talk's weekday or links to it. A post about the sponsors' booths or the expo
 keeps only its speakers' names and handles and links to talk pages ("the sponsor booth is
 demoing a eurorack case" is not the Eurorack talk). A
 mention of a person (handle, name) in a post written during *another* talk is often a
@@ -107,6 +110,7 @@ evidence, strongest first.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
@@ -139,6 +143,7 @@ DOMINANT = 2.0  # a post naming two talks belongs to the first only if it says t
 LOUDER = 1.5  # ... or if it ran then, the other did not, and the post says this much more about it
 FIRST_NAME_RARITY = 0.5  # a first name at least this rare in everyday language may name its speaker alone
 W_FIRST_UNIQUE = 3.5  # ... when no other speaker of the event has it
+INFLECTED_STEM, INFLECTED_ENDING = 5, 3  # "stream" + "ing": the same word
 ROUNDUP = 3  # a post naming this many talks by their topics alone is about the event, not one of them
 LONG_TITLE = 3  # distinctive words of a title whose every word a post names: it names that talk
 SHARED = 0.25  # a tag, handle or name on more than this share of the talks is the event's
@@ -178,6 +183,8 @@ sunday sonntag domingo dimanche domingo zondag domenica söndag niedziela 日曜
 """.strip().splitlines()) for w in names.split()}
 TOMORROW = frozenset(stem(t) for w in "tomorrow morgen mañana demain amanhã domani imorgon jutro 明日 내일 明天".split()
                      for t in tokens(w))
+NEXT = frozenset(stem(t) for w in """next nächsten nächste kommenden viene próximo próxima prochain prochaine
+volgende komende prossimo prossima nästa następny 来週 다음 下周""".split() for t in tokens(w))
 AFTER_TOMORROW = frozenset(stem(t) for w in "übermorgen overmorgen dopodomani övermorgon pojutrze 明後日 모레 后天".split()
                            for t in tokens(w))
 # A post weighing two talks ("torn between cargo bikes and the street design one", "Schatten
@@ -217,6 +224,7 @@ _TAG = re.compile(r"#(\w+)")
 _SHORT_MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_]{2,30})(?![\w@.-]|\.\w)", re.I)
 _BUCKET = 300  # seconds per time bucket of the talk index
 NOT_ABOUT_A_TALK = EVENT_WORDS | LOGISTICS_WORDS
+TALK_NOT_KIND = TALK_WORDS - KIND_WORDS  # "talk", "slides": a kind alone names which item, not what of it
 ANNOUNCE_WORDS = TALK_WORDS | OWN_TALK_WORDS | KIND_WORDS  # a speaker's post about their talk says one
 
 
@@ -318,6 +326,10 @@ class Matcher:
         self.words = TalkWords(self.talks)
         self.vocabulary = frozenset(self.words.index) | self.words.bigram_words | ALIASES.keys()
         self.expo_words = EXPO_WORDS - self.vocabulary  # "sponsor" is a topic where a talk is about sponsors
+        # ... and "stream" where a title is about streaming: a word of being there that a title's word
+        # is, or begins as with an ending, is that talk's topic there (an abstract's "volunteers" is not).
+        title_words = frozenset().union(*self.words.titles.values())
+        self.not_about_a_talk = NOT_ABOUT_A_TALK - _inflected(NOT_ABOUT_A_TALK, title_words)
         self.cognates = _cognates(self.words.index)
         self.cognate_heads = frozenset(w[:3] for w in self.cognates.values())  # a cheap first test
         # A post's word → its cognate among the talks' words; words known to have none (the talks'
@@ -569,14 +581,14 @@ class Matcher:
             add(self.by_id[original], Evidence("repost", W_REPLY))  # a boost of the speaker's announcement
         self._words(head, topic_set, add)
         self._author(post, tokset, add)
-        being_there = not tokset.isdisjoint(NOT_ABOUT_A_TALK) and tokset.isdisjoint(TALK_WORDS) \
+        being_there = not tokset.isdisjoint(self.not_about_a_talk) and tokset.isdisjoint(TALK_NOT_KIND) \
             or bool(said and _WHERE.search(text))  # "Wo ist der Klanglabor?": finding the room, not in it
         named = {tid for tid, cand in found.items() for e in cand.evidence if e.kind == "name"}
         running = self._timing(post.created_at, text, joined, set(post.tags), being_there, named, add)
         if not text.isascii():
             self._scripted_names(text, running, found, add)
         self._first_names_of_topics(found, running, text, tokset, add)
-        self._kinds(post.created_at, tokset, running, add)
+        self._kinds(post.created_at, tokset, running, being_there, add)
         if self.timing_alone and len(running) == 1 and not being_there:
             # One talk on, and the post is not about the event or about being there: about it. Once
             # the day's last item is over, a post is about the day ("fim do dia 1!") unless it says "talk".
@@ -779,8 +791,10 @@ class Matcher:
                     return name, self.by_name[name]
         return "", []
 
-    def _kinds(self, when: datetime, tokset: set[str], running: set[str], add) -> None:
-        """ "the keynote", "this panel": the one of that kind running now, else the only one that day."""
+    def _kinds(self, when: datetime, tokset: set[str], running: set[str], being_there: bool, add) -> None:
+        """ "the keynote", "this panel": the one of that kind running now, else the only one that day.
+        A post about being there names a kind to say where it is ("the keynote's livestream cut out",
+        "パネル、通訳の音量が…"): that names no item, unless it just ended ("left the opening, now coffee")."""
         if KIND_WORDS.isdisjoint(tokset):
             return
         named = {KINDS[w]: w for w in sorted(KIND_WORDS & tokset, reverse=True)}  # kind → the post's word
@@ -789,7 +803,10 @@ class Matcher:
         for kind, w in sorted(named.items()):
             talks = self.kinds.get((when.astimezone(self.tz).date(), kind), [])
             now = [t for t in talks if t.id in running]
-            if len(now) == 1:
+            if being_there:
+                if len(now) == 1 and now[0].end <= when:
+                    add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
+            elif len(now) == 1:
                 add(now[0], Evidence("kind", W_KIND_RUNNING, f"{w}|running then"))
             elif len(talks) == 1:
                 add(talks[0], Evidence("kind", W_KIND_DAY, f"{w}|of that day"))
@@ -867,6 +884,7 @@ class Matcher:
         kinds = {tid: set(map(_KIND, cand.evidence)) for tid, cand in found.items()}
         ahead = {WEEKDAYS[w] for w in tokset & WEEKDAYS.keys()}  # weekdays the post names
         tomorrow = day + timedelta(days=1) if not tokset.isdisjoint(TOMORROW) else None
+        nxt = not tokset.isdisjoint(NEXT)  # "nächsten Dienstag", "el jueves que viene"
         if not tokset.isdisjoint(AFTER_TOMORROW):  # "Übermorgen im Klanglabor"
             tomorrow = day + timedelta(days=2)
         # A quote while talks run is of a speaker on stage, whatever other talk its words recall.
@@ -880,6 +898,10 @@ class Matcher:
             if talk_day > day and not by_speaker and talk_day != tomorrow \
                     and not (talk_day.weekday() in ahead and talk_day - day < timedelta(days=7)):
                 not_yet.append(tid)  # "my CFP on feature flags got rejected", the day before: not the talk yet
+                continue
+            if talk_day < day and ahead and not by_speaker and talk_day.weekday() not in ahead \
+                    and has.isdisjoint(("link", "reply", "repost")) and (nxt or ahead - _weekdays(talk_day, day)):
+                not_yet.append(tid)  # "#argoqc: Stammtisch nächsten Dienstag", after the talk: another occasion
                 continue
             if running and tid not in running and has.isdisjoint(TIME_KINDS):
                 for e in cand.evidence:
@@ -993,6 +1015,23 @@ def _running_and_louder(first: Candidate, second: Candidate) -> bool:
 
 _SENTENCE = re.compile(r"[.!?\n]")
 _ITEM = re.compile(r"[,;]")
+
+
+def _weekdays(first: date, last: date) -> set[int]:
+    """The weekdays from `first` to `last`, both included (days a post after a talk looks back on)."""
+    return {(first + timedelta(days=i)).weekday() for i in range(min(7, (last - first).days + 1))}
+
+
+def _inflected(known: frozenset[str], vocabulary: frozenset[str]) -> set[str]:
+    """The words of `known` in `vocabulary`, as they are or with an ending ("stream": "streaming")."""
+    ordered = sorted(vocabulary)
+    found = set(known & vocabulary)
+    for w in known:
+        if len(w) >= INFLECTED_STEM:
+            i = bisect_left(ordered, w)
+            if i < len(ordered) and ordered[i].startswith(w) and len(ordered[i]) - len(w) <= INFLECTED_ENDING:
+                found.add(w)
+    return found
 
 
 def _is_list(text: str) -> bool:
