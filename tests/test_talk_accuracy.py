@@ -41,8 +41,11 @@ SETS = ROOT / "tests" / "data" / "talks"
 # 89.3 / 89.3 / 88.8 %. The seventh round used all eight for error analysis (a kind named in a post about
 # being there; a tag used for an occasion ahead after the talk's day): heldout2 96.3 %, heldout6 84.5 / 84.0 /
 # 83.5 %, heldout7 91.4 / 91.4 / 90.9 %, the others unchanged.
+# heldout8 (Nordlys 2026, Arctic research; en, nb, fi, zh, fr, de, ja; pretalx) and heldout9 (Kōdō 2026, robotics,
+# Osaka; ja, en, ko, zh, de, es; frab) were written blind during the seventh round and scored once with the sixth
+# round's matcher (81.2 %, 78.8 %) and once with the seventh's, the final one: 82.2 % and 78.8 % in every format.
 FLOORS = {"dev": 0.92, "heldout": 0.88, "heldout2": 0.94, "heldout3": 0.89, "heldout4": 0.88, "heldout5": 0.89,
-          "heldout6": 0.82, "heldout7": 0.89}
+          "heldout6": 0.82, "heldout7": 0.89, "heldout8": 0.80, "heldout9": 0.76}
 MAX_GAP = 0.03  # no format more than 3 points behind another
 
 
