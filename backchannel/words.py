@@ -109,6 +109,12 @@ def tokens(text: str) -> list[str]:
     found = _WORD.findall(text)
     if "'" not in text and "’" not in text and not _CJK.search(text) and not _HANGUL.search(text):
         return found  # accented Latin, Greek, Cyrillic, ...: nothing to split or strip either
+    return split_words(found)
+
+
+def split_words(found: list[str]) -> list[str]:
+    """Folded words as `tokens` gives them: contractions undone, Korean particles stripped, CJK
+    runs as pairs (the general loop `tokens`' shortcuts stand in for)."""
     out: list[str] = []
     for token in found:
         if "'" in token or "’" in token:

@@ -22,7 +22,7 @@ from backchannel.talks.matcher import Matcher, _cognate_key
 from backchannel.talks.programme import Talk
 from backchannel.talks.reading import _BSKY_URL, _FEDI_URL, _PROFILE_PART
 from backchannel.talks.scripts import _RUNS
-from backchannel.words import _CJK, _HANGUL, _WORD, _unparticle, _uncontract, fold, split_hashtags, stem, stems, tokens
+from backchannel.words import _WORD, fold, split_hashtags, split_words, stem, stems, tokens
 
 _URL = re.compile(r"https?://\S+", re.I)
 _MENTION = re.compile(r"(?<![\w/])@[\w.-]+(?:@[\w.-]+)?")
@@ -30,24 +30,7 @@ _MENTION = re.compile(r"(?<![\w/])@[\w.-]+(?:@[\w.-]+)?")
 
 def reference_tokens(text: str) -> list[str]:
     """`tokens` without its shortcuts: every word through the general loop."""
-    text = fold(split_hashtags(_MENTION.sub(" ", _URL.sub(" ", text))))
-    out: list[str] = []
-    for token in _WORD.findall(text):
-        if "'" in token or "’" in token:
-            out += _uncontract(token)
-        elif token.isascii() or not _CJK.search(token):
-            out.append(_unparticle(token) if not token.isascii() and _HANGUL.search(token) else token)
-        else:
-            pos = 0
-            for m in _CJK.finditer(token):
-                if m.start() > pos:
-                    out.append(token[pos:m.start()])
-                run = m.group(0)
-                out += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-                pos = m.end()
-            if pos < len(token):
-                out.append(token[pos:])
-    return out
+    return split_words(_WORD.findall(fold(split_hashtags(_MENTION.sub(" ", _URL.sub(" ", text))))))
 
 
 ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=60)
