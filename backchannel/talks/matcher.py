@@ -115,7 +115,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from backchannel.models import Post
@@ -127,9 +127,6 @@ from backchannel.talks.distinct_words import (ALIASES, EVENT_WORDS, EXPO_WORDS, 
                                               KIND_WORDS, KINDS, LOGISTICS_WORDS, OWN_TALK_WORDS, PLENARY_KINDS,
                                               TALK_WORDS, TalkWords)
 from backchannel.words import STOP, Memo, fold, is_cjk, stem, stems, tokens, words
-
-if TYPE_CHECKING:
-    from backchannel.embedding import Vectors
 
 THRESHOLD = 3.5
 MARGIN = 1.5
@@ -320,9 +317,8 @@ class Matcher:
 
     def __init__(self, talks: Iterable[Talk], tz: str | ZoneInfo | None = None, *,
                  overrun: timedelta = timedelta(minutes=20), early: timedelta = timedelta(minutes=10),
-                 timing_alone: bool = True, vectors: "Vectors | None" = None):
+                 timing_alone: bool = True):
         self.talks = list(talks)
-        self.vectors = vectors  # a multilingual model's vectors (`backchannel.embedding`), if installed
         self.by_id = {t.id: t for t in self.talks}
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else (tz or timezone.utc)
         self.overrun, self.early, self.timing_alone = overrun, early, timing_alone
