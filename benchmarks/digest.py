@@ -31,7 +31,7 @@ from backchannel.enrich import make_enricher  # noqa: E402
 from backchannel.talks.live import Programme  # noqa: E402
 from backchannel.index import Index  # noqa: E402
 from backchannel.archive import Archive  # noqa: E402
-from backchannel.models import Post, parse_time  # noqa: E402
+from backchannel.models import parse_time  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
 from synth import posts as synth_posts, write_event  # noqa: E402
 

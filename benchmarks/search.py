@@ -24,7 +24,6 @@ from backchannel.validate import post_from_dict
 from backchannel.archive import Archive  # noqa: E402
 from backchannel.config import Config  # noqa: E402
 from backchannel.index import Index  # noqa: E402
-from backchannel.models import Post  # noqa: E402
 from backchannel.pipeline import Writer  # noqa: E402
 from backchannel.search import Filters, search  # noqa: E402
 from synth import posts as synth_posts  # noqa: E402

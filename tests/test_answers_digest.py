@@ -13,7 +13,6 @@ import pytest
 from backchannel import wall
 from backchannel.validate import post_from_dict
 from backchannel.digest.builder import build
-from backchannel.models import Post
 from fixtures.digest import event
 from fixtures.digest.event import read
 

@@ -7,7 +7,6 @@ import pytest
 
 from backchannel.validate import post_from_dict
 from backchannel.digest.builder import build
-from backchannel.models import Post
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event
 from test_answers_digest import GRACE_Q, RECORDS, reply

@@ -19,7 +19,6 @@ import pytest
 from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.model import file_name
-from backchannel.models import Post
 from backchannel.names import KIND_LABELS
 from backchannel.serve import serve_in_thread
 from fixtures.digest import event

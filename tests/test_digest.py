@@ -15,7 +15,6 @@ from backchannel.validate import post_from_dict
 from backchannel.digest import build
 from backchannel.digest.ranking import rank_takeaways
 from backchannel.errors import BackchannelError
-from backchannel.models import Post
 from backchannel.talks.programme import Talk
 from fixtures.digest import event
 from fixtures.digest.event import Page, read

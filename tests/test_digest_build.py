@@ -28,7 +28,6 @@ from backchannel.digest.feeds import record
 from backchannel.digest.model import load
 from backchannel.errors import BackchannelError
 from backchannel.index import Index
-from backchannel.models import Post
 from backchannel.pipeline import Writer
 from backchannel.run import ChildBuild, Runner
 from backchannel.talks.programme import load_schedule
@@ -133,7 +132,7 @@ def test_a_user_file_in_the_output_folder_is_left_alone(tmp_path):
     cfg = event.config(tmp_path)
     cfg.digest.output.mkdir(parents=True)
     (cfg.digest.output / "README.md").write_text("published by our team\n")
-    with event.fill(cfg, RECORDS[:3]) as archive:
+    with event.fill(cfg, RECORDS[:3]):
         build(cfg, now=event.NOW, search=False)
         build(cfg, now=event.NOW, search=False, full=True)
     assert (cfg.digest.output / "README.md").read_text() == "published by our team\n"
@@ -441,7 +440,7 @@ def test_two_builds_of_the_same_folder_do_not_run_at_once(tmp_path):
 
 def test_an_empty_archive_builds_a_digest_that_says_so(tmp_path):
     cfg = event.config(tmp_path)
-    with event.fill(cfg, []) as archive:
+    with event.fill(cfg, []):
         report = build(cfg, now=event.NOW)
     assert report.posts == 0 and report.search.posts == 0
     front = read(cfg.digest.output, "index.html")

@@ -21,7 +21,7 @@ from backchannel.models import make_id
 from backchannel.collectors.mastodon.collector import TOKEN_VAR, MastodonCollector
 from backchannel.collectors.mastodon.client import parse_tokens
 from backchannel.collectors.retry import Clock, Retry
-from backchannel.demo.loopback import Loopback, Request, Response
+from backchannel.demo.loopback import Response
 from pipeline_store import PipelineStore
 from mastodon_server import FakeMastodon, Person, bad_json, error, hashtag_html, link_html, render, slow, too_many
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from backchannel.validate import post_from_dict
-from backchannel.models import Post, make_id
+from backchannel.models import make_id
 
 
 def test_same_uri_same_id_and_safe_in_file_names():

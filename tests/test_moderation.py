@@ -15,7 +15,6 @@ from backchannel.cli.main import cli
 from backchannel.config import parse
 from backchannel.digest import build
 from backchannel.errors import ConfigError, InputError
-from backchannel.models import Post
 from factories import write_jsonl
 from fixtures.digest import event
 
@@ -225,7 +224,7 @@ def test_the_wall_leaves_out_replies_boosts_warned_and_sensitive_posts_unless_co
     cfg = event.config(tmp_path)
 
     def on_wall():
-        with event.fill(cfg, records) as archive:
+        with event.fill(cfg, records):
             build(cfg, now=event.NOW, search=False)
         data = json.loads((cfg.digest.output / "wall" / "posts.json").read_text())
         return {p["id"] for p in data["posts"]}
