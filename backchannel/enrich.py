@@ -10,7 +10,8 @@ from backchannel.talks.matcher import Matcher
 
 
 def make_enricher(cfg: Config, talks: list[Talk] | None = None):
-    """A function that fills kind, score, talk and talk_reason on posts, in place."""
+    """A function that fills kind, score, talk and talk_reason on posts, in place; its `match`
+    is the matcher's choice for one classified post (None without talks)."""
     matcher = Matcher(talks, cfg.event.tz) if talks else None
 
     def enrich(posts: list[Post]) -> None:
@@ -19,4 +20,5 @@ def make_enricher(cfg: Config, talks: list[Talk] | None = None):
             if matcher:  # after the kind: a post with no pointer may attach by timing alone
                 post.talk, post.talk_reason = matcher.match(post)
 
+    enrich.match = matcher.match if matcher else None
     return enrich
