@@ -20,6 +20,7 @@ from backchannel.enrich import make_enricher
 from backchannel.index import Index
 from backchannel.lock import WriterLock
 from backchannel.pipeline import Writer
+from backchannel.run import Runner
 from backchannel.talks.live import Programme
 
 SCHEDULE = Path(__file__).parent / "fixtures" / "schedules" / "democon.json"
@@ -91,7 +92,7 @@ def test_a_placed_post_is_on_its_talk_everywhere_with_the_reason(site):
     assert again.exit_code == 0 and "dinner: already placed on THR003" in again.stdout
 
     listed = invoke(site, "moderation").stdout
-    assert listed.startswith("placed ") and "dinner" in listed and "by ana — asked in the hallway" in listed
+    assert listed.startswith("placed ") and "dinner" in listed and "by ana — on THR003 'Threat modelling for small businesses' — asked in the hallway" in listed
     log = [json.loads(line) for line in invoke(site, "export", "--moderation").stdout.splitlines()]
     assert [(a["action"], a["post_id"], a["talk"]) for a in log] == [("place", "dinner", THREATS)]
 
@@ -182,7 +183,11 @@ def test_beside_a_running_writer_the_log_waits_for_it_and_a_deleted_post_leaves_
         writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir),
                         enrich=make_enricher(cfg, Programme.open(cfg).talks))
         try:
-            assert writer.refresh_placements() == 1 and writer.refresh_placements() == 0
+            logs: list[str] = []
+            runner = Runner(writer, [], {}, 60, lambda: None, log=logs.append)
+            runner._placed()  # what `run` does every second, before it refreshes the digest
+            assert runner._dirty and logs == ["placements: 1 post put on the talk the organisers chose"]
+            assert writer.refresh_placements() == 0  # nothing new in the log since
             assert on_talk(site, "THR003") == ["dinner"]
             edited = writer.archive.get("dinner")
             edited.text += " (edited)"

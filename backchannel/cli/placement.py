@@ -29,12 +29,6 @@ def _talk(cfg, name: str) -> dict:
     return resolve(name, rows)
 
 
-def _labels(cfg) -> dict[str, str]:
-    from backchannel.talks.names import label, listing
-
-    return {row["id"]: label(row) for row in listing(cfg)[0]}
-
-
 def _now_on(cfg, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
     """Post id → (talk, talk_reason) as stored now."""
     from backchannel.archive import Archive
@@ -45,12 +39,12 @@ def _now_on(cfg, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
 
 
 def _act(action, cfg, posts, talk_id, reason, by, as_json) -> None:
-    from backchannel.cli.moderation import _describe
+    from backchannel.cli.moderation import _describe, _talk_labels
     from backchannel.moderation import terminal_text
     from backchannel.placement import apply_now
     from backchannel.wall import moderate_all
 
-    labels = _labels(cfg)
+    labels = _talk_labels(cfg)
     where = labels.get(talk_id, talk_id) if talk_id else "no talk (the day only)"
     outcomes, _ = moderate_all(cfg, list(posts), action, reason or "", by, talk_id)
     changed = [o for o in outcomes if o.done]
