@@ -95,6 +95,8 @@ def test_a_placed_post_is_on_its_talk_everywhere_with_the_reason(site):
     assert listed.startswith("placed ") and "dinner" in listed and "by ana — on THR003 'Threat modelling for small businesses' — asked in the hallway" in listed
     log = [json.loads(line) for line in invoke(site, "export", "--moderation").stdout.splitlines()]
     assert [(a["action"], a["post_id"], a["talk"]) for a in log] == [("place", "dinner", THREATS)]
+    table = invoke(site, "export", "--moderation", "--format", "csv").stdout.splitlines()
+    assert table[0] == "n,post_id,action,reason,at,by,talk" and table[1].endswith(f",ana,{THREATS}")
 
     assert invoke(site, "build", "--no-search").exit_code == 0
     talk_page = (site / "site" / "talks" / THREATS / "index.html").read_text("utf-8")
