@@ -86,37 +86,52 @@ def talk_ids(archive: Archive) -> set[str]:
     return {row[0] for row in archive.db.execute("SELECT id FROM talks")}
 
 
+def _stale(archive: Archive) -> Iterable[tuple[Post, tuple[str | None, str] | None]]:
+    """The posts the log ever placed whose talk is not what the log says now, each with the
+    placement's (talk, reason), or None where the matcher is to choose again."""
+    ever = [row[0] for row in archive.db.execute(
+        "SELECT DISTINCT post_id FROM moderation WHERE action IN ('place', 'unplace')")]
+    if not ever:
+        return
+    placed, ids = placements(archive), talk_ids(archive)
+    for post in archive.get_many(ever).values():  # deleted or opted-out posts are not there
+        want = winner(placed.get(post.id), ids)
+        if want is None and is_placed(post.talk_reason):
+            yield post, None
+        elif want is not None and want != (post.talk, post.talk_reason):
+            yield post, want
+
+
+def pending(archive: Archive) -> bool:
+    """Whether the log places posts differently from how they are stored (read-only)."""
+    return any(True for _ in _stale(archive))
+
+
 def apply(archive: Archive, match: Match | None) -> list[str]:
     """Bring every post the log ever placed up to date with the log; the ids of those changed.
 
     `match` is the matcher's choice for a post (None without a programme: no talk)."""
-    ever = [row[0] for row in archive.db.execute(
-        "SELECT DISTINCT post_id FROM moderation WHERE action IN ('place', 'unplace')")]
-    if not ever:
-        return []
-    placed, ids = placements(archive), talk_ids(archive)
     changed = []
-    for post in archive.get_many(ever).values():  # deleted or opted-out posts are not there
-        want = winner(placed.get(post.id), ids)
-        if want is None:
-            if not is_placed(post.talk_reason):
-                continue  # the matcher's choice already
-            want = match(post) if match else (None, None)
+    for post, want in list(_stale(archive)):
+        want = want or (match(post) if match else (None, None))
         if want != (post.talk, post.talk_reason):
             changed.append((post.id, post.kind, post.score, *want))
     archive.set_derived(changed)
     return [row[0] for row in changed]
 
 
-def apply_now(config) -> bool:
-    """After `place`/`unplace`: apply the log at once if no other process writes (the writer
-    does it as it opens); False when one does (`run` applies it itself within a second)."""
-    from backchannel.errors import LockedError
+def apply_now(config) -> str | None:
+    """After `place`/`unplace`: apply the log at once (the writer does it as it opens).
+    None when done; else why not (another process writes: `run` applies it itself)."""
+    from backchannel.errors import BackchannelError, LockedError
     from backchannel.pipeline import open_writer
 
     try:
         with open_writer(config, create=False):
             pass
     except LockedError:
-        return False
-    return True
+        return ("another process is writing the archive (`backchannel run`?): it applies this within a "
+                "second and refreshes the digest; otherwise the next command that writes does")
+    except BackchannelError as exc:  # kept in the log: the next writer that can, applies it
+        return f"not applied yet ({exc.format_message()}); the next command that writes applies it"
+    return None

@@ -179,7 +179,7 @@ def test_beside_a_running_writer_the_log_waits_for_it_and_a_deleted_post_leaves_
         result = invoke(site, "place", "dinner", "--talk", "THR003", "--by", "ana",
                         "--reason", "asked in the hallway after the talk")
         assert result.exit_code == 0, result.output
-        assert "Another process is writing the archive" in result.stderr
+        assert "Recorded; another process is writing the archive" in result.stderr
         assert exported(site)["dinner"]["talk"] is None  # not applied yet: only `run` writes posts
         # `run`'s writer: what its loop does every second, then a batch with the post edited.
         writer = Writer(cfg, Archive.in_dir(cfg.data_dir), Index.in_dir(cfg.data_dir),
@@ -204,6 +204,16 @@ def test_beside_a_running_writer_the_log_waits_for_it_and_a_deleted_post_leaves_
     assert "dinner" not in exported(site) and on_talk(site, "THR003") == []
     listed = invoke(site, "moderation").stdout
     assert "(no longer in the archive)" in listed and "crown jewels" not in listed
+
+
+def test_a_placement_recorded_beside_another_writer_is_applied_by_the_next_build(site):
+    cfg = load(site / "backchannel.toml")
+    with WriterLock(cfg.data_dir):  # e.g. a `collect` that ends before its next batch
+        assert invoke(site, "place", "dinner", "--talk", "THR003").exit_code == 0
+    assert exported(site)["dinner"]["talk"] is None
+    assert invoke(site, "build", "--no-search").exit_code == 0
+    assert exported(site)["dinner"]["talk"] == THREATS and on_talk(site, "THR003") == ["dinner"]
+    assert "Listed under the talk" in next((site / "site" / "posts").glob("*/*/dinner.html")).read_text("utf-8")
 
 
 def test_an_archive_from_before_placements_is_read_and_migrated(site):

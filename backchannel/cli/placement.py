@@ -22,7 +22,7 @@ def _talk(cfg, name: str) -> dict:
     """The talk `name` names, as `talks` and `search --talk` take it (code, id, GUID/UID, title words)."""
     from backchannel.talks.names import listing, resolve
 
-    rows, _ = listing(cfg)
+    rows = listing(cfg)[0]
     if not rows:
         raise InputError("--talk: there are no talks to place posts on (set [event] schedule to the "
                          "programme; `backchannel talks` lists them)")
@@ -48,7 +48,8 @@ def _act(action, cfg, posts, talk_id, reason, by, as_json) -> None:
     where = labels.get(talk_id, talk_id) if talk_id else "no talk (the day only)"
     outcomes, _ = moderate_all(cfg, list(posts), action, reason or "", by, talk_id)
     changed = [o for o in outcomes if o.done]
-    applied = apply_now(cfg) if changed else True
+    waiting = apply_now(cfg) if changed else None
+    applied = waiting is None
     now = _now_on(cfg, [o.post.id for o in outcomes if o.post]) if applied else {}
     for o in outcomes:
         if o.error:
@@ -76,8 +77,7 @@ def _act(action, cfg, posts, talk_id, reason, by, as_json) -> None:
             click.echo("`talks`, `search` and `export` show it now; the digest and the wall at the next "
                        "build (`backchannel run` rebuilds at once).", err=True)
         else:
-            click.echo("Another process is writing the archive (`backchannel run`?): it applies this within "
-                       "a second and refreshes the digest; otherwise the next command that writes does.", err=True)
+            click.echo(f"Recorded; {waiting}.", err=True)
     bad = sum(1 for o in outcomes if o.error)
     if bad:
         sys.exit(2 if bad == len(outcomes) else 1)

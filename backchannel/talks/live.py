@@ -229,11 +229,13 @@ class Watch:
 def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
     """The talks for `build`, and notes for the organiser. When the archive's posts were
     matched with another programme, they are matched again first if no other process is
-    writing (a running `run` does that itself when it sees the change)."""
+    writing (a running `run` does that itself when it sees the change); so are placements
+    the moderation log holds and the posts do not show yet (`placement.py`)."""
     from backchannel.archive import Archive
     from backchannel.errors import BackchannelError, LockedError
     from backchannel.index import Index
     from backchannel.lock import WriterLock
+    from backchannel.placement import pending
 
     programme = Programme.open(cfg)
     notes = programme.notes(0)
@@ -242,6 +244,8 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
         return programme.talks, notes
     with Archive(path, readonly=True) as archive:
         if not programme.changed_since_match(archive):
+            if pending(archive):
+                _apply_placements(cfg, programme)
             return programme.talks, notes
     try:
         lock = WriterLock(cfg.data_dir).acquire()
@@ -267,3 +271,38 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
     finally:
         lock.release()
     return programme.talks, programme.notes(moved)
+
+
+def _apply_placements(cfg, programme: Programme) -> None:
+    """For `build`: apply placements recorded while another writer ran, if none runs now
+    (one that does applies them itself; a read-only data dir shows the last state)."""
+    from backchannel.archive import Archive
+    from backchannel.errors import BackchannelError
+    from backchannel.index import Index
+    from backchannel.lock import WriterLock
+    from backchannel.placement import apply
+    from backchannel.talks.matcher import Matcher
+
+    try:
+        lock = WriterLock(cfg.data_dir).acquire()
+    except BackchannelError:
+        return
+    try:
+        with Archive(Path(cfg.data_dir) / "archive.db") as archive:
+            index = Index.in_dir(cfg.data_dir)
+            try:
+                made: list[Matcher] = []  # built only if a post needs the matcher's choice again
+
+                def match(post):
+                    if not made:
+                        made.append(Matcher(programme.talks, cfg.event.tz))
+                    return made[0].match(post)
+
+                if apply(archive, match if programme.talks else None):
+                    index.catch_up(archive)
+            finally:
+                index.close()
+    except (sqlite3.Error, OSError):
+        pass  # the build shows the last state; the next writer applies them
+    finally:
+        lock.release()
