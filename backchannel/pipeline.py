@@ -237,6 +237,23 @@ def open_writer(config: Config, create: bool = True, index_process: bool = False
             writer.close()
 
 
+def apply_placements(config: Config) -> str | None:
+    """After `place`/`unplace`: apply the moderation log's placements at once (the writer does
+    it as it opens). None when done; else why not (another process writes: `run` applies
+    them itself within a second; any other writer at its next batch)."""
+    from backchannel.errors import LockedError
+
+    try:
+        with open_writer(config, create=False):
+            pass
+    except LockedError:
+        return ("another process is writing the archive (`backchannel run`?): it applies this within a "
+                "second and refreshes the digest; otherwise the next command that writes does")
+    except BackchannelError as exc:  # kept in the log: the next writer that can, applies it
+        return f"not applied yet ({exc.format_message()}); the next command that writes applies it"
+    return None
+
+
 def collect(config: Config, env: Mapping[str, str], only: Iterable[str] = (), recheck_hours: float | None = None,
             on_error: Callable[[str], None] | None = None,
             on_batch: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:

@@ -118,20 +118,3 @@ def apply(archive: Archive, match: Match | None) -> list[str]:
             changed.append((post.id, post.kind, post.score, *want))
     archive.set_derived(changed)
     return [row[0] for row in changed]
-
-
-def apply_now(config) -> str | None:
-    """After `place`/`unplace`: apply the log at once (the writer does it as it opens).
-    None when done; else why not (another process writes: `run` applies it itself)."""
-    from backchannel.errors import BackchannelError, LockedError
-    from backchannel.pipeline import open_writer
-
-    try:
-        with open_writer(config, create=False):
-            pass
-    except LockedError:
-        return ("another process is writing the archive (`backchannel run`?): it applies this within a "
-                "second and refreshes the digest; otherwise the next command that writes does")
-    except BackchannelError as exc:  # kept in the log: the next writer that can, applies it
-        return f"not applied yet ({exc.format_message()}); the next command that writes applies it"
-    return None

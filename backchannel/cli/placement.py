@@ -41,14 +41,14 @@ def _now_on(cfg, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
 def _act(action, cfg, posts, talk_id, reason, by, as_json) -> None:
     from backchannel.cli.moderation import _describe, _talk_labels
     from backchannel.moderation import terminal_text
-    from backchannel.placement import apply_now
+    from backchannel.pipeline import apply_placements
     from backchannel.wall import moderate_all
 
     labels = _talk_labels(cfg)
     where = labels.get(talk_id, talk_id) if talk_id else "no talk (the day only)"
     outcomes, _ = moderate_all(cfg, list(posts), action, reason or "", by, talk_id)
     changed = [o for o in outcomes if o.done]
-    waiting = apply_now(cfg) if changed else None
+    waiting = apply_placements(cfg) if changed else None
     applied = waiting is None
     now = _now_on(cfg, [o.post.id for o in outcomes if o.post]) if applied else {}
     for o in outcomes:
