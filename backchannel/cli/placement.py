@@ -18,11 +18,17 @@ _POST = ("POST is the post's id, its URL at the source, or its page in the diges
          "(several may be given).")
 
 
-def _talk(cfg, name: str) -> dict:
-    """The talk `name` names, as `talks` and `search --talk` take it (code, id, GUID/UID, title words)."""
-    from backchannel.talks.names import listing, resolve
+def _talks(cfg) -> list[dict]:
+    """The programme's talks as `backchannel talks` lists them."""
+    from backchannel.talks.names import listing
 
-    rows = listing(cfg)[0]
+    return listing(cfg)[0]
+
+
+def _talk(rows: list[dict], name: str) -> dict:
+    """The talk `name` names, as `talks` and `search --talk` take it (code, id, GUID/UID, title words)."""
+    from backchannel.talks.names import resolve
+
     if not rows:
         raise InputError("--talk: there are no talks to place posts on (set [event] schedule to the "
                          "programme; `backchannel talks` lists them)")
@@ -38,13 +44,14 @@ def _now_on(cfg, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         return {i: (p.talk, p.talk_reason) for i, p in archive.get_many(ids).items()}
 
 
-def _act(action, cfg, posts, talk_id, reason, by, as_json) -> None:
-    from backchannel.cli.moderation import _describe, _talk_labels
+def _act(action, cfg, rows, posts, talk_id, reason, by, as_json) -> None:
+    from backchannel.cli.moderation import _describe
+    from backchannel.talks.names import label
     from backchannel.moderation import terminal_text
     from backchannel.pipeline import apply_placements
     from backchannel.wall import moderate_all
 
-    labels = _talk_labels(cfg)
+    labels = {row["id"]: label(row) for row in rows}
     where = labels.get(talk_id, talk_id) if talk_id else "no talk (the day only)"
     outcomes, _ = moderate_all(cfg, list(posts), action, reason or "", by, talk_id)
     changed = [o for o in outcomes if o.done]
@@ -102,8 +109,9 @@ def place(config_path, data_dir, posts, talk, no_talk, reason, by, as_json):
     if (talk is None) == (not no_talk):
         raise click.UsageError("give --talk TALK or --none (one of them)")
     cfg = load_config(config_path, data_dir)
-    talk_id = _talk(cfg, talk)["id"] if talk is not None else None
-    _act("place", cfg, posts, talk_id, reason, by, as_json)
+    rows = _talks(cfg)
+    talk_id = _talk(rows, talk)["id"] if talk is not None else None
+    _act("place", cfg, rows, posts, talk_id, reason, by, as_json)
 
 
 @click.command()
@@ -118,4 +126,5 @@ def unplace(config_path, data_dir, posts, reason, by, as_json):
 
     Example: backchannel unplace mastodon-1f3a9c0d2e4b5a6c7d8e
     """
-    _act("unplace", load_config(config_path, data_dir), posts, None, reason, by, as_json)
+    cfg = load_config(config_path, data_dir)
+    _act("unplace", cfg, _talks(cfg), posts, None, reason, by, as_json)
