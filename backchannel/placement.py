@@ -44,9 +44,9 @@ Match = Callable[[Post], tuple[str | None, str | None]]
 
 
 def reason(a: Action) -> str:
-    """What `talk_reason` says for a placed post: 'placed on this talk by the organisers (ana, slides)'."""
-    detail = ", ".join(part for part in (" ".join(a.by.split()), " ".join(a.reason.split())) if part)
-    return (ON_TALK if a.talk else ON_NONE) + (f" ({detail})" if detail else "")
+    """What `talk_reason` says for a placed post. It is public (post pages, `posts.jsonl`), so it
+    names neither the organiser nor their reason: the moderation log keeps those."""
+    return ON_TALK if a.talk else ON_NONE
 
 
 def is_placed(talk_reason: str | None) -> bool:
