@@ -6,8 +6,9 @@ Tables (plain, documented in the README; `sqlite3` and Datasette open them as th
   payload as the source sent it, and what the pipeline derived (kind, score, talk).
 - `tombstones`: ids of posts deleted at the source; a tombstoned id is never stored again.
 - `cursors`: each collector's bookmarks, `(source, key) → JSON value`.
-- `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold), in order;
-  the current state of a post is its actions replayed (`backchannel.moderation`).
+- `moderation`: every moderation action (hide, unhide, pin, unpin, approve, hold, place,
+  unplace), in order; the current state of a post is its actions replayed
+  (`backchannel.moderation`). A `place` keeps the talk's id in `talk` (NULL: on no talk).
 - `talks`: the programme the posts were last matched with (id, code, title, room, venue,
   start, end, speakers, url); replaced whole when the programme changes (`backchannel.talks.live`).
 - `answers`: replies fetched because they answer a stored question (`backchannel.answers`):
@@ -92,10 +93,11 @@ CREATE TABLE IF NOT EXISTS cursors (
 CREATE TABLE IF NOT EXISTS moderation (
     n INTEGER PRIMARY KEY AUTOINCREMENT,
     post_id TEXT NOT NULL,
-    action TEXT NOT NULL,              -- hide, unhide, pin, unpin, approve, hold
+    action TEXT NOT NULL,              -- hide, unhide, pin, unpin, approve, hold, place, unplace
     reason TEXT NOT NULL DEFAULT '',
     at TEXT NOT NULL,                  -- ISO 8601 UTC
-    by TEXT NOT NULL DEFAULT ''        -- who: a login name, or "backchannel" for automatic holds
+    by TEXT NOT NULL DEFAULT '',       -- who: a login name, or "backchannel" for automatic holds
+    talk TEXT                          -- place: the talk's id (what posts.talk holds); NULL: no talk
 );
 CREATE INDEX IF NOT EXISTS moderation_post ON moderation (post_id, n);
 CREATE TABLE IF NOT EXISTS talks (
@@ -380,6 +382,10 @@ class Archive:
             row["posts"] = counts.get(row["id"], 0)
         return rows
 
+    def columns(self, table: str) -> set[str]:
+        """The columns `table` has (an archive opened read-only may predate some)."""
+        return _columns(self.db, table)
+
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -582,6 +588,8 @@ def _migrate(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE posts ADD COLUMN {name} {'TEXT' if name.startswith(('talk', 'author')) else 'INTEGER'}")
     if "venue" not in _columns(db, "talks"):
         db.execute("ALTER TABLE talks ADD COLUMN venue TEXT")
+    if "talk" not in _columns(db, "moderation"):
+        db.execute("ALTER TABLE moderation ADD COLUMN talk TEXT")
 
 
 def _flag(value: bool | None) -> int | None:

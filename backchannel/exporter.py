@@ -130,7 +130,7 @@ def _cell(value):
     return value
 
 
-MODERATION_COLUMNS = ("n", "post_id", "action", "reason", "at", "by")
+MODERATION_COLUMNS = ("n", "post_id", "action", "reason", "at", "by", "talk")
 
 
 def export_moderation(archive, out: TextIO, fmt: str = "jsonl") -> int:

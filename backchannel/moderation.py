@@ -11,7 +11,9 @@ What each state means:
 - pinned: always on the wall's spotlight;
 - held (approve mode): an automatic hold from the writer (spam shapes, blocklist words);
   kept out of the wall and the digest until a moderator approves it;
-- approved (approve mode): may appear on the wall.
+- approved (approve mode): may appear on the wall;
+- placed: on the talk the organisers chose (or on none), whatever the matcher says
+  (`backchannel.placement`); `unplace` gives the matcher's choice back.
 
 Moderation commands write only this table, in their own short transaction, so they work
 while `backchannel run` collects; `run` notices a new action within a second.
@@ -32,7 +34,7 @@ from backchannel.errors import InputError
 from backchannel.models import Post, format_time, parse_time
 from backchannel import sanitize
 
-ACTIONS = ("hide", "unhide", "pin", "unpin", "approve", "hold")
+ACTIONS = ("hide", "unhide", "pin", "unpin", "approve", "hold", "place", "unplace")
 AUTOMATIC = "backchannel"  # the `by` of holds the writer makes
 _PERMALINK = re.compile(r"/posts/\d{4}-\d{2}-\d{2}/\d{2}/([^/]+)\.html$")
 _MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?")
@@ -46,10 +48,11 @@ class Action:
     reason: str
     at: str  # ISO 8601 UTC
     by: str
+    talk: str | None = None  # place: the talk's id (None: on no talk)
 
     def as_dict(self) -> dict:
         return {"n": self.n, "post_id": self.post_id, "action": self.action, "reason": self.reason,
-                "at": self.at, "by": self.by}
+                "at": self.at, "by": self.by, "talk": self.talk}
 
 
 @dataclass
@@ -60,6 +63,7 @@ class State:
     pinned: dict[str, Action] = field(default_factory=dict)
     held: dict[str, Action] = field(default_factory=dict)
     approved: set[str] = field(default_factory=set)
+    placed: dict[str, Action] = field(default_factory=dict)  # post id → its `place` (talk or none)
     version: int = 0
 
     def published(self, post_id: str) -> bool:
@@ -74,22 +78,24 @@ class State:
 
 
 def record(archive: Archive, post_id: str, action: str, reason: str = "", by: str | None = None,
-           when: datetime | None = None) -> Action:
-    """Append one action to the archive's moderation log and return it."""
+           when: datetime | None = None, talk: str | None = None) -> Action:
+    """Append one action to the archive's moderation log and return it (`talk`: a place's talk id)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown moderation action {action!r}")
     at = format_time(when or datetime.now(timezone.utc))
     by = who() if by is None else by
+    talk = talk if action == "place" else None
     # One statement: atomic on its own (the archive's connection autocommits).
-    cur = archive.db.execute("INSERT INTO moderation (post_id, action, reason, at, by) VALUES (?, ?, ?, ?, ?)",
-                             (post_id, action, reason, at, by))
-    return Action(cur.lastrowid, post_id, action, reason, at, by)
+    cur = archive.db.execute("INSERT INTO moderation (post_id, action, reason, at, by, talk) VALUES (?, ?, ?, ?, ?, ?)",
+                             (post_id, action, reason, at, by, talk))
+    return Action(cur.lastrowid, post_id, action, reason, at, by, talk)
 
 
 def actions(archive: Archive, since: int = 0) -> list[Action]:
     """The moderation log after action number `since`, oldest first."""
-    rows = archive.db.execute("SELECT n, post_id, action, reason, at, by FROM moderation WHERE n > ? ORDER BY n",
-                              (since,))
+    talk = "talk" if "talk" in archive.columns("moderation") else "NULL"  # read-only, from before placements
+    rows = archive.db.execute(f"SELECT n, post_id, action, reason, at, by, {talk} FROM moderation "
+                              "WHERE n > ? ORDER BY n", (since,))
     return [Action(*row) for row in rows]
 
 
@@ -117,6 +123,10 @@ def state(archive: Archive) -> State:
             s.held.pop(a.post_id, None)
         elif a.action == "hold" and a.post_id not in s.approved:
             s.held[a.post_id] = a
+        elif a.action == "place":
+            s.placed[a.post_id] = a
+        elif a.action == "unplace":
+            s.placed.pop(a.post_id, None)
     return s
 
 
@@ -230,24 +240,26 @@ def terminal_text(value: str | None, limit: int | None = None) -> str:
 
 # -- what the commands call --------------------------------------------------------------------
 
-def moderate(archive: Archive, ref: str, action: str, reason: str = "", by: str | None = None
-             ) -> tuple[Post, Action | None]:
-    """Apply `action` to the post `ref` names; (the post, the new action or None when the post
-    was already in that state)."""
+def moderate(archive: Archive, ref: str, action: str, reason: str = "", by: str | None = None,
+             talk: str | None = None) -> tuple[Post, Action | None]:
+    """Apply `action` to the post `ref` names (`talk`: where a `place` puts it, None for no
+    talk); (the post, the new action or None when the post was already in that state)."""
     post_id = resolve(archive, ref)
     current = state(archive)
+    placed = current.placed.get(post_id)
     already = {
         "hide": post_id in current.hidden, "unhide": post_id not in current.hidden,
         "pin": post_id in current.pinned, "unpin": post_id not in current.pinned,
         "approve": post_id in current.approved and post_id not in current.held,
+        "place": placed is not None and placed.talk == talk, "unplace": placed is None,
     }.get(action, False)
     post = archive.get(post_id)
-    return post, None if already else record(archive, post_id, action, reason, by)
+    return post, None if already else record(archive, post_id, action, reason, by, talk=talk)
 
 
 def listing(config, log: bool = False) -> list[tuple[str, Action, Post | None]]:
-    """`backchannel moderation`: (status, action, its post or None) for what is hidden, pinned
-    or held now; with `log`, every action ever taken, oldest first (status '')."""
+    """`backchannel moderation`: (status, action, its post or None) for what is hidden, pinned,
+    held or placed now; with `log`, every action ever taken, oldest first (status '')."""
     from backchannel.checks import archive_path
 
     with Archive(archive_path(config.data_dir)) as archive:
@@ -256,6 +268,6 @@ def listing(config, log: bool = False) -> list[tuple[str, Action, Post | None]]:
         else:
             s = state(archive)
             rows = [("hidden", a) for a in s.hidden.values()] + [("pinned", a) for a in s.pinned.values()] \
-                + [("held", a) for a in s.held.values()]
+                + [("held", a) for a in s.held.values()] + [("placed", a) for a in s.placed.values()]
         posts = archive.get_many({a.post_id for _, a in rows})
     return [(status, a, posts.get(a.post_id)) for status, a in rows]

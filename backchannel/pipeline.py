@@ -1,6 +1,7 @@
 """The one writer: every change to the archive and the index goes through `Writer.store`.
 
-Order per batch: drop blocked posts → derive kind/score/talk → archive (posts, tombstones,
+Order per batch: drop blocked posts → derive kind/score/talk (the organisers' placements
+win over the matcher: `placement.py`) → archive (posts, tombstones,
 then cursors, one transaction) → in approve mode, hold new posts with spam shapes for a
 moderator → index. The archive commits first; if the process dies
 before the index commits, the next `Writer` catches the index up from the archive's `seq`.
@@ -24,7 +25,8 @@ from backchannel.errors import BackchannelError
 from backchannel.index import Index
 from backchannel.index_process import IndexProcess, available as index_process_available
 from backchannel.models import Post
-from backchannel.moderation import AUTOMATIC, hold_reasons, record
+from backchannel.moderation import AUTOMATIC, hold_reasons, record, version as moderation_version
+from backchannel import placement
 from backchannel.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -127,6 +129,8 @@ class Writer:
         self.secrets = secret_values()
         self.index.catch_up(archive)
         self._indexer: IndexProcess | None = None
+        self._placed_at = -1  # the moderation log's version the placements were applied at
+        self._placed: dict = {}
 
     def index_in_child(self) -> None:
         """Bulk writers (import): index in a child process from now on, overlapping the next
@@ -143,10 +147,14 @@ class Writer:
         if self.secrets:
             for post in kept:
                 scrub_post(post, self.secrets)
+        self.refresh_placements()
         if self.enrich and kept:
             # Classifying and matching cost more than the write: skip posts stored unchanged
             # (the archive keeps what was derived for them).
-            self.enrich(self.archive.changed(kept))
+            changed = self.archive.changed(kept)
+            self.enrich(changed)
+            if self._placed:
+                placement.overlay(changed, self._placed, placement.talk_ids(self.archive))
         result = self.archive.store(kept, deleted, cursors, source, answers=answers)
         if self.approve and result.added:
             self._hold(kept, set(result.added))
@@ -156,6 +164,20 @@ class Writer:
                              updated=[by_id[i] for i in result.updated],
                              deleted=result.deleted, seq=self.archive.seq)
         return result, len(posts) - len(kept)
+
+    def refresh_placements(self) -> int:
+        """If the moderation log changed since last asked, put the posts it places (or no longer
+        places) on their talk, and index them; returns how many posts moved."""
+        now = moderation_version(self.archive)
+        if now == self._placed_at:
+            return 0
+        self._placed = placement.placements(self.archive)
+        moved = placement.apply(self.archive, getattr(self.enrich, "match", None))
+        if moved:
+            posts = self.archive.get_many(moved)
+            (self._indexer or self.index).write(updated=list(posts.values()), seq=self.archive.seq)
+        self._placed_at = now
+        return len(moved)
 
     def _hold(self, posts: Sequence[Post], added: set[str]) -> None:
         """Approve mode: hold new posts with spam shapes (or blocklist words) for a moderator."""
@@ -201,6 +223,7 @@ def open_writer(config: Config, create: bool = True, index_process: bool = False
             # The programme's summary, and posts matched again if it changed since the last match.
             for note in programme.notes(programme.sync(writer)):
                 NOTES.info(note)
+            writer.refresh_placements()  # placed from another terminal while nothing was writing
             if index_process:  # after the sync, which indexes the posts it moved itself
                 writer.index_in_child()
         except BaseException:
@@ -212,6 +235,23 @@ def open_writer(config: Config, create: bool = True, index_process: bool = False
             yield writer
         finally:
             writer.close()
+
+
+def apply_placements(config: Config) -> str | None:
+    """After `place`/`unplace`: apply the moderation log's placements at once (the writer does
+    it as it opens). None when done; else why not (another process writes: `run` applies
+    them itself within a second; any other writer at its next batch)."""
+    from backchannel.errors import LockedError
+
+    try:
+        with open_writer(config, create=False):
+            pass
+    except LockedError:
+        return ("another process is writing the archive (`backchannel run`?): it applies this within a "
+                "second and refreshes the digest; otherwise the next command that writes does")
+    except BackchannelError as exc:  # kept in the log: the next writer that can, applies it
+        return f"not applied yet ({exc.format_message()}); the next command that writes applies it"
+    return None
 
 
 def collect(config: Config, env: Mapping[str, str], only: Iterable[str] = (), recheck_hours: float | None = None,

@@ -239,9 +239,10 @@ class Runner:
                 item = None
             if item:
                 self._store(item)
-            if self.moderation and time.monotonic() >= self._next_check:
+            if time.monotonic() >= self._next_check:
                 self._next_check = time.monotonic() + MODERATION_CHECK
-                if self._moderated():
+                self._placed()  # before the digest hears of it: the posts are on their talk first
+                if self.moderation and self._moderated():
                     next_build = time.monotonic()
             if self.build and self._dirty and time.monotonic() >= next_build:
                 self._build()
@@ -318,6 +319,17 @@ class Runner:
         self.log(f"programme changed: {self.programme.schedule.summary()}; stored posts matched again, "
                  f"{moved} moved")
         if moved:
+            self._dirty = True
+
+    def _placed(self) -> None:
+        """Posts placed on a talk from another terminal (`backchannel place`): applied here."""
+        try:
+            moved = self.writer.refresh_placements()
+        except Exception as exc:  # collecting goes on; the next look tries again
+            self.log(f"placements: error: {exc!r}")
+            return
+        if moved:
+            self.log(f"placements: {moved} post{'s' if moved != 1 else ''} put on the talk the organisers chose")
             self._dirty = True
 
     def _moderated(self) -> bool:

@@ -182,9 +182,10 @@ class Outcome:
     error: str | None = None
 
 
-def moderate_all(config: Config, refs: list[str], action: str, reason: str = "", by: str | None = None
-                 ) -> tuple[list[Outcome], bool]:
-    """`hide`, `unhide`, `pin`, `unpin`: `action` on each post `refs` name, in the archive of
+def moderate_all(config: Config, refs: list[str], action: str, reason: str = "", by: str | None = None,
+                 talk: str | None = None) -> tuple[list[Outcome], bool]:
+    """`hide`, `unhide`, `pin`, `unpin`, `place` (on `talk`, an id; None: no talk), `unplace`:
+    `action` on each post `refs` name, in the archive of
     `config` (which must exist). A ref that names no post is an outcome with an `error`; the
     others still happen. Returns the outcomes in order, and whether an open wall was brought
     up to date at once."""
@@ -194,7 +195,7 @@ def moderate_all(config: Config, refs: list[str], action: str, reason: str = "",
     with Archive(archive_path(config.data_dir)) as archive:
         for ref in refs:
             try:
-                post, done = moderation.moderate(archive, ref, action, reason, by)
+                post, done = moderation.moderate(archive, ref, action, reason, by, talk)
             except InputError as exc:
                 outcomes.append(Outcome(ref, error=exc.format_message()))
                 continue

@@ -37,6 +37,7 @@ def archive(tmp_path):
 @pytest.mark.parametrize("args", [
     ["stats"], ["stats", "--json"], ["search", "vector"], ["export"], ["export", "--format", "csv"],
     ["export", "--moderation"], ["status"], ["moderation"], ["reindex"], ["hide", "mastodon-1"],
+    ["place", "mastodon-1", "--none"], ["place", "mastodon-1", "--talk", "KEY001"], ["unplace", "mastodon-1"],
 ])
 def test_commands_that_need_an_archive_never_create_one(tmp_path, args):
     data = tmp_path / "wrong-folder"

@@ -56,10 +56,12 @@ from backchannel.cli.collect import collect, run  # noqa: E402
 from backchannel.cli.demo import demo  # noqa: E402
 from backchannel.cli.digest import build, serve  # noqa: E402
 from backchannel.cli.moderation import hide, moderation, pin, review, unhide, unpin  # noqa: E402
+from backchannel.cli.placement import place, unplace  # noqa: E402
 from backchannel.cli.search import search  # noqa: E402
 from backchannel.cli.status import status  # noqa: E402
 from backchannel.cli.talks import talks  # noqa: E402
 
 for command in (collect, run, search, import_, export, stats, reindex, classify,
-                build, serve, demo, status, hide, unhide, pin, unpin, moderation, review, talks):
+                build, serve, demo, status, hide, unhide, pin, unpin, moderation, review, talks,
+                place, unplace):
     cli.add_command(command)

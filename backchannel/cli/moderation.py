@@ -1,4 +1,5 @@
-"""Moderation commands: `hide`, `unhide`, `pin`, `unpin`, `moderation` and `review`.
+"""Moderation commands: `hide`, `unhide`, `pin`, `unpin`, `moderation` and `review`
+(`place` and `unplace` are in `cli/placement.py`).
 
 They write only the archive's moderation log (see `moderation.py`), so they work while
 `backchannel run` is collecting, from another terminal or over ssh. Registered on the main
@@ -94,7 +95,7 @@ Example: backchannel unpin mastodon-1f3a9c0d2e4b5a6c7d8e
 @click.option("--log", "show_log", is_flag=True, help="Every action ever taken, oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def moderation(config_path, data_dir, show_log, as_json):
-    """List what is hidden, pinned or held for review: when, why and by whom.
+    """List what is hidden, pinned, held for review or placed on a talk: when, why and by whom.
 
     Example: backchannel moderation --log
     """
@@ -102,6 +103,7 @@ def moderation(config_path, data_dir, show_log, as_json):
 
     cfg = load_config(config_path, data_dir)
     rows = listing(cfg, log=show_log)
+    talks = _talk_labels(cfg) if any(a.action == "place" for _, a, _ in rows) and not as_json else {}
     for status, a, post in rows:
         if as_json:
             extra = {"status": status} if status else {}
@@ -112,11 +114,20 @@ def moderation(config_path, data_dir, show_log, as_json):
         label = status or a.action
         who = terminal_text(post.author.handle or post.author.name, 40) if post else "(no longer in the archive)"
         why = f" — {terminal_text(a.reason, 120)}" if a.reason else ""
+        if a.action == "place":
+            why = f" — on {terminal_text(talks.get(a.talk, a.talk), 80) if a.talk else 'no talk'}{why}"
         click.echo(f"{label:7} {a.at}  {a.post_id}  {who}  by {terminal_text(a.by, 30) or '?'}{why}")
         if post and not show_log:
             click.echo(f"        \"{terminal_text(post.text, 100)}\"")
     if not rows and not as_json:
-        click.echo("Nothing is hidden, pinned or held." if not show_log else "No moderation actions yet.")
+        click.echo("Nothing is hidden, pinned, held or placed." if not show_log else "No moderation actions yet.")
+
+
+def _talk_labels(cfg) -> dict[str, str]:
+    """Talk id → `PERF01 'Fast Python'`, for placements (a talk no programme has: its id)."""
+    from backchannel.talks.names import label, listing as talk_listing
+
+    return {row["id"]: label(row) for row in talk_listing(cfg)[0]}
 
 
 @click.command()

@@ -9,7 +9,9 @@ of the talks as read). Whenever a command that writes opens the archive, and whe
 sees the programme change (a file's size or time, or a URL re-fetched with a conditional GET
 every few minutes), the talks are compared with that; if they differ, the `talks` table is
 replaced and every stored post is matched again through the one writer, so a corrected talk
-gets its posts without collecting them again, and the next build shows them.
+gets its posts without collecting them again, and the next build shows them. Posts the
+organisers placed (`backchannel place`) keep their talk through that, unless the new
+programme lacks it: then the matcher decides until the talk returns (`placement.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Programme:
         self.cfg = cfg
         self.schedule = schedule
         self.watch = watch
+        self.missing = 0  # placements naming a talk this programme lacks (ignored, kept)
 
     @classmethod
     def open(cls, cfg) -> "Programme":
@@ -60,6 +63,10 @@ class Programme:
         if moved:
             lines.append(f"programme changed since the posts were matched: matched again, {moved} "
                          f"post{'s' if moved != 1 else ''} moved to another talk (or to none)")
+        if self.missing:
+            lines.append(f"{self.missing} post{'s' if self.missing != 1 else ''} placed on a talk this programme "
+                         "no longer has: the matcher decides for now (the placement is kept and returns with "
+                         "the talk; `backchannel moderation` lists them)")
         return lines
 
     @property
@@ -97,6 +104,10 @@ class Programme:
 
     def store(self, archive, index) -> int:
         """Store the talks and match every post again, if the archive has another programme."""
+        from backchannel.placement import missing, placements
+
+        if self.schedule is not None:
+            self.missing = missing(placements(archive), {t.id for t in self.talks})
         if not self.changed_since_match(archive):
             return 0
         moved = rematch(archive, self.talks, self.cfg.event.tz)
@@ -106,15 +117,19 @@ class Programme:
 
 
 def rematch(archive, talks: list[Talk], tz) -> int:
-    """Match every stored post with `talks` again; store the posts whose talk changed."""
+    """Match every stored post with `talks` again; store the posts whose talk changed. A post
+    the organisers placed keeps their choice while `talks` have its talk."""
+    from backchannel.placement import placements, winner
     from backchannel.talks.matcher import Matcher
 
     if not archive.count():
         return 0  # a new archive (a first import): no matcher to build, nothing to move
     matcher = Matcher(talks, tz) if talks else None
+    placed, ids = placements(archive), {t.id for t in talks}
     changed = []
     for post in archive.posts(raw=False):
-        talk, reason = matcher.match(post) if matcher else (None, None)
+        won = winner(placed.get(post.id), ids) if placed else None
+        talk, reason = won or (matcher.match(post) if matcher else (None, None))
         if (talk, reason) != (post.talk, post.talk_reason):
             changed.append((post.id, post.kind, post.score, talk, reason))
     for start in range(0, len(changed), 2000):
@@ -214,11 +229,13 @@ class Watch:
 def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
     """The talks for `build`, and notes for the organiser. When the archive's posts were
     matched with another programme, they are matched again first if no other process is
-    writing (a running `run` does that itself when it sees the change)."""
+    writing (a running `run` does that itself when it sees the change); so are placements
+    the moderation log holds and the posts do not show yet (`placement.py`)."""
     from backchannel.archive import Archive
     from backchannel.errors import BackchannelError, LockedError
     from backchannel.index import Index
     from backchannel.lock import WriterLock
+    from backchannel.placement import pending
 
     programme = Programme.open(cfg)
     notes = programme.notes(0)
@@ -227,6 +244,8 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
         return programme.talks, notes
     with Archive(path, readonly=True) as archive:
         if not programme.changed_since_match(archive):
+            if pending(archive):
+                _apply_placements(cfg, programme)
             return programme.talks, notes
     try:
         lock = WriterLock(cfg.data_dir).acquire()
@@ -252,3 +271,38 @@ def talks_for_build(cfg) -> tuple[list[Talk], list[str]]:
     finally:
         lock.release()
     return programme.talks, programme.notes(moved)
+
+
+def _apply_placements(cfg, programme: Programme) -> None:
+    """For `build`: apply placements recorded while another writer ran, if none runs now
+    (one that does applies them itself; a read-only data dir shows the last state)."""
+    from backchannel.archive import Archive
+    from backchannel.errors import BackchannelError
+    from backchannel.index import Index
+    from backchannel.lock import WriterLock
+    from backchannel.placement import apply
+    from backchannel.talks.matcher import Matcher
+
+    try:
+        lock = WriterLock(cfg.data_dir).acquire()
+    except BackchannelError:
+        return
+    try:
+        with Archive(Path(cfg.data_dir) / "archive.db") as archive:
+            index = Index.in_dir(cfg.data_dir)
+            try:
+                made: list[Matcher] = []  # built only if a post needs the matcher's choice again
+
+                def match(post):
+                    if not made:
+                        made.append(Matcher(programme.talks, cfg.event.tz))
+                    return made[0].match(post)
+
+                if apply(archive, match if programme.talks else None):
+                    index.catch_up(archive)
+            finally:
+                index.close()
+    except (sqlite3.Error, OSError):
+        pass  # the build shows the last state; the next writer applies them
+    finally:
+        lock.release()
