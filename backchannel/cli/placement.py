@@ -102,8 +102,8 @@ Example: backchannel place https://example.social/@ana/1123 --talk PERF01 --reas
 @click.option("--talk", "talk", default=None, metavar="TALK",
               help="The talk: its code, id, GUID/UID or title words (as `backchannel talks` shows them).")
 @click.option("--none", "no_talk", is_flag=True, help="On no talk: about the day only.")
-@click.option("--reason", default="", help="Why (kept in the log, and shown as the post's reason).")
-@click.option("--by", default=None, help="Who did it (default: your login name); shown with the reason.")
+@click.option("--reason", default="", help="Why (kept in the moderation log, not published).")
+@click.option("--by", default=None, help="Who did it (default: your login name; kept in the moderation log, not published).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per post.")
 def place(config_path, data_dir, posts, talk, no_talk, reason, by, as_json):
     if (talk is None) == (not no_talk):
