@@ -172,7 +172,7 @@ class Writer:
         if now == self._placed_at:
             return 0
         self._placed = placement.placements(self.archive)
-        moved = placement.apply(self.archive, getattr(self.enrich, "match", None))
+        moved = placement.apply(self.archive, getattr(self.enrich, "match", None), self._placed)
         if moved:
             posts = self.archive.get_many(moved)
             (self._indexer or self.index).write(updated=list(posts.values()), seq=self.archive.seq)

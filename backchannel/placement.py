@@ -86,14 +86,16 @@ def talk_ids(archive: Archive) -> set[str]:
     return {row[0] for row in archive.db.execute("SELECT id FROM talks")}
 
 
-def _stale(archive: Archive) -> Iterable[tuple[Post, tuple[str | None, str] | None]]:
+def _stale(archive: Archive, placed: dict[str, Action] | None = None
+           ) -> Iterable[tuple[Post, tuple[str | None, str] | None]]:
     """The posts the log ever placed whose talk is not what the log says now, each with the
-    placement's (talk, reason), or None where the matcher is to choose again."""
+    placement's (talk, reason), or None where the matcher is to choose again. `placed`: the
+    log's current placements, when the caller has just read them."""
     ever = [row[0] for row in archive.db.execute(
         "SELECT DISTINCT post_id FROM moderation WHERE action IN ('place', 'unplace')")]
     if not ever:
         return
-    placed, ids = placements(archive), talk_ids(archive)
+    placed, ids = placements(archive) if placed is None else placed, talk_ids(archive)
     for post in archive.get_many(ever).values():  # deleted or opted-out posts are not there
         want = winner(placed.get(post.id), ids)
         if want is None and is_placed(post.talk_reason):
@@ -107,12 +109,13 @@ def pending(archive: Archive) -> bool:
     return any(True for _ in _stale(archive))
 
 
-def apply(archive: Archive, match: Match | None) -> list[str]:
+def apply(archive: Archive, match: Match | None, placed: dict[str, Action] | None = None) -> list[str]:
     """Bring every post the log ever placed up to date with the log; the ids of those changed.
 
-    `match` is the matcher's choice for a post (None without a programme: no talk)."""
+    `match` is the matcher's choice for a post (None without a programme: no talk); `placed`
+    the log's current placements, if the caller has them."""
     changed = []
-    for post, want in list(_stale(archive)):
+    for post, want in list(_stale(archive, placed)):
         want = want or (match(post) if match else (None, None))
         if want != (post.talk, post.talk_reason):
             changed.append((post.id, post.kind, post.score, *want))

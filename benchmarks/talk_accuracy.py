@@ -72,6 +72,16 @@ def load_set(folder: Path) -> tuple[list[Post], dict[str, dict]]:
     return posts, labels
 
 
+def labelled(posts: list[Post], labels: dict[str, dict], alias: dict[str, str]):
+    """(post, its label, the labelled talk by its row's first id, or None) for each labelled post."""
+    for post in posts:
+        label = labels.get(post.id)
+        if label is None:
+            continue
+        want = label.get("talk")
+        yield post, label, (alias.get(want, want) if want else None)
+
+
 def evaluate(folder: Path, tz: str | None = None) -> dict:
     """Accuracy and the confusion breakdown for every programme format in `folder`."""
     posts, labels = load_set(folder)
@@ -83,12 +93,7 @@ def evaluate(folder: Path, tz: str | None = None) -> dict:
         counts: Counter = Counter()
         by_case: dict[str, Counter] = defaultdict(Counter)
         errors = []
-        for post in posts:
-            label = labels.get(post.id)
-            if label is None:
-                continue
-            want = label.get("talk")
-            want = alias.get(want, want) if want else None
+        for post, label, want in labelled(posts, labels, alias):
             got, reason = matcher.match(post)
             got = alias.get(got, got) if got else None
             outcome = ("rightly none" if not got and not want else "right talk" if got == want else "wrong" if want and got else "missed" if want

@@ -131,6 +131,7 @@ def collect(folder: Path, vectors: Vectors) -> dict[str, list[Row]]:
              "thread": [((by_url[p.reply_to].text + "\n") if p.reply_to in by_url else "") + (p.text or "")
                         for p in posts]}
     queries = {mode: vectors.get("query: ", t) for mode, t in texts.items()}
+    position = {p.id: i for i, p in enumerate(posts)}  # a post's row in `queries`
     out = {}
     for path in talk_accuracy.programmes(folder):
         schedule = load_schedule(path, strict=False)
@@ -138,12 +139,8 @@ def collect(folder: Path, vectors: Vectors) -> dict[str, list[Row]]:
         ids = [alias.get(t.id, t.id) for t in schedule.talks]
         talk_vecs = vectors.get("passage: ", [passage(t) for t in schedule.talks])
         rows = []
-        for i, post in enumerate(posts):
-            label = labels.get(post.id)
-            if label is None:
-                continue
-            want = label.get("talk")
-            want = alias.get(want, want) if want else None
+        for post, _, want in talk_accuracy.labelled(posts, labels, alias):
+            i = position[post.id]
             got, _ = matcher.match(post)
             ranked = matcher.candidates(post)
             strong = bool(got and ranked and any(e.kind in STRONG_KINDS for e in ranked[0].evidence))

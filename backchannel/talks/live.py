@@ -277,11 +277,11 @@ def _apply_placements(cfg, programme: Programme) -> None:
     """For `build`: apply placements recorded while another writer ran, if none runs now
     (one that does applies them itself; a read-only data dir shows the last state)."""
     from backchannel.archive import Archive
+    from backchannel.enrich import make_enricher
     from backchannel.errors import BackchannelError
     from backchannel.index import Index
     from backchannel.lock import WriterLock
     from backchannel.placement import apply
-    from backchannel.talks.matcher import Matcher
 
     try:
         lock = WriterLock(cfg.data_dir).acquire()
@@ -291,14 +291,8 @@ def _apply_placements(cfg, programme: Programme) -> None:
         with Archive(Path(cfg.data_dir) / "archive.db") as archive:
             index = Index.in_dir(cfg.data_dir)
             try:
-                made: list[Matcher] = []  # built only if a post needs the matcher's choice again
-
-                def match(post):
-                    if not made:
-                        made.append(Matcher(programme.talks, cfg.event.tz))
-                    return made[0].match(post)
-
-                if apply(archive, match if programme.talks else None):
+                # The writer's matcher, built only if a post needs the matcher's choice again.
+                if apply(archive, make_enricher(cfg, programme.talks).match):
                     index.catch_up(archive)
             finally:
                 index.close()
